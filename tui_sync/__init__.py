@@ -1,0 +1,3 @@
+"""tui-sync: copy Oracle Database tables into a local DuckDB file."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,387 @@
+"""The INI config file (DESIGN §8): load, validate, and report bad values.
+
+Every bad value raises `ConfigError("file:section:key: what is wrong")`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from . import paths
+from .errors import ConfigError
+
+DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
+TABLE_PREFIX = "table "
+
+_UNITS = {
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+    "ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
+}
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
+
+Lookback = timedelta | Decimal
+
+
+@dataclass
+class SourceConfig:
+    kind: str = "oracle"
+    dsn: str = ""
+    user: str = ""
+    password_env: str = DEFAULT_PASSWORD_ENV
+    mode: str = "thin"
+    lib_dir: str = ""
+    config_dir: str = ""
+    path: str = ""
+    call_timeout: timedelta | None = None
+    expire_time: int = 0
+    # Typed in the TUI for this session only: never read from or written to the file.
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    def resolve_password(self) -> str | None:
+        if self.password is not None:
+            return self.password
+        return os.environ.get(self.password_env or DEFAULT_PASSWORD_ENV)
+
+
+@dataclass
+class TargetConfig:
+    path: str = "sync.duckdb"
+
+
+@dataclass
+class SyncConfig:
+    batch_rows: int = 50_000
+    lob_batch_rows: int = 2_000
+    test_rows: int = 10_000
+    retries: int = 3
+    retry_backoff: timedelta = timedelta(seconds=2)
+    number_without_precision: str = "double"
+    lowercase_names: bool = True
+    rtrim_char: bool = False
+    timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
+
+
+@dataclass
+class TableConfig:
+    source_table: str
+    target: str = ""
+    primary_key: list[str] = field(default_factory=list)
+    cursor: str = ""
+    lookback: Lookback | None = None
+    where: str = ""
+    schedule: str = ""
+    batch_rows: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def target_name(self) -> str:
+        if self.target:
+            return self.target
+        return self.source_table.split(".")[-1].strip('"').lower()
+
+
+@dataclass
+class Config:
+    path: Path | None
+    source: SourceConfig = field(default_factory=SourceConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    tables: dict[str, TableConfig] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def target_path(self) -> Path:
+        p = Path(self.target.path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def source_path(self) -> Path:
+        p = Path(self.source.path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def table(self, name: str) -> TableConfig:
+        """The settings of a table: its section, or defaults for an unconfigured one."""
+        key = find_table_key(self.tables, name)
+        return self.tables[key] if key else TableConfig(source_table=name)
+
+
+def find_table_key(tables: dict[str, TableConfig], name: str) -> str | None:
+    if name in tables:
+        return name
+    folded = name.upper()
+    for key, tc in tables.items():
+        if key.upper() == folded or key.split(".")[-1].upper() == folded:
+            return key
+        if tc.target_name().lower() == name.lower():
+            return key
+    return None
+
+
+# -- value parsers: each raises ValueError with the "what is wrong" part ----------
+
+def parse_duration(text: str) -> timedelta:
+    m = _DURATION_RE.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration (try '10 minutes', '2 hours', '1 day')")
+    unit = _UNITS.get(m.group(2).lower())
+    if unit is None:
+        raise ValueError(f"unknown unit {m.group(2)!r} in {text!r} (use seconds, minutes, hours, days)")
+    return timedelta(seconds=float(m.group(1)) * unit)
+
+
+def parse_lookback(text: str) -> Lookback:
+    """A duration for DATE/TIMESTAMP cursors, a bare number for NUMBER cursors."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return parse_duration(text)
+    if value < 0 or not value.is_finite():
+        raise ValueError(f"{text!r} must be zero or more")
+    return value
+
+
+def parse_int(text: str, lo: int, hi: int) -> int:
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{value} is out of range {lo}..{hi}")
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    folded = text.strip().lower()
+    if folded in ("1", "true", "yes", "on"):
+        return True
+    if folded in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not true or false")
+
+
+def parse_choice(text: str, choices: tuple[str, ...]) -> str:
+    folded = text.strip().lower()
+    if folded not in choices:
+        raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+    return folded
+
+
+def parse_cron(text: str) -> str:
+    expr = " ".join(text.split())
+    if len(expr.split()) != 5 or not croniter.is_valid(expr):
+        raise ValueError(f"{text!r} is not a 5-field cron expression (like '0 2 * * *')")
+    return expr
+
+
+def parse_timezone(text: str) -> str:
+    name = text.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{text!r} is not a time zone name (like Europe/Berlin or UTC)") from None
+    return name
+
+
+def parse_name_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if any(not n for n in names):
+        raise ValueError(f"{text!r} has an empty name in its comma list")
+    return names
+
+
+_IDENT_PART = r'(?:"[^"]+"|[^\s."]+)'
+_TABLE_RE = re.compile(rf"^{_IDENT_PART}(?:\.{_IDENT_PART})?$")
+
+
+def parse_table_name(text: str) -> str:
+    name = text.strip()
+    if not _TABLE_RE.match(name):
+        raise ValueError(f"{text!r} is not a table name (SCHEMA.TABLE or TABLE)")
+    return name
+
+
+# -- loading -----------------------------------------------------------------------
+
+_SOURCE_KEYS = {"kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir", "path",
+                "call_timeout", "expire_time", "password"}
+_TARGET_KEYS = {"path"}
+_SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_backoff",
+              "number_without_precision", "lowercase_names", "rtrim_char", "timezone"}
+_TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule", "batch_rows"}
+
+
+class _Reader:
+    """Reads one section, prefixing every error with file:section:key."""
+
+    def __init__(self, filename: str, section: str, values: dict[str, str]):
+        self.filename, self.section, self.values = filename, section, values
+
+    def error(self, key: str, what: str) -> ConfigError:
+        return ConfigError(f"{self.filename}:{self.section}:{key}: {what}")
+
+    def get(self, key: str, parse=None, default=None):
+        raw = self.values.get(key)
+        if raw is None or raw.strip() == "":
+            return default
+        if parse is None:
+            return raw.strip()
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
+
+    def check_keys(self, allowed: set[str], prefixes: tuple[str, ...] = ()) -> None:
+        for key in self.values:
+            if key not in allowed and not key.startswith(prefixes):
+                raise self.error(key, f"unknown key (known: {', '.join(sorted(allowed))})")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    p = Path(path).expanduser()
+    filename = str(p)
+    if not p.is_file():
+        raise ConfigError(f"{filename}: config file not found")
+    parser = configparser.ConfigParser(
+        interpolation=None, inline_comment_prefixes=(";", "#"), strict=True, default_section="\0"
+    )
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep column-name case
+    try:
+        parser.read_string(p.read_text(encoding="utf-8"), source=filename)
+    except configparser.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"{filename}: {first}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{filename}: cannot read: {exc}") from None
+    return parse_config(parser, p)
+
+
+def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
+    filename = str(p)
+    cfg = Config(path=p.resolve())
+    for section in parser.sections():
+        if section not in ("source", "target", "sync") and not section.startswith(TABLE_PREFIX):
+            raise ConfigError(
+                f"{filename}:{section}: unknown section (expected [source], [target], [sync] "
+                "or [table NAME])"
+            )
+    if not parser.has_section("source"):
+        raise ConfigError(f"{filename}:source: missing section [source]")
+    if not parser.has_section("target"):
+        raise ConfigError(f"{filename}:target: missing section [target]")
+
+    r = _Reader(filename, "source", {k.lower(): v for k, v in parser.items("source")})
+    r.check_keys(_SOURCE_KEYS)
+    if "password" in r.values:
+        raise r.error("password", "passwords are not read from the config file; "
+                      "set the variable named by password_env instead")
+    s = cfg.source
+    s.kind = r.get("kind", lambda t: parse_choice(t, ("oracle", "sqlite")), "oracle")
+    s.dsn = r.get("dsn", default="")
+    s.user = r.get("user", default="")
+    s.password_env = r.get("password_env", default=DEFAULT_PASSWORD_ENV)
+    s.mode = r.get("mode", lambda t: parse_choice(t, ("thin", "thick")), "thin")
+    s.lib_dir = r.get("lib_dir", default="")
+    s.config_dir = r.get("config_dir", default="")
+    s.path = r.get("path", default="")
+    s.call_timeout = r.get("call_timeout", parse_duration, None)
+    s.expire_time = r.get("expire_time", lambda t: parse_int(t, 0, 1440), 0)
+    if s.kind == "oracle":
+        if not s.dsn:
+            raise r.error("dsn", "required for kind = oracle (host:port/service or a tnsnames alias)")
+        if not s.user:
+            raise r.error("user", "required for kind = oracle")
+    elif not s.path:
+        raise r.error("path", "required for kind = sqlite (path to the SQLite file)")
+
+    r = _Reader(filename, "target", {k.lower(): v for k, v in parser.items("target")})
+    r.check_keys(_TARGET_KEYS)
+    cfg.target.path = r.get("path", default="")
+    if not cfg.target.path:
+        raise r.error("path", "required (path of the DuckDB file)")
+
+    if parser.has_section("sync"):
+        r = _Reader(filename, "sync", {k.lower(): v for k, v in parser.items("sync")})
+        r.check_keys(_SYNC_KEYS)
+        y = cfg.sync
+        y.batch_rows = r.get("batch_rows", lambda t: parse_int(t, 1, 10_000_000), y.batch_rows)
+        y.lob_batch_rows = r.get("lob_batch_rows", lambda t: parse_int(t, 1, 10_000_000),
+                                 y.lob_batch_rows)
+        y.test_rows = r.get("test_rows", lambda t: parse_int(t, 1, 100_000_000), y.test_rows)
+        y.retries = r.get("retries", lambda t: parse_int(t, 0, 100), y.retries)
+        y.retry_backoff = r.get("retry_backoff", parse_duration, y.retry_backoff)
+        y.number_without_precision = r.get(
+            "number_without_precision", lambda t: parse_choice(t, ("double", "decimal")),
+            y.number_without_precision)
+        y.lowercase_names = r.get("lowercase_names", parse_bool, y.lowercase_names)
+        y.rtrim_char = r.get("rtrim_char", parse_bool, y.rtrim_char)
+        y.timezone = r.get("timezone", parse_timezone, "")
+
+    from .typeplan import parse_duckdb_override  # local: typeplan imports this module's types
+
+    for section in parser.sections():
+        if not section.startswith(TABLE_PREFIX):
+            continue
+        # Keys fold to lower case, but the NAME in column.NAME keeps its case.
+        values = {}
+        for key, raw in parser.items(section):
+            low = key.lower()
+            values["column." + key[7:] if low.startswith("column.") else low] = raw
+        r = _Reader(filename, section, values)
+        try:
+            name = parse_table_name(section[len(TABLE_PREFIX):])
+        except ValueError as exc:
+            raise ConfigError(f"{filename}:{section}: {exc}") from None
+        r.check_keys(_TABLE_KEYS, prefixes=("column.",))
+        tc = TableConfig(source_table=name)
+        tc.target = r.get("target", default="")
+        tc.primary_key = r.get("primary_key", parse_name_list, [])
+        tc.cursor = r.get("cursor", default="")
+        tc.lookback = r.get("lookback", parse_lookback, None)
+        tc.where = r.get("where", default="")
+        tc.schedule = r.get("schedule", parse_cron, "")
+        tc.batch_rows = r.get("batch_rows", lambda t: parse_int(t, 1, 10_000_000), None)
+        for key, raw in r.values.items():
+            if key.startswith("column."):
+                col = key[len("column."):]
+                try:
+                    tc.columns[col] = parse_duckdb_override(raw)
+                except ValueError as exc:
+                    raise r.error(key, str(exc)) from None
+        if tc.target and not tc.target.strip():
+            raise r.error("target", "is empty")
+        if name in cfg.tables:
+            raise ConfigError(f"{filename}:{section}: table configured twice")
+        cfg.tables[name] = tc
+    return cfg
+
+
+def find_config(explicit: str | None) -> Path:
+    """--config, then $TUI_SYNC_CONFIG, then ./tui-sync.ini, then the user config dir."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("TUI_SYNC_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    local = Path("tui-sync.ini")
+    if local.is_file():
+        return local
+    user = paths.config_dir() / "tui-sync.ini"
+    if user.is_file():
+        return user
+    raise ConfigError(
+        "no config file: pass --config PATH, set TUI_SYNC_CONFIG, create ./tui-sync.ini "
+        f"(tui-sync init), or put one at {user}; or try --demo"
+    )

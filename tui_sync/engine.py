@@ -1,0 +1,527 @@
+"""The sync engine (DESIGN §5): test, full, incremental and auto runs.
+
+Plain Python: it reads Arrow batches from a Source, writes them into DuckDB,
+keeps the state in the same file, emits typed events through a callback and
+obeys a Control between batches. It never imports Textual.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from . import state as st
+from . import target as tg
+from .config import Config, TableConfig
+from .errors import (
+    ConfigError,
+    SchemaDriftError,
+    SourceError,
+    SyncCancelled,
+    TuiSyncError,
+    UnknownTableError,
+)
+from .events import (
+    Control,
+    Event,
+    EventCallback,
+    LogLine,
+    Mode,
+    Phase,
+    PhaseChanged,
+    Progress,
+    RunFinished,
+    Status,
+    TableFinished,
+    TableResult,
+)
+from .lock import SyncLock
+from .sources import open_source
+from .sources.base import ReadSpec, Source, TableDescription, TableInfo, Window
+from .typeplan import PlanOptions, TypePlan, build_plan
+
+PROGRESS_INTERVAL_S = 0.25  # at most four progress events a second per table
+TEST_SUFFIX = "_test"
+
+
+@dataclass(frozen=True)
+class TableJob:
+    """Everything resolved about one table before any data moves."""
+
+    name: str  # as the user named it
+    config: TableConfig
+    description: TableDescription
+    plan: TypePlan
+    target: str
+    cursor: str | None  # exact dictionary name
+    cursor_target: str | None
+    primary_key: tuple[str, ...]  # exact dictionary names
+    key_targets: tuple[str, ...]
+    batch_rows: int
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    description: TableDescription
+    table_config: TableConfig
+    plan: TypePlan
+    target: str
+    cursor: str | None
+    primary_key: tuple[str, ...]
+    sql: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+
+def plan_options(config: Config, tc: TableConfig) -> PlanOptions:
+    return PlanOptions(number_without_precision=config.sync.number_without_precision,
+                       lowercase_names=config.sync.lowercase_names,
+                       rtrim_char=config.sync.rtrim_char, overrides=dict(tc.columns))
+
+
+def resolve_job(config: Config, source: Source, name: str) -> TableJob:
+    tc = config.table(name)
+    desc = source.describe(tc.source_table if tc.source_table else name)
+    plan = build_plan(list(desc.columns), plan_options(config, tc))
+    where = f"[table {tc.source_table}]"
+
+    def find(col: str, key: str):
+        try:
+            cp = plan.column(col)
+        except KeyError:
+            raise ConfigError(f"{config.path}:{where}:{key}: column {col} is not in "
+                              f"{desc.info.name}") from None
+        if cp.skipped:
+            raise ConfigError(f"{config.path}:{where}:{key}: column {col} has an unsupported type")
+        return cp
+
+    for col in tc.columns:
+        find(col, f"column.{col}")
+    cursor = cursor_target = None
+    if tc.cursor:
+        cp = find(tc.cursor, "cursor")
+        if cp.source.data_type in ("BLOB", "CLOB", "NCLOB", "RAW", "LONG", "LONG RAW", "BOOLEAN"):
+            raise ConfigError(f"{config.path}:{where}:cursor: {cp.name} ({cp.source.data_type}) "
+                              "cannot be a cursor; use a DATE, TIMESTAMP, NUMBER or sortable text")
+        cursor, cursor_target = cp.name, cp.target_name
+    pk_names = tc.primary_key or list(desc.primary_key)
+    key_plans = [find(k, "primary_key") for k in pk_names]
+    batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
+                                   else config.sync.batch_rows)
+    return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),
+                    cursor=cursor, cursor_target=cursor_target,
+                    primary_key=tuple(c.name for c in key_plans),
+                    key_targets=tuple(c.target_name for c in key_plans), batch_rows=batch_rows)
+
+
+def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
+    """The window's lower bound: watermark - lookback, in the cursor's own kind."""
+    if lookback is None or watermark is None:
+        return watermark
+    if isinstance(watermark, datetime):
+        if isinstance(lookback, Decimal):
+            if lookback == 0:
+                return watermark
+            raise ConfigError(f"lookback for the DATE/TIMESTAMP cursor {column} needs a unit "
+                              f"(like '{lookback} minutes')")
+        return watermark - lookback
+    if isinstance(watermark, (int, Decimal, float)):
+        if isinstance(lookback, timedelta):
+            raise ConfigError(f"lookback for the numeric cursor {column} must be a plain number")
+        if isinstance(watermark, int) and lookback == lookback.to_integral_value():
+            return watermark - int(lookback)
+        if isinstance(watermark, float):
+            return watermark - float(lookback)
+        return Decimal(watermark) - lookback
+    return watermark  # text cursors: no arithmetic; the window starts at the watermark
+
+
+class _Meter:
+    """Throttled progress events for one table."""
+
+    def __init__(self, emit: Callable[[Event], None], table: str, expected: int | None):
+        self.emit, self.table, self.expected = emit, table, expected
+        self.rows = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def add(self, n: int, force: bool = False) -> None:
+        self.rows += n
+        now = time.monotonic()
+        if force or now - self.last >= PROGRESS_INTERVAL_S:
+            self.last = now
+            elapsed = now - self.start
+            rate = self.rows / elapsed if elapsed > 0 else 0.0
+            eta = None
+            if self.expected and rate > 0:
+                eta = max(self.expected - self.rows, 0) / rate
+            self.emit(Progress(self.table, self.rows, self.expected, rate, elapsed, eta))
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+class Engine:
+    def __init__(self, config: Config, *, on_event: EventCallback | None = None,
+                 control: Control | None = None,
+                 source_factory: Callable[[], Source] | None = None, holder: str = "cli",
+                 sleep: Callable[[float], None] | None = None):
+        self.config = config
+        self.on_event = on_event
+        self.control = control or Control()
+        self.source_factory = source_factory or (
+            lambda: open_source(config.source, base_dir=config.base_dir))
+        self.holder = holder
+        self._sleep = sleep
+
+    # -- events ---------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def log(self, level: str, message: str, table: str | None = None) -> None:
+        self.emit(LogLine(level, message, table))
+
+    def _phase(self, table: str, phase: Phase, mode: Mode | None = None) -> None:
+        self.emit(PhaseChanged(table, phase, mode))
+
+    # -- public API -------------------------------------------------------------------
+    def plan(self, name: str) -> PlanReport:
+        """The type plan and the exact SQL of each mode; writes nothing."""
+        source = self.source_factory()
+        with source:
+            job = resolve_job(self.config, source, name)
+            sql = {
+                "full": source.build_select(self._spec(job)),
+                "test": source.build_select(self._spec(job, limit=self.config.sync.test_rows)),
+            }
+            if job.cursor:
+                sql["incremental"] = source.build_select(
+                    self._spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
+        return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
+                          job.primary_key, sql)
+
+    def run(self, tables: Sequence[str], mode: Mode = Mode.AUTO, *,
+            limit: int | None = None) -> RunFinished:
+        """Sync `tables` one after another under the file's lock.
+
+        Raises LockHeldError, TargetBusyError, UnknownTableError or ConfigError
+        before any data moves; per-table failures and cancels are results.
+        """
+        if not tables:
+            raise ConfigError("no tables to sync: name tables or use --all")
+        mode = Mode(mode)
+        db_path = self.config.target_path()
+        results: list[TableResult] = []
+        with SyncLock(db_path, self.holder, list(tables)):
+            source = self.source_factory()
+            self.control.add_cancel_hook(source.cancel)
+            try:
+                for name in tables:
+                    self._phase(self.config.table(name).target_name(), Phase.CONNECTING, mode)
+                source.connect()
+                jobs = [resolve_job(self.config, source, name) for name in tables]
+                con = tg.connect(db_path)
+                try:
+                    st.ensure_schema(con)
+                    stale = st.close_stale_runs(con)
+                    if stale:
+                        self.log("warning", f"{stale} earlier run(s) had been interrupted; "
+                                 "recorded as failed")
+                    st.flush_pending_runs(con, db_path)
+                    for job in jobs:
+                        results.append(self._run_table(con, source, job, mode, limit))
+                finally:
+                    con.close()
+            finally:
+                self.control.remove_cancel_hook(source.cancel)
+                try:
+                    source.close()
+                except Exception:  # noqa: BLE001 - closing a broken connection
+                    pass
+        finished = RunFinished(tuple(results))
+        self.emit(finished)
+        return finished
+
+    # -- one table ----------------------------------------------------------------------
+    def _spec(self, job: TableJob, *, window: Window | None = None,
+              limit: int | None = None) -> ReadSpec:
+        return ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
+                        window=window, limit=limit, batch_rows=job.batch_rows)
+
+    def _choose_mode(self, con: duckdb.DuckDBPyConnection, job: TableJob, mode: Mode) -> Mode:
+        if mode != Mode.AUTO:
+            return mode
+        state = st.get_table_state(con, job.target)
+        if state is None or not tg.table_exists(con, job.target):
+            self.log("info", "auto: no previous sync of this table, running full", job.target)
+            return Mode.FULL
+        drift = self._schema_drift(con, job)
+        if drift:
+            self.log("warning", f"auto: {drift}; running full", job.target)
+            return Mode.FULL
+        if job.cursor and state.cursor_column == job.cursor and state.watermark is not None:
+            return Mode.INCREMENTAL
+        if job.cursor:
+            self.log("info", "auto: the cursor changed or has no watermark yet, running full",
+                     job.target)
+        return Mode.FULL
+
+    def _schema_drift(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> str | None:
+        """Describe dropped or retyped columns (incompatible), or None."""
+        latest = st.latest_schema(con, job.target)
+        if latest is None:
+            return None
+        old, new = latest[1], job.plan.target_columns()
+        dropped = [c for c in old if c not in new]
+        retyped = [f"{c} {old[c]} -> {new[c]}" for c in old if c in new and old[c] != new[c]]
+        parts = []
+        if dropped:
+            parts.append("dropped in the source: " + ", ".join(dropped))
+        if retyped:
+            parts.append("retyped: " + ", ".join(retyped))
+        return "; ".join(parts) or None
+
+    def _run_table(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                   requested: Mode, limit: int | None) -> TableResult:
+        started = st.utcnow()
+        t0 = time.monotonic()
+        mode = requested
+        run = st.RunRecord(st.new_run_id(), job.target, job.description.info.name,
+                           requested.value, "running", started)
+        rows = 0
+        try:
+            mode = self._choose_mode(con, job, requested)
+            run.mode = mode.value
+            st.start_run(con, run, self.holder)
+            for w in job.plan.warnings:
+                self.log("warning", w, job.target)
+            attempt = 0
+            while True:
+                try:
+                    if mode == Mode.FULL:
+                        rows = self._full(con, source, job, run)
+                    elif mode == Mode.TEST:
+                        rows = self._test(con, source, job, run, limit or self.config.sync.test_rows)
+                    else:
+                        rows = self._incremental(con, source, job, run)
+                    break
+                except SourceError as exc:
+                    if not exc.transient or attempt >= self.config.sync.retries:
+                        raise
+                    attempt += 1
+                    delay = self.config.sync.retry_backoff.total_seconds() * 2 ** (attempt - 1)
+                    self._phase(job.target, Phase.RETRYING, mode)
+                    self.log("warning", f"{exc} - reconnecting in {delay:g}s "
+                             f"(retry {attempt} of {self.config.sync.retries})", job.target)
+                    self._wait(delay)
+                    source.reconnect()
+            status, error = Status.OK, None
+        except SyncCancelled:
+            status, error = Status.CANCELLED, "cancelled by the user"
+        except (TuiSyncError, duckdb.Error) as exc:
+            status, error = Status.FAILED, one_line(exc)
+        duration = time.monotonic() - t0
+        rate = rows / duration if duration > 0 and status == Status.OK else 0.0
+        if status != Status.OK:
+            self._rollback(con, job)
+            run.status, run.finished_at, run.error = status.value, st.utcnow(), error
+            run.rows, run.rows_per_s = 0, 0.0
+            try:
+                st.finish_run(con, run)
+            except duckdb.Error:
+                pass
+            self._phase(job.target, Phase.CANCELLED if status == Status.CANCELLED else Phase.FAILED,
+                        mode)
+            self.log("error" if status == Status.FAILED else "warning",
+                     f"{mode.value} sync {status.value}: {error}", job.target)
+        else:
+            self._phase(job.target, Phase.DONE, mode)
+            self.log("info", f"{mode.value} sync ok: {rows:,} rows in {duration:.1f}s", job.target)
+        result = TableResult(job.target, job.description.info.name, mode, status, rows if
+                             status == Status.OK else 0, duration, rate, error, run.run_id)
+        self.emit(TableFinished(result))
+        return result
+
+    def _wait(self, seconds: float) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.control.cancelled:
+                raise SyncCancelled("cancelled")
+            time.sleep(min(0.1, deadline - time.monotonic()))
+
+    def _rollback(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> None:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # no transaction was open
+        try:
+            tg.drop_table(con, tg.stage_name(job.target))
+        except duckdb.Error:
+            pass
+
+    def _checkpoint(self, job: TableJob, mode: Mode) -> None:
+        """Between batches: honour cancel, and block while paused."""
+        if self.control.cancelled:
+            raise SyncCancelled("cancelled")
+        if self.control.paused:
+            self._phase(job.target, Phase.PAUSED, mode)
+            self.log("info", "paused", job.target)
+            while not self.control.wait_while_paused(0.2):
+                pass
+            if self.control.cancelled:
+                raise SyncCancelled("cancelled")
+            self.log("info", "resumed", job.target)
+            self._phase(job.target, Phase.READING, mode)
+
+    def _load_stage(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                    spec: ReadSpec, mode: Mode, expected: int | None) -> int:
+        """Read `spec` into a fresh staging table; returns the rows read."""
+        stage = tg.stage_name(job.target)
+        tg.drop_table(con, stage)
+        tg.create_table(con, stage, job.plan)
+        self._phase(job.target, Phase.READING, mode)
+        meter = _Meter(self.emit, job.target, expected)
+        meter.add(0, force=True)
+        for batch in source.read_batches(spec):
+            self._checkpoint(job, mode)
+            tg.append(con, stage, batch)
+            meter.add(batch.num_rows)
+        meter.add(0, force=True)
+        self._checkpoint(job, mode)
+        return meter.rows
+
+    def _expected(self, source: Source, job: TableJob, spec: ReadSpec, mode: Mode) -> int | None:
+        est = job.description.info.estimated_rows
+        if spec.window is None and not spec.where and est is not None:
+            return min(est, spec.limit) if spec.limit is not None else est
+        self._phase(job.target, Phase.COUNTING, mode)
+        return source.count_rows(spec)
+
+    def _full(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+              run: st.RunRecord) -> int:
+        spec = self._spec(job)
+        rows = self._load_stage(con, source, job, spec, Mode.FULL,
+                                self._expected(source, job, spec, Mode.FULL))
+        stage = tg.stage_name(job.target)
+        watermark = None
+        if job.cursor_target:
+            watermark = con.execute(
+                f"SELECT MAX({tg.qi(job.cursor_target)}) FROM {tg.qi(stage)}").fetchone()[0]
+        self._phase(job.target, Phase.SWAPPING, Mode.FULL)
+        con.execute("BEGIN TRANSACTION")
+        tg.drop_table(con, job.target)
+        con.execute(f"ALTER TABLE {tg.qi(stage)} RENAME TO {tg.qi(job.target)}")
+        version = st.add_schema_version(con, job.target, job.plan.target_columns())
+        wm_text, wm_type = st.encode_watermark(watermark)
+        st.put_table_state(con, st.TableState(
+            job.target, job.description.info.name, job.cursor, wm_text, wm_type, rows, version,
+            Mode.FULL.value, st.utcnow(), ",".join(job.primary_key) or None))
+        self._finish_ok(con, run, rows)
+        con.execute("COMMIT")
+        return rows
+
+    def _test(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+              run: st.RunRecord, limit: int) -> int:
+        spec = self._spec(job, limit=limit)
+        rows = self._load_stage(con, source, job, spec, Mode.TEST,
+                                self._expected(source, job, spec, Mode.TEST))
+        test_table = job.target + TEST_SUFFIX
+        self._phase(job.target, Phase.SWAPPING, Mode.TEST)
+        con.execute("BEGIN TRANSACTION")
+        tg.drop_table(con, test_table)
+        con.execute(f"ALTER TABLE {tg.qi(tg.stage_name(job.target))} RENAME TO {tg.qi(test_table)}")
+        self._finish_ok(con, run, rows)
+        con.execute("COMMIT")
+        self.log("info", f"test rows are in {test_table}; {job.target} and its state are untouched",
+                 job.target)
+        return rows
+
+    def _incremental(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                     run: st.RunRecord) -> int:
+        if not job.cursor or not job.cursor_target:
+            raise ConfigError(f"{job.name}: incremental sync needs a cursor column "
+                              f"(cursor = ... in [table {job.config.source_table}])")
+        state = st.get_table_state(con, job.target)
+        if state is None or state.watermark is None or not tg.table_exists(con, job.target):
+            raise TuiSyncError(f"{job.name}: incremental sync needs a previous full sync "
+                               "(run --mode full or auto)")
+        if state.cursor_column != job.cursor:
+            raise TuiSyncError(f"{job.name}: the cursor changed from {state.cursor_column} to "
+                               f"{job.cursor}; run a full sync")
+        drift = self._schema_drift(con, job)
+        if drift:
+            raise SchemaDriftError(f"{job.name}: columns {drift}; run a full sync")
+        existing = tg.table_columns(con, job.target)
+        added = [c for c in job.plan.included if c.target_name not in existing]
+
+        self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
+        watermark = st.decode_watermark(state.watermark, state.watermark_type)
+        lo = apply_lookback(watermark, job.config.lookback, job.cursor)
+        hi = source.max_cursor(job.description, job.cursor, job.config.where)
+        self.log("info", f"window {job.cursor} >= {lo} and <= {hi}", job.target)
+        spec = self._spec(job, window=Window(job.cursor, lo, hi))
+        if hi is None:
+            rows = 0
+            tg.drop_table(con, tg.stage_name(job.target))
+            tg.create_table(con, tg.stage_name(job.target), job.plan)
+        else:
+            rows = self._load_stage(con, source, job, spec, Mode.INCREMENTAL,
+                                    self._expected(source, job, spec, Mode.INCREMENTAL))
+        stage = tg.stage_name(job.target)
+        self._phase(job.target, Phase.MERGING, Mode.INCREMENTAL)
+        cols = ", ".join(tg.qi(c.target_name) for c in job.plan.included)
+        con.execute("BEGIN TRANSACTION")
+        for c in added:
+            con.execute(f"ALTER TABLE {tg.qi(job.target)} ADD COLUMN {tg.qi(c.target_name)} "
+                        f"{c.duckdb_type}")
+            self.log("warning", f"new source column {c.name} added; rows outside this window "
+                     "hold NULL there until a full sync", job.target)
+        t, s = tg.qi(job.target), tg.qi(stage)
+        if job.key_targets:
+            match = " AND ".join(f"{t}.{tg.qi(k)} = {s}.{tg.qi(k)}" for k in job.key_targets)
+            con.execute(f"DELETE FROM {t} USING {s} WHERE {match}")
+        elif lo is not None:
+            con.execute(f"DELETE FROM {t} WHERE {tg.qi(job.cursor_target)} >= ?", [lo])
+        con.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
+        new_wm = con.execute(f"SELECT MAX({tg.qi(job.cursor_target)}) FROM {s}").fetchone()[0]
+        if new_wm is None or (watermark is not None and new_wm < watermark):
+            new_wm = watermark
+        version = st.add_schema_version(con, job.target, job.plan.target_columns())
+        wm_text, wm_type = st.encode_watermark(new_wm)
+        st.put_table_state(con, st.TableState(
+            job.target, job.description.info.name, job.cursor, wm_text, wm_type,
+            tg.row_count(con, job.target), version, Mode.INCREMENTAL.value, st.utcnow(),
+            ",".join(job.primary_key) or None))
+        tg.drop_table(con, stage)
+        self._finish_ok(con, run, rows)
+        con.execute("COMMIT")
+        return rows
+
+    def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:
+        run.finished_at = st.utcnow()
+        secs = (run.finished_at - run.started_at).total_seconds()
+        run.status, run.rows, run.rows_per_s = Status.OK.value, rows, rows / secs if secs > 0 else 0.0
+        st.finish_run(con, run)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def list_source_tables(config: Config) -> list[TableInfo]:
+    source = open_source(config.source, base_dir=config.base_dir)
+    with source:
+        return source.list_tables()
+
+
+__all__ = ["Engine", "PlanReport", "TableJob", "UnknownTableError", "list_source_tables"]

@@ -1,0 +1,151 @@
+"""The Source contract shared by Oracle and SQLite (DESIGN §3).
+
+A source lists tables, describes columns and the primary key, reports MAX(cursor),
+counts rows, builds the exact SELECT of a read, and streams Arrow record batches
+whose schema is the plan's `arrow_schema()` (target names, target Arrow types).
+All methods run on the calling thread except `cancel`, which another thread may
+call to break a running fetch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from ..typeplan import ColumnPlan, SourceColumn, TypePlan
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str  # how the user names it: OWNER.TABLE for Oracle, TABLE for SQLite
+    owner: str | None
+    table: str  # exact dictionary name
+    estimated_rows: int | None  # Oracle NUM_ROWS (may be None or stale)
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    info: TableInfo
+    columns: tuple[SourceColumn, ...]
+    primary_key: tuple[str, ...]  # exact dictionary names, in key order
+
+    def column(self, name: str) -> SourceColumn:
+        """Dictionary lookup: exact name first, then case-insensitive."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        for c in self.columns:
+            if c.name.upper() == name.upper():
+                return c
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Window:
+    """An incremental window on the cursor column: lo <= cursor <= hi.
+
+    `lo`/`hi` are Python values of the cursor's kind (datetime, int, Decimal, str);
+    either may be None for an open end.
+    """
+
+    cursor: str  # exact dictionary name
+    lo: Any = None
+    hi: Any = None
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    table: TableDescription
+    plan: TypePlan
+    where: str = ""  # trusted SQL filter from the config, in the source's dialect
+    window: Window | None = None
+    limit: int | None = None  # first N rows (ROWNUM on Oracle)
+    order_by: tuple[str, ...] = ()  # exact dictionary names
+    batch_rows: int = 50_000
+    extra: dict[str, Any] = field(default_factory=dict)  # source-specific hints
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    kind: str  # "oracle" or "sqlite"
+    version: str
+    mode: str  # "thin", "thick" or "file"
+    detail: str = ""
+
+
+class Source(ABC):
+    kind: str = ""
+
+    @abstractmethod
+    def connect(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def reconnect(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - the old connection is already broken
+            pass
+        self.connect()
+
+    @abstractmethod
+    def server_info(self) -> ServerInfo: ...
+
+    @abstractmethod
+    def list_tables(self) -> list[TableInfo]: ...
+
+    @abstractmethod
+    def describe(self, name: str) -> TableDescription:
+        """Raise UnknownTableError for a table not in the dictionary."""
+
+    @abstractmethod
+    def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
+        """MAX(cursor) under the filter, as a Python value (None for no rows)."""
+
+    @abstractmethod
+    def count_rows(self, spec: ReadSpec) -> int:
+        """COUNT(*) of the rows a read would return (filter, window and limit applied)."""
+
+    @abstractmethod
+    def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
+        """The exact SQL and binds of a read (what `tui-sync plan` prints)."""
+
+    @abstractmethod
+    def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
+        """Stream the read as record batches with schema `spec.plan.arrow_schema()`."""
+
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """Break a running fetch from another thread (default: nothing to break)."""
+
+    def __enter__(self) -> Source:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def conform_batch(batch: pa.RecordBatch | pa.Table, plan: TypePlan) -> pa.RecordBatch:
+    """Rename to target names and cast to the plan's Arrow types (cheap where equal)."""
+    schema = plan.arrow_schema()
+    if isinstance(batch, pa.Table):
+        batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist(
+            [], schema=schema)
+    if batch.schema.equals(schema):
+        return batch
+    arrays = []
+    for i, field_ in enumerate(schema):
+        arr = batch.column(i)
+        if not arr.type.equals(field_.type):
+            arr = arr.cast(field_.type)
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def select_list(plan: TypePlan) -> list[ColumnPlan]:
+    return list(plan.included)

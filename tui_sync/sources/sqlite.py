@@ -1,0 +1,374 @@
+"""SQLite source: any SQLite file whose declared types are Oracle-style.
+
+It backs the built-in demo and the tests, so the whole product runs end to end
+without an Oracle server. Values are read with the stdlib driver in batches and
+turned into Arrow columns of the plan's types; DATE/TIMESTAMP values are ISO
+text ('YYYY-MM-DD HH:MM:SS[.ffffff]', with an offset for the time-zone types).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import SourceError, SyncCancelled, UnknownTableError
+from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
+from .base import ReadSpec, ServerInfo, Source, TableDescription, TableInfo
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_FRACTION_RE = re.compile(r"\d{2}:\d{2}:\d{2}\.(\d+)")
+
+
+class SqliteSource(Source):
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._styles: dict[tuple[str, str], int | None] = {}
+
+    # -- connection ------------------------------------------------------------------
+    def connect(self) -> None:
+        if not self.path.is_file():
+            raise SourceError(f"SQLite source {self.path} does not exist")
+        try:
+            # check_same_thread=False: cancel() interrupts from another thread.
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise SourceError(f"cannot open SQLite source {self.path}: {exc}") from None
+        with self._lock:
+            self._conn = conn
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.connect()
+        assert self._conn is not None
+        return self._conn
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    def _execute(self, sql: str, binds: dict[str, Any] | None = None) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, binds or {})
+        except sqlite3.Error as exc:
+            raise self._map_error(exc) from None
+
+    @staticmethod
+    def _map_error(exc: sqlite3.Error) -> Exception:
+        text = str(exc)
+        if "interrupted" in text:
+            return SyncCancelled("cancelled")
+        transient = "locked" in text or "busy" in text
+        return SourceError(f"SQLite: {text}", transient=transient)
+
+    def server_info(self) -> ServerInfo:
+        version = self._execute("SELECT sqlite_version()").fetchone()[0]
+        return ServerInfo(kind="sqlite", version=f"SQLite {version}", mode="file", detail=str(self.path))
+
+    # -- dictionary ------------------------------------------------------------------
+    def list_tables(self) -> list[TableInfo]:
+        names = [r[0] for r in self._execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+            "ESCAPE '\\' ORDER BY name")]
+        out = []
+        for name in names:
+            count = self._execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchone()[0]
+            out.append(TableInfo(name=name, owner=None, table=name, estimated_rows=count))
+        return out
+
+    def _resolve_name(self, name: str) -> str:
+        wanted = name.strip()
+        if "." in wanted and not (wanted.startswith('"') and wanted.endswith('"')):
+            wanted = wanted.split(".")[-1]  # SQLite has no owners: SCHEMA.TABLE -> TABLE
+        if wanted.startswith('"') and wanted.endswith('"'):
+            wanted = wanted[1:-1].replace('""', '"')
+        rows = [r[0] for r in self._execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        if wanted in rows:
+            return wanted
+        folded = [r for r in rows if r.upper() == wanted.upper()]
+        if len(folded) == 1:
+            return folded[0]
+        raise UnknownTableError(f"table {name} not found in the source {self.path.name}")
+
+    def describe(self, name: str) -> TableDescription:
+        table = self._resolve_name(name)
+        cols = []
+        pk: list[tuple[int, str]] = []
+        for cid, cname, decl, notnull, _default, pk_pos, *_ in self._execute(
+                f"PRAGMA table_xinfo({quote(table)})"):
+            base, precision, scale, length = parse_declared_type(decl or "")
+            detail = ""
+            if base.startswith("VECTOR"):
+                fmt = re.search(r"FLOAT32|FLOAT64|INT8|BINARY", base)
+                detail, base = (fmt.group(0) if fmt else ""), "VECTOR"
+            cols.append(SourceColumn(name=cname, data_type=base or "TEXT", precision=precision,
+                                     scale=scale, length=length, nullable=not notnull,
+                                     position=cid + 1, type_detail=detail))
+            if pk_pos:
+                pk.append((pk_pos, cname))
+        count = self._execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
+        info = TableInfo(name=table, owner=None, table=table, estimated_rows=count)
+        return TableDescription(info=info, columns=tuple(cols),
+                                primary_key=tuple(n for _, n in sorted(pk)))
+
+    # -- SQL ------------------------------------------------------------------------------
+    def _expr(self, cp: ColumnPlan) -> str:
+        col = quote(cp.name)
+        if cp.conversion == Conversion.RTRIM:
+            return f"RTRIM({col}, ' ')"
+        return col
+
+    def _where(self, spec: ReadSpec, binds: dict[str, Any]) -> str:
+        parts = []
+        if spec.where:
+            parts.append(f"({spec.where})")
+        if spec.window is not None:
+            col = spec.table.column(spec.window.cursor)
+            qc = quote(col.name)
+            if spec.window.lo is not None:
+                parts.append(f"{qc} >= :lo")
+                binds["lo"] = self._bind_value(spec.table, col, spec.window.lo)
+            if spec.window.hi is not None:
+                parts.append(f"{qc} <= :hi")
+                binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
+        return (" WHERE " + " AND ".join(parts)) if parts else ""
+
+    def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
+        binds: dict[str, Any] = {}
+        items = ", ".join(f"{self._expr(c)} AS {quote(c.target_name)}" for c in spec.plan.included)
+        sql = f"SELECT {items} FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
+        if spec.order_by:
+            sql += " ORDER BY " + ", ".join(quote(n) for n in spec.order_by)
+        if spec.limit is not None:
+            sql += " LIMIT :max_rows"
+            binds["max_rows"] = spec.limit
+        return sql, binds
+
+    def count_rows(self, spec: ReadSpec) -> int:
+        binds: dict[str, Any] = {}
+        inner = f"SELECT 1 FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
+        if spec.limit is not None:
+            inner += " LIMIT :max_rows"
+            binds["max_rows"] = spec.limit
+        return int(self._execute(f"SELECT COUNT(*) FROM ({inner})", binds).fetchone()[0])
+
+    def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
+        col = table.column(cursor)
+        sql = f"SELECT MAX({quote(col.name)}) FROM {quote(table.info.table)}"
+        if where:
+            sql += f" WHERE ({where})"
+        raw = self._execute(sql).fetchone()[0]
+        return None if raw is None else self._python_value(col, raw)
+
+    # -- values ---------------------------------------------------------------------------
+    def _fraction_digits(self, table: TableDescription, col: SourceColumn) -> int | None:
+        """How many fractional-second digits the column's text carries (None: none)."""
+        key = (table.info.table, col.name)
+        if key not in self._styles:
+            row = self._execute(
+                f"SELECT {quote(col.name)} FROM {quote(table.info.table)} "
+                f"WHERE {quote(col.name)} IS NOT NULL LIMIT 1").fetchone()
+            m = _FRACTION_RE.search(str(row[0])) if row else None
+            default = None if col.data_type == "DATE" or col.scale == 0 else 6
+            self._styles[key] = len(m.group(1)) if m else (default if row is None else None)
+        return self._styles[key]
+
+    def _bind_value(self, table: TableDescription, col: SourceColumn, value: Any) -> Any:
+        """Format a window bound the way the column stores it, so text comparison is exact."""
+        if isinstance(value, datetime):
+            digits = self._fraction_digits(table, col)
+            text = value.strftime("%Y-%m-%d %H:%M:%S")
+            if digits:
+                text += "." + f"{value.microsecond:06d}"[:digits].ljust(digits, "0")
+            return text
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+    @staticmethod
+    def _python_value(col: SourceColumn, raw: Any) -> Any:
+        t = col.data_type
+        if t in ("DATE", "TIMESTAMP") and isinstance(raw, str):
+            return datetime.fromisoformat(raw.strip())
+        if t == "NUMBER" and col.scale and not isinstance(raw, str):
+            return Decimal(str(raw))
+        if t == "NUMBER" and isinstance(raw, float) and raw.is_integer():
+            return int(raw)
+        return raw
+
+    # -- reading ----------------------------------------------------------------------------
+    def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
+        sql, binds = self.build_select(spec)
+        cur = self._execute(sql, binds)
+        schema = spec.plan.arrow_schema()
+        plans = spec.plan.included
+        while True:
+            try:
+                rows = cur.fetchmany(spec.batch_rows)
+            except sqlite3.Error as exc:
+                raise self._map_error(exc) from None
+            if not rows:
+                return
+            columns = list(zip(*rows, strict=True))
+            arrays = [to_arrow(cp, values) for cp, values in zip(plans, columns, strict=True)]
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+# -- Python values -> Arrow arrays of the plan's types ---------------------------------------
+
+def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
+    t = cp.arrow_type
+    assert t is not None
+    try:
+        if pa.types.is_decimal(t):
+            return pa.array([_to_decimal(v, t.scale) for v in values], t)
+        if pa.types.is_timestamp(t):
+            return _to_timestamp(values, t)
+        if pa.types.is_interval(t):
+            return pa.array([_to_interval(v, cp.conversion) for v in values], t)
+        if pa.types.is_list(t):
+            return pa.array([json.loads(v) if isinstance(v, str) else v for v in values], t)
+        if pa.types.is_integer(t):
+            try:
+                return pa.array(values, t)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.array([_to_int(v) for v in values], t)
+        if pa.types.is_floating(t):
+            try:
+                return pa.array(values, t)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.array([None if v is None else float(v) for v in values], t)
+        if pa.types.is_large_string(t) or pa.types.is_string(t):
+            try:
+                return pa.array(values, t)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.array([_to_text(v) for v in values], t)
+        if pa.types.is_large_binary(t) or pa.types.is_binary(t):
+            return pa.array([v.encode() if isinstance(v, str) else v for v in values], t)
+        if pa.types.is_boolean(t):
+            return pa.array([None if v is None else bool(v) for v in values], t)
+        return pa.array(values, t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, InvalidOperation, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
+
+
+def _to_text(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    return str(v)
+
+
+def _to_int(v: Any) -> int | None:
+    if v is None:
+        return None
+    d = Decimal(str(v).strip())
+    if d != d.to_integral_value():
+        raise ValueError(f"{v!r} is not a whole number")
+    return int(d)
+
+
+def _to_decimal(v: Any, scale: int) -> Decimal | None:
+    if v is None:
+        return None
+    d = Decimal(str(v).strip()) if not isinstance(v, Decimal) else v
+    # Oracle rounds half away from zero when it stores NUMBER(p,s); mirror it.
+    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+
+
+def _to_timestamp(values: tuple[Any, ...], t: pa.TimestampType) -> pa.Array:
+    texts = [None if v is None else str(v).strip() for v in values]
+    try:
+        return pc.cast(pa.array(texts, pa.string()), t)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out: list[datetime | None] = []
+    for text in texts:  # slow path: offsets, 'T', odd spacing
+        if text is None:
+            out.append(None)
+            continue
+        dt = datetime.fromisoformat(text)
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(UTC)
+            if t.tz is None:
+                dt = dt.replace(tzinfo=None)
+        elif t.tz is not None:
+            dt = dt.replace(tzinfo=UTC)
+        out.append(dt)
+    return pa.array(out, t)
+
+
+_DS_RE = re.compile(r"^([+-])?(\d+)\s+(\d+):(\d+):(\d+(?:\.\d+)?)$")
+_YM_RE = re.compile(r"^([+-])?(\d+)-(\d+)$")
+
+
+def _to_interval(v: Any, conversion: Conversion) -> pa.MonthDayNano | None:
+    """Oracle literal text ('+02 03:04:05.5', '+01-06') or a number of seconds/months."""
+    if v is None:
+        return None
+    if conversion == Conversion.INTERVAL_YM:
+        if isinstance(v, str):
+            m = _YM_RE.match(v.strip())
+            if not m:
+                raise ValueError(f"{v!r} is not a YEAR TO MONTH interval")
+            months = int(m.group(2)) * 12 + int(m.group(3))
+            months = -months if m.group(1) == "-" else months
+        else:
+            months = int(v)
+        return pa.MonthDayNano([months, 0, 0])
+    if isinstance(v, str):
+        m = _DS_RE.match(v.strip())
+        if not m:
+            raise ValueError(f"{v!r} is not a DAY TO SECOND interval")
+        sign = -1 if m.group(1) == "-" else 1
+        secs = Decimal(m.group(5)) + int(m.group(4)) * 60 + int(m.group(3)) * 3600
+        days = int(m.group(2))
+    else:
+        total = Decimal(str(v))
+        sign = -1 if total < 0 else 1
+        total = abs(total)
+        days, secs = divmod(total, 86400)
+        days = int(days)
+    nanos = int(secs * 1_000_000_000)
+    return pa.MonthDayNano([0, sign * days, sign * nanos])
+
+
+def format_timestamp(dt: datetime) -> str:
+    """Canonical text for TIMESTAMP values written into SQLite sources (demo, tests)."""
+    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def format_date(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+__all__ = ["SqliteSource", "format_date", "format_timestamp", "quote"]

@@ -1,0 +1,92 @@
+"""The DuckDB target: connections, DDL, and Arrow batch ingestion.
+
+Batches arrive as Arrow and go in with `INSERT INTO t SELECT * FROM batch` on a
+registered view: no per-row Python. Identifiers are always quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .errors import TargetBusyError, TuiSyncError
+from .typeplan import TypePlan
+
+STAGE_SUFFIX = "__tui_sync_stage"
+
+
+def qi(name: str) -> str:
+    """Quote a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def connect(path: Path, *, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file read-write (the same config everywhere in this process,
+    so in-process users share one database instance)."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise TuiSyncError(f"DuckDB file {path} does not exist yet (run a sync first)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        raise busy_error(path, exc) from None
+    except duckdb.Error as exc:
+        raise TuiSyncError(f"cannot open DuckDB file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def busy_error(path: Path, exc: Exception) -> TuiSyncError:
+    text = str(exc)
+    if "lock" not in text.lower():
+        return TuiSyncError(f"cannot open DuckDB file {path}: {text.splitlines()[0]}")
+    m = _PID_RE.search(text)
+    who = f"process {m.group(1)}" if m else "another process"
+    return TargetBusyError(
+        f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
+    row = con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchone()
+    return row is not None
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
+    cols = ", ".join(f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included)
+    con.execute(f"CREATE TABLE {qi(name)} ({cols})")
+
+
+def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
+
+
+def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> None:
+    """Insert one Arrow batch; columns match by position (the plan's order)."""
+    view = "__tui_sync_batch"
+    con.register(view, batch)
+    try:
+        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    return int(con.execute(f"SELECT COUNT(*) FROM {qi(name)}").fetchone()[0])  # type: ignore[index]
+
+
+def stage_name(target: str) -> str:
+    return target + STAGE_SUFFIX
