@@ -293,6 +293,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from .cli_schedule import run_schedule
+
+    return run_schedule(args, load(args))
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     try:
         from .tui.app import create_app
@@ -363,20 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    try:
-        from .cli_schedule import add_schedule_parser
-    except ImportError:
-        pass
-    else:
-        add_schedule_parser(sub, parents=[_common()])
+    from .cli_schedule import add_schedule_parser
+
+    p = add_schedule_parser(sub)
+    if "--debug" not in p._option_string_actions:  # argparse has no public "has option"
+        p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=cmd_schedule)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from .logs import setup_file_log
+
+    setup_file_log(logging.DEBUG if args.debug else logging.INFO)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

@@ -7,6 +7,7 @@ obeys a Control between batches. It never imports Textual.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ from .sources import open_source
 from .sources.base import ReadSpec, Source, TableDescription, TableInfo, Window
 from .typeplan import PlanOptions, TypePlan, build_plan
 
+_logger = logging.getLogger("tui_sync.engine")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+           "error": logging.ERROR}
 PROGRESS_INTERVAL_S = 0.25  # at most four progress events a second per table
 TEST_SUFFIX = "_test"
 
@@ -185,6 +189,8 @@ class Engine:
             self.on_event(event)
 
     def log(self, level: str, message: str, table: str | None = None) -> None:
+        # The rotating log file (set up by the CLI/TUI) gets every engine line too.
+        _logger.log(_LEVELS.get(level, logging.INFO), "%s%s", f"{table}: " if table else "", message)
         self.emit(LogLine(level, message, table))
 
     def _phase(self, table: str, phase: Phase, mode: Mode | None = None) -> None:
@@ -224,20 +230,26 @@ class Engine:
             try:
                 for name in tables:
                     self._phase(self.config.table(name).target_name(), Phase.CONNECTING, mode)
-                source.connect()
-                jobs = [resolve_job(self.config, source, name) for name in tables]
-                con = tg.connect(db_path)
                 try:
-                    st.ensure_schema(con)
-                    stale = st.close_stale_runs(con)
-                    if stale:
-                        self.log("warning", f"{stale} earlier run(s) had been interrupted; "
-                                 "recorded as failed")
-                    st.flush_pending_runs(con, db_path)
-                    for job in jobs:
-                        results.append(self._run_table(con, source, job, mode, limit))
-                finally:
-                    con.close()
+                    self._retrying("connect", source.connect, source, reconnect=False)
+                    jobs = [resolve_job(self.config, source, name) for name in tables]
+                except (SourceError, SyncCancelled) as exc:
+                    # The source is unreachable: every table's run failed, and history says why.
+                    results = self._record_unreachable(db_path, tables, mode, exc)
+                    jobs = []
+                if jobs:
+                    con = tg.connect(db_path)
+                    try:
+                        st.ensure_schema(con)
+                        stale = st.close_stale_runs(con)
+                        if stale:
+                            self.log("warning", f"{stale} earlier run(s) had been interrupted; "
+                                     "recorded as failed")
+                        st.flush_pending_runs(con, db_path)
+                        for job in jobs:
+                            results.append(self._run_table(con, source, job, mode, limit))
+                    finally:
+                        con.close()
             finally:
                 self.control.remove_cancel_hook(source.cancel)
                 try:
@@ -301,26 +313,17 @@ class Engine:
             st.start_run(con, run, self.holder)
             for w in job.plan.warnings:
                 self.log("warning", w, job.target)
-            attempt = 0
-            while True:
-                try:
-                    if mode == Mode.FULL:
-                        rows = self._full(con, source, job, run)
-                    elif mode == Mode.TEST:
-                        rows = self._test(con, source, job, run, limit or self.config.sync.test_rows)
-                    else:
-                        rows = self._incremental(con, source, job, run)
-                    break
-                except SourceError as exc:
-                    if not exc.transient or attempt >= self.config.sync.retries:
-                        raise
-                    attempt += 1
-                    delay = self.config.sync.retry_backoff.total_seconds() * 2 ** (attempt - 1)
-                    self._phase(job.target, Phase.RETRYING, mode)
-                    self.log("warning", f"{exc} - reconnecting in {delay:g}s "
-                             f"(retry {attempt} of {self.config.sync.retries})", job.target)
-                    self._wait(delay)
-                    source.reconnect()
+
+            def attempt() -> int:
+                if mode == Mode.FULL:
+                    return self._full(con, source, job, run)
+                if mode == Mode.TEST:
+                    return self._test(con, source, job, run, limit or self.config.sync.test_rows)
+                return self._incremental(con, source, job, run)
+
+            # A transient error restarts the table from its last committed point: the
+            # staging table is rebuilt and nothing of a failed attempt reaches the target.
+            rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
             status, error = Status.OK, None
         except SyncCancelled:
             status, error = Status.CANCELLED, "cancelled by the user"
@@ -347,6 +350,46 @@ class Engine:
                              status == Status.OK else 0, duration, rate, error, run.run_id)
         self.emit(TableFinished(result))
         return result
+
+    def _retrying(self, what: str, func: Callable[[], Any], source: Source, *, reconnect: bool,
+                  table: str | None = None, mode: Mode | None = None) -> Any:
+        """Run `func`, retrying transient source errors with backoff (DESIGN §5)."""
+        attempt = 0
+        while True:
+            try:
+                return func()
+            except SourceError as exc:
+                if not exc.transient or attempt >= self.config.sync.retries:
+                    raise
+                attempt += 1
+                delay = self.config.sync.retry_backoff.total_seconds() * 2 ** (attempt - 1)
+                if table:
+                    self._phase(table, Phase.RETRYING, mode)
+                self.log("warning", f"{what}: {exc} - retrying in {delay:g}s "
+                         f"(retry {attempt} of {self.config.sync.retries})", table)
+                self._wait(delay)
+                if reconnect:
+                    source.reconnect()
+
+    def _record_unreachable(self, db_path: Any, tables: Sequence[str], mode: Mode,
+                            exc: Exception) -> list[TableResult]:
+        cancelled = isinstance(exc, SyncCancelled)
+        status = Status.CANCELLED if cancelled else Status.FAILED
+        error = "cancelled by the user" if cancelled else one_line(exc)
+        results = []
+        now = st.utcnow()
+        for name in tables:
+            tc = self.config.table(name)
+            rec = st.RunRecord(st.new_run_id(), tc.target_name(), tc.source_table, mode.value,
+                               status.value, now, now, 0, 0.0, error)
+            st.record_run(db_path, rec)
+            result = TableResult(tc.target_name(), tc.source_table, mode, status, error=error,
+                                 run_id=rec.run_id)
+            self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
+            self.log("error", f"{mode.value} sync {status.value}: {error}", result.table)
+            self.emit(TableFinished(result))
+            results.append(result)
+        return results
 
     def _wait(self, seconds: float) -> None:
         if self._sleep is not None:
