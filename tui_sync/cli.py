@@ -138,12 +138,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
     mode = Mode(args.mode)
     if args.limit is not None and mode != Mode.TEST:
         raise ConfigError("--limit applies to --mode test")
+    if args.parallel is not None:
+        if not 1 <= args.parallel <= 64:
+            raise ConfigError("--parallel takes 1 to 64")
+        for name in tables:
+            tc = config.table(name)
+            tc.parallel = args.parallel
+            config.tables.setdefault(tc.source_table, tc)
     control = Control()
     fired = install_signal_handlers(control)
     use_bar = sys.stderr.isatty() and not args.json
     with _Reporter(use_bar, quiet=False) as reporter:
         engine = Engine(config, on_event=reporter, control=control, holder="cli")
-        finished: RunFinished = engine.run(tables, mode, limit=args.limit)
+        finished: RunFinished = engine.run(tables, mode, limit=args.limit, resume=args.resume,
+                                           reconcile=True if args.reconcile else None)
     if args.json:
         print_json({"ok": finished.ok, "results": [
             {**asdict(r), "mode": r.mode.value, "status": r.status.value} for r in finished.results]})
@@ -341,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every table configured in the file")
     p.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.AUTO.value)
     p.add_argument("--limit", type=int, metavar="N", help="rows for --mode test (default test_rows)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted full sync from its last committed chunk")
+    p.add_argument("--reconcile", action="store_true",
+                   help="also delete target rows whose key is gone from the source")
+    p.add_argument("--parallel", type=int, metavar="N", help="read full syncs on N connections")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("plan", parents=[_common()], help="print the type plan and SQL; writes nothing")

@@ -72,6 +72,8 @@ class SyncConfig:
     lowercase_names: bool = True
     rtrim_char: bool = False
     timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
+    chunk_rows: int = 1_000_000  # full syncs of keyed tables commit (and resume) per chunk
+    reconcile_max_delete: float = 0.10  # refuse a reconcile that would delete more than this share
 
 
 @dataclass
@@ -84,6 +86,9 @@ class TableConfig:
     where: str = ""
     schedule: str = ""
     batch_rows: int | None = None
+    parallel: int = 1
+    reconcile: bool = False
+    reconcile_window: bool = False  # only reconcile keys inside the incremental window
     columns: dict[str, str] = field(default_factory=dict)
 
     def target_name(self) -> str:
@@ -172,6 +177,18 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not true or false")
 
 
+def parse_share(text: str) -> float:
+    """A share of rows: '10%' or '0.1'."""
+    t = text.strip()
+    try:
+        value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a share (like 10% or 0.1)") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"{text!r} must be between 0% and 100%")
+    return value
+
+
 def parse_choice(text: str, choices: tuple[str, ...]) -> str:
     folded = text.strip().lower()
     if folded not in choices:
@@ -219,8 +236,10 @@ _SOURCE_KEYS = {"kind", "dsn", "user", "password_env", "mode", "lib_dir", "confi
                 "call_timeout", "expire_time", "password"}
 _TARGET_KEYS = {"path"}
 _SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_backoff",
-              "number_without_precision", "lowercase_names", "rtrim_char", "timezone"}
-_TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule", "batch_rows"}
+              "number_without_precision", "lowercase_names", "rtrim_char", "timezone", "chunk_rows",
+              "reconcile_max_delete"}
+_TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule", "batch_rows",
+               "parallel", "reconcile", "reconcile_window"}
 
 
 class _Reader:
@@ -328,6 +347,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         y.lowercase_names = r.get("lowercase_names", parse_bool, y.lowercase_names)
         y.rtrim_char = r.get("rtrim_char", parse_bool, y.rtrim_char)
         y.timezone = r.get("timezone", parse_timezone, "")
+        y.chunk_rows = r.get("chunk_rows", lambda t: parse_int(t, 1, 1_000_000_000), y.chunk_rows)
+        y.reconcile_max_delete = r.get("reconcile_max_delete", parse_share, y.reconcile_max_delete)
 
     from .typeplan import parse_duckdb_override  # local: typeplan imports this module's types
 
@@ -353,6 +374,9 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         tc.where = r.get("where", default="")
         tc.schedule = r.get("schedule", parse_cron, "")
         tc.batch_rows = r.get("batch_rows", lambda t: parse_int(t, 1, 10_000_000), None)
+        tc.parallel = r.get("parallel", lambda t: parse_int(t, 1, 64), 1)
+        tc.reconcile = r.get("reconcile", parse_bool, False)
+        tc.reconcile_window = r.get("reconcile_window", parse_bool, False)
         for key, raw in r.values.items():
             if key.startswith("column."):
                 col = key[len("column."):]

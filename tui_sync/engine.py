@@ -8,14 +8,19 @@ obeys a Control between batches. It never imports Textual.
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow.types as pa_types
 
 from . import state as st
 from . import target as tg
@@ -44,7 +49,7 @@ from .events import (
 )
 from .lock import SyncLock
 from .sources import open_source
-from .sources.base import ReadSpec, Source, TableDescription, TableInfo, Window
+from .sources.base import KeyRange, ReadSpec, Source, TableDescription, TableInfo, Window
 from .typeplan import PlanOptions, TypePlan, build_plan
 
 _logger = logging.getLogger("tui_sync.engine")
@@ -144,6 +149,14 @@ def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
     return watermark  # text cursors: no arithmetic; the window starts at the watermark
 
 
+def _fault(point: str) -> None:
+    """Test hook for crash tests: TUI_SYNC_FAULT=swap|merge|batch:N kills this process
+    with SIGKILL at that point, the way a crash or `kill -9` would."""
+    wanted = os.environ.get("TUI_SYNC_FAULT")
+    if wanted and point in wanted.split(","):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 class _Meter:
     """Throttled progress events for one table."""
 
@@ -182,6 +195,9 @@ class Engine:
             lambda: open_source(config.source, base_dir=config.base_dir))
         self.holder = holder
         self._sleep = sleep
+        self._resume = False
+        self._reconcile: bool | None = None
+        self._auto_requested = False
 
     # -- events ---------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -212,13 +228,17 @@ class Engine:
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
                           job.primary_key, sql)
 
-    def run(self, tables: Sequence[str], mode: Mode = Mode.AUTO, *,
-            limit: int | None = None) -> RunFinished:
+    def run(self, tables: Sequence[str], mode: Mode = Mode.AUTO, *, limit: int | None = None,
+            resume: bool = False, reconcile: bool | None = None) -> RunFinished:
         """Sync `tables` one after another under the file's lock.
 
+        `resume` continues an interrupted chunked full sync (auto mode always does);
+        `reconcile` overrides the tables' `reconcile` setting for this run.
         Raises LockHeldError, TargetBusyError, UnknownTableError or ConfigError
         before any data moves; per-table failures and cancels are results.
         """
+        self._resume = resume
+        self._reconcile = reconcile
         if not tables:
             raise ConfigError("no tables to sync: name tables or use --all")
         mode = Mode(mode)
@@ -269,6 +289,9 @@ class Engine:
     def _choose_mode(self, con: duckdb.DuckDBPyConnection, job: TableJob, mode: Mode) -> Mode:
         if mode != Mode.AUTO:
             return mode
+        if st.get_resume(con, job.target) is not None:
+            self.log("info", "auto: an interrupted full sync can be resumed, running full", job.target)
+            return Mode.FULL
         state = st.get_table_state(con, job.target)
         if state is None or not tg.table_exists(con, job.target):
             self.log("info", "auto: no previous sync of this table, running full", job.target)
@@ -307,6 +330,7 @@ class Engine:
         run = st.RunRecord(st.new_run_id(), job.target, job.description.info.name,
                            requested.value, "running", started)
         rows = 0
+        self._auto_requested = requested == Mode.AUTO
         try:
             mode = self._choose_mode(con, job, requested)
             run.mode = mode.value
@@ -407,7 +431,15 @@ class Engine:
         except duckdb.Error:
             pass  # no transaction was open
         try:
+            if st.get_resume(con, job.target) is not None:
+                self.log("info", "the chunks committed so far are kept: the next auto or --resume "
+                         "run continues from there", job.target)
+                return
             tg.drop_table(con, tg.stage_name(job.target))
+        except duckdb.Error:
+            pass
+        try:
+            tg.drop_table(con, job.target + "__tui_sync_keys")
         except duckdb.Error:
             pass
 
@@ -434,9 +466,12 @@ class Engine:
         self._phase(job.target, Phase.READING, mode)
         meter = _Meter(self.emit, job.target, expected)
         meter.add(0, force=True)
+        batches = 0
         for batch in source.read_batches(spec):
             self._checkpoint(job, mode)
             tg.append(con, stage, batch)
+            batches += 1
+            _fault(f"batch:{batches}")
             meter.add(batch.num_rows)
         meter.add(0, force=True)
         self._checkpoint(job, mode)
@@ -452,8 +487,17 @@ class Engine:
     def _full(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
               run: st.RunRecord) -> int:
         spec = self._spec(job)
-        rows = self._load_stage(con, source, job, spec, Mode.FULL,
-                                self._expected(source, job, spec, Mode.FULL))
+        expected = self._expected(source, job, spec, Mode.FULL)
+        if self._chunked(job, expected):
+            rows = self._load_chunked(con, source, job, run, expected)
+        elif job.config.parallel > 1 and self._parallel_key(job) is not None:
+            rows = self._load_parallel(con, job, spec, expected)
+        else:
+            if job.config.parallel > 1:
+                self.log("warning", "parallel reads need a single numeric primary key; reading "
+                         "with one connection", job.target)
+            st.clear_resume(con, job.target)
+            rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
         stage = tg.stage_name(job.target)
         watermark = None
         if job.cursor_target:
@@ -468,9 +512,168 @@ class Engine:
         st.put_table_state(con, st.TableState(
             job.target, job.description.info.name, job.cursor, wm_text, wm_type, rows, version,
             Mode.FULL.value, st.utcnow(), ",".join(job.primary_key) or None))
+        st.clear_resume(con, job.target)
         self._finish_ok(con, run, rows)
+        _fault("swap")
         con.execute("COMMIT")
         return rows
+
+    # -- resumable full loads: keyset chunks on the primary key -----------------------------
+    def _chunked(self, job: TableJob, expected: int | None) -> bool:
+        """Chunk (and so make resumable) full reads of large tables keyed by a real
+        primary key: a configured key may hold NULLs, which keyset paging would skip."""
+        if not job.primary_key or job.primary_key != job.description.primary_key:
+            return False
+        if job.config.parallel > 1:
+            return False
+        return expected is None or expected > self.config.sync.chunk_rows
+
+    def _load_chunked(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                      run: st.RunRecord, expected: int | None) -> int:
+        stage = tg.stage_name(job.target)
+        chunk_rows = self.config.sync.chunk_rows
+        point = st.get_resume(con, job.target)
+        usable = (point is not None and point.columns == job.plan.target_columns()
+                  and tg.table_exists(con, stage)
+                  and (self._resume or run.run_id == point.run_id or self._auto_requested))
+        if usable:
+            assert point is not None
+            after, rows, chunks = point.last_key, point.rows, point.chunks
+            self.log("info", f"resuming the full sync after {rows:,} rows in {chunks} committed "
+                     "chunk(s)", job.target)
+        else:
+            if point is not None:
+                self.log("info", "starting the full sync over (the interrupted one does not match "
+                         "this run; use --resume or auto mode to continue one)", job.target)
+            st.clear_resume(con, job.target)
+            tg.drop_table(con, stage)
+            tg.create_table(con, stage, job.plan)
+            after, rows, chunks = [], 0, 0
+        self._phase(job.target, Phase.READING, Mode.FULL)
+        meter = _Meter(self.emit, job.target, expected)
+        meter.add(rows, force=True)
+        batches = 0
+        while True:
+            spec = ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
+                            order_by=job.primary_key, limit=chunk_rows, batch_rows=job.batch_rows,
+                            after=tuple(zip(job.primary_key, after, strict=True)) if after else ())
+            n = 0
+            last: list[Any] = after
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for batch in source.read_batches(spec):
+                    self._checkpoint(job, Mode.FULL)
+                    tg.append(con, stage, batch)
+                    n += batch.num_rows
+                    if batch.num_rows:
+                        last = [batch.column(k)[batch.num_rows - 1].as_py() for k in job.key_targets]
+                    batches += 1
+                    _fault(f"batch:{batches}")
+                    meter.add(batch.num_rows)
+                if n:
+                    rows, chunks, after = rows + n, chunks + 1, last
+                    st.put_resume(con, st.ResumePoint(job.target, run.run_id, job.description.info.name,
+                                                      job.plan.target_columns(), after, rows, chunks),
+                                  run.started_at)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")  # this chunk only; the committed ones stay for a resume
+                raise
+            _fault(f"chunk:{chunks}")
+            if n < chunk_rows:
+                break
+        meter.add(0, force=True)
+        self._checkpoint(job, Mode.FULL)
+        return rows
+
+    # -- parallel full loads: N key ranges, N connections, one DuckDB writer -----------------
+    def _parallel_key(self, job: TableJob) -> str | None:
+        if len(job.primary_key) != 1:
+            return None
+        cp = job.plan.column(job.primary_key[0])
+        if cp.arrow_type is None or not (pa_types.is_integer(cp.arrow_type)
+                                         or pa_types.is_decimal(cp.arrow_type)):
+            return None
+        return cp.name
+
+    def _load_parallel(self, con: duckdb.DuckDBPyConnection, job: TableJob, spec: ReadSpec,
+                       expected: int | None) -> int:
+        key = self._parallel_key(job)
+        assert key is not None
+        n = job.config.parallel
+        probe = self.source_factory()
+        with probe:
+            lo, hi = probe.key_bounds(job.description, key, job.config.where)
+        stage = tg.stage_name(job.target)
+        st.clear_resume(con, job.target)
+        tg.drop_table(con, stage)
+        tg.create_table(con, stage, job.plan)
+        if lo is None:
+            return 0
+        lo, hi = int(lo), int(hi)
+        step = max((hi - lo + 1) // n, 1)
+        bounds = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
+        edges: list[Any] = [None, *bounds, None]  # open ends: every key lands in exactly one range
+        ranges = [KeyRange(key, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+        self.log("info", f"parallel read: {len(ranges)} key ranges of {key} on "
+                 f"{len(ranges)} connections", job.target)
+        self._phase(job.target, Phase.READING, Mode.FULL)
+        meter = _Meter(self.emit, job.target, expected)
+        meter.add(0, force=True)
+        q: queue.Queue[Any] = queue.Queue(maxsize=2 * len(ranges))
+        stop = threading.Event()
+        done = object()
+
+        def put(item: Any) -> None:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        def reader(r: KeyRange) -> None:
+            src = self.source_factory()
+            self.control.add_cancel_hook(src.cancel)
+            try:
+                src.connect()
+                for batch in src.read_batches(replace(spec, key_range=r)):
+                    if stop.is_set():
+                        break
+                    put(batch)
+                put(done)
+            except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
+                put(exc)
+            finally:
+                self.control.remove_cancel_hook(src.cancel)
+                try:
+                    src.close()
+                except Exception:  # noqa: BLE001
+                    pass
+
+        threads = [threading.Thread(target=reader, args=(r,), daemon=True,
+                                    name=f"tui-sync-read-{i}") for i, r in enumerate(ranges)]
+        for t in threads:
+            t.start()
+        finished = 0
+        try:
+            while finished < len(threads):
+                item = q.get()
+                if item is done:
+                    finished += 1
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                self._checkpoint(job, Mode.FULL)
+                tg.append(con, stage, item)
+                meter.add(item.num_rows)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+        meter.add(0, force=True)
+        self._checkpoint(job, Mode.FULL)
+        return meter.rows
 
     def _test(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
               run: st.RunRecord, limit: int) -> int:
@@ -520,6 +723,8 @@ class Engine:
             rows = self._load_stage(con, source, job, spec, Mode.INCREMENTAL,
                                     self._expected(source, job, spec, Mode.INCREMENTAL))
         stage = tg.stage_name(job.target)
+        reconcile = self._reconcile if self._reconcile is not None else job.config.reconcile
+        keys = self._load_source_keys(con, source, job, lo) if reconcile else None
         self._phase(job.target, Phase.MERGING, Mode.INCREMENTAL)
         cols = ", ".join(tg.qi(c.target_name) for c in job.plan.included)
         con.execute("BEGIN TRANSACTION")
@@ -535,6 +740,8 @@ class Engine:
         elif lo is not None:
             con.execute(f"DELETE FROM {t} WHERE {tg.qi(job.cursor_target)} >= ?", [lo])
         con.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
+        if keys is not None:
+            self._reconcile_deletes(con, job, keys, lo)
         new_wm = con.execute(f"SELECT MAX({tg.qi(job.cursor_target)}) FROM {s}").fetchone()[0]
         if new_wm is None or (watermark is not None and new_wm < watermark):
             new_wm = watermark
@@ -546,8 +753,53 @@ class Engine:
             ",".join(job.primary_key) or None))
         tg.drop_table(con, stage)
         self._finish_ok(con, run, rows)
+        _fault("merge")
         con.execute("COMMIT")
         return rows
+
+    # -- delete reconciliation (no CDC): drop target keys the source no longer has -------------
+    def _load_source_keys(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                          lo: Any) -> str:
+        if not job.key_targets:
+            raise ConfigError(f"{job.name}: reconcile needs a primary key (primary_key = ...)")
+        key_plan = build_plan([job.description.column(k) for k in job.primary_key],
+                              plan_options(self.config, job.config))
+        window = Window(job.cursor, lo, None) if job.config.reconcile_window and job.cursor else None
+        spec = ReadSpec(table=job.description, plan=key_plan, where=job.config.where, window=window,
+                        batch_rows=max(job.batch_rows, 100_000))
+        keys = job.target + "__tui_sync_keys"
+        tg.drop_table(con, keys)
+        tg.create_table(con, keys, key_plan)
+        self.log("info", "reading the source's keys to reconcile deletes"
+                 + (" inside the window" if window else ""), job.target)
+        for batch in source.read_batches(spec):
+            self._checkpoint(job, Mode.INCREMENTAL)
+            tg.append(con, keys, batch)
+        return keys
+
+    def _reconcile_deletes(self, con: duckdb.DuckDBPyConnection, job: TableJob, keys: str,
+                           lo: Any) -> None:
+        """Inside the merge transaction: delete target rows whose key the source lost, unless
+        that is more than `reconcile_max_delete` of the rows in scope (a partial read looks
+        like a mass delete): then the whole run rolls back."""
+        t, k = tg.qi(job.target), tg.qi(keys)
+        match = " AND ".join(f"{t}.{tg.qi(c)} = {k}.{tg.qi(c)}" for c in job.key_targets)
+        scope, params = "TRUE", []
+        if job.config.reconcile_window and job.cursor_target and lo is not None:
+            scope, params = f"{t}.{tg.qi(job.cursor_target)} >= ?", [lo]
+        total = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {scope}", params).fetchone()[0]
+        gone = f"{scope} AND NOT EXISTS (SELECT 1 FROM {k} WHERE {match})"
+        doomed = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {gone}", params).fetchone()[0]
+        limit = self.config.sync.reconcile_max_delete
+        if doomed and doomed > limit * total:
+            raise TuiSyncError(
+                f"{job.name}: reconcile refused: it would delete {doomed:,} of {total:,} rows "
+                f"({doomed / total:.0%}), more than reconcile_max_delete = {limit:.0%}; a partial "
+                "source read looks like a mass delete. Check the source, then raise the limit")
+        if doomed:
+            con.execute(f"DELETE FROM {t} WHERE {gone}", params)
+        self.log("info", f"reconcile: {doomed:,} row(s) deleted in the source removed", job.target)
+        tg.drop_table(con, keys)
 
     def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:
         run.finished_at = st.utcnow()

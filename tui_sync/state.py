@@ -50,6 +50,17 @@ CREATE TABLE IF NOT EXISTS tui_sync.runs (
     pid INTEGER,
     holder VARCHAR
 );
+CREATE TABLE IF NOT EXISTS tui_sync.resume (
+    target_table VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    source_table VARCHAR,
+    columns VARCHAR,
+    last_key VARCHAR,
+    rows BIGINT,
+    chunks INTEGER,
+    started_at TIMESTAMP,
+    updated_at TIMESTAMP
+);
 CREATE TABLE IF NOT EXISTS tui_sync.schema_versions (
     target_table VARCHAR,
     version INTEGER,
@@ -208,6 +219,41 @@ def close_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
         "error = 'interrupted: the sync process ended without finishing (killed or crashed)' "
         "WHERE status = 'running' RETURNING run_id", [utcnow()]).fetchall()
     return len(n)
+
+
+# -- resumable full syncs: the last committed chunk of a staging load --------------------
+
+@dataclass
+class ResumePoint:
+    target_table: str
+    run_id: str
+    source_table: str
+    columns: dict[str, str]
+    last_key: list[Any]
+    rows: int
+    chunks: int
+
+
+def get_resume(con: duckdb.DuckDBPyConnection, target: str) -> ResumePoint | None:
+    row = con.execute(
+        "SELECT target_table, run_id, source_table, columns, last_key, rows, chunks "
+        "FROM tui_sync.resume WHERE target_table = ?", [target]).fetchone()
+    if not row:
+        return None
+    key = [decode_watermark(text, kind) for text, kind in json.loads(row[4])]
+    return ResumePoint(row[0], row[1], row[2], json.loads(row[3]), key, int(row[5]), int(row[6]))
+
+
+def put_resume(con: duckdb.DuckDBPyConnection, rp: ResumePoint, started_at: datetime) -> None:
+    key = json.dumps([list(encode_watermark(v)) for v in rp.last_key])
+    con.execute("DELETE FROM tui_sync.resume WHERE target_table = ?", [rp.target_table])
+    con.execute("INSERT INTO tui_sync.resume VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rp.target_table, rp.run_id, rp.source_table, json.dumps(rp.columns), key, rp.rows,
+                 rp.chunks, started_at, utcnow()])
+
+
+def clear_resume(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    con.execute("DELETE FROM tui_sync.resume WHERE target_table = ?", [target])
 
 
 # -- runs recorded from outside a sync (the scheduler's 'skipped') -----------------------

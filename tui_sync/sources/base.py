@@ -58,6 +58,15 @@ class Window:
 
 
 @dataclass(frozen=True)
+class KeyRange:
+    """One partition of a parallel read: lo <= column < hi (None: open end)."""
+
+    column: str  # exact dictionary name of a numeric key column
+    lo: Any = None
+    hi: Any = None
+
+
+@dataclass(frozen=True)
 class ReadSpec:
     table: TableDescription
     plan: TypePlan
@@ -66,6 +75,10 @@ class ReadSpec:
     limit: int | None = None  # first N rows (ROWNUM on Oracle)
     order_by: tuple[str, ...] = ()  # exact dictionary names
     batch_rows: int = 50_000
+    # Keyset paging for resumable full syncs: rows whose key (in `order_by` order) is
+    # greater than these values; pairs of (exact column name, value).
+    after: tuple[tuple[str, Any], ...] = ()
+    key_range: KeyRange | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific hints
 
 
@@ -119,6 +132,10 @@ class Source(ABC):
     def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
         """Stream the read as record batches with schema `spec.plan.arrow_schema()`."""
 
+    def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
+        """MIN and MAX of a numeric key column under the filter (for parallel ranges)."""
+        raise NotImplementedError(f"{self.kind} source cannot split reads by key range")
+
     def cancel(self) -> None:  # noqa: B027 - optional hook
         """Break a running fetch from another thread (default: nothing to break)."""
 
@@ -145,6 +162,16 @@ def conform_batch(batch: pa.RecordBatch | pa.Table, plan: TypePlan) -> pa.Record
             arr = arr.cast(field_.type)
         arrays.append(arr)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def keyset_predicate(columns: list[str], bind_names: list[str]) -> str:
+    """(c1 > :k0) OR (c1 = :k0 AND c2 > :k1) ... in portable SQL (11g has no row-value
+    comparison); `columns` are already quoted, `bind_names` are placeholders like ':k0'."""
+    terms = []
+    for i in range(len(columns)):
+        eqs = [f"{columns[j]} = {bind_names[j]}" for j in range(i)]
+        terms.append("(" + " AND ".join([*eqs, f"{columns[i]} > {bind_names[i]}"]) + ")")
+    return "(" + " OR ".join(terms) + ")"
 
 
 def select_list(plan: TypePlan) -> list[ColumnPlan]:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from ..errors import SourceError, SyncCancelled, UnknownTableError
 from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
-from .base import ReadSpec, ServerInfo, Source, TableDescription, TableInfo
+from .base import ReadSpec, ServerInfo, Source, TableDescription, TableInfo, keyset_predicate
 
 
 def quote(name: str) -> str:
@@ -158,6 +158,20 @@ class SqliteSource(Source):
             if spec.window.hi is not None:
                 parts.append(f"{qc} <= :hi")
                 binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
+        if spec.key_range is not None:
+            kc = quote(spec.table.column(spec.key_range.column).name)
+            if spec.key_range.lo is not None:
+                parts.append(f"{kc} >= :range_lo")
+                binds["range_lo"] = spec.key_range.lo
+            if spec.key_range.hi is not None:
+                parts.append(f"{kc} < :range_hi")
+                binds["range_hi"] = spec.key_range.hi
+        if spec.after:
+            names = [f":k{i}" for i in range(len(spec.after))]
+            cols = [quote(spec.table.column(c).name) for c, _ in spec.after]
+            parts.append(keyset_predicate(cols, names))
+            for i, (c, v) in enumerate(spec.after):
+                binds[f"k{i}"] = self._bind_value(spec.table, spec.table.column(c), v)
         return (" WHERE " + " AND ".join(parts)) if parts else ""
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
@@ -178,6 +192,14 @@ class SqliteSource(Source):
             inner += " LIMIT :max_rows"
             binds["max_rows"] = spec.limit
         return int(self._execute(f"SELECT COUNT(*) FROM ({inner})", binds).fetchone()[0])
+
+    def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
+        col = quote(table.column(column).name)
+        sql = f"SELECT MIN({col}), MAX({col}) FROM {quote(table.info.table)}"
+        if where:
+            sql += f" WHERE ({where})"
+        lo, hi = self._execute(sql).fetchone()
+        return lo, hi
 
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
         col = table.column(cursor)
