@@ -76,7 +76,8 @@ def test_example_config_loads_and_matches_init_template() -> None:
     ("batch_rows = 20000", "batch_rows = 0", ":sync:batch_rows: 0 is out of range"),
     ("retries = 5", "retries = -1", ":sync:retries:"),
     ("retry_backoff = 500 ms", "retry_backoff = soon", ":sync:retry_backoff: 'soon' is not a duration"),
-    ("lookback = 10 minutes", "lookback = 10 fortnights", ":table SALES.TRANSACTION_LOG:lookback: unknown unit"),
+    ("lookback = 10 minutes", "lookback = 10 fortnights",
+     ":table SALES.TRANSACTION_LOG:lookback: unknown unit"),
     ("schedule = 0 2 * * *", "schedule = 0 25 * * *", ":table SALES.TRANSACTION_LOG:schedule:"),
     ("schedule = 0 2 * * *", "schedule = every night", ":table SALES.TRANSACTION_LOG:schedule:"),
     ("mode = thick", "mode = fast", ":source:mode: 'fast' is not one of thin, thick"),
@@ -84,7 +85,6 @@ def test_example_config_loads_and_matches_init_template() -> None:
     ("timezone = Asia/Seoul", "timezone = Mars/Base", ":sync:timezone:"),
     ("column.Amount = DECIMAL(20,4)", "column.Amount = DECIMAL(99,4)", ":column.Amount:"),
     ("user = SCOTT", "user = SCOTT\ncolour = blue", ":source:colour: unknown key"),
-    ("user = SCOTT", "user = SCOTT\npassword = tiger", ":source:password: passwords are not read"),
     ("[table SEQ_TABLE]", "[tables SEQ_TABLE]", ":tables SEQ_TABLE: unknown section"),
     ("dsn = dbhost:1521/ORCLPDB1   ; inline comment", "dsn =", ":source:dsn: required"),
 ])
@@ -124,3 +124,17 @@ def test_durations() -> None:
     assert parse_duration("1.5 days") == timedelta(days=1.5)
     with pytest.raises(ValueError):
         parse_duration("10")
+
+
+def test_saved_password_is_used_and_loose_permissions_warn(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD.replace("user = SCOTT", "user = SCOTT\npassword = tiger"))
+    p.chmod(0o644)
+    cfg = load_config(p)
+    assert cfg.source.resolve_password() == "tiger"
+    assert len(cfg.warnings) == 1 and "chmod 600" in cfg.warnings[0] and "tiger" not in cfg.warnings[0]
+    assert "tiger" not in repr(cfg.source)
+    p.chmod(0o600)
+    assert load_config(p).warnings == []
+    p2 = write(tmp_path, GOOD)
+    p2.chmod(0o644)
+    assert load_config(p2).warnings == []

@@ -14,7 +14,7 @@ from tests.conftest import duck_query, duck_rows, duck_types, make_sqlite, write
 from tui_sync import state as st
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError, LockHeldError, UnknownTableError
-from tui_sync.events import Control, LogLine, Mode, Progress, Status, TableFinished
+from tui_sync.events import Control, LogLine, Mode, Phase, PhaseChanged, Progress, Status, TableFinished
 from tui_sync.lock import SyncLock
 from tui_sync.sources.sqlite import format_timestamp
 
@@ -317,3 +317,26 @@ def duckdb_connect(path: Path):
     import duckdb
 
     return duckdb.connect(str(path))
+
+
+def test_cancel_interrupts_a_running_source_fetch(tmp_path: Path) -> None:
+    src = make_sqlite(tmp_path / "slow.sqlite", "CREATE TABLE S (ID NUMBER(9) PRIMARY KEY, V NUMBER(9));",
+                      [("INSERT INTO S VALUES (?, ?)", [(i, i) for i in range(30_000)])])
+    # a filter that keeps SQLite busy for minutes before the first row comes back
+    cfg = write_config(tmp_path, src, "[table S]\nwhere = (SELECT COUNT(*) FROM S a, S b, S c) > 0\n")
+    control = Control()
+    started = threading.Event()
+
+    def on_event(e: object) -> None:
+        if isinstance(e, PhaseChanged) and e.phase in (Phase.COUNTING, Phase.READING):
+            started.set()
+
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(
+        Engine(cfg, on_event=on_event, control=control).run(["S"], Mode.FULL)))
+    worker.start()
+    assert started.wait(30)
+    control.cancel()
+    worker.join(30)
+    assert not worker.is_alive(), "cancel did not break the running fetch"
+    assert box[0].results[0].status == Status.CANCELLED

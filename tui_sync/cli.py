@@ -45,8 +45,12 @@ def load(args: argparse.Namespace) -> Config:
     if getattr(args, "demo", False):
         from .demo import ensure_demo
 
-        return load_config(ensure_demo())
-    return load_config(find_config(getattr(args, "config", None)))
+        config = load_config(ensure_demo())
+    else:
+        config = load_config(find_config(getattr(args, "config", None)))
+    for warning in config.warnings:
+        print(f"tui-sync: warning: {warning}", file=sys.stderr)
+    return config
 
 
 # -- sync ------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class Config:
     target: TargetConfig = field(default_factory=TargetConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     tables: dict[str, TableConfig] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def base_dir(self) -> Path:
@@ -303,9 +304,12 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
 
     r = _Reader(filename, "source", {k.lower(): v for k, v in parser.items("source")})
     r.check_keys(_SOURCE_KEYS)
-    if "password" in r.values:
-        raise r.error("password", "passwords are not read from the config file; "
-                      "set the variable named by password_env instead")
+    if r.values.get("password", "").strip():
+        # Kept only when the user asked the TUI to save it; the env var is the better home.
+        cfg.source.password = r.values["password"].strip()
+        warning = check_permissions(p)
+        if warning:
+            cfg.warnings.append(warning)
     s = cfg.source
     s.kind = r.get("kind", lambda t: parse_choice(t, ("oracle", "sqlite")), "oracle")
     s.dsn = r.get("dsn", default="")
@@ -390,6 +394,21 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             raise ConfigError(f"{filename}:{section}: table configured twice")
         cfg.tables[name] = tc
     return cfg
+
+
+def check_permissions(path: Path) -> str | None:
+    """A warning when a config file holding a password can be read by other users."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not re.search(r"(?im)^\s*password\s*=\s*\S", text):
+        return None
+    if mode & 0o077:
+        return (f"{path}: holds a password and is readable by other users "
+                f"(mode {mode & 0o777:o}); run: chmod 600 {path}")
+    return None
 
 
 def find_config(explicit: str | None) -> Path:

@@ -113,7 +113,7 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     cursor = cursor_target = None
     if tc.cursor:
         cp = find(tc.cursor, "cursor")
-        if cp.source.data_type in ("BLOB", "CLOB", "NCLOB", "RAW", "LONG", "LONG RAW", "BOOLEAN"):
+        if not _cursor_type_ok(cp.source.data_type):
             raise ConfigError(f"{config.path}:{where}:cursor: {cp.name} ({cp.source.data_type}) "
                               "cannot be a cursor; use a DATE, TIMESTAMP, NUMBER or sortable text")
         cursor, cursor_target = cp.name, cp.target_name
@@ -125,6 +125,15 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
                     cursor=cursor, cursor_target=cursor_target,
                     primary_key=tuple(c.name for c in key_plans),
                     key_targets=tuple(c.target_name for c in key_plans), batch_rows=batch_rows)
+
+
+_CURSOR_TYPES = ("DATE", "NUMBER", "FLOAT", "BINARY_FLOAT", "BINARY_DOUBLE", "CHAR", "NCHAR",
+                 "VARCHAR2", "NVARCHAR2", "VARCHAR", "TEXT")
+
+
+def _cursor_type_ok(data_type: str) -> bool:
+    """An allow-list: the cursor must compare and sort the same in the source and DuckDB."""
+    return data_type in _CURSOR_TYPES or data_type.startswith("TIMESTAMP")
 
 
 def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
@@ -223,6 +232,9 @@ class Engine:
                 "test": source.build_select(self._spec(job, limit=self.config.sync.test_rows)),
             }
             if job.cursor:
+                build_max = getattr(source, "build_max_cursor", None)
+                if build_max is not None:
+                    sql["max_cursor"] = build_max(job.description, job.cursor, job.config.where)
                 sql["incremental"] = source.build_select(
                     self._spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
@@ -524,6 +536,8 @@ class Engine:
         primary key: a configured key may hold NULLs, which keyset paging would skip."""
         if not job.primary_key or job.primary_key != job.description.primary_key:
             return False
+        if any(c.source.data_type in ("LONG", "LONG RAW") for c in job.plan.included):
+            return False  # Oracle refuses LONG columns inside the inline view paging needs
         if job.config.parallel > 1:
             return False
         return expected is None or expected > self.config.sync.chunk_rows

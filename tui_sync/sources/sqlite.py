@@ -41,6 +41,7 @@ class SqliteSource(Source):
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._styles: dict[tuple[str, str], int | None] = {}
+        self._cancelled = False
 
     # -- connection ------------------------------------------------------------------
     def connect(self) -> None:
@@ -52,6 +53,10 @@ class SqliteSource(Source):
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise SourceError(f"cannot open SQLite source {self.path}: {exc}") from None
+        # A progress handler aborts any statement once cancel() set the flag: unlike
+        # interrupt() alone, it cannot miss a statement that starts just after the call.
+        self._cancelled = False
+        conn.set_progress_handler(lambda: 1 if self._cancelled else 0, 10_000)
         with self._lock:
             self._conn = conn
 
@@ -69,6 +74,7 @@ class SqliteSource(Source):
         return self._conn
 
     def cancel(self) -> None:
+        self._cancelled = True
         with self._lock:
             if self._conn is not None:
                 self._conn.interrupt()

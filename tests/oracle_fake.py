@@ -1,0 +1,748 @@
+"""A driver-level fake of python-oracledb for the Oracle source tests.
+
+It stands in for the `oracledb` module (`OracleSource(cfg, driver=FakeOracle(...))`)
+and keeps to what the real driver does where the source depends on it:
+
+- errors are real `oracledb` exception classes carrying real `oracledb` error
+  objects (`args[0]` with `.code`, `.full_code`, `.message`, `.isrecoverable`),
+  built by the driver's own error code so DPY-4011/ORA-03113 look exactly right;
+- data frames are real `oracledb.DataFrame` objects (made from Arrow), so the
+  source converts them the way it converts real ones (`__arrow_c_stream__`);
+- `requested_schema` must have one field per select item (DPY-2069) and each
+  field must be a type the driver can produce from the expression's Oracle type
+  (DPY-3038); INTERVAL, VECTOR, ROWID, JSON, XMLTYPE selected bare are refused;
+- every `:name` in a statement must have a bind and every bind a `:name`;
+- a `datetime` bind loses its fractional seconds (python-oracledb binds it as
+  DATE), which is why TIMESTAMP bounds must travel as text;
+- 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST.
+
+The SQL evaluator is deliberately small: it understands the statements the
+Oracle source builds (select items with its conversions, window predicates,
+ROWNUM, ORDER BY, simple `COL op literal` filters) and raises for anything else,
+so a change in the source's SQL shows up as a failing test, never as a silently
+wrong answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import oracledb
+import pyarrow as pa
+import pyarrow.compute as pc
+from oracledb import errors as _errors
+
+from tui_sync.typeplan import parse_declared_type
+
+# -- errors: the driver's own classes and error objects --------------------------------
+
+Error = oracledb.Error
+DatabaseError = oracledb.DatabaseError
+InterfaceError = oracledb.InterfaceError
+OperationalError = oracledb.OperationalError
+NotSupportedError = oracledb.NotSupportedError
+ProgrammingError = oracledb.ProgrammingError
+
+
+def ora_error(message: str, code: int) -> Exception:
+    """An Oracle Database error as the driver raises it (e.g. 'ORA-00942: ...', 942)."""
+    err = _errors._Error(message, code=code)
+    return err.exc_type(err)
+
+
+def dpy_error(num: int, **args: Any) -> Exception:
+    """A driver (DPY-nnnn) error as the driver raises it."""
+    return _errors._create_exception(num, **args)
+
+
+def dpi_error(message: str) -> Exception:
+    """A thick-mode ODPI-C error such as DPI-1047."""
+    err = _errors._Error(message)
+    return err.exc_type(err)
+
+
+def connection_lost() -> Exception:
+    """ORA-03113 as python-oracledb surfaces it: DPY-4011 with code 3113."""
+    return ora_error("ORA-03113: end-of-file on communication channel", 3113)
+
+
+def user_cancel() -> Exception:
+    return ora_error("ORA-01013: user requested cancel of current operation", 1013)
+
+
+# -- the in-memory database ----------------------------------------------------------------
+
+@dataclass
+class FakeColumn:
+    name: str
+    data_type: str  # as ALL_TAB_COLUMNS.DATA_TYPE shows it: 'TIMESTAMP(6) WITH TIME ZONE', ...
+    precision: int | None = None
+    scale: int | None = None
+    char_length: int | None = None
+    data_length: int | None = None
+    nullable: bool = True
+    type_owner: str | None = None
+    type_mod: str | None = None
+
+    @property
+    def base(self) -> str:
+        if self.type_owner and self.data_type != "XMLTYPE":
+            return f"{self.type_owner}.{self.data_type}"
+        return parse_declared_type(self.data_type)[0]
+
+
+@dataclass
+class FakeTable:
+    """A table: its dictionary entry and its rows (Arrow, columns named as in Oracle).
+
+    Storage types: NUMBER as int64/decimal128/float64, DATE/TIMESTAMP as timestamp,
+    TIMESTAMP WITH [LOCAL] TIME ZONE as timestamp(tz='UTC') (the instant),
+    INTERVAL DAY TO SECOND as duration('us'), INTERVAL YEAR TO MONTH as int64
+    months, VECTOR as list<double>, ROWID/JSON/XMLTYPE/CHAR... as strings.
+    """
+
+    owner: str
+    name: str
+    columns: list[FakeColumn]
+    data: pa.Table
+    primary_key: list[str] = field(default_factory=list)
+    num_rows: int | None = None
+    view: bool = False
+
+    def column(self, name: str) -> FakeColumn:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise ora_error(f'ORA-00904: "{name}": invalid identifier', 904)
+
+    def append(self, rows: pa.Table) -> None:
+        self.data = pa.concat_tables([self.data, rows.select(self.data.column_names).cast(
+            self.data.schema)])
+
+
+class FakeOracle:
+    """Module-like stand-in for `oracledb`."""
+
+    Error = Error
+    DatabaseError = DatabaseError
+    InterfaceError = InterfaceError
+    OperationalError = OperationalError
+    NotSupportedError = NotSupportedError
+    ProgrammingError = ProgrammingError
+
+    def __init__(self, tables: list[FakeTable] = (), *, version: str = "19.3.0.0.0",
+                 user: str = "APP", password: str = "s3cret-Passw0rd",
+                 maintained: tuple[str, ...] = ("SYS", "SYSTEM", "AUDSYS", "ODI_REPO_USER")):
+        self.tables: dict[tuple[str, str], FakeTable] = {(t.owner, t.name): t for t in tables}
+        self.version = version
+        self.user = user
+        self.password = password
+        self.maintained = set(maintained)
+        self.thin = True
+        self.init_calls: list[dict[str, Any]] = []
+        self.init_error: Exception | None = None
+        self.connect_calls: list[dict[str, Any]] = []  # kwargs, password left out
+        self.connect_errors: list[Exception] = []  # raised by the next connects, in order
+        self.read_failures: list[int | None] = []  # per data read: DPY-4011 after K batches
+        self.on_batch: Callable[[FakeConnection, int], None] | None = None
+        self.connections: list[FakeConnection] = []
+
+    def add(self, table: FakeTable) -> None:
+        self.tables[(table.owner, table.name)] = table
+
+    # -- module functions ---------------------------------------------------------------
+    def is_thin_mode(self) -> bool:
+        return self.thin
+
+    def init_oracle_client(self, lib_dir: str | None = None, config_dir: str | None = None,
+                           error_url: str | None = None, driver_name: str | None = None) -> None:
+        args = {"lib_dir": lib_dir, "config_dir": config_dir}
+        if self.init_error is not None:
+            raise self.init_error
+        if self.init_calls and self.init_calls[0] != args:
+            raise dpy_error(_errors.ERR_LIBRARY_ALREADY_INITIALIZED)
+        self.init_calls.append(args)
+        self.thin = False
+
+    _CONNECT_KEYS = frozenset({"user", "password", "dsn", "tcp_connect_timeout", "expire_time",
+                               "config_dir", "retry_count", "retry_delay"})
+
+    def connect(self, dsn: str | None = None, **kwargs: Any) -> FakeConnection:
+        unknown = set(kwargs) - self._CONNECT_KEYS
+        if unknown:
+            raise TypeError(f"connect() got unexpected keyword arguments {sorted(unknown)}")
+        recorded = {k: v for k, v in kwargs.items() if k != "password"}
+        recorded["dsn"] = dsn
+        self.connect_calls.append(recorded)
+        if self.connect_errors:
+            raise self.connect_errors.pop(0)
+        if kwargs.get("user", "").upper() != self.user or kwargs.get("password") != self.password:
+            raise ora_error("ORA-01017: invalid credential or not authorized; logon denied", 1017)
+        conn = FakeConnection(self)
+        self.connections.append(conn)
+        return conn
+
+    @property
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every (sql, binds) sent, across connections, in order."""
+        out: list[tuple[int, str, dict[str, Any]]] = []
+        for conn in self.connections:
+            out += conn.calls
+        return [(sql, binds) for _, sql, binds in sorted(out, key=lambda c: c[0])]
+
+    @property
+    def data_reads(self) -> list[tuple[str, dict[str, Any]]]:
+        return [c for c in self.calls if c[0].startswith("fetch_df:")]
+
+    _seq = 0
+
+    def next_seq(self) -> int:
+        FakeOracle._seq += 1
+        return FakeOracle._seq
+
+
+class FakeCursor:
+    def __init__(self, conn: FakeConnection):
+        self.conn = conn
+        self.arraysize = 100
+        self._rows: list[tuple] = []
+
+    def execute(self, sql: str, parameters: dict[str, Any] | None = None) -> FakeCursor:
+        self._rows = self.conn._run_query(sql, dict(parameters or {}))
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        return self._rows.pop(0) if self._rows else None
+
+    def close(self) -> None:
+        self._rows = []
+
+    def __enter__(self) -> FakeCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FakeConnection:
+    def __init__(self, driver: FakeOracle):
+        self.driver = driver
+        self.version = driver.version
+        self.call_timeout = 0
+        self.module: str | None = None
+        self.calls: list[tuple[int, str, dict[str, Any]]] = []
+        self.closed = False
+        self.dead = False
+        self.cancel_requested = False
+        self.session: dict[str, str] = {}  # ALTER SESSION settings
+
+    # -- API -----------------------------------------------------------------------------
+    def cursor(self) -> FakeCursor:
+        self._check_open()
+        return FakeCursor(self)
+
+    def cancel(self) -> None:
+        self._check_open()
+        self.cancel_requested = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def fetch_df_all(self, statement: str, parameters: dict[str, Any] | None = None,
+                     arraysize: int | None = None, *, fetch_decimals: bool | None = None,
+                     requested_schema: Any = None) -> oracledb.DataFrame:
+        self._check_open()
+        binds = dict(parameters or {})
+        self._record("fetch_df_all: " + statement, binds)
+        table = self._evaluate(statement, binds, requested_schema)
+        return oracledb.DataFrame._from_arrow(table)
+
+    def fetch_df_batches(self, statement: str, parameters: dict[str, Any] | None = None,
+                         size: int | None = None, *, fetch_decimals: bool | None = None,
+                         requested_schema: Any = None) -> Iterator[oracledb.DataFrame]:
+        self._check_open()
+        binds = dict(parameters or {})
+        self._record("fetch_df: " + statement, binds)
+        fail_after = self.driver.read_failures.pop(0) if self.driver.read_failures else None
+        return self._batches(statement, binds, size or 100, requested_schema, fail_after)
+
+    def _batches(self, statement: str, binds: dict[str, Any], size: int, requested_schema: Any,
+                 fail_after: int | None) -> Iterator[oracledb.DataFrame]:
+        table = self._evaluate(statement, binds, requested_schema)
+        for i, start in enumerate(range(0, table.num_rows, size)):
+            if fail_after is not None and i >= fail_after:
+                self.dead = True
+                raise connection_lost()
+            if self.driver.on_batch is not None:
+                self.driver.on_batch(self, i)
+            self._check_cancel()
+            yield oracledb.DataFrame._from_arrow(table.slice(start, size))
+
+    # -- internals ----------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.closed:
+            raise dpy_error(_errors.ERR_NOT_CONNECTED)
+        if self.dead:
+            raise connection_lost()
+
+    def _check_cancel(self) -> None:
+        if self.cancel_requested:
+            self.cancel_requested = False  # the connection stays usable after ORA-01013
+            raise user_cancel()
+
+    def _record(self, sql: str, binds: dict[str, Any]) -> None:
+        self.calls.append((self.driver.next_seq(), sql, dict(binds)))
+
+    def _run_query(self, sql: str, binds: dict[str, Any]) -> list[tuple]:
+        self._check_open()
+        self._record(sql, binds)
+        self._check_cancel()
+        _check_binds(sql, binds)
+        d = self.driver
+        flat = " ".join(sql.split())
+        if flat == "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL":
+            return [(d.user,)]
+        if flat.startswith("ALTER SESSION SET "):
+            for key, value in re.findall(r"(\w+) = (\w+)", flat):
+                self.session[key] = value
+            return []
+        if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
+            raise ora_error("ORA-00933: SQL command not properly ended", 933)
+        if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
+            return self._list_tables(flat, binds)
+        if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS FROM ALL_TABLES WHERE OWNER = :owner"):
+            t = d.tables.get((binds["owner"], binds["table_name"]))
+            return [(t.owner, t.name, None if t.view else t.num_rows)] if t else []
+        if "FROM ALL_TAB_COLUMNS" in flat:
+            t = d.tables.get((binds["owner"], binds["table_name"]))
+            return [(c.name, c.data_type, c.type_mod, c.type_owner, c.precision, c.scale,
+                     c.char_length, c.data_length, "Y" if c.nullable else "N", i + 1)
+                    for i, c in enumerate(t.columns)] if t else []
+        if "FROM ALL_CONSTRAINTS c" in flat:
+            t = d.tables.get((binds["owner"], binds["table_name"]))
+            return [(k,) for k in t.primary_key] if t and not t.view else []
+        if flat.startswith("SELECT COUNT(*) FROM "):
+            table, _ = self._rows(sql, binds)
+            return [(table.num_rows,)]
+        m = re.match(r'SELECT MIN\("([^"]+)"\), MAX\("\1"\) FROM ', flat)
+        if m:
+            table, (t, _) = self._rows(sql, binds)
+            col = table.column(t.column(m.group(1)).name)
+            # a classic cursor gives Python values (int for NUMBER(p,0))
+            return [(pc.min(col).as_py(), pc.max(col).as_py())]
+        raise ora_error("ORA-00900: invalid SQL statement (the fake does not know this query)", 900)
+
+    def _list_tables(self, flat: str, binds: dict[str, Any]) -> list[tuple]:
+        d = self.driver
+        if "ORACLE_MAINTAINED" in flat and int(d.version.split(".")[0]) < 12:
+            raise ora_error('ORA-00904: "U"."ORACLE_MAINTAINED": invalid identifier', 904)
+        excluded = {v for k, v in binds.items() if re.fullmatch(r"x\d+", k)}
+        rows = []
+        for t in d.tables.values():
+            if t.view:
+                continue
+            if t.owner != d.user:
+                if t.owner in excluded or t.owner.startswith(("APEX_", "FLOWS_")):
+                    continue
+                if "ORACLE_MAINTAINED" in flat and t.owner in d.maintained:
+                    continue
+            rows.append((t.owner, t.name, t.num_rows))
+        return sorted(rows, key=lambda r: (r[0] != d.user, r[0], r[1]))
+
+    # -- the SELECT evaluator ---------------------------------------------------------------
+    _OUTER_RE = re.compile(r"^SELECT \* FROM \(\s*(?P<inner>.*)\s*\)\s*WHERE ROWNUM <= :max_rows\s*$", re.S)
+    _INNER_RE = re.compile(
+        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"'
+        r"(?:\s+WHERE (?P<where>.*?))?(?:\s+ORDER BY (?P<order>.*?))?\s*$", re.S)
+
+    def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
+        """Rows of the FROM table after WHERE, ORDER BY and ROWNUM; and the select list."""
+        _check_binds(sql, binds)
+        outer_limit = None
+        m = self._OUTER_RE.match(sql.strip())
+        if m:
+            sql, outer_limit = m.group("inner"), int(binds["max_rows"])
+        m = self._INNER_RE.match(sql.strip())
+        if not m:
+            raise ora_error("ORA-00900: invalid SQL statement (the fake cannot parse it)", 900)
+        t = self.driver.tables.get((m.group("owner"), m.group("table")))
+        if t is None:
+            raise ora_error("ORA-00942: table or view does not exist", 942)
+        data = t.data
+        inner_limit = None
+        if m.group("where"):
+            mask = None
+            for cond in _split_top(m.group("where"), r"\s+AND\s+"):
+                if re.fullmatch(r"ROWNUM <= :max_rows", cond.strip()):
+                    inner_limit = int(binds["max_rows"])
+                    continue
+                cmask = _condition(t, data, cond.strip(), binds)
+                mask = cmask if mask is None else pc.and_kleene(mask, cmask)
+            if mask is not None:
+                data = data.filter(pc.fill_null(mask, False))
+        if inner_limit is not None:
+            data = data.slice(0, inner_limit)  # ROWNUM applies before ORDER BY
+        if m.group("order"):
+            keys = [(_ident(k.strip()), "ascending") for k in _split_top(m.group("order"), r",")]
+            data = data.sort_by(keys)
+        if outer_limit is not None:
+            data = data.slice(0, outer_limit)
+        return data, (t, m.group("items"))
+
+    def _evaluate(self, sql: str, binds: dict[str, Any], requested_schema: Any) -> pa.Table:
+        self._check_cancel()
+        data, (t, items_text) = self._rows(sql, binds)
+        items = _split_top(items_text, r",")
+        arrays, names = [], []
+        for item in items:
+            expr, alias = _split_alias(item.strip())
+            if expr.startswith(("MAX(", "SYS_EXTRACT_UTC(MAX(")):
+                arr, dbtype = _aggregate_max(t, data, expr)
+            else:
+                arr, dbtype = _expression(t, data, expr)
+            arrays.append((arr, dbtype))
+            names.append(alias)
+        if requested_schema is None:
+            return pa.table({n: a for n, (a, _) in zip(names, arrays, strict=True)})
+        schema = pa.schema(requested_schema)
+        if len(schema) != len(arrays):
+            raise dpy_error(_errors.ERR_WRONG_REQUESTED_SCHEMA_LENGTH,
+                            num_schema_columns=len(schema), num_fetched_columns=len(arrays))
+        out = {}
+        for f, (arr, dbtype) in zip(schema, arrays, strict=True):
+            out[f.name] = _convert(arr, dbtype, f.type)
+        return pa.table(out)
+
+
+# -- SQL helpers ----------------------------------------------------------------------------
+
+def _strip_literals(sql: str) -> str:
+    return re.sub(r'"[^"]*"', '""', re.sub(r"'(?:[^']|'')*'", "''", sql))
+
+
+def _check_binds(sql: str, binds: dict[str, Any]) -> None:
+    names = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _strip_literals(sql)))
+    missing = names - set(binds)
+    if missing:
+        raise dpy_error(_errors.ERR_MISSING_BIND_VALUE, name=sorted(missing)[0])
+    extra = set(binds) - names
+    if extra:
+        raise ora_error("ORA-01036: illegal variable name/number", 1036)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on `sep` outside parentheses and quotes."""
+    parts, depth, start, i, quote = [], 0, 0, 0, None
+    pattern = re.compile(sep)
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            m = pattern.match(text, i)
+            if m and m.end() > i:
+                parts.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
+def _split_alias(item: str) -> tuple[str, str]:
+    m = re.match(r'^(?P<expr>.*)\s+AS\s+"(?P<alias>[^"]+)"$', item, re.S)
+    if not m:
+        raise ora_error("ORA-00900: the fake expects every select item aliased", 900)
+    return m.group("expr").strip(), m.group("alias")
+
+
+def _ident(text: str) -> str:
+    m = re.fullmatch(r'"([^"]+)"', text.strip())
+    if m:
+        return m.group(1)
+    if re.fullmatch(r"[A-Za-z][\w$#]*", text.strip()):
+        return text.strip().upper()
+    raise ora_error(f"ORA-00904: {text}: invalid identifier", 904)
+
+
+_TS_FMT = "YYYY-MM-DD HH24:MI:SS.FF6"
+
+
+def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any]) -> Any:
+    text = text.strip()
+    m = re.fullmatch(r":(\w+)", text)
+    if m:
+        value = binds[m.group(1)]
+        if isinstance(value, datetime):
+            # python-oracledb binds a datetime as DATE: the fraction is lost.
+            value = value.replace(microsecond=0)
+        return value
+    m = re.fullmatch(r"TO_TIMESTAMP\(:(\w+), '([^']*)'\)", text)
+    if m:
+        if m.group(2) != _TS_FMT:
+            raise ora_error("ORA-01821: date format not recognized (fake knows one format)", 1821)
+        return datetime.strptime(binds[m.group(1)], "%Y-%m-%d %H:%M:%S.%f")
+    m = re.fullmatch(r"FROM_TZ\((TO_TIMESTAMP\(.*\)), '\+00:00'\)", text)
+    if m:
+        return _bind_value(t, col, m.group(1), binds).replace(tzinfo=UTC)
+    m = re.fullmatch(r"'((?:[^']|'')*)'", text)
+    if m:
+        return m.group(1).replace("''", "'")
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return Decimal(text)
+    raise NotImplementedError(f"the fake cannot evaluate the value {text!r}")
+
+
+_OPS = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less,
+        "<=": pc.less_equal, ">": pc.greater, ">=": pc.greater_equal}
+
+
+def _wrapped(text: str) -> bool:
+    """Whether the whole text is one parenthesised group."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quote = 0, None
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i < len(text) - 1:
+                return False
+    return True
+
+
+def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -> pa.Array:
+    """A boolean expression of comparisons joined by AND / OR, with parentheses."""
+    cond = cond.strip()
+    while _wrapped(cond):
+        cond = cond[1:-1].strip()
+    for sep, combine in ((r"\s+OR\s+", pc.or_kleene), (r"\s+AND\s+", pc.and_kleene)):
+        parts = _split_top(cond, sep)
+        if len(parts) > 1:
+            result = _condition(t, data, parts[0], binds)
+            for part in parts[1:]:
+                result = combine(result, _condition(t, data, part, binds))
+            return result
+    m = re.fullmatch(r'("[^"]+"|[A-Za-z][\w$#]*)\s*(<>|!=|<=|>=|=|<|>)\s*(.+)', cond, re.S)
+    if not m:
+        raise NotImplementedError(f"the fake cannot evaluate the condition {cond!r}")
+    col = t.column(_ident(m.group(1)))
+    value = _bind_value(t, col, m.group(3), binds)
+    arr = data.column(col.name).combine_chunks()
+    if pa.types.is_timestamp(arr.type):
+        if isinstance(value, datetime) and value.tzinfo is not None and arr.type.tz is None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        scalar = pa.scalar(value, type=pa.timestamp("us", tz=arr.type.tz)).cast(arr.type)
+    elif pa.types.is_decimal(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        scalar = pa.scalar(Decimal(str(value)))
+        arr = arr.cast(pa.decimal128(38, 10)) if not pa.types.is_floating(arr.type) else arr
+        scalar = scalar.cast(arr.type) if not pa.types.is_floating(arr.type) else pa.scalar(float(value))
+    else:
+        scalar = pa.scalar(value).cast(arr.type)
+    return _OPS[m.group(2)](arr, scalar)
+
+
+_Q = r'"([^"]+)"'
+_EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^{_Q}$"), "column"),
+    (re.compile(rf"^SYS_EXTRACT_UTC\({_Q}\)$"), "utc"),
+    (re.compile(rf"^ROWIDTOCHAR\({_Q}\)$"), "rowid"),
+    (re.compile(rf"^CAST\({_Q} AS VARCHAR2\(4000\)\)$"), "urowid"),
+    (re.compile(rf"^JSON_SERIALIZE\({_Q} RETURNING CLOB\)$"), "json"),
+    (re.compile(rf"^XMLSERIALIZE\(CONTENT {_Q} AS CLOB\)$"), "xml"),
+    (re.compile(rf"^RTRIM\({_Q}\)$"), "rtrim"),
+    (re.compile(rf"^FROM_VECTOR\({_Q} RETURNING CLOB\)$"), "vector"),
+    (re.compile(rf"^TRUNC\(\(EXTRACT\(DAY FROM {_Q}\) \* 86400 \+ EXTRACT\(HOUR FROM \"\1\"\) \* 3600"
+                rf" \+ EXTRACT\(MINUTE FROM \"\1\"\) \* 60 \+ EXTRACT\(SECOND FROM \"\1\"\)\) "
+                rf"\* 1000000\)$"), "interval_ds"),
+    (re.compile(rf"^\(EXTRACT\(YEAR FROM {_Q}\) \* 12 \+ EXTRACT\(MONTH FROM \"\1\"\)\)$"),
+     "interval_ym"),
+    (re.compile(r"^TRUNC\((.+)\)$"), "trunc"),
+    (re.compile(rf"^ROUND\({_Q}(?:, (\d+))?\)$"), "round"),
+]
+
+
+def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
+    """Evaluate one select expression: (values, the Oracle type of the result)."""
+    for pattern, kind in _EXPRESSIONS:
+        m = pattern.match(expr)
+        if not m:
+            continue
+        if kind == "trunc":
+            arr, dbtype = _expression(t, data, m.group(1))
+            if dbtype not in ("DATE", "TIMESTAMP"):
+                raise ora_error("ORA-00932: inconsistent datatypes", 932)
+            return pc.floor_temporal(arr, unit="day"), "DATE"
+        col = t.column(m.group(1))
+        arr = data.column(col.name).combine_chunks()
+        base = col.base
+        if kind == "column":
+            return arr, base
+        if kind == "utc":
+            _expect(base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
+            return arr.cast(pa.timestamp(arr.type.unit)), "TIMESTAMP"
+        if kind == "rowid":
+            _expect(base, "ROWID")
+            return arr, "VARCHAR2"
+        if kind == "urowid":
+            _expect(base, "UROWID")
+            return arr, "VARCHAR2"
+        if kind == "json":
+            _expect(base, "JSON")
+            return arr, "CLOB"
+        if kind == "xml":
+            _expect(base, "XMLTYPE")
+            return arr, "CLOB"
+        if kind == "rtrim":
+            _expect(base, "CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2")
+            trimmed = pc.utf8_rtrim(arr, characters=" ")
+            # Oracle has no empty strings: RTRIM of blanks is NULL.
+            return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed), "VARCHAR2"
+        if kind == "vector":
+            _expect(base, "VECTOR")
+            return pa.array([None if v is None else "[" + ",".join(_oracle_e(x) for x in v) + "]"
+                             for v in arr.to_pylist()], pa.large_string()), "CLOB"
+        if kind == "interval_ds":
+            _expect(base, "INTERVAL DAY TO SECOND")
+            return arr.cast(pa.duration("us")).cast(pa.int64()), "NUMBER"
+        if kind == "interval_ym":
+            _expect(base, "INTERVAL YEAR TO MONTH")
+            return arr.cast(pa.int64()), "NUMBER"
+        if kind == "round":
+            _expect(base, "NUMBER", "FLOAT")
+            digits = int(m.group(2) or 0)
+            if pa.types.is_decimal(arr.type):
+                arr = arr.cast(pa.decimal128(38, max(arr.type.scale, digits)))
+            return pc.round(arr, ndigits=digits), "NUMBER"
+    raise NotImplementedError(f"the fake cannot evaluate the expression {expr!r}")
+
+
+def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
+    m = re.fullmatch(rf"(SYS_EXTRACT_UTC\()?MAX\({_Q}\)\)?", expr)
+    if not m:
+        raise NotImplementedError(f"the fake cannot evaluate the aggregate {expr!r}")
+    col = t.column(m.group(2))
+    arr = data.column(col.name).combine_chunks()
+    value = pc.max(arr)
+    out = pa.array([value.as_py()], type=arr.type)
+    if m.group(1):
+        _expect(col.base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
+        return out.cast(pa.timestamp(arr.type.unit)), "TIMESTAMP"
+    return out, col.base
+
+
+def _expect(base: str, *allowed: str) -> None:
+    if base not in allowed:
+        raise ora_error(f"ORA-00932: inconsistent datatypes: expected {allowed[0]} got {base}", 932)
+
+
+def _oracle_e(x: float) -> str:
+    """A number the way FROM_VECTOR prints it: 1.0E+000."""
+    mant, exp = f"{x:.9E}".split("E")
+    mant = mant.rstrip("0")
+    if mant.endswith("."):
+        mant += "0"
+    return f"{mant}E{int(exp):+04d}"
+
+
+# The Oracle types python-oracledb converts to Arrow, by family, and what
+# requested_schema may ask for each (from python-oracledb's OracleMetadata).
+_FAMILIES = {
+    "number": ("NUMBER", "FLOAT"),
+    "binfloat": ("BINARY_FLOAT", "BINARY_DOUBLE"),
+    "datetime": ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE"),
+    "string": ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "LONG", "CLOB", "NCLOB"),
+    "binary": ("RAW", "LONG RAW", "BLOB"),
+    "bool": ("BOOLEAN",),
+}
+
+
+def _accepts(family: str, t: pa.DataType) -> bool:
+    if family == "number":
+        return pa.types.is_integer(t) or pa.types.is_decimal128(t) or pa.types.is_floating(t) and \
+            not pa.types.is_float16(t)
+    if family == "binfloat":
+        return pa.types.is_float32(t) or pa.types.is_float64(t)
+    if family == "datetime":
+        return pa.types.is_timestamp(t) or pa.types.is_date32(t) or pa.types.is_date64(t)
+    if family == "string":
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
+    if family == "binary":
+        return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+    if family == "bool":
+        return pa.types.is_boolean(t)
+    return False
+
+
+def _convert(arr: pa.Array, dbtype: str, requested: pa.DataType) -> pa.Array:
+    family = next((f for f, types in _FAMILIES.items() if dbtype in types), None)
+    if family is None:
+        raise dpy_error(_errors.ERR_ARROW_UNSUPPORTED_DATA_TYPE, db_type_name=f"DB_TYPE_{dbtype}")
+    if not _accepts(family, requested):
+        raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_TYPE, arrow_type=str(requested),
+                        db_type=f"DB_TYPE_{dbtype}")
+    if family == "datetime" and pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+        arr = arr.cast(pa.timestamp(arr.type.unit))  # the driver drops the offset
+    try:
+        return arr.cast(requested, safe=family != "datetime")
+    except pa.ArrowInvalid:
+        if pa.types.is_decimal(requested):
+            raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_DECIMAL, value="a value",
+                            precision=requested.precision, scale=requested.scale) from None
+        raise dpy_error(_errors.ERR_INVALID_INTEGER, value="a value", arrow_type=str(requested)) from None
+
+
+# -- ready-made tables ----------------------------------------------------------------------
+
+BASE_TIME = datetime(2024, 3, 1, 8, 0, 0)
+
+
+def events_table(n: int, *, owner: str = "APP", name: str = "EQUIPMENT_EVENTS",
+                 start_id: int = 1) -> FakeTable:
+    """An insert-mostly time-series table: EVENT_ID key, EVENT_TIME cursor (TIMESTAMP(6))."""
+    return FakeTable(owner, name, events_columns(), events_rows(start_id, n), ["EVENT_ID"], num_rows=n)
+
+
+def events_columns() -> list[FakeColumn]:
+    return [
+        FakeColumn("EVENT_ID", "NUMBER", 12, 0, nullable=False),
+        FakeColumn("EQUIP_ID", "VARCHAR2", char_length=20, data_length=20),
+        FakeColumn("EVENT_TIME", "TIMESTAMP(6)", scale=6, nullable=False),
+        FakeColumn("VALUE", "NUMBER", 12, 3),
+        FakeColumn("NOTE", "VARCHAR2", char_length=100, data_length=100),
+    ]
+
+
+def events_rows(start_id: int, n: int, *, seconds_apart: float = 1.5) -> pa.Table:
+    from datetime import timedelta
+
+    ids = list(range(start_id, start_id + n))
+    return pa.table({
+        "EVENT_ID": pa.array(ids, pa.int64()),
+        "EQUIP_ID": pa.array([f"EQ{i % 7:02d}" for i in ids], pa.large_string()),
+        "EVENT_TIME": pa.array([BASE_TIME + timedelta(seconds=i * seconds_apart) for i in ids],
+                               pa.timestamp("us")),
+        "VALUE": pa.array([Decimal(i * 37 % 100_000) / 1000 for i in ids], pa.decimal128(12, 3)),
+        "NOTE": pa.array([None if i % 5 == 0 else f"note {i}" for i in ids], pa.large_string()),
+    })
