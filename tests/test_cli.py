@@ -105,6 +105,8 @@ def test_exit_3_when_another_process_holds_the_lock(home: Path, tmp_path: Path) 
         holder.wait()
     time.sleep(0.1)
     assert run(["sync", "--demo", "PRODUCTS"], home).returncode == 0
+    hist = json.loads(run(["history", "--demo", "--json", "PRODUCTS"], home).stdout)
+    assert [h["status"] for h in hist] == ["ok", "skipped"] and "LOT_HISTORY" in hist[1]["error"]
 
 
 def test_init_writes_commented_config_and_refuses_overwrite(home: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config, find_config, load_config
-from .errors import ConfigError, TuiSyncError
+from .errors import ConfigError, LockHeldError, TuiSyncError
 from .events import Control, Event, LogLine, Mode, Progress, RunFinished, Status, TableFinished
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -114,6 +114,19 @@ class _Reporter:
             self._print(line)
 
 
+def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
+    from .state import RunRecord, new_run_id, record_run, utcnow
+
+    now = utcnow()
+    for name in tables:
+        tc = config.table(name)
+        try:
+            record_run(config.target_path(), RunRecord(new_run_id(), tc.target_name(), tc.source_table,
+                                                       mode.value, "skipped", now, now, 0, 0.0, why))
+        except TuiSyncError:
+            return  # history is a courtesy here; the refusal itself is what matters
+
+
 def install_signal_handlers(control: Control) -> dict[int, bool]:
     """SIGINT, SIGTERM and SIGHUP (a dropped SSH session) cancel the run cleanly."""
     fired: dict[int, bool] = {}
@@ -154,8 +167,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     use_bar = sys.stderr.isatty() and not args.json
     with _Reporter(use_bar, quiet=False) as reporter:
         engine = Engine(config, on_event=reporter, control=control, holder="cli")
-        finished: RunFinished = engine.run(tables, mode, limit=args.limit, resume=args.resume,
-                                           reconcile=True if args.reconcile else None)
+        try:
+            finished: RunFinished = engine.run(tables, mode, limit=args.limit, resume=args.resume,
+                                               reconcile=True if args.reconcile else None)
+        except LockHeldError as exc:
+            record_skipped(config, tables, mode, str(exc))  # cron overlaps show in history
+            raise
     if args.json:
         print_json({"ok": finished.ok, "results": [
             {**asdict(r), "mode": r.mode.value, "status": r.status.value} for r in finished.results]})

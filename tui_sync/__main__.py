@@ -1,0 +1,7 @@
+"""`python -m tui_sync` is the `tui-sync` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
