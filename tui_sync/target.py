@@ -23,6 +23,7 @@ def qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_HOLDER_RE = re.compile(r"held in (.+?) \(PID (\d+)\)")
 _PID_RE = re.compile(r"PID (\d+)")
 
 
@@ -45,8 +46,12 @@ def busy_error(path: Path, exc: Exception) -> TuiSyncError:
     text = str(exc)
     if "lock" not in text.lower():
         return TuiSyncError(f"cannot open DuckDB file {path}: {text.splitlines()[0]}")
-    m = _PID_RE.search(text)
-    who = f"process {m.group(1)}" if m else "another process"
+    m = _HOLDER_RE.search(text)
+    if m:
+        who = f"{Path(m.group(1)).name} (pid {m.group(2)})"
+    else:
+        pid = _PID_RE.search(text)
+        who = f"process {pid.group(1)}" if pid else "another process"
     return TargetBusyError(
         f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
 
