@@ -404,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     from .cli_schedule import add_schedule_parser
+    from .verify import add_verify_parser
+
+    add_verify_parser(sub)
 
     p = add_schedule_parser(sub)
     if "--debug" not in p._option_string_actions:  # argparse has no public "has option"

@@ -94,7 +94,10 @@ class TableConfig:
     def target_name(self) -> str:
         if self.target:
             return self.target
-        return self.source_table.split(".")[-1].strip('"').lower()
+        quoted = re.search(r'"((?:[^"]|"")+)"\s*$', self.source_table.strip())
+        if quoted:  # a quoted name is case-sensitive in Oracle: keep it as written
+            return quoted.group(1).replace('""', '"')
+        return self.source_table.split(".")[-1].strip().lower()
 
 
 @dataclass
@@ -145,7 +148,10 @@ def parse_duration(text: str) -> timedelta:
     unit = _UNITS.get(m.group(2).lower())
     if unit is None:
         raise ValueError(f"unknown unit {m.group(2)!r} in {text!r} (use seconds, minutes, hours, days)")
-    return timedelta(seconds=float(m.group(1)) * unit)
+    try:
+        return timedelta(seconds=float(m.group(1)) * unit)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def parse_lookback(text: str) -> Lookback:
@@ -154,7 +160,7 @@ def parse_lookback(text: str) -> Lookback:
         value = Decimal(text.strip())
     except InvalidOperation:
         return parse_duration(text)
-    if value < 0 or not value.is_finite():
+    if not value.is_finite() or value < 0:
         raise ValueError(f"{text!r} must be zero or more")
     return value
 
@@ -208,7 +214,7 @@ def parse_timezone(text: str) -> str:
     name = text.strip()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{text!r} is not a time zone name (like Europe/Berlin or UTC)") from None
     return name
 
@@ -220,7 +226,7 @@ def parse_name_list(text: str) -> list[str]:
     return names
 
 
-_IDENT_PART = r'(?:"[^"]+"|[^\s."]+)'
+_IDENT_PART = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
 _TABLE_RE = re.compile(rf"^{_IDENT_PART}(?:\.{_IDENT_PART})?$")
 
 
@@ -260,8 +266,8 @@ class _Reader:
             return raw.strip()
         try:
             return parse(raw)
-        except ValueError as exc:
-            raise self.error(key, str(exc)) from None
+        except (ValueError, ArithmeticError, OSError) as exc:
+            raise self.error(key, str(exc) or type(exc).__name__) from None
 
     def check_keys(self, allowed: set[str], prefixes: tuple[str, ...] = ()) -> None:
         for key in self.values:

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_WIDE = Context(prec=80)
 _FRACTION_RE = re.compile(r"\d{2}:\d{2}:\d{2}\.(\d+)")
 
 
@@ -121,7 +122,8 @@ class SqliteSource(Source):
         folded = [r for r in rows if r.upper() == wanted.upper()]
         if len(folded) == 1:
             return folded[0]
-        raise UnknownTableError(f"table {name} not found in the source {self.path.name}")
+        shown = name if name.isprintable() else repr(name)
+        raise UnknownTableError(f"table {shown} not found in the source {self.path.name}")
 
     def describe(self, name: str) -> TableDescription:
         table = self._resolve_name(name)
@@ -284,9 +286,9 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
         if pa.types.is_list(t):
             return pa.array([json.loads(v) if isinstance(v, str) else v for v in values], t)
         if pa.types.is_integer(t):
-            try:
-                return pa.array(values, t)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
+            try:  # a safe cast: a stored fraction raises instead of being truncated
+                return pa.array(values).cast(t)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
                 return pa.array([_to_int(v) for v in values], t)
         if pa.types.is_floating(t):
             try:
@@ -301,10 +303,12 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
         if pa.types.is_large_binary(t) or pa.types.is_binary(t):
             return pa.array([v.encode() if isinstance(v, str) else v for v in values], t)
         if pa.types.is_boolean(t):
-            return pa.array([None if v is None else bool(v) for v in values], t)
+            return pa.array([_to_bool(v) for v in values], t)
         return pa.array(values, t)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, InvalidOperation, TypeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, ArithmeticError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, InvalidOperation):
+            first = "not a number that fits the column"
         raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
 
 
@@ -317,20 +321,35 @@ def _to_text(v: Any) -> str | None:
 
 
 def _to_int(v: Any) -> int | None:
+    """Round half away from zero, as Oracle stores a fraction in NUMBER(p,0)."""
     if v is None:
         return None
     d = Decimal(str(v).strip())
-    if d != d.to_integral_value():
-        raise ValueError(f"{v!r} is not a whole number")
-    return int(d)
+    return int(d.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_WIDE))
+
+
+_TRUE = frozenset({"1", "true", "t", "y", "yes"})
+_FALSE = frozenset({"0", "false", "f", "n", "no"})
+
+
+def _to_bool(v: Any) -> bool | None:
+    if v is None:
+        return None
+    text = str(v).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{v!r} is not a boolean (0/1, true/false, y/n)")
 
 
 def _to_decimal(v: Any, scale: int) -> Decimal | None:
     if v is None:
         return None
     d = Decimal(str(v).strip()) if not isinstance(v, Decimal) else v
-    # Oracle rounds half away from zero when it stores NUMBER(p,s); mirror it.
-    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    # Oracle rounds half away from zero when it stores NUMBER(p,s); mirror it. The wide
+    # context: NUMBER(38,s) needs more than Python's default 28 digits.
+    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def _to_timestamp(values: tuple[Any, ...], t: pa.TimestampType) -> pa.Array:
