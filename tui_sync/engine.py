@@ -365,6 +365,9 @@ class Engine:
             status, error = Status.CANCELLED, "cancelled by the user"
         except (TuiSyncError, duckdb.Error) as exc:
             status, error = Status.FAILED, one_line(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
+            _logger.exception("internal error while syncing %s", job.target)
+            status, error = Status.FAILED, f"internal error: {type(exc).__name__}: {one_line(exc)}"
         duration = time.monotonic() - t0
         rate = rows / duration if duration > 0 and status == Status.OK else 0.0
         if status != Status.OK:
