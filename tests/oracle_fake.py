@@ -151,6 +151,8 @@ class FakeOracle:
         self.read_failures: list[int | None] = []  # per data read: DPY-4011 after K batches
         self.on_batch: Callable[[FakeConnection, int], None] | None = None
         self.connections: list[FakeConnection] = []
+        self.scn = 4_242_424
+        self.grant_v_database = True
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
@@ -317,6 +319,12 @@ class FakeConnection:
             return []
         if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
             raise ora_error("ORA-00933: SQL command not properly ended", 933)
+        if flat == "SELECT CURRENT_SCN FROM V$DATABASE":
+            if not d.grant_v_database:
+                raise ora_error("ORA-00942: table or view does not exist", 942)
+            return [(d.scn,)]
+        if flat == "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL":
+            return [(d.scn,)]
         if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
             return self._list_tables(flat, binds)
         if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS FROM ALL_TABLES WHERE OWNER = :owner"):
@@ -361,7 +369,7 @@ class FakeConnection:
     # -- the SELECT evaluator ---------------------------------------------------------------
     _OUTER_RE = re.compile(r"^SELECT \* FROM \(\s*(?P<inner>.*)\s*\)\s*WHERE ROWNUM <= :max_rows\s*$", re.S)
     _INNER_RE = re.compile(
-        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"'
+        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?: AS OF SCN :scn)?'
         r"(?:\s+WHERE (?P<where>.*?))?(?:\s+ORDER BY (?P<order>.*?))?\s*$", re.S)
 
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
@@ -544,6 +552,12 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
             for part in parts[1:]:
                 result = combine(result, _condition(t, data, part, binds))
             return result
+    if cond == "ORA_HASH(ROWID, :bucket_max) = :bucket":
+        # the fake's ROWID hash: the row's position modulo the bucket count
+        n = binds["bucket_max"] + 1
+        positions = pa.array(range(data.num_rows), pa.int64())
+        remainder = pc.subtract(positions, pc.multiply(pc.divide(positions, n), n))  # integer division
+        return pc.equal(remainder, binds["bucket"])
     m = re.fullmatch(r'("[^"]+"|[A-Za-z][\w$#]*)\s*(<>|!=|<=|>=|=|<|>)\s*(.+)', cond, re.S)
     if not m:
         raise NotImplementedError(f"the fake cannot evaluate the condition {cond!r}")

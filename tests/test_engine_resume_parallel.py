@@ -117,11 +117,14 @@ def test_parallel_full_sync_equals_serial(tmp_path: Path, big_source: Path, para
     assert duck_rows(cfg.target_path(), "big", "id") == duck_rows(serial.target_path(), "big", "id")
 
 
-def test_parallel_without_numeric_key_falls_back_to_serial(tmp_path: Path) -> None:
-    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (K VARCHAR2(5) PRIMARY KEY, V NUMBER(5));",
-                      [("INSERT INTO T VALUES (?, ?)", [(f"k{i}", i) for i in range(100)])])
-    cfg = write_config(tmp_path, src, "[table T]\nparallel = 4\n")
-    assert Engine(cfg).run(["T"], Mode.FULL).results[0].rows == 100
+def test_parallel_without_numeric_key_reads_hash_buckets(tmp_path: Path) -> None:
+    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (K VARCHAR2(5), V NUMBER(5));",
+                      [("INSERT INTO T VALUES (?, ?)", [(f"k{i}", i) for i in range(1000)])])
+    cfg = write_config(tmp_path, src, "[table T]\nparallel = 4\n", sync="batch_rows = 64")
+    result = Engine(cfg, source_factory=recording(src)).run(["T"], Mode.FULL)
+    assert result.results[0].rows == 1000
+    assert sorted(s.bucket for s in RecordingSource.specs) == [(0, 4), (1, 4), (2, 4), (3, 4)]
+    assert duck_rows(cfg.target_path(), "t", "v") == [(f"k{i}", i) for i in range(1000)]
 
 
 RECON = """CREATE TABLE R (ID NUMBER(8) PRIMARY KEY, TS DATE NOT NULL, V NUMBER(6));"""

@@ -271,3 +271,20 @@ def test_parallel_key_ranges_read_everything_once(tmp_path: Path) -> None:
     assert_same_as_source(run)
     ranges = sorted((b.get("range_lo") or 0, b.get("range_hi") or 10**9) for _, b in fake.data_reads)
     assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] == 10**9
+
+
+def test_parallel_without_a_numeric_key_reads_ora_hash_buckets_at_one_scn(tmp_path: Path) -> None:
+    fake = FakeOracle([events_table(25)])
+    fake.tables[("APP", "EQUIPMENT_EVENTS")].primary_key = []
+    fake.grant_v_database = False  # the common case: fall back to DBMS_FLASHBACK
+    run = Run(tmp_path, fake, primary_key=[])
+    run.config.tables[TABLE].parallel = 3
+    run.config.tables[TABLE].consistent = True
+    result = run(Mode.FULL)
+    assert result.results[0].status == Status.OK, result.results[0].error
+    assert_same_as_source(run)
+    reads = fake.data_reads
+    assert len(reads) == 3
+    assert all("ORA_HASH(ROWID, :bucket_max) = :bucket" in sql and " AS OF SCN :scn" in sql for sql, _ in reads)
+    assert sorted(b["bucket"] for _, b in reads) == [0, 1, 2]
+    assert {(b["bucket_max"], b["scn"]) for _, b in reads} == {(2, fake.scn)}

@@ -89,6 +89,7 @@ class TableConfig:
     parallel: int = 1
     reconcile: bool = False
     reconcile_window: bool = False  # only reconcile keys inside the incremental window
+    consistent: bool = False  # parallel reads share one source snapshot (Oracle AS OF SCN)
     columns: dict[str, str] = field(default_factory=dict)
 
     def target_name(self) -> str:
@@ -246,7 +247,7 @@ _SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_bac
               "number_without_precision", "lowercase_names", "rtrim_char", "timezone", "chunk_rows",
               "reconcile_max_delete"}
 _TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule", "batch_rows",
-               "parallel", "reconcile", "reconcile_window"}
+               "parallel", "reconcile", "reconcile_window", "consistent"}
 
 
 class _Reader:
@@ -387,6 +388,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         tc.parallel = r.get("parallel", lambda t: parse_int(t, 1, 64), 1)
         tc.reconcile = r.get("reconcile", parse_bool, False)
         tc.reconcile_window = r.get("reconcile_window", parse_bool, False)
+        tc.consistent = r.get("consistent", parse_bool, False)
         for key, raw in r.values.items():
             if key.startswith("column."):
                 col = key[len("column."):]

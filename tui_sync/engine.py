@@ -505,12 +505,9 @@ class Engine:
         expected = self._expected(source, job, spec, Mode.FULL)
         if self._chunked(job, expected):
             rows = self._load_chunked(con, source, job, run, expected)
-        elif job.config.parallel > 1 and self._parallel_key(job) is not None:
+        elif job.config.parallel > 1:
             rows = self._load_parallel(con, job, spec, expected)
         else:
-            if job.config.parallel > 1:
-                self.log("warning", "parallel reads need a single numeric primary key; reading "
-                         "with one connection", job.target)
             st.clear_resume(con, job.target)
             rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
         stage = tg.stage_name(job.target)
@@ -615,29 +612,41 @@ class Engine:
 
     def _load_parallel(self, con: duckdb.DuckDBPyConnection, job: TableJob, spec: ReadSpec,
                        expected: int | None) -> int:
-        key = self._parallel_key(job)
-        assert key is not None
+        """N partitions read on N connections, one DuckDB writer. Partitions are key
+        ranges on a numeric primary key, else hash buckets of the row address."""
         n = job.config.parallel
-        probe = self.source_factory()
-        with probe:
-            lo, hi = probe.key_bounds(job.description, key, job.config.where)
+        key = self._parallel_key(job)
         stage = tg.stage_name(job.target)
         st.clear_resume(con, job.target)
         tg.drop_table(con, stage)
         tg.create_table(con, stage, job.plan)
-        if lo is None:
-            return 0
-        lo, hi = int(lo), int(hi)
-        step = max((hi - lo + 1) // n, 1)
-        bounds = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
-        edges: list[Any] = [None, *bounds, None]  # open ends: every key lands in exactly one range
-        ranges = [KeyRange(key, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
-        self.log("info", f"parallel read: {len(ranges)} key ranges of {key} on "
-                 f"{len(ranges)} connections", job.target)
+        probe = self.source_factory()
+        with probe:
+            snapshot = probe.snapshot() if job.config.consistent else None
+            bounds_lo_hi = probe.key_bounds(job.description, key, job.config.where) if key else None
+        if snapshot is not None:
+            self.log("info", f"parallel read pinned to source snapshot {snapshot}", job.target)
+            spec = replace(spec, snapshot=snapshot)
+        if key is not None:
+            assert bounds_lo_hi is not None
+            lo, hi = bounds_lo_hi
+            if lo is None:
+                return 0
+            lo, hi = int(lo), int(hi)
+            step = max((hi - lo + 1) // n, 1)
+            bounds = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
+            edges: list[Any] = [None, *bounds, None]  # open ends: every key lands in one range
+            parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1]))
+                     for i in range(len(edges) - 1)]
+            what = f"key ranges of {key}"
+        else:
+            parts = [replace(spec, bucket=(i, n)) for i in range(n)]
+            what = "row-address hash buckets"
+        self.log("info", f"parallel read: {len(parts)} {what} on {len(parts)} connections", job.target)
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = _Meter(self.emit, job.target, expected)
         meter.add(0, force=True)
-        q: queue.Queue[Any] = queue.Queue(maxsize=2 * len(ranges))
+        q: queue.Queue[Any] = queue.Queue(maxsize=2 * len(parts))
         stop = threading.Event()
         done = object()
 
@@ -649,12 +658,12 @@ class Engine:
                 except queue.Full:
                     continue
 
-        def reader(r: KeyRange) -> None:
+        def reader(part: ReadSpec) -> None:
             src = self.source_factory()
             self.control.add_cancel_hook(src.cancel)
             try:
                 src.connect()
-                for batch in src.read_batches(replace(spec, key_range=r)):
+                for batch in src.read_batches(part):
                     if stop.is_set():
                         break
                     put(batch)
@@ -668,8 +677,8 @@ class Engine:
                 except Exception:  # noqa: BLE001
                     pass
 
-        threads = [threading.Thread(target=reader, args=(r,), daemon=True,
-                                    name=f"tui-sync-read-{i}") for i, r in enumerate(ranges)]
+        threads = [threading.Thread(target=reader, args=(part,), daemon=True,
+                                    name=f"tui-sync-read-{i}") for i, part in enumerate(parts)]
         for t in threads:
             t.start()
         finished = 0

@@ -79,6 +79,11 @@ class ReadSpec:
     # greater than these values; pairs of (exact column name, value).
     after: tuple[tuple[str, Any], ...] = ()
     key_range: KeyRange | None = None
+    # Hash partition of a parallel read without a numeric key: (index, count), rows whose
+    # row-address hash modulo count equals index (Oracle: ORA_HASH(ROWID, count - 1)).
+    bucket: tuple[int, int] | None = None
+    # A source snapshot every partition reads (Oracle: AS OF SCN), from `snapshot()`.
+    snapshot: Any = None
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific hints
 
 
@@ -135,6 +140,10 @@ class Source(ABC):
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         """MIN and MAX of a numeric key column under the filter (for parallel ranges)."""
         raise NotImplementedError(f"{self.kind} source cannot split reads by key range")
+
+    def snapshot(self) -> Any:
+        """An id of the source's current committed state that reads can pin (or None)."""
+        return None
 
     def cancel(self) -> None:  # noqa: B027 - optional hook
         """Break a running fetch from another thread (default: nothing to break)."""

@@ -377,11 +377,30 @@ class OracleSource(Source):
         return TableDescription(info, columns, pk)
 
     # -- SQL -------------------------------------------------------------------------
-    def _from(self, table: TableDescription) -> str:
+    def _from(self, table: TableDescription, snapshot: bool = False) -> str:
         info = table.info
         if not info.owner:
             raise SourceError(f"table {info.name} has no owner in its description")
-        return f"{quote_ident(info.owner)}.{quote_ident(info.table)}"
+        ref = f"{quote_ident(info.owner)}.{quote_ident(info.table)}"
+        if snapshot:
+            # Every partition of a parallel read sees the same committed state (bind :scn).
+            ref += " AS OF SCN :scn"
+        return ref
+
+    def snapshot(self) -> Any:
+        """The current SCN: V$DATABASE needs a grant many readers lack, so fall back to
+        DBMS_FLASHBACK, then to TIMESTAMP_TO_SCN (coarser, but open to every user)."""
+        for sql in ("SELECT CURRENT_SCN FROM V$DATABASE",
+                    "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL",
+                    "SELECT TIMESTAMP_TO_SCN(SYSTIMESTAMP) FROM DUAL"):
+            try:
+                return int(self._query(sql, {})[0][0])
+            except (SourceError, UnknownTableError) as exc:  # ORA-00942 maps to the latter
+                if getattr(exc, "transient", False):
+                    raise
+                log.debug("snapshot query failed: %s", exc)
+        raise SourceError("cannot read the current SCN for a consistent parallel read "
+                          "(set consistent = false on the table)")
 
     def _conditions(self, spec: ReadSpec) -> tuple[list[str], dict[str, Any]]:
         conds: list[str] = []
@@ -401,6 +420,10 @@ class OracleSource(Source):
                 if value is not None:
                     expr, binds[key] = _cursor_bind(col, key, value)
                     conds.append(f"{q} {op} {expr}")
+        if spec.bucket is not None:
+            # One hash partition of a parallel read of a table without a numeric key.
+            conds.append("ORA_HASH(ROWID, :bucket_max) = :bucket")
+            binds["bucket"], binds["bucket_max"] = spec.bucket[0], spec.bucket[1] - 1
         if spec.after:
             # Keyset paging (resumable chunks): rows after the last key read, in ORDER BY
             # order, as nested OR/AND terms because 11g has no row-value comparison.
@@ -441,8 +464,10 @@ class OracleSource(Source):
         if not items:
             raise SourceError(f"{spec.table.info.name}: no column has a supported type")
         conds, binds = self._conditions(spec)
+        if spec.snapshot is not None:
+            binds["scn"] = int(spec.snapshot)
         order = ", ".join(quote_ident(spec.table.column(c).name) for c in spec.order_by)
-        sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {self._from(spec.table)}"
+        sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {self._from(spec.table, spec.snapshot is not None)}"
         if spec.limit is not None and not order:
             # ROWNUM straight in the WHERE: 11g has no FETCH FIRST, and a LONG column
             # may not sit in an inline view.

@@ -174,6 +174,9 @@ class SqliteSource(Source):
             if spec.key_range.hi is not None:
                 parts.append(f"{kc} < :range_hi")
                 binds["range_hi"] = spec.key_range.hi
+        if spec.bucket is not None:
+            parts.append("(abs(rowid) % :bucket_count) = :bucket")
+            binds["bucket"], binds["bucket_count"] = spec.bucket
         if spec.after:
             names = [f":k{i}" for i in range(len(spec.after))]
             cols = [quote(spec.table.column(c).name) for c, _ in spec.after]
