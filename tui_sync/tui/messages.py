@@ -1,0 +1,139 @@
+"""Typed messages that thread workers post to the UI.
+
+Workers never touch widgets: they post one of these (`post_message` is
+thread-safe), and `@on` handlers on the UI thread own all state. Sync messages
+carry the `RunState` they belong to, so a late event of an old run is ignored.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from ..events import Event, LogLine, PhaseChanged, Progress, RunFinished, TableFinished
+
+if TYPE_CHECKING:  # only for annotations: keeps this module light
+    from ..engine import PlanReport
+    from ..scheduler import Scheduler
+    from ..sources.base import ServerInfo, TableDescription, TableInfo
+    from ..state import RunRecord, TableState
+    from ..stats import TableStats
+    from .widgets.run_view import RunState
+
+
+class ConnectionTested(Message):
+    """The result of "Test connection": server info, or the error in one line."""
+
+    def __init__(self, info: ServerInfo | None, error: str | None) -> None:
+        super().__init__()
+        self.info = info
+        self.error = error
+
+
+class SourceTablesLoaded(Message):
+    """The source's tables and the sync state of their targets."""
+
+    def __init__(self, tables: list[TableInfo], states: dict[str, TableState],
+                 error: str | None = None) -> None:
+        super().__init__()
+        self.tables = tables
+        self.states = states
+        self.error = error
+
+
+class TableStatesLoaded(Message):
+    """Fresh sync state (after a run), without asking the source again."""
+
+    def __init__(self, states: dict[str, TableState]) -> None:
+        super().__init__()
+        self.states = states
+
+
+class PlanLoaded(Message):
+    """The type plan of one table, or why it could not be made (one line)."""
+
+    def __init__(self, table: str, report: PlanReport | None, error: str | None = None,
+                 description: TableDescription | None = None) -> None:
+        super().__init__()
+        self.table = table
+        self.report = report
+        self.error = error
+        self.description = description
+
+
+class HistoryLoaded(Message):
+    """Runs from tui_sync.runs and per-table statistics."""
+
+    def __init__(self, runs: list[RunRecord], stats: list[TableStats]) -> None:
+        super().__init__()
+        self.runs = runs
+        self.stats = stats
+
+
+class SchedulerReady(Message):
+    """The in-app scheduler was built (on a thread: it reads the run history)."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        super().__init__()
+        self.scheduler = scheduler
+
+
+class SyncStarted(Message):
+    """A scheduled run started on the sync thread (manual runs start on the UI thread)."""
+
+    def __init__(self, run: RunState) -> None:
+        super().__init__()
+        self.run = run
+
+
+class SyncRunFailed(Message):
+    """A run ended with an exception outside any table result (e.g. the lock was held)."""
+
+    def __init__(self, run: RunState, error: str) -> None:
+        super().__init__()
+        self.run = run
+        self.error = error
+
+
+class _SyncEvent(Message):
+    def __init__(self, event: Any, run: RunState | None) -> None:
+        super().__init__()
+        self.event = event
+        self.run = run
+
+
+class SyncPhase(_SyncEvent):
+    event: PhaseChanged
+
+
+class SyncProgress(_SyncEvent):
+    event: Progress
+
+
+class SyncLog(_SyncEvent):
+    """A log line of the engine (run set) or of the scheduler (run None)."""
+
+    event: LogLine
+
+
+class SyncTableFinished(_SyncEvent):
+    event: TableFinished
+
+
+class SyncRunFinished(_SyncEvent):
+    event: RunFinished
+
+
+_BY_EVENT: dict[type, type[_SyncEvent]] = {
+    PhaseChanged: SyncPhase,
+    Progress: SyncProgress,
+    LogLine: SyncLog,
+    TableFinished: SyncTableFinished,
+    RunFinished: SyncRunFinished,
+}
+
+
+def message_for(event: Event, run: RunState | None) -> _SyncEvent:
+    """The typed Textual message that carries an engine event to the UI thread."""
+    return _BY_EVENT[type(event)](event, run)

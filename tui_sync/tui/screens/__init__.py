@@ -1,0 +1,1 @@
+"""The screens of the TUI: one per mode, plus modal dialogs."""

@@ -1,0 +1,197 @@
+"""Connection screen: source and target settings, a session password, Test and Save.
+
+The password typed here lives in memory for this session only. It is written to
+the config file only when the user ticks "Save password" and confirms a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...config import SourceConfig
+from ...config_writer import save_source
+from ...engine import one_line
+from ...errors import ConfigError
+from ...sources import open_source
+from ..messages import ConnectionTested
+from .base import AppScreen
+from .dialogs import ConfirmScreen
+
+# (field id, label, placeholder, shown for which kinds)
+_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("dsn", "DSN", "host:1521/SERVICE or a tnsnames alias", ("oracle",)),
+    ("user", "User", "SCOTT", ("oracle",)),
+    ("password", "Password", "this session only; or set the variable below", ("oracle",)),
+    ("password_env", "Password env", "TUI_SYNC_ORACLE_PASSWORD", ("oracle",)),
+    ("lib_dir", "Client lib dir", "Oracle Instant Client folder (thick mode)", ("oracle",)),
+    ("config_dir", "Config dir", "folder with tnsnames.ora / sqlnet.ora", ("oracle",)),
+    ("path", "SQLite file", "path to the .sqlite file", ("sqlite",)),
+)
+
+
+class ConnectionScreen(AppScreen):
+    MODE = "connection"
+    AUTO_FOCUS = "#kind"
+
+    BINDINGS = [
+        Binding("ctrl+t", "test_connection", "Test", tooltip="Test the connection (in the background)",
+                id="connection.test"),
+        Binding("ctrl+s", "save", "Save", tooltip="Write [source] and [target] into the config file",
+                id="connection.save"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        src = self.tui.config.source
+        with VerticalScroll(id="connection-form", classes="form"):
+            yield Static(id="config-file", classes="hint")
+            with Horizontal(classes="field"):
+                yield Label("Source kind", classes="field-label")
+                yield Select([("Oracle", "oracle"), ("SQLite file", "sqlite")], value=src.kind,
+                             allow_blank=False, compact=True, id="kind")
+            with Horizontal(classes="field oracle-only"):
+                yield Label("Client mode", classes="field-label")
+                yield Select([("thin (no client needed)", "thin"),
+                              ("thick (Instant Client; Oracle 11.2)", "thick")],
+                             value=src.mode, allow_blank=False, compact=True, id="mode")
+            for key, label, placeholder, kinds in _FIELDS:
+                classes = "field " + " ".join(f"{k}-only" for k in kinds)
+                with Horizontal(classes=classes):
+                    yield Label(label, classes="field-label")
+                    yield Input(placeholder=placeholder, compact=True, id=key,
+                                password=key == "password")
+            with Horizontal(classes="field oracle-only"):
+                yield Label("", classes="field-label")
+                yield Checkbox("Save password in the config file (plain text)", compact=True,
+                               id="save-password")
+            with Horizontal(classes="field"):
+                yield Label("DuckDB target", classes="field-label")
+                yield Input(placeholder="data/sync.duckdb (relative to the config file)",
+                            compact=True, id="target")
+            with Horizontal(classes="buttons"):
+                yield Button("Test connection (^t)", id="test", compact=True)
+                yield Button("Save (^s)", id="save", variant="primary", compact=True)
+            yield Static("", id="test-result", classes="result")
+
+    def on_mount(self) -> None:
+        self.load_fields()
+
+    def config_changed(self) -> None:
+        self.load_fields()
+
+    def load_fields(self) -> None:
+        """Fill the form from the app's config (the password only from this session)."""
+        cfg = self.tui.config
+        src = cfg.source
+        self.query_one("#config-file", Static).update(
+            f"Config file: {self.tui.config_path}"
+            + ("" if self.tui.config_ok else "  (not loaded: fix the settings and save)"))
+        self.query_one("#kind", Select).value = src.kind
+        self.query_one("#mode", Select).value = src.mode
+        for key, *_ in _FIELDS:
+            value = (self.tui.session_password or "") if key == "password" else (getattr(src, key) or "")
+            self.query_one(f"#{key}", Input).value = value
+        password = self.query_one("#password", Input)
+        if self.tui.session_password is None and src.password:
+            password.placeholder = "saved in the config file (type to use another this session)"
+        self.query_one("#target", Input).value = cfg.target.path if self.tui.config_ok else ""
+        self._show_kind(src.kind)
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        self._show_kind(str(event.value))
+
+    def _show_kind(self, kind: str) -> None:
+        form = self.query_one("#connection-form")
+        form.set_class(kind == "sqlite", "-sqlite")
+        form.set_class(kind != "sqlite", "-oracle")
+
+    @on(Input.Changed, "#password")
+    def _password_changed(self, event: Input.Changed) -> None:
+        # Session only: used by Test, syncs and previews of this run of the app.
+        self.tui.set_session_password(event.value)
+
+    def form_source(self) -> tuple[SourceConfig, str]:
+        """The source settings as typed (not saved) and the target path."""
+        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, *_ in _FIELDS}
+        password = values.pop("password") or None
+        src = replace(self.tui.config.source, kind=str(self.query_one("#kind", Select).value),
+                      mode=str(self.query_one("#mode", Select).value), **values)
+        src.password = password
+        return src, self.query_one("#target", Input).value.strip()
+
+    # -- test ------------------------------------------------------------------------------
+    @on(Button.Pressed, "#test")
+    def action_test_connection(self) -> None:
+        src, _ = self.form_source()
+        result = self.query_one("#test-result", Static)
+        result.set_classes("result -pending")
+        result.update("Connecting…")
+        self.tui.run_in_thread(partial(self._test_worker, src, self.tui.config_path.parent),
+                               group="connection-test", description="Testing the connection")
+
+    def _test_worker(self, src: SourceConfig, base_dir: Path) -> None:
+        """On a thread: connect, ask the server, close; posts ConnectionTested."""
+        # Expected failures (wrong DSN, password, file) are a result, not a crash.
+        try:
+            source = open_source(src, base_dir=base_dir)
+            source.connect()
+            try:
+                info = source.server_info()
+            finally:
+                source.close()
+        except Exception as exc:  # noqa: BLE001 - any driver error is shown in one line
+            self.post_message(ConnectionTested(None, one_line(exc)))
+            return
+        self.post_message(ConnectionTested(info, None))
+
+    @on(ConnectionTested)
+    def _tested(self, message: ConnectionTested) -> None:
+        result = self.query_one("#test-result", Static)
+        if message.info is not None:
+            info = message.info
+            mode = {"thin": "thin mode", "thick": "thick mode"}.get(info.mode, info.mode)
+            result.set_classes("result -ok")
+            result.update(f"OK: {info.version} · {mode}")
+        else:
+            result.set_classes("result -error")
+            result.update(f"FAILED: {message.error}")
+
+    # -- save ------------------------------------------------------------------------------
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        src, target = self.form_source()
+        save_password = self.query_one("#save-password", Checkbox).value and src.kind == "oracle"
+        if not save_password:
+            self._save(src, target, False)
+            return
+        if not src.password:
+            self.tui.show_error("Save", "Type the password first, or untick \"Save password\".")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._save(src, target, True)
+
+        self.app.push_screen(ConfirmScreen(
+            "Save the password in plain text?",
+            f"Anyone who can read {self.tui.config_path} will see it. The safer way is the "
+            f"environment variable {src.password_env or 'TUI_SYNC_ORACLE_PASSWORD'}, or typing it "
+            "here each session.", yes="Save it anyway", no="Don't save it"), answered)
+
+    def _save(self, src: SourceConfig, target: str, save_password: bool) -> None:
+        try:
+            config = save_source(self.tui.config_path, src, target, save_password=save_password)
+        except ConfigError as exc:
+            self.tui.show_error("Save", str(exc))
+            return
+        self.tui.set_config(config)
+        self.notify(f"Saved {self.tui.config_path}" + (" (with the password)" if save_password else ""),
+                    title="Connection")

@@ -1,0 +1,139 @@
+"""History screen: past runs from tui_sync.runs, and per-table statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label
+
+from ...state import RunRecord, read_runs
+from ...stats import TableStats, table_stats
+from ..messages import HistoryLoaded
+from ..widgets.run_view import fmt_duration, fmt_rate
+from .base import AppScreen
+from .dialogs import ErrorScreen
+from .tables import local_time
+
+_STATUS_STYLE = {"ok": "green", "failed": "bold red", "cancelled": "yellow", "skipped": "yellow",
+                 "running": "cyan"}
+
+
+def _duration(run: RunRecord) -> float | None:
+    if run.finished_at is None or run.started_at is None:
+        return None
+    return (run.finished_at - run.started_at).total_seconds()
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+class HistoryScreen(AppScreen):
+    MODE = "history"
+    AUTO_FOCUS = "#runs"
+
+    BINDINGS = [
+        Binding("r", "reload", "Reload", tooltip="Read tui_sync.runs again", id="history.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunRecord] = []
+        self.stats: list[TableStats] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("Runs (newest first; enter shows a run's full error)", classes="section-title",
+                    id="runs-title")
+        runs = DataTable[object](id="runs", cursor_type="row", zebra_stripes=True)
+        runs.add_column("Started", key="started")
+        runs.add_column("Table", key="table")
+        runs.add_column("Mode", key="mode")
+        runs.add_column("Status", key="status")
+        runs.add_column("Rows", key="rows")
+        runs.add_column("Duration", key="duration")
+        runs.add_column("Rows/s", key="rate")
+        runs.add_column("Error", key="error")
+        yield runs
+        yield Label("Per table, last 30 days", classes="section-title", id="stats-title")
+        stats = DataTable[object](id="stats", cursor_type="row", zebra_stripes=True)
+        stats.add_column("Table", key="table")
+        stats.add_column("Runs 7d", key="r7")
+        stats.add_column("Runs 30d", key="r30")
+        stats.add_column("Success", key="ok")
+        stats.add_column("Mean time", key="mean")
+        stats.add_column("Mean rows/s", key="rate")
+        stats.add_column("Last", key="last")
+        stats.add_column("Last time", key="last_dur")
+        stats.add_column("Last error", key="error")
+        yield stats
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.is_mounted:
+            self.load()
+
+    def config_changed(self) -> None:
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        if not self.tui.config_ok:
+            self.query_one("#runs-title", Label).update("No valid config yet (c).")
+            return
+        targets = [tc.target_name() for tc in self.tui.config.tables.values()]
+        job = partial(self._load_worker, self.tui.config.target_path(), targets, self.tui.now())
+        self.tui.run_in_thread(job, group="history", description="Reading the run history")
+
+    def _load_worker(self, db_path: Path, targets: list[str], now: datetime) -> None:
+        """On a thread: runs and statistics; posts HistoryLoaded."""
+        runs = read_runs(db_path, limit=500)
+        stats = table_stats(db_path, now=now, include=targets)
+        self.post_message(HistoryLoaded(runs, stats))
+
+    @on(HistoryLoaded)
+    def _loaded(self, message: HistoryLoaded) -> None:
+        self.runs, self.stats = message.runs, message.stats
+        runs = self.query_one("#runs", DataTable)
+        runs.clear()
+        for i, run in enumerate(message.runs):
+            status = Text(run.status, style=_STATUS_STYLE.get(run.status, ""))
+            error = (run.error or "").splitlines()[0] if run.error else ""
+            runs.add_row(local_time(run.started_at), run.target_table, run.mode, status,
+                         Text(f"{run.rows:,}" if run.rows is not None else "-", justify="right"),
+                         Text(fmt_duration(_duration(run)), justify="right"),
+                         Text(fmt_rate(run.rows_per_s or 0.0), justify="right"), error, key=str(i))
+        title = f"Runs: {len(message.runs)} (newest first; enter shows a run's full error)"
+        self.query_one("#runs-title", Label).update(title if message.runs else "Runs: none yet")
+        stats = self.query_one("#stats", DataTable)
+        stats.clear()
+        for st in message.stats:
+            stats.add_row(
+                st.table, Text(str(st.runs_7d), justify="right"), Text(str(st.runs_30d), justify="right"),
+                Text(_pct(st.success_rate_30d), justify="right"),
+                Text(fmt_duration(st.mean_duration_s_30d), justify="right"),
+                Text(fmt_rate(st.mean_rows_per_s_30d or 0.0), justify="right"),
+                Text(st.last_status or "-", style=_STATUS_STYLE.get(st.last_status or "", "")),
+                Text(fmt_duration(st.last_duration_s), justify="right"),
+                (st.last_error or "").splitlines()[0] if st.last_error else "")
+
+    @on(DataTable.RowSelected, "#runs")
+    def _run_selected(self, event: DataTable.RowSelected) -> None:
+        run = self.runs[int(str(event.row_key.value))]
+        lines = [f"{run.mode} sync of {run.source_table} → {run.target_table}",
+                 f"started {local_time(run.started_at)} · {run.status} · {run.rows or 0:,} rows · "
+                 f"{fmt_duration(_duration(run))}"]
+        if run.error:
+            self.app.push_screen(ErrorScreen(f"Run {run.run_id}", run.error, "\n".join(lines)))
+        else:
+            self.notify("\n".join(lines), title=f"Run {run.run_id}: no error")

@@ -1,0 +1,102 @@
+"""Progress screen: one row per table of the current run, the summary, and the log.
+
+It renders the app's `RunState` (so a run started elsewhere shows complete here);
+the app calls `update_table`, `append_log` and `rebuild` as events arrive.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import RichLog, Static
+
+from ...events import LogLine
+from ..widgets.run_view import TableProgressRow
+from .base import AppScreen
+
+_LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "debug": "dim"}
+
+
+def format_log(line: LogLine) -> Text:
+    """`LEVEL table: message`; the level is spelled out so errors stand out without colour."""
+    style = _LEVEL_STYLE.get(line.level, "")
+    text = Text(no_wrap=False)
+    text.append(f"{line.level.upper():<7} ", style=style or "bold")
+    if line.table:
+        text.append(f"{line.table}: ", style="bold")
+    text.append(line.message, style=style if line.level == "error" else "")
+    return text
+
+
+class ProgressScreen(AppScreen):
+    MODE = "progress"
+    AUTO_FOCUS = "#sync-log"
+
+    BINDINGS = [
+        Binding("p", "app.toggle_pause", "Pause/resume", tooltip="Pause after the current batch, or go on",
+                id="progress.pause"),
+        Binding("escape", "app.cancel_sync", "Cancel sync", tooltip="Cancel the run (asks first)",
+                id="progress.cancel"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="run-header")
+        yield VerticalScroll(id="progress-rows")
+        yield Static("", id="run-summary")
+        yield RichLog(id="sync-log", wrap=True, max_lines=5_000, min_width=40)
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        log = self.query_one("#sync-log", RichLog)
+        for line in self.tui.log_lines:
+            log.write(format_log(line))
+
+    def run_changed(self) -> None:
+        super().run_changed()
+        self.refresh_bindings()
+
+    def rebuild(self) -> None:
+        """Draw every row again (a new run, pause, or the end of a run)."""
+        rows = self.query_one("#progress-rows", VerticalScroll)
+        run = self.tui.run_state
+        rows.remove_children()
+        header = self.query_one("#run-header", Static)
+        if run is None:
+            header.update("No sync has run yet. On the Tables screen (t): mark tables with space, "
+                          "then s (auto), f (full), i (incremental) or x (test).")
+            self.query_one("#run-summary", Static).update("")
+            self.refresh_bindings()
+            return
+        what = "Scheduled " if run.scheduled else ""
+        state = "paused" if run.paused else ("running" if run.running else "finished")
+        if run.running and run.control.cancelled:
+            state = "cancelling"
+        header.update(Text(f"{what}{run.mode.value} sync of {len(run.tables)} table(s) · {state}",
+                           style="bold"))
+        rows.mount_all(TableProgressRow(r) for r in run.tables.values())
+        summary = self.query_one("#run-summary", Static)
+        summary.update(Text(run.summary(), style="bold" if not run.running else ""))
+        summary.set_class(not run.running and (run.error is not None or not (
+            run.finished is not None and run.finished.ok)), "-problem")
+        self.refresh_bindings()
+        self.refresh_nav()
+
+    def update_table(self, target: str) -> None:
+        run = self.tui.run_state
+        if run is None:
+            return
+        wanted = run.tables.get(target)
+        for row in self.query(TableProgressRow):
+            if row.run is wanted:  # identity: rows of an earlier run may still be leaving
+                if row.is_mounted:
+                    row.update_view()
+                break
+        else:
+            self.rebuild()  # a table we had no row for
+            return
+        self.query_one("#run-summary", Static).update(Text(run.summary()))
+
+    def append_log(self, line: LogLine) -> None:
+        self.query_one("#sync-log", RichLog).write(format_log(line))

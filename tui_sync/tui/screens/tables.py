@@ -1,0 +1,392 @@
+"""Tables screen: the source's tables, their sync state and schedule; mark and sync them.
+
+Keys: `/` filter as you type, `space` mark, `a` mark all shown, `s` `f` `i` `x`
+sync the marked tables (or the highlighted one) in auto, full, incremental or
+test mode, `e` edit the table's settings, `enter` preview its target.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Label, Static
+
+from ...config import Config, find_table_key
+from ...engine import Engine, PlanReport, list_source_tables, one_line
+from ...events import Mode
+from ...sources.base import TableInfo
+from ...state import TableState, read_table_states
+from ..messages import PlanLoaded, SourceTablesLoaded
+from .base import AppScreen
+from .table_settings import TableSettingsScreen, lookback_text
+
+# The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns.
+_SYNC_GROUP = Binding.Group("Sync ", compact=True)
+PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
+MARK = "✓"
+
+class FilterInput(Input):
+    """The filter box: enter/down go back to the table, escape clears the filter."""
+
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", id="tables.filter.clear"),
+        Binding("down", "leave", "To the table", show=False),
+    ]
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.action_leave()
+
+    def action_leave(self) -> None:
+        self.screen.query_one(SourceTable).focus()
+
+
+class SourceTable(DataTable[object]):
+    """The table list; `enter` previews (shown in the footer, unlike DataTable's hidden select)."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Preview", key_display="⏎", tooltip="Preview the target table",
+                id="tables.preview"),
+    ]
+
+
+def local_time(utc_naive: datetime | None) -> str:
+    """State times are naive UTC: show them in the local zone, to the minute."""
+    if utc_naive is None:
+        return "-"
+    return utc_naive.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def last_sync(st: TableState | None) -> Text:
+    """Result and time of the last (non-test) run: 'ok 01-05 12:00', 'failed 01-05 12:00', 'never'."""
+    if st is None:
+        return Text("never", style="dim")
+    status = st.last_status or ("ok" if st.last_success_at is not None else "?")
+    when = st.last_run_at or st.last_success_at
+    stamp = when.replace(tzinfo=UTC).astimezone().strftime("%m-%d %H:%M") if when else ""
+    style = {"ok": "", "failed": "bold red", "cancelled": "yellow", "skipped": "yellow"}.get(status, "")
+    return Text(f"{status} {stamp}".strip(), style=style)
+
+
+class TablesScreen(AppScreen):
+    MODE = "tables"
+    AUTO_FOCUS = "SourceTable"
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Type to filter the tables",
+                id="tables.filter"),
+        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
+                id="tables.mark"),
+        Binding("a", "mark_all", "All", tooltip="Mark every table shown (again: unmark them)",
+                id="tables.mark_all"),
+        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
+                id="tables.sync.auto", group=_SYNC_GROUP),
+        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
+                id="tables.sync.full", group=_SYNC_GROUP),
+        Binding("i", "sync('incremental')", "Incr", tooltip="Incremental sync of the marked tables",
+                id="tables.sync.incremental", group=_SYNC_GROUP),
+        Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
+                id="tables.sync.test", group=_SYNC_GROUP),
+        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
+                id="tables.edit"),
+        Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[TableInfo] = []
+        self.states: dict[str, TableState] = {}
+        self.plans: dict[str, PlanReport | str] = {}  # report, or the error text
+        self.filter_text = ""
+        self.loaded = False
+        self._plan_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="filter-bar"):
+            yield Label("Filter ", classes="filter-label")
+            yield FilterInput(placeholder="press / and type part of a name", compact=True, id="filter")
+            yield Label("", id="table-count")
+        table = SourceTable(id="source-tables", cursor_type="row", zebra_stripes=True)
+        # Narrow on purpose: the whole row fits 80 columns for typical names.
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("Table", key="table")
+        table.add_column("Est. rows", key="est")
+        table.add_column("Target", key="target")
+        table.add_column("Last sync", key="last")
+        table.add_column("Next run", key="next")
+        yield table
+        yield Static("", id="table-details")
+
+    def on_mount(self) -> None:
+        self.refresh_tables()
+
+    def config_changed(self) -> None:
+        self.plans.clear()
+        self.refresh_tables()
+
+    # -- loading ------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.refresh_tables()
+
+    def refresh_tables(self) -> None:
+        if not self.tui.config_ok:
+            self.query_one("#table-details", Static).update(
+                "No valid config yet: set up the source on the Connection screen (c).")
+            return
+        table = self.query_one(SourceTable)
+        table.loading = True
+        self.tui.run_in_thread(partial(self._list_worker, self.tui.config), group="list-tables",
+                               description="Listing the source tables")
+
+    def _list_worker(self, config: Config) -> None:
+        """On a thread: the source's tables and the sync state; posts SourceTablesLoaded."""
+        try:
+            tables = list_source_tables(config)
+        except Exception as exc:
+            self.post_message(SourceTablesLoaded([], {}, one_line(exc)))
+            raise  # the app's worker handler shows it in the error dialog
+        try:
+            states = read_table_states(config.target_path())
+        except Exception:
+            # The DuckDB file is busy or broken: still list the tables, and report why.
+            self.post_message(SourceTablesLoaded(tables, {}))
+            raise
+        self.post_message(SourceTablesLoaded(tables, states))
+
+    @on(SourceTablesLoaded)
+    def _tables_loaded(self, message: SourceTablesLoaded) -> None:
+        table = self.query_one(SourceTable)
+        table.loading = False
+        if message.error is not None:
+            self.query_one("#table-details", Static).update(
+                f"Could not list the source tables: {message.error}\n"
+                "Check the Connection screen (c), then press r to retry.")
+            return
+        self.tables, self.states, self.loaded = message.tables, message.states, True
+        known = {t.name for t in self.tables}
+        self.tui.marked &= known
+        self.refresh_rows()
+
+    def set_states(self, states: dict[str, TableState]) -> None:
+        """Fresh sync state after a run (the source list is unchanged)."""
+        self.states = states
+        self.refresh_rows()
+
+    def table_names(self) -> list[str]:
+        return [t.name for t in self.tables]
+
+    # -- rows ---------------------------------------------------------------------------
+    def shown(self) -> list[TableInfo]:
+        needle = self.filter_text.strip().casefold()
+        if not needle:
+            return list(self.tables)
+        cfg = self.tui.config
+        return [t for t in self.tables
+                if needle in t.name.casefold() or needle in cfg.table(t.name).target_name().casefold()]
+
+    def _next_run(self, name: str, next_runs: dict[str, datetime]) -> str:
+        key = find_table_key(self.tui.config.tables, name)
+        when = next_runs.get(key) if key else None
+        if when is None:
+            return "-"
+        if when <= self.tui.now():
+            return "due now"
+        return when.strftime("%m-%d %H:%M")
+
+    def refresh_rows(self) -> None:
+        """Rebuild the rows for the filter, keeping the cursor on the same table."""
+        table = self.query_one(SourceTable)
+        current = self.highlighted()
+        table.clear()
+        cfg = self.tui.config
+        next_runs = self.tui.next_runs()
+        for info in self.shown():
+            target = cfg.table(info.name).target_name()
+            st = self.states.get(target)
+            est = Text(f"{info.estimated_rows:,}" if info.estimated_rows is not None else "?",
+                       justify="right")
+            table.add_row(MARK if info.name in self.tui.marked else " ", info.name, est, target,
+                          last_sync(st), self._next_run(info.name, next_runs), key=info.name)
+        if current is not None and current in {t.name for t in self.shown()}:
+            table.move_cursor(row=table.get_row_index(current))
+        self._update_count()
+        self._update_details()
+
+    def _update_count(self) -> None:
+        shown = len(self.shown())
+        marked = len(self.tui.marked)
+        text = f" {shown} of {len(self.tables)}" if self.filter_text else f" {len(self.tables)} tables"
+        if marked:
+            text += f" · {marked} marked"
+        self.query_one("#table-count", Label).update(text)
+
+    def highlighted(self) -> str | None:
+        table = self.query_one(SourceTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - cursor out of range while rows change
+            return None
+        return str(key.value) if key.value is not None else None
+
+    # -- filter -------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterInput).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.refresh_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(SourceTable).focus()
+
+    # -- marks --------------------------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        name = self.highlighted()
+        if name is None:
+            return
+        self.tui.marked ^= {name}
+        table = self.query_one(SourceTable)
+        table.update_cell(name, "mark", MARK if name in self.tui.marked else " ")
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)  # mark runs down the list, like a file manager
+        self._update_count()
+
+    def action_mark_all(self) -> None:
+        names = {t.name for t in self.shown()}
+        if names and names <= self.tui.marked:
+            self.tui.marked -= names  # all shown were marked: unmark them
+        else:
+            self.tui.marked |= names
+        self.refresh_rows()
+
+    def action_clear_marks(self) -> None:
+        self.tui.marked.clear()
+        self.refresh_rows()
+
+    # -- actions ------------------------------------------------------------------------
+    def selection(self) -> list[str]:
+        """Marked tables in list order, or the highlighted one when none is marked."""
+        if self.tui.marked:
+            return [t.name for t in self.tables if t.name in self.tui.marked]
+        name = self.highlighted()
+        return [name] if name else []
+
+    def action_sync(self, mode: str) -> None:
+        self.tui.start_sync(self.selection(), Mode(mode))
+
+    def action_edit(self) -> None:
+        name = self.highlighted()
+        if name is not None:
+            self.edit_table(name)
+
+    def edit_table(self, name: str) -> None:
+        cached = self.plans.get(name)
+
+        def saved(config: Config | None) -> None:
+            if config is not None:
+                self.tui.set_config(config)
+                self.notify(f"Saved the settings of {name}", title="Table settings")
+
+        self.app.push_screen(TableSettingsScreen(name, cached if isinstance(cached, PlanReport) else None),
+                             saved)
+
+    def action_preview(self) -> None:
+        name = self.highlighted()
+        if name is not None:
+            self.tui.preview(name)
+
+    @on(DataTable.RowSelected, "#source-tables")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.tui.preview(str(event.row_key.value))
+
+    # -- details and type plan ------------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#source-tables")
+    def _row_highlighted(self) -> None:
+        self._update_details()
+
+    def _update_details(self) -> None:
+        details = self.query_one("#table-details", Static)
+        name = self.highlighted()
+        if name is None:
+            details.update("" if self.loaded or not self.tui.config_ok else "Loading the source tables…")
+            return
+        tc = self.tui.config.table(name)
+        target = tc.target_name()
+        parts = [f"{name} → {target}"]
+        if tc.primary_key:
+            parts.append("key " + ", ".join(tc.primary_key))
+        parts.append(f"cursor {tc.cursor}" if tc.cursor else "no cursor (full syncs only)")
+        if tc.lookback is not None:
+            parts.append(f"lookback {lookback_text(tc.lookback)}")
+        if tc.schedule:
+            parts.append(f"schedule {tc.schedule}")
+        lines = [" · ".join(parts)]
+        if tc.where:
+            lines.append(f"filter: {tc.where}")
+        st = self.states.get(target)
+        if st is not None and st.last_success_at is not None:
+            rows = f"{st.rows:,}" if st.rows is not None else "?"
+            line = (f"in DuckDB: {rows} rows · last {st.last_mode or '?'} sync ok "
+                    f"{local_time(st.last_success_at)}")
+            if st.watermark:
+                line += f" · watermark {st.watermark}"
+            lines.append(line)
+            if st.last_status and st.last_status != "ok" and st.last_error:
+                lines.append(f"last run {st.last_status}: {st.last_error}")
+        else:
+            lines += self._plan_lines(name)
+        details.update(Text("\n".join(lines)))
+
+    def _plan_lines(self, name: str) -> list[str]:
+        """Before a first load: the type plan and its warnings (loaded in the background)."""
+        plan = self.plans.get(name)
+        if plan is None:
+            self._schedule_plan(name)
+            return ["not loaded yet · reading the type plan…"]
+        if isinstance(plan, str):
+            return [f"not loaded yet · type plan failed: {plan}"]
+        cols = plan.plan.columns
+        included = [c for c in cols if not c.skipped]
+        lines = [f"not loaded yet · plan: {len(included)} of {len(cols)} columns → DuckDB"
+                 + (f" · {len(plan.plan.warnings)} warning(s) (e shows all):" if plan.plan.warnings
+                    else " · no warnings")]
+        lines += [f"  ! {w}" for w in plan.plan.warnings[:2]]
+        return lines
+
+    def _schedule_plan(self, name: str) -> None:
+        if self._plan_timer is not None:
+            self._plan_timer.stop()
+        self._plan_timer = self.set_timer(PLAN_DELAY_S, lambda: self._load_plan_if_current(name))
+
+    def _load_plan_if_current(self, name: str) -> None:
+        if self.highlighted() == name and name not in self.plans:
+            self.tui.run_in_thread(partial(self._plan_worker, self.tui.config, name), group="plan",
+                                   description="Reading the type plan")
+
+    def _plan_worker(self, config: Config, name: str) -> None:
+        """On a thread: describe the table and plan its types; posts PlanLoaded."""
+        try:
+            report = Engine(config).plan(name)
+        except Exception as exc:  # noqa: BLE001 - shown in the panel: a plan is informative only
+            self.post_message(PlanLoaded(name, None, one_line(exc)))
+            return
+        self.post_message(PlanLoaded(name, report))
+
+    @on(PlanLoaded)
+    def _plan_loaded(self, message: PlanLoaded) -> None:
+        self.plans[message.table] = message.report if message.report is not None else (
+            message.error or "unknown error")
+        if self.highlighted() == message.table:
+            self._update_details()

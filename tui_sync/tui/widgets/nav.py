@@ -1,0 +1,48 @@
+"""The one-line screen bar at the top: which screen you are on, the key of every
+screen, and what the current sync is doing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from ..app import TuiSyncApp
+
+# (mode, key, label): the order of the bar and of the Help screen.
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("connection", "c", "Connection"),
+    ("tables", "t", "Tables"),
+    ("progress", "g", "Progress"),
+    ("preview", "v", "Preview"),
+    ("history", "h", "History"),
+    ("help", "?", "Help"),
+)
+
+
+class NavBar(Widget):
+    """Screens with their keys; the current one in reverse video (readable with NO_COLOR)."""
+
+    DEFAULT_CSS = """
+    NavBar { height: 1; background: $panel; color: $text; }
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for mode, key, label in SCREENS:
+            style = "reverse bold" if mode == self.current else ""
+            text.append(f" {key} ", style="bold " + style)
+            text.append(f"{label} ", style=style)
+        app: TuiSyncApp = self.app  # type: ignore[assignment]
+        status = app.run_status_line() if hasattr(app, "run_status_line") else ""
+        if status:
+            pad = self.size.width - text.cell_len - len(status) - 1
+            text.append(" " * max(pad, 1))
+            text.append(status, style="bold")
+        return text
