@@ -364,3 +364,18 @@ def read_runs(db_path: Path, table: str | None = None, limit: int = 500) -> list
         return [RunRecord(*row) for row in con.execute(sql, params).fetchall()]
     finally:
         con.close()
+
+
+def read_resume_points(db_path: Path) -> dict[str, ResumePoint]:
+    """Interrupted chunked full syncs that `--resume` (or auto mode) would continue."""
+    con = _open_for_read(db_path)
+    if con is None:
+        return {}
+    try:
+        if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'tui_sync' "
+                           "AND table_name = 'resume'").fetchone():
+            return {}
+        targets = [r[0] for r in con.execute("SELECT target_table FROM tui_sync.resume").fetchall()]
+        return {t: p for t in targets if (p := get_resume(con, t)) is not None}
+    finally:
+        con.close()
