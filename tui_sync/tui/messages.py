@@ -17,8 +17,9 @@ if TYPE_CHECKING:  # only for annotations: keeps this module light
     from ..engine import PlanReport
     from ..scheduler import Scheduler
     from ..sources.base import ServerInfo, TableDescription, TableInfo
-    from ..state import RunRecord, TableState
+    from ..state import ResumePoint, RunRecord, TableState
     from ..stats import TableStats
+    from ..verify import VerifyReport
     from .widgets.run_view import RunState
 
 
@@ -32,22 +33,53 @@ class ConnectionTested(Message):
 
 
 class SourceTablesLoaded(Message):
-    """The source's tables and the sync state of their targets."""
+    """The source's tables, the sync state of their targets and pending resume points."""
 
     def __init__(self, tables: list[TableInfo], states: dict[str, TableState],
-                 error: str | None = None) -> None:
+                 error: str | None = None, resume: dict[str, ResumePoint] | None = None) -> None:
         super().__init__()
         self.tables = tables
         self.states = states
         self.error = error
+        self.resume = resume or {}
 
 
 class TableStatesLoaded(Message):
-    """Fresh sync state (after a run), without asking the source again."""
+    """Fresh sync state and resume points (after a run), without asking the source again."""
 
-    def __init__(self, states: dict[str, TableState]) -> None:
+    def __init__(self, states: dict[str, TableState], resume: dict[str, ResumePoint] | None = None) -> None:
         super().__init__()
         self.states = states
+        self.resume = resume or {}
+
+
+class VerifyStarted(Message):
+    """A verify of these source tables began on its thread."""
+
+    def __init__(self, tables: list[str], token: int) -> None:
+        super().__init__()
+        self.tables = tables
+        self.token = token
+
+
+class VerifyResult(Message):
+    """One table verified: the report, or why it could not be verified (one line)."""
+
+    def __init__(self, table: str, report: VerifyReport | None, error: str | None, token: int) -> None:
+        super().__init__()
+        self.table = table
+        self.report = report
+        self.error = error
+        self.token = token
+
+
+class VerifyDone(Message):
+    """The verify worker has finished (every table, or stopped by a busy DuckDB file)."""
+
+    def __init__(self, token: int, error: str | None = None) -> None:
+        super().__init__()
+        self.token = token
+        self.error = error
 
 
 class PlanLoaded(Message):

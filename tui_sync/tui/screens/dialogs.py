@@ -1,9 +1,9 @@
-"""Small modal dialogs: confirm a risky action, show an error."""
+"""Small modal dialogs: confirm a risky action, choose between a few, show an error."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -56,8 +56,71 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class ErrorScreen(ModalScreen[None]):
-    """An error in one clear line, with optional details below it."""
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with a few answers, each with its own key; `escape` answers None.
+
+    `choices` are (key, label, value); the first one is focused.
+    """
+
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ChoiceScreen .title { text-style: bold; margin-bottom: 1; }
+    ChoiceScreen .message { margin-bottom: 1; }
+    ChoiceScreen Horizontal { height: auto; align-horizontal: right; }
+    ChoiceScreen Button { margin-left: 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "choose('')", "Cancel", id="choice.cancel"),
+        Binding("right", "app.focus_next", show=False),
+        Binding("left", "app.focus_previous", show=False),
+    ]
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_text, self.message, self.choices = title, message, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Static(Text(self.message), classes="message")
+            with Horizontal():
+                for i, (key, label, value) in enumerate(self.choices):
+                    yield Button(f"{label} ({key})", variant="warning" if i == 0 else "default",
+                                 id=f"choice-{value}")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event: events.Key) -> None:
+        for key, _label, value in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)
+                return
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("choice-") or None)
+
+    def action_choose(self, value: str) -> None:
+        self.dismiss(value or None)
+
+
+RETRY = "retry"
+
+
+class ErrorScreen(ModalScreen[str | None]):
+    """An error in one clear line, with optional details below it.
+
+    With `retry`, a Retry button (key r) dismisses with `RETRY` so the caller can
+    run the same action again (a busy DuckDB file or a held sync lock). Enter and
+    escape close: the safe answer is the default.
+    """
 
     DEFAULT_CSS = """
     ErrorScreen { align: center middle; }
@@ -70,13 +133,19 @@ class ErrorScreen(ModalScreen[None]):
     ErrorScreen VerticalScroll { height: auto; max-height: 12; }
     ErrorScreen .details { color: $text-muted; }
     ErrorScreen Horizontal { height: auto; align-horizontal: right; }
+    ErrorScreen Button { margin-left: 2; }
     """
 
-    BINDINGS = [Binding("escape,enter,q", "close", "Close", id="error.close")]
+    BINDINGS = [
+        Binding("escape,enter,q", "close", "Close", id="error.close"),
+        Binding("r", "retry", "Retry", id="error.retry"),
+    ]
 
-    def __init__(self, title: str, message: str, details: str | None = None) -> None:
+    def __init__(self, title: str, message: str, details: str | None = None, *,
+                 retry: bool = False) -> None:
         super().__init__()
         self.title_text, self.message, self.details = title, message, details
+        self.retry = retry
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -87,11 +156,22 @@ class ErrorScreen(ModalScreen[None]):
                 with VerticalScroll():
                     yield Static(Text(self.details), classes="details")
             with Horizontal():
+                if self.retry:
+                    yield Button("Retry (r)", variant="primary", id="retry")
                 yield Button("Close (enter)", variant="error", id="close")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self.retry
+        return True
+
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#retry")
+    def action_retry(self) -> None:
+        self.dismiss(RETRY)
