@@ -120,3 +120,13 @@ def test_init_writes_commented_config_and_refuses_overwrite(home: Path, tmp_path
 def test_missing_config_is_one_line(home: Path, tmp_path: Path) -> None:
     r = run(["status"], home, cwd=tmp_path)
     assert r.returncode == 2 and "no config file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_status_shows_a_killed_run_as_interrupted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(["sync", "--demo", "PRODUCTS"], home).returncode == 0
+    with monkeypatch.context() as m:
+        m.setenv("TUI_SYNC_FAULT", "swap")  # the sync kills itself with SIGKILL inside its swap
+        killed = run(["sync", "--demo", "PRODUCTS", "--mode", "full"], home)
+    assert killed.returncode == -9
+    status = {s["target_table"]: s for s in json.loads(run(["status", "--demo", "--json"], home).stdout)}
+    assert status["products"]["last_status"] == "interrupted" and status["products"]["rows"] == 500

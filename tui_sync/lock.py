@@ -40,6 +40,20 @@ def describe_holder(info: dict | None) -> str:
             f"(tables {tables}, since {info.get('started_at')})")
 
 
+def is_held(db_path: Path) -> bool:
+    """Whether a live process holds the sync lock (the OS frees it when a holder dies,
+    even by SIGKILL, while its holder note may stay behind)."""
+    probe = FileLock(str(lock_path(Path(db_path))), timeout=0)
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    probe.release()
+    return False
+
+
 class SyncLock:
     """Context manager: hold the sync lock of a DuckDB file or raise LockHeldError."""
 

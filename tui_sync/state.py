@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from .errors import TargetBusyError, TuiSyncError
+from .lock import is_held
 from .target import connect
 
 SCHEMA_DDL = """
@@ -336,10 +337,15 @@ def read_table_states(db_path: Path) -> dict[str, TableState]:
                 "schema_version, last_mode, last_success_at, primary_key FROM tui_sync.tables "
                 "ORDER BY target_table").fetchall():
             out[row[0]] = TableState(*row)
-        for target, status, error, started in con.execute(
-                "SELECT target_table, status, error, started_at FROM tui_sync.runs "
-                "WHERE mode <> 'test' QUALIFY row_number() OVER "
-                "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall():
+        rows = con.execute(
+            "SELECT target_table, status, error, started_at FROM tui_sync.runs "
+            "WHERE mode <> 'test' QUALIFY row_number() OVER "
+            "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall()
+        live = any(r[1] == "running" for r in rows) and is_held(db_path)
+        for target, status, error, started in rows:
+            if status == "running" and not live:
+                # its process died (killed, crashed): the next sync records it as failed
+                status, error = "interrupted", "the sync process ended without finishing"
             st = out.get(target) or TableState(target, "", None, None, None, None, None, None, None)
             st.last_status, st.last_error, st.last_run_at = status, error, started
             out[target] = st
