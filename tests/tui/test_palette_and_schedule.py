@@ -37,7 +37,8 @@ async def test_every_shown_key_has_a_palette_command(make_app) -> None:
         assert wanted <= offered, f"not in the palette: {sorted(wanted - offered)}"
         # Per-table commands are found by name (not listed up front).
         titles = {c.title for c in commands}
-        assert {"Sync 설비_알람: full", "Preview PRODUCTS", "Edit settings of LOT_HISTORY"} <= titles
+        assert {"Sync 설비_알람: full", "Preview PRODUCTS", "Edit settings of LOT_HISTORY",
+                "Verify PRODUCTS", "Verify marked tables", "Preview: Chart kind"} <= titles
 
 
 async def test_palette_command_starts_a_sync(make_app) -> None:

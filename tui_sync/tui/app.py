@@ -6,16 +6,26 @@ Shape (after harlequin and posting):
 - every database or engine call runs in a thread worker (`exit_on_error=False`) that
   only posts typed messages (`messages.py`); `@on` handlers on the UI thread own the
   state (`RunState`) and update the screens;
-- one `Worker.StateChanged` handler turns any worker failure into an error dialog;
+- one `Worker.StateChanged` handler turns any worker failure into an error dialog
+  (with Retry when the DuckDB file or the sync lock is held by another process);
+- SIGHUP (a dropped SSH session) and SIGTERM cancel a running sync, wait for its
+  rollback, and exit;
 - `create_app` is the factory the CLI and the tests share.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import signal
+import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,10 +37,10 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from .. import paths
 from ..config import Config, find_config, load_config
 from ..engine import Engine, one_line
-from ..errors import ConfigError, TuiSyncError
-from ..events import Control, LogLine, Mode, RunFinished
+from ..errors import ConfigError, LockHeldError, TargetBusyError, TuiSyncError
+from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
 from ..scheduler import Scheduler
-from ..state import read_table_states
+from ..state import read_resume_points, read_table_states
 from ..typeplan import target_name
 from .commands import TuiSyncCommands
 from .messages import (
@@ -43,19 +53,74 @@ from .messages import (
     SyncStarted,
     SyncTableFinished,
     TableStatesLoaded,
+    VerifyDone,
+    VerifyResult,
+    VerifyStarted,
     message_for,
 )
 from .screens.base import AppScreen
 from .screens.connection import ConnectionScreen
-from .screens.dialogs import ConfirmScreen, ErrorScreen
+from .screens.dialogs import RETRY, ChoiceScreen, ConfirmScreen, ErrorScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
 from .screens.preview import PreviewScreen
 from .screens.progress import ProgressScreen
-from .screens.tables import TablesScreen
+from .screens.tables import TablesScreen, resume_text
+from .screens.verify import VerifyOutcome, VerifyScreen
 from .widgets.run_view import LOG_LINES_KEPT, RunState
 
 SCHEDULE_CHECK_S = 10.0  # how often the open app looks for due scheduled tables
+EXIT_INTERRUPTED = 130  # DESIGN §7: the app's return code after SIGHUP/SIGTERM
+BUSY_ERRORS = (TargetBusyError, LockHeldError)  # another process has the file: Retry makes sense
+
+_logger = logging.getLogger("tui_sync.tui")
+
+
+def terminal_fds() -> list[int]:
+    """The standard streams that are a terminal (checked while it is alive: on a hung-up
+    tty even isatty() fails)."""
+    out = []
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd):
+                out.append(fd)
+        except OSError:
+            pass
+    return out
+
+
+def terminal_gone(fds: Sequence[int]) -> bool:
+    """Has the terminal hung up? A zero-byte write to a hung-up tty fails (EIO); to a live
+    one it writes nothing."""
+    for fd in fds:
+        try:
+            os.write(fd, b"")
+        except OSError:
+            return True
+    return False
+
+
+def detach_from_terminal() -> None:
+    """Point the standard streams at /dev/null, as a daemon does: the terminal is gone,
+    and whatever Textual still writes while the sync rolls back must not fail or block."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            try:
+                os.dup2(devnull, fd)
+            except OSError:
+                pass
+    finally:
+        os.close(devnull)
+
+
+@dataclass(frozen=True)
+class SyncStep:
+    """One Engine.run of a manual sync; a run is one or more steps on the same thread."""
+
+    tables: tuple[str, ...]
+    mode: Mode
+    resume: bool = False
 
 _SCREEN_GROUP = Binding.Group("Go ", compact=True)
 
@@ -109,6 +174,16 @@ class TuiSyncApp(App[None]):
         self._scheduler_wanted = scheduler
         self._sync_worker: Worker[object] | None = None
         self._quitting = False
+        self.verify_results: dict[str, VerifyOutcome] = {}  # by source table, latest verify
+        self._verify_token = 0
+        self._verify_worker: Worker[object] | None = None
+        self._verify_control = Control()  # cancels a running verify's source queries (on exit)
+        self._retries: dict[Worker[object], Callable[[], object]] = {}
+        self._signal_handlers: dict[int, Any] = {}  # signal -> the handler it had before
+        self._signal_loop: asyncio.AbstractEventLoop | None = None
+        self._tty_fds: list[int] = []
+        self.signal_received: int | None = None
+        self.detached = False  # the terminal hung up: stdin/stdout/stderr now point at /dev/null
 
     # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -121,6 +196,7 @@ class TuiSyncApp(App[None]):
         self._show_config_warnings()
         self._start_scheduler()
         self.set_interval(SCHEDULE_CHECK_S, self.check_schedule, name="schedule-check")
+        self._install_signal_handlers()
 
     def _show_config_warnings(self) -> None:
         for warning in getattr(self.config, "warnings", []):
@@ -182,23 +258,36 @@ class TuiSyncApp(App[None]):
             self.notify(f"Reloaded {self.config_path}", title="Config")
 
     # -- errors --------------------------------------------------------------------------
-    def run_in_thread(self, job: Callable[[], object], *, group: str, description: str) -> Worker[object]:
+    def run_in_thread(self, job: Callable[[], object], *, group: str, description: str,
+                      retry: Callable[[], object] | None = None) -> Worker[object]:
         """Run blocking work (database, source, engine) on a thread worker owned by the app.
 
         Every worker belongs to the app so that `_worker_state_changed`, the one handler,
         sees every failure (Worker.StateChanged does not bubble up from screens). The job
-        reports back by posting messages to whoever asked.
+        reports back by posting messages to whoever asked. `retry` starts the same action
+        again: the error dialog offers it when another process holds the DuckDB file.
         """
-        return self.run_worker(job, name=group, group=group, description=description, thread=True,
-                               exclusive=True, exit_on_error=False)
+        worker = self.run_worker(job, name=group, group=group, description=description, thread=True,
+                                 exclusive=True, exit_on_error=False)
+        if retry is not None:
+            self._retries[worker] = retry
+        return worker
 
-    def show_error(self, title: str, message: str, details: str | None = None) -> None:
-        self.push_screen(ErrorScreen(title, message, details))
+    def show_error(self, title: str, message: str, details: str | None = None, *,
+                   retry: Callable[[], object] | None = None) -> None:
+        def answered(answer: str | None) -> None:
+            if answer == RETRY and retry is not None:
+                retry()
+
+        self.push_screen(ErrorScreen(title, message, details, retry=retry is not None), answered)
 
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a worker failure becomes visible: an error dialog, never a crash."""
         worker = event.worker
+        if event.state not in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            return
+        retry = self._retries.pop(worker, None)
         if event.state != WorkerState.ERROR:
             return
         error = worker.error
@@ -208,7 +297,14 @@ class TuiSyncApp(App[None]):
         details = None
         if not isinstance(error, TuiSyncError):  # a bug, not a user error: keep the traceback
             details = "".join(traceback.format_exception(error)).strip()
-        self.show_error(worker.description or worker.name or "Background task", one_line(error), details)
+        if self._quitting:
+            return  # nobody is left to read it
+        message = one_line(error)
+        busy = isinstance(error, BUSY_ERRORS)
+        if busy and any(isinstance(s, ErrorScreen) and s.message == message for s in self.screen_stack):
+            return  # the same holder is already on screen (a sync and the state refresh after it)
+        self.show_error(worker.description or worker.name or "Background task", message, details,
+                        retry=retry if busy else None)
 
     # -- syncing -------------------------------------------------------------------------
     @property
@@ -216,8 +312,50 @@ class TuiSyncApp(App[None]):
         return (self._sync_worker is not None and not self._sync_worker.is_finished) or (
             self.run_state is not None and self.run_state.running)
 
-    def start_sync(self, tables: list[str], mode: Mode) -> bool:
-        """Start a manual sync in the sync worker and show it on the Progress screen."""
+    def start_sync(self, tables: list[str], mode: Mode, *, resume: bool | None = None) -> bool:
+        """Start a manual sync in the sync worker and show it on the Progress screen.
+
+        When a table to sync in full (or auto) mode has an interrupted full sync, ask
+        first: resume it, start over, or cancel. Scripts (benchmarks, tests) can decide
+        instead: `resume=True` resumes, `resume=False` starts over, without a question.
+        Returns whether a run started now (False while the question is open).
+        """
+        if not self._can_sync(tables):
+            return False
+        mode = Mode(mode)
+        resumable = self.resume_points_of(tables) if mode in (Mode.AUTO, Mode.FULL) else {}
+        if not resumable:
+            return self._launch(tables, mode, [SyncStep(tuple(tables), mode, resume=bool(resume))])
+        if resume is not None:
+            steps = ([SyncStep(tuple(tables), mode, resume=True)] if resume
+                     else self._start_over_steps(tables, mode, set(resumable)))
+            return self._launch(tables, mode, steps)
+
+        def answered(choice: str | None) -> None:
+            if choice == "resume":
+                self._launch(tables, mode, [SyncStep(tuple(tables), mode, resume=True)])
+            elif choice == "over":
+                self._launch(tables, mode, self._start_over_steps(tables, mode, set(resumable)))
+
+        lines = [f"{name}: {self.resume_text(name)} already in DuckDB (kept from an interrupted full sync)"
+                 for name in resumable]
+        self.push_screen(ChoiceScreen(
+            "Resume the interrupted full sync?",
+            "\n".join(lines) + "\n\nResume reads only the rest and swaps the table in at the end; "
+            "start over reads the whole table again.",
+            [("r", "Resume", "resume"), ("o", "Start over", "over"), ("n", "Cancel", "cancel")]), answered)
+        return False
+
+    @staticmethod
+    def _start_over_steps(tables: list[str], mode: Mode, resumable: set[str]) -> list[SyncStep]:
+        """Full mode without resume starts over; auto would resume, so those tables run full."""
+        if mode == Mode.FULL:
+            return [SyncStep(tuple(tables), Mode.FULL)]
+        again = tuple(t for t in tables if t in resumable)
+        rest = tuple(t for t in tables if t not in resumable)
+        return [SyncStep(again, Mode.FULL)] + ([SyncStep(rest, mode)] if rest else [])
+
+    def _can_sync(self, tables: Sequence[str]) -> bool:
         if not self.config_ok:
             self.show_error("Sync", "There is no valid config yet: fix it on the Connection screen (c).")
             return False
@@ -228,13 +366,35 @@ class TuiSyncApp(App[None]):
             self.notify("A sync is running: wait for it, or cancel it on the Progress screen (g).",
                         title="Sync", severity="warning")
             return False
+        return True
+
+    def _launch(self, tables: list[str], mode: Mode, steps: list[SyncStep]) -> bool:
+        """Run `steps` on the sync thread as one run of `tables` shown on the Progress screen."""
+        if not self._can_sync(tables):
+            return False
         run = self._new_run(tables, mode)
         self._install_run(run)
         config = self.config
         self._sync_worker = self._start_sync_worker(
-            lambda: self._engine_run(config, tables, mode, run), f"{mode.value.capitalize()} sync")
+            lambda: self._engine_steps(config, steps, run), f"{mode.value.capitalize()} sync",
+            retry=partial(self._launch, tables, mode, steps))
         self.switch_mode("progress")
         return True
+
+    def resume_points_of(self, tables: Sequence[str]) -> dict[str, Any]:
+        """The pending resume points (as last read) of these source tables, by source table."""
+        screen = self.mounted_screen("tables")
+        points = screen.resume if isinstance(screen, TablesScreen) else {}
+        out = {}
+        for name in tables:
+            point = points.get(self.config.table(name).target_name())
+            if point is not None:
+                out[name] = point
+        return out
+
+    def resume_text(self, name: str) -> str:
+        point = self.resume_points_of([name]).get(name)
+        return resume_text(point) if point is not None else ""
 
     def _new_run(self, tables: list[str], mode: Mode, *, scheduled: bool = False,
                  control: Control | None = None) -> RunState:
@@ -256,16 +416,31 @@ class TuiSyncApp(App[None]):
 
     def _engine_run(self, config: Config, tables: list[str], mode: Mode, run: RunState) -> RunFinished:
         """Runs on the sync worker's thread: the engine posts its events as messages."""
+        return self._engine_steps(config, [SyncStep(tuple(tables), mode)], run)
+
+    def _engine_steps(self, config: Config, steps: list[SyncStep], run: RunState) -> RunFinished:
+        """On the sync thread: one Engine.run per step, reported as one run (one RunFinished)."""
+        results: list[TableResult] = []
 
         def post(event: Any) -> None:
+            if isinstance(event, RunFinished) and len(steps) > 1:
+                results.extend(event.results)  # the combined one is posted after the last step
+                return
             self.post_message(message_for(event, run))
 
-        engine = Engine(config, on_event=post, control=run.control, holder="tui")
-        return engine.run(tables, mode)
+        finished = RunFinished(())
+        for step in steps:
+            engine = Engine(config, on_event=post, control=run.control, holder="tui")
+            finished = engine.run(list(step.tables), step.mode, resume=step.resume)
+        if len(steps) > 1:
+            finished = RunFinished(tuple(results))
+            self.post_message(message_for(finished, run))
+        return finished
 
-    def _start_sync_worker(self, job: Callable[[], object], description: str) -> Worker[object]:
+    def _start_sync_worker(self, job: Callable[[], object], description: str, *,
+                           retry: Callable[[], object] | None = None) -> Worker[object]:
         """The one thread every sync runs on, manual or scheduled."""
-        return self.run_in_thread(job, group="sync", description=description)
+        return self.run_in_thread(job, group="sync", description=description, retry=retry)
 
     def _is_current(self, message: Any) -> bool:
         return self.run_state is not None and message.run is self.run_state
@@ -325,7 +500,19 @@ class TuiSyncApp(App[None]):
         history = self.mounted_screen("history")
         if isinstance(history, HistoryScreen):
             history.load()
+        self._reload_preview(run)
         self._refresh_nav()
+
+    def _reload_preview(self, run: RunState) -> None:
+        """The Preview pane shows a table this run just wrote: read it again."""
+        screen = self.mounted_screen("preview")
+        if not isinstance(screen, PreviewScreen) or run.finished is None:
+            return
+        written = set()
+        for res in run.finished.results:
+            if res.status == Status.OK:
+                written |= {res.table, f"{res.table}_test"}
+        screen.reload_if_showing(written)
 
     def _log(self, line: LogLine) -> None:
         self.log_lines.append(line)
@@ -406,7 +593,7 @@ class TuiSyncApp(App[None]):
             "stays as it was.", yes="Cancel sync and quit", no="Keep running"), answered)
 
     @work(exclusive=True, group="quit", exit_on_error=False)
-    async def _cancel_and_exit(self) -> None:
+    async def _cancel_and_exit(self, return_code: int = 0) -> None:
         """Cancel cleanly, wait for the sync thread to finish its rollback, then exit."""
         self._quitting = True
         if self.scheduler is not None:
@@ -420,24 +607,194 @@ class TuiSyncApp(App[None]):
                 await worker.wait()
             except WorkerFailed:
                 pass  # already reported; quitting anyway
-        self.exit()
+        self.exit(return_code=return_code)
+
+    # -- signals -------------------------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP (the SSH session dropped) and SIGTERM (kill, a service stop) cancel the
+        running sync cleanly and exit; the previous handlers come back when the app unmounts.
+
+        Textual handles neither: a SIGHUP would kill the process mid-batch and leave the run
+        recorded as 'running'. A plain `signal.signal` handler (not `loop.add_signal_handler`)
+        because on a hang-up the kernel sends SIGCONT right after SIGHUP, and Textual's own
+        SIGCONT handler would restart application mode on the dead terminal; ours runs first
+        (handlers run in signal-number order) and takes that handler away.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+        self._signal_loop = asyncio.get_running_loop()
+        self._tty_fds = terminal_fds()
+        for sig in (getattr(signal, "SIGHUP", None), signal.SIGTERM):
+            if sig is None:
+                continue
+            try:
+                self._signal_handlers[sig] = signal.signal(sig, self._signal_arrived)
+            except (ValueError, OSError):
+                continue
+
+    def _restore_signal_handlers(self) -> None:
+        for sig, previous in self._signal_handlers.items():
+            try:
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+            except (ValueError, TypeError, OSError):
+                pass
+        self._signal_handlers.clear()
+
+    def _signal_arrived(self, signum: int, _frame: object) -> None:
+        """The signal handler proper (main thread, between two bytecodes): only what cannot
+        wait, then the rest on the event loop (`handle_signal`)."""
+        if signum == getattr(signal, "SIGHUP", None):
+            sigcont = getattr(signal, "SIGCONT", None)
+            if sigcont is not None:
+                signal.signal(sigcont, signal.SIG_DFL)  # nothing to resume: we are leaving
+            if terminal_gone(self._tty_fds):
+                detach_from_terminal()  # writes to a hung-up tty fail; Textual's writer would stall
+                self.detached = True
+        run = self.run_state
+        if run is not None and run.running:
+            run.control.cancel()  # at once: the engine stops at its next batch and rolls back
+        loop = self._signal_loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.handle_signal, signum)
+
+    def handle_signal(self, signum: int) -> None:
+        """On the UI thread: cancel the sync, wait for its rollback, exit (return code 130).
+
+        A second signal exits at once; the engine still rolls back, because the process
+        waits for the sync thread before it ends."""
+        name = signal.Signals(signum).name
+        if self.signal_received is not None:
+            _logger.warning("%s again: exiting now", name)
+            self.exit(return_code=EXIT_INTERRUPTED)
+            return
+        self.signal_received = signum
+        why = "the terminal went away" if signum == getattr(signal, "SIGHUP", None) else "asked to stop"
+        _logger.warning("%s (%s%s): cancelling any running sync and exiting", name, why,
+                        "; output now goes to /dev/null" if self.detached else "")
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.run_state is not None and self.run_state.running:
+            self.run_state.control.cancel()
+            self._log(LogLine("warning", f"{name} ({why}): cancelling the sync, then exiting"))
+        if self.sync_busy:
+            self._cancel_and_exit(EXIT_INTERRUPTED)
+        else:
+            self._quitting = True
+            self.exit(return_code=EXIT_INTERRUPTED)
 
     # -- table states, preview -----------------------------------------------------------
     def refresh_states(self) -> None:
-        """Re-read the sync state (after a run) for the Tables screen."""
+        """Re-read the sync state and resume points (after a run) for the Tables screen."""
         if self.config_ok:
-            self._load_states(self.config.target_path())
+            self.run_in_thread(partial(self._load_states, self.config.target_path()), group="states",
+                               description="Reading the sync state", retry=self.refresh_states)
 
-    @work(thread=True, exclusive=True, group="states", exit_on_error=False,
-          description="Reading the sync state")
     def _load_states(self, db_path: Path) -> None:
-        self.post_message(TableStatesLoaded(read_table_states(db_path)))
+        """On a thread: posts TableStatesLoaded."""
+        self.post_message(TableStatesLoaded(read_table_states(db_path), read_resume_points(db_path)))
 
     @on(TableStatesLoaded)
     def _states_loaded(self, message: TableStatesLoaded) -> None:
         tables = self.mounted_screen("tables")
         if isinstance(tables, TablesScreen):
-            tables.set_states(message.states)
+            tables.set_states(message.states, message.resume)
+
+    # -- verify --------------------------------------------------------------------------
+    @property
+    def verify_busy(self) -> bool:
+        return self._verify_worker is not None and not self._verify_worker.is_finished
+
+    def start_verify(self, tables: list[str]) -> bool:
+        """Compare the source and the DuckDB target of each table (counts and sums per
+        partition) on a thread; show the results in a dialog and the Tables screen."""
+        if not self.config_ok:
+            self.show_error("Verify", "There is no valid config yet: fix it on the Connection screen (c).")
+            return False
+        if not tables:
+            self.notify("Mark tables with space, or highlight one.", title="Verify", severity="warning")
+            return False
+        if self.verify_busy:
+            self.notify("A verify is running: wait for it to finish.", title="Verify", severity="warning")
+            return False
+        self._verify_token += 1
+        token = self._verify_token
+        for name in tables:
+            self.verify_results[name] = VerifyOutcome(name)
+        self._verify_control = Control()
+        self._verify_worker = self.run_in_thread(
+            partial(self._verify_job, self.config, list(tables), token, self._verify_control), group="verify",
+            description="Verifying", retry=partial(self.start_verify, list(tables)))
+        if isinstance(self.screen, VerifyScreen):
+            self.screen.reset(tables)
+        else:
+            self.push_screen(VerifyScreen(tables))
+        self._verify_changed()
+        return True
+
+    def _verify_job(self, config: Config, tables: list[str], token: int, control: Control) -> None:
+        """On a thread: verify table after table; a busy DuckDB file stops it (and is retried).
+        `control.cancel()` (the app is closing) breaks the running source query."""
+        from ..sources import open_source
+        from ..verify import verify_table  # the source aggregates load when first needed
+
+        def source_factory() -> Any:
+            source = open_source(config.source, base_dir=config.base_dir)
+            control.add_cancel_hook(source.cancel)
+            return source
+
+        self.post_message(VerifyStarted(tables, token))
+        try:
+            for name in tables:
+                if control.cancelled:
+                    break
+                self.post_message(VerifyResult(name, None, None, token))  # "running"
+                try:
+                    report = verify_table(config, name, source_factory=source_factory)
+                except BUSY_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one table's failure is its result
+                    self.post_message(VerifyResult(name, None, one_line(exc), token))
+                else:
+                    self.post_message(VerifyResult(name, report, None, token))
+        except BaseException as exc:
+            self.post_message(VerifyDone(token, one_line(exc)))
+            raise
+        self.post_message(VerifyDone(token))
+
+    @on(VerifyStarted)
+    def _verify_started(self, message: VerifyStarted) -> None:
+        self._verify_changed()
+
+    @on(VerifyResult)
+    def _verify_result(self, message: VerifyResult) -> None:
+        if message.token != self._verify_token:
+            return
+        outcome = self.verify_results.setdefault(message.table, VerifyOutcome(message.table))
+        if message.error is not None:
+            outcome.status, outcome.report, outcome.error = "error", None, message.error
+        elif message.report is not None:
+            outcome.report, outcome.error = message.report, None
+            outcome.status = "ok" if message.report.ok else "differs"
+        else:
+            outcome.status = "running"
+        self._verify_changed()
+
+    @on(VerifyDone)
+    def _verify_done(self, message: VerifyDone) -> None:
+        if message.token != self._verify_token:
+            return
+        for outcome in self.verify_results.values():
+            if not outcome.done:  # stopped early (the DuckDB file was busy)
+                outcome.status, outcome.error = "error", message.error or "not verified"
+        self._verify_changed()
+
+    def _verify_changed(self) -> None:
+        tables = self.mounted_screen("tables")
+        if isinstance(tables, TablesScreen):
+            tables.refresh_rows()
+        for screen in self.screen_stack:
+            if isinstance(screen, VerifyScreen):
+                screen.refresh_results()
 
     def preview(self, source_table: str) -> None:
         """Show a source table's target in the Preview screen."""
@@ -502,10 +859,13 @@ class TuiSyncApp(App[None]):
     # -- teardown ------------------------------------------------------------------------
     def on_unmount(self) -> None:
         # The terminal went away without a confirmed quit: never leave a sync running.
+        # (The process then waits for the sync thread, which rolls back and records it.)
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.run_state is not None and self.run_state.running:
             self.run_state.control.cancel()
+        self._verify_control.cancel()  # the process waits for worker threads before it ends
+        self._restore_signal_handlers()
 
 
 def create_app(config_path: Path | None, demo: bool = False, *,

@@ -79,6 +79,9 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                             partial(_on_screen, app, "tables", "action_sync", mode.value),
                             action=f"sync('{mode.value}')"))
     cmds += [
+        Command("Verify marked tables", "Compare row counts and sums per day or key range with the "
+                "source; shows OK or the differences (y)",
+                partial(_on_screen, app, "tables", "action_verify"), action="verify"),
         Command("Edit table settings", "Target, key, cursor, lookback, filter, schedule; type plan (e)",
                 partial(_on_screen, app, "tables", "action_edit"), action="edit"),
         Command("Preview highlighted table", "Show its target table's data (enter)",
@@ -99,9 +102,14 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                                 partial(app.start_sync, [name], mode), discover=False))
         cmds.append(Command(f"Preview {name}", "Show its target table's data",
                             partial(app.preview, name), discover=False))
+        cmds.append(Command(f"Verify {name}", "Compare its DuckDB target with the source",
+                            partial(app.start_verify, [name]), discover=False))
         cmds.append(Command(f"Edit settings of {name}", "Target, key, cursor, lookback, filter, schedule",
                             partial(_on_screen, app, "tables", "edit_table", name), discover=False))
     return cmds
+
+
+_PREVIEW_TITLES = {"cycle_kind": "Chart kind"}  # footer words kept short for 80 columns
 
 
 def _preview_commands(app: TuiSyncApp) -> list[Command]:
@@ -125,7 +133,8 @@ def _preview_commands(app: TuiSyncApp) -> list[Command]:
     out = []
     for binding in PreviewPane.BINDINGS:
         if isinstance(binding, Binding) and binding.description:
-            out.append(Command(f"Preview: {binding.description}", f"In the Preview screen (key {binding.key})",
+            title = _PREVIEW_TITLES.get(binding.action, binding.description)
+            out.append(Command(f"Preview: {title}", f"In the Preview screen (key {binding.key})",
                                partial(run, binding.action), action=binding.action))
     return out
 

@@ -27,16 +27,27 @@ offers every action below by name. **tab** / **shift+tab** move between fields.
 | `a` | mark all shown tables (again: unmark them) |
 | `s` | sync the marked tables, auto mode (full the first time, then incremental) |
 | `f` / `i` / `x` | full, incremental or test sync (test: the first rows into `<target>_test`) |
+| `y` | verify: compare row counts and sums per day (or key range) with the source; OK or the differences |
 | `e` | edit the table's settings: target, key, cursor, lookback, filter, schedule; shows the type plan |
 | `enter` | preview the table's target |
 | `r` | list the source tables again |
 
-With no table marked, the sync keys act on the highlighted table.
+With no table marked, the sync and verify keys act on the highlighted table.
+A table shown as *resumable* has an interrupted full sync whose committed chunks
+are kept in DuckDB: `s` or `f` asks whether to resume it (`r`), start over (`o`)
+or do nothing (`n`).
 
 | Progress | |
 |---|---|
 | `p` | pause after the current batch, or resume |
 | `escape` | cancel the run (asks); the running table is rolled back, its target stays as it was |
+
+| Preview | |
+|---|---|
+| `r` / `d` / `p` | the Rows, Types (detection summary) or Chart tab |
+| `k` | next chart kind: line, scatter, bar, histogram |
+| `e` / `E` | export the shown rows to CSV / Parquet |
+| `f5` | read the table again (done by itself after a sync of the table) |
 
 | Connection | |
 |---|---|
@@ -59,6 +70,11 @@ variable named in *Password env*.
 
 Scheduled tables (a `schedule` in their settings) run while the app is open and
 show on the Progress screen like a manual sync.
+
+When another process holds the DuckDB file (a cron sync, a `duckdb` shell), the
+error names it and offers **Retry** (`r`). If the terminal goes away (a dropped
+SSH session: SIGHUP) or the app gets SIGTERM, a running sync is cancelled and
+rolled back, recorded as cancelled, and the app exits.
 """
 
 

@@ -65,3 +65,16 @@ class PreviewScreen(AppScreen):
             self._shown = target
             pane = host.query_one(PreviewPane)
             self.call_after_refresh(pane.show_table, table, cursor)
+
+    def reload_if_showing(self, tables: set[str]) -> bool:
+        """After a sync: read the pane's table again if the run wrote it."""
+        from ..widgets.preview import PreviewPane
+
+        panes = self.query(PreviewPane)
+        if not panes:
+            return False
+        pane = panes.first()
+        if pane.table is None or pane.table not in tables:
+            return False
+        pane.action_reload()
+        return True

@@ -2,7 +2,9 @@
 
 Keys: `/` filter as you type, `space` mark, `a` mark all shown, `s` `f` `i` `x`
 sync the marked tables (or the highlighted one) in auto, full, incremental or
-test mode, `e` edit the table's settings, `enter` preview its target.
+test mode, `y` verify them against the source, `e` edit the table's settings,
+`enter` preview its target. A table whose full sync was interrupted shows as
+"resumable"; syncing it asks whether to resume or start over.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from ...config import Config, find_table_key
 from ...engine import Engine, PlanReport, list_source_tables, one_line
 from ...events import Mode
 from ...sources.base import TableInfo
-from ...state import TableState, read_table_states
+from ...state import ResumePoint, TableState, read_resume_points, read_table_states
 from ..messages import PlanLoaded, SourceTablesLoaded
 from .base import AppScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
-# The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns.
-_SYNC_GROUP = Binding.Group("Sync ", compact=True)
+# The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns;
+# so do the two marking keys ("␣a Mark").
+_SYNC_GROUP = Binding.Group("Sync", compact=True)
+_MARK_GROUP = Binding.Group("Mark", compact=True)
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
 
@@ -52,7 +56,7 @@ class SourceTable(DataTable[object]):
     """The table list; `enter` previews (shown in the footer, unlike DataTable's hidden select)."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Preview", key_display="⏎", tooltip="Preview the target table",
+        Binding("enter", "select_cursor", "View", key_display="⏎", tooltip="Preview the target table (its data)",
                 id="tables.preview"),
     ]
 
@@ -64,8 +68,15 @@ def local_time(utc_naive: datetime | None) -> str:
     return utc_naive.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def last_sync(st: TableState | None) -> Text:
-    """Result and time of the last (non-test) run: 'ok 01-05 12:00', 'failed 01-05 12:00', 'never'."""
+def resume_text(point: ResumePoint) -> str:
+    return f"{point.rows:,} rows in {point.chunks} chunk{'s' if point.chunks != 1 else ''}"
+
+
+def last_sync(st: TableState | None, resume: ResumePoint | None = None) -> Text:
+    """Result and time of the last (non-test) run: 'ok 01-05 12:00', 'failed 01-05 12:00', 'never';
+    'resumable' when an interrupted full sync left committed chunks to continue from."""
+    if resume is not None:
+        return Text("resumable", style="bold yellow")
     if st is None:
         return Text("never", style="dim")
     status = st.last_status or ("ok" if st.last_success_at is not None else "?")
@@ -79,13 +90,19 @@ class TablesScreen(AppScreen):
     MODE = "tables"
     AUTO_FOCUS = "SourceTable"
 
+    # Order and groups keep the footer within 80 columns: "⏎ View / Filter y Verify
+    # e Edit ␣a Mark sfix Sync", then the global keys and "q Quit".
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Type to filter the tables",
                 id="tables.filter"),
+        Binding("y", "verify", "Verify", tooltip="Compare the marked tables' targets with the source",
+                id="tables.verify"),
+        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
+                id="tables.edit"),
         Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
-                id="tables.mark"),
+                id="tables.mark", group=_MARK_GROUP),
         Binding("a", "mark_all", "All", tooltip="Mark every table shown (again: unmark them)",
-                id="tables.mark_all"),
+                id="tables.mark_all", group=_MARK_GROUP),
         Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
                 id="tables.sync.auto", group=_SYNC_GROUP),
         Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
@@ -94,8 +111,6 @@ class TablesScreen(AppScreen):
                 id="tables.sync.incremental", group=_SYNC_GROUP),
         Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
                 id="tables.sync.test", group=_SYNC_GROUP),
-        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
-                id="tables.edit"),
         Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
     ]
 
@@ -103,6 +118,7 @@ class TablesScreen(AppScreen):
         super().__init__()
         self.tables: list[TableInfo] = []
         self.states: dict[str, TableState] = {}
+        self.resume: dict[str, ResumePoint] = {}  # by target table: interrupted full syncs
         self.plans: dict[str, PlanReport | str] = {}  # report, or the error text
         self.filter_text = ""
         self.loaded = False
@@ -121,6 +137,7 @@ class TablesScreen(AppScreen):
         table.add_column("Target", key="target")
         table.add_column("Last sync", key="last")
         table.add_column("Next run", key="next")
+        # "Verify" is added once a table has been verified (y): until then the row fits 80 columns.
         yield table
         yield Static("", id="table-details")
 
@@ -143,7 +160,7 @@ class TablesScreen(AppScreen):
         table = self.query_one(SourceTable)
         table.loading = True
         self.tui.run_in_thread(partial(self._list_worker, self.tui.config), group="list-tables",
-                               description="Listing the source tables")
+                               description="Listing the source tables", retry=self.refresh_tables)
 
     def _list_worker(self, config: Config) -> None:
         """On a thread: the source's tables and the sync state; posts SourceTablesLoaded."""
@@ -154,11 +171,12 @@ class TablesScreen(AppScreen):
             raise  # the app's worker handler shows it in the error dialog
         try:
             states = read_table_states(config.target_path())
+            resume = read_resume_points(config.target_path())
         except Exception:
             # The DuckDB file is busy or broken: still list the tables, and report why.
             self.post_message(SourceTablesLoaded(tables, {}))
             raise
-        self.post_message(SourceTablesLoaded(tables, states))
+        self.post_message(SourceTablesLoaded(tables, states, resume=resume))
 
     @on(SourceTablesLoaded)
     def _tables_loaded(self, message: SourceTablesLoaded) -> None:
@@ -170,13 +188,15 @@ class TablesScreen(AppScreen):
                 "Check the Connection screen (c), then press r to retry.")
             return
         self.tables, self.states, self.loaded = message.tables, message.states, True
+        self.resume = message.resume
         known = {t.name for t in self.tables}
         self.tui.marked &= known
         self.refresh_rows()
 
-    def set_states(self, states: dict[str, TableState]) -> None:
+    def set_states(self, states: dict[str, TableState], resume: dict[str, ResumePoint] | None = None) -> None:
         """Fresh sync state after a run (the source list is unchanged)."""
         self.states = states
+        self.resume = resume or {}
         self.refresh_rows()
 
     def table_names(self) -> list[str]:
@@ -207,13 +227,20 @@ class TablesScreen(AppScreen):
         table.clear()
         cfg = self.tui.config
         next_runs = self.tui.next_runs()
+        verify_column = bool(self.tui.verify_results)
+        if verify_column and "verify" not in table.columns:
+            table.add_column("Verify", key="verify")
         for info in self.shown():
             target = cfg.table(info.name).target_name()
             st = self.states.get(target)
             est = Text(f"{info.estimated_rows:,}" if info.estimated_rows is not None else "?",
                        justify="right")
-            table.add_row(MARK if info.name in self.tui.marked else " ", info.name, est, target,
-                          last_sync(st), self._next_run(info.name, next_runs), key=info.name)
+            cells: list[object] = [MARK if info.name in self.tui.marked else " ", info.name, est, target,
+                                   last_sync(st, self.resume.get(target)), self._next_run(info.name, next_runs)]
+            if verify_column:
+                verified = self.tui.verify_results.get(info.name)
+                cells.append(verified.cell() if verified is not None else "")
+            table.add_row(*cells, key=info.name)
         if current is not None and current in {t.name for t in self.shown()}:
             table.move_cursor(row=table.get_row_index(current))
         self._update_count()
@@ -285,6 +312,9 @@ class TablesScreen(AppScreen):
     def action_sync(self, mode: str) -> None:
         self.tui.start_sync(self.selection(), Mode(mode))
 
+    def action_verify(self) -> None:
+        self.tui.start_verify(self.selection())
+
     def action_edit(self) -> None:
         name = self.highlighted()
         if name is not None:
@@ -335,6 +365,10 @@ class TablesScreen(AppScreen):
         lines = [" · ".join(parts)]
         if tc.where:
             lines.append(f"filter: {tc.where}")
+        point = self.resume.get(target)
+        if point is not None:
+            lines.append(f"resumable: {resume_text(point)} kept from an interrupted full sync (s/f asks)")
+        verified = self.tui.verify_results.get(name)
         st = self.states.get(target)
         if st is not None and st.last_success_at is not None:
             rows = f"{st.rows:,}" if st.rows is not None else "?"
@@ -347,6 +381,8 @@ class TablesScreen(AppScreen):
                 lines.append(f"last run {st.last_status}: {st.last_error}")
         else:
             lines += self._plan_lines(name)
+        if verified is not None:
+            lines.append(f"verify {verified.summary()}" + (" (y again)" if verified.done else ""))
         details.update(Text("\n".join(lines)))
 
     def _plan_lines(self, name: str) -> list[str]:

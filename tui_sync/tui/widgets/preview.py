@@ -43,6 +43,8 @@ from tui_sync.preview.query import ColumnInfo, Preset, TableInfo
 from .chart import ChartData, ChartKind, ChartView, Overlays
 
 ROW_LIMIT = 500
+_TABS = Binding.Group("Tabs ", compact=True)
+_EXPORT = Binding.Group("Export CSV/Parquet ", compact=True)
 MAX_Y = 4
 _CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
 
@@ -102,14 +104,18 @@ class PreviewPane(Widget):
     PreviewPane #pv-chart { height: 1fr; }
     """
 
+    # Grouped so that the footer fits 80 columns next to the global keys and `q Quit`
+    # ("rdp Tabs k Kind eE Export CSV/Parquet f5 Reload"); the palette lists each one by its description.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "show_tab('pv-tab-rows')", "Rows"),
-        Binding("d", "show_tab('pv-tab-types')", "Types"),
-        Binding("p", "show_tab('pv-tab-chart')", "Chart"),
-        Binding("k", "cycle_kind", "Chart kind"),
-        Binding("e", "export('csv')", "Export CSV"),
-        Binding("E", "export('parquet')", "Export Parquet"),
-        Binding("f5", "reload", "Reload"),
+        Binding("r", "show_tab('pv-tab-rows')", "Rows", group=_TABS, tooltip="Show the rows"),
+        Binding("d", "show_tab('pv-tab-types')", "Types", group=_TABS,
+                tooltip="Show the type detection of text columns"),
+        Binding("p", "show_tab('pv-tab-chart')", "Chart", group=_TABS, tooltip="Show the chart"),
+        Binding("k", "cycle_kind", "Kind", tooltip="Chart kind: line, scatter, bar, histogram"),
+        Binding("e", "export('csv')", "Export CSV", group=_EXPORT, tooltip="Write the shown rows to CSV"),
+        Binding("E", "export('parquet')", "Export Parquet", group=_EXPORT,
+                tooltip="Write the shown rows to Parquet"),
+        Binding("f5", "reload", "Reload", tooltip="Read the table again"),
     ]
 
     # --- messages (posted by workers, handled on the UI thread) -----------------------
@@ -227,6 +233,11 @@ class PreviewPane(Widget):
             return
         self._select_table(table)
         self._load(table, cursor_column)
+
+    @property
+    def table(self) -> str | None:
+        """The table shown (or being loaded)."""
+        return self._table
 
     @property
     def frame(self) -> pl.DataFrame | None:
