@@ -340,3 +340,16 @@ def test_cancel_interrupts_a_running_source_fetch(tmp_path: Path) -> None:
     worker.join(30)
     assert not worker.is_alive(), "cancel did not break the running fetch"
     assert box[0].results[0].status == Status.CANCELLED
+
+
+def test_cancel_reason_is_recorded(tmp_path: Path, model: Model) -> None:
+    cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="batch_rows = 50")
+    control = Control()
+
+    def on_event(e: object) -> None:
+        if isinstance(e, Progress) and e.rows_done >= 100:
+            control.cancel("cancelled by SIGHUP (the terminal hung up)")
+
+    r = Engine(cfg, on_event=on_event, control=control).run(["EVENTS"], Mode.FULL).results[0]
+    assert r.status == Status.CANCELLED and r.error == "cancelled by SIGHUP (the terminal hung up)"
+    assert st.read_runs(cfg.target_path())[0].error == r.error

@@ -133,7 +133,8 @@ def install_signal_handlers(control: Control) -> dict[int, bool]:
 
     def handler(signum: int, _frame: object) -> None:
         fired[signum] = True
-        control.cancel()
+        control.cancel(f"cancelled by {signal.Signals(signum).name}"
+                       + (" (the terminal hung up)" if signum == getattr(signal, "SIGHUP", -1) else ""))
 
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -340,7 +341,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         load_config(config_path)  # a bad config is a one-line error, not a broken screen
     app = create_app(config_path, demo=args.demo)
     app.run()
-    return EXIT_OK
+    return app.return_code or EXIT_OK  # 130 when a signal (SIGHUP, SIGTERM) ended a run
 
 
 # -- parser ------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class SourceConfig:
 @dataclass
 class TargetConfig:
     path: str = "sync.duckdb"
+    memory_limit: str = ""  # DuckDB memory_limit for syncs (e.g. 1GB); empty = DuckDB's default
 
 
 @dataclass
@@ -185,6 +186,13 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not true or false")
 
 
+def parse_memory(text: str) -> str:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.IGNORECASE)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a memory size (like 512MB or 2GB)")
+    return f"{m.group(1)}{m.group(2).upper().replace('I', 'i')}"
+
+
 def parse_share(text: str) -> float:
     """A share of rows: '10%' or '0.1'."""
     t = text.strip()
@@ -242,7 +250,7 @@ def parse_table_name(text: str) -> str:
 
 _SOURCE_KEYS = {"kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir", "path",
                 "call_timeout", "expire_time", "password"}
-_TARGET_KEYS = {"path"}
+_TARGET_KEYS = {"path", "memory_limit"}
 _SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_backoff",
               "number_without_precision", "lowercase_names", "rtrim_char", "timezone", "chunk_rows",
               "reconcile_max_delete"}
@@ -339,6 +347,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     r = _Reader(filename, "target", {k.lower(): v for k, v in parser.items("target")})
     r.check_keys(_TARGET_KEYS)
     cfg.target.path = r.get("path", default="")
+    cfg.target.memory_limit = r.get("memory_limit", parse_memory, "")
     if not cfg.target.path:
         raise r.error("path", "required (path of the DuckDB file)")
 

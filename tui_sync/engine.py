@@ -13,13 +13,14 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.types as pa_types
 
 from . import state as st
@@ -102,8 +103,8 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
         try:
             cp = plan.column(col)
         except KeyError:
-            raise ConfigError(f"{config.path}:{where}:{key}: column {col} is not in "
-                              f"{desc.info.name}") from None
+            raise ConfigError(f"{config.path}:{where}:{key}: column {shown(col)} is not in "
+                              f"{shown(desc.info.name)}") from None
         if cp.skipped:
             raise ConfigError(f"{config.path}:{where}:{key}: column {col} has an unsupported type")
         return cp
@@ -169,8 +170,11 @@ def _fault(point: str) -> None:
 class _Meter:
     """Throttled progress events for one table."""
 
-    def __init__(self, emit: Callable[[Event], None], table: str, expected: int | None):
+    def __init__(self, emit: Callable[[Event], None], table: str, expected: int | None,
+                 owner: Engine | None = None):
         self.emit, self.table, self.expected = emit, table, expected
+        if owner is not None:
+            owner._meter = self  # the pause path forces a last event from it
         self.rows = 0
         self.start = time.monotonic()
         self.last = 0.0
@@ -207,6 +211,8 @@ class Engine:
         self._resume = False
         self._reconcile: bool | None = None
         self._auto_requested = False
+        self._meter: _Meter | None = None
+        self._batches = 0
 
     # -- events ---------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -272,6 +278,7 @@ class Engine:
                 if jobs:
                     con = tg.connect(db_path)
                     try:
+                        tg.tune_for_loading(con, self.config.target.memory_limit)
                         st.ensure_schema(con)
                         stale = st.close_stale_runs(con)
                         if stale:
@@ -343,6 +350,7 @@ class Engine:
                            requested.value, "running", started)
         rows = 0
         self._auto_requested = requested == Mode.AUTO
+        self._batches = 0
         try:
             mode = self._choose_mode(con, job, requested)
             run.mode = mode.value
@@ -362,7 +370,7 @@ class Engine:
             rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
             status, error = Status.OK, None
         except SyncCancelled:
-            status, error = Status.CANCELLED, "cancelled by the user"
+            status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
         except (TuiSyncError, duckdb.Error) as exc:
             status, error = Status.FAILED, one_line(exc)
         except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
@@ -414,7 +422,7 @@ class Engine:
                             exc: Exception) -> list[TableResult]:
         cancelled = isinstance(exc, SyncCancelled)
         status = Status.CANCELLED if cancelled else Status.FAILED
-        error = "cancelled by the user" if cancelled else one_line(exc)
+        error = (self.control.reason or "cancelled by the user") if cancelled else one_line(exc)
         results = []
         now = st.utcnow()
         for name in tables:
@@ -463,6 +471,8 @@ class Engine:
         if self.control.cancelled:
             raise SyncCancelled("cancelled")
         if self.control.paused:
+            if self._meter is not None:
+                self._meter.add(0, force=True)  # the paused screen shows the rows really done
             self._phase(job.target, Phase.PAUSED, mode)
             self.log("info", "paused", job.target)
             while not self.control.wait_while_paused(0.2):
@@ -479,18 +489,27 @@ class Engine:
         tg.drop_table(con, stage)
         tg.create_table(con, stage, job.plan)
         self._phase(job.target, Phase.READING, mode)
-        meter = _Meter(self.emit, job.target, expected)
+        meter = _Meter(self.emit, job.target, expected, self)
         meter.add(0, force=True)
-        batches = 0
-        for batch in source.read_batches(spec):
-            self._checkpoint(job, mode)
-            tg.append(con, stage, batch)
-            batches += 1
-            _fault(f"batch:{batches}")
-            meter.add(batch.num_rows)
+        tg.append_stream(con, stage, job.plan.arrow_schema(),
+                         self._metered(source.read_batches(spec), job, mode, meter))
         meter.add(0, force=True)
         self._checkpoint(job, mode)
         return meter.rows
+
+    def _metered(self, batches: Iterator[pa.RecordBatch], job: TableJob, mode: Mode,
+                 meter: _Meter, on_batch: Callable[[pa.RecordBatch], None] | None = None,
+                 ) -> Iterator[pa.RecordBatch]:
+        """The source's batches with pause/cancel checks and progress between them.
+        DuckDB pulls this from its own threads: everything here is thread-safe."""
+        for batch in batches:
+            self._checkpoint(job, mode)
+            self._batches += 1  # counted over the table's whole run, chunks included
+            _fault(f"batch:{self._batches}")
+            meter.add(batch.num_rows)
+            if on_batch is not None:
+                on_batch(batch)
+            yield batch
 
     def _expected(self, source: Source, job: TableJob, spec: ReadSpec, mode: Mode) -> int | None:
         est = job.description.info.estimated_rows
@@ -564,26 +583,28 @@ class Engine:
             tg.create_table(con, stage, job.plan)
             after, rows, chunks = [], 0, 0
         self._phase(job.target, Phase.READING, Mode.FULL)
-        meter = _Meter(self.emit, job.target, expected)
+        meter = _Meter(self.emit, job.target, expected, self)
         meter.add(rows, force=True)
-        batches = 0
         while True:
             spec = ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
                             order_by=job.primary_key, limit=chunk_rows, batch_rows=job.batch_rows,
                             after=tuple(zip(job.primary_key, after, strict=True)) if after else ())
-            n = 0
-            last: list[Any] = after
+            seen = {"rows": 0, "last": after}
+
+            def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen) -> None:
+                seen["rows"] += batch.num_rows
+                if batch.num_rows:
+                    seen["last"] = [batch.column(k)[batch.num_rows - 1].as_py() for k in job.key_targets]
+
             con.execute("BEGIN TRANSACTION")
             try:
-                for batch in source.read_batches(spec):
-                    self._checkpoint(job, Mode.FULL)
-                    tg.append(con, stage, batch)
-                    n += batch.num_rows
-                    if batch.num_rows:
-                        last = [batch.column(k)[batch.num_rows - 1].as_py() for k in job.key_targets]
-                    batches += 1
-                    _fault(f"batch:{batches}")
-                    meter.add(batch.num_rows)
+                tg.append_stream(con, stage, job.plan.arrow_schema(),
+                                 self._metered(source.read_batches(spec), job, Mode.FULL, meter, note))
+                n, last = seen["rows"], seen["last"]
+                if n and last == after:
+                    # a source that ignores the keyset bound would loop here forever
+                    raise SourceError(f"{job.name}: the source returned the same chunk twice "
+                                      f"(keyset paging after {after} did not advance)")
                 if n:
                     rows, chunks, after = rows + n, chunks + 1, last
                     st.put_resume(con, st.ResumePoint(job.target, run.run_id, job.description.info.name,
@@ -644,7 +665,7 @@ class Engine:
             what = "row-address hash buckets"
         self.log("info", f"parallel read: {len(parts)} {what} on {len(parts)} connections", job.target)
         self._phase(job.target, Phase.READING, Mode.FULL)
-        meter = _Meter(self.emit, job.target, expected)
+        meter = _Meter(self.emit, job.target, expected, self)
         meter.add(0, force=True)
         q: queue.Queue[Any] = queue.Queue(maxsize=2 * len(parts))
         stop = threading.Event()
@@ -681,8 +702,8 @@ class Engine:
                                     name=f"tui-sync-read-{i}") for i, part in enumerate(parts)]
         for t in threads:
             t.start()
-        finished = 0
-        try:
+        def from_readers() -> Iterator[pa.RecordBatch]:
+            finished = 0
             while finished < len(threads):
                 item = q.get()
                 if item is done:
@@ -690,9 +711,11 @@ class Engine:
                     continue
                 if isinstance(item, BaseException):
                     raise item
-                self._checkpoint(job, Mode.FULL)
-                tg.append(con, stage, item)
-                meter.add(item.num_rows)
+                yield item
+
+        try:
+            tg.append_stream(con, stage, job.plan.arrow_schema(),
+                             self._metered(from_readers(), job, Mode.FULL, meter))
         finally:
             stop.set()
             for t in threads:
@@ -832,6 +855,11 @@ class Engine:
         secs = (run.finished_at - run.started_at).total_seconds()
         run.status, run.rows, run.rows_per_s = Status.OK.value, rows, rows / secs if secs > 0 else 0.0
         st.finish_run(con, run)
+
+
+def shown(name: str) -> str:
+    """A name fit for a one-line message (control characters escaped)."""
+    return name if name.isprintable() else repr(name)
 
 
 def one_line(exc: BaseException) -> str:

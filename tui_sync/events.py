@@ -112,6 +112,7 @@ class Control:
 
     def __post_init__(self) -> None:
         self._running.set()
+        self._reason = ""
 
     @property
     def paused(self) -> bool:
@@ -127,7 +128,13 @@ class Control:
     def resume(self) -> None:
         self._running.set()
 
-    def cancel(self) -> None:
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def cancel(self, reason: str = "cancelled by the user") -> None:
+        if not self._cancelled.is_set():
+            self._reason = reason
         self._cancelled.set()
         self._running.set()  # wake a paused run so it can stop
         with self._lock:

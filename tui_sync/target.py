@@ -7,6 +7,7 @@ registered view: no per-row Python. Identifiers are always quoted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,15 @@ def connect(path: Path, *, create: bool = True) -> duckdb.DuckDBPyConnection:
         raise busy_error(path, exc) from None
     except duckdb.Error as exc:
         raise TuiSyncError(f"cannot open DuckDB file {path}: {str(exc).splitlines()[0]}") from None
+
+
+def tune_for_loading(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> None:
+    """Settings for the sync's own connection. Row order inside a table means nothing to
+    a copy (readers sort), and dropping it lets DuckDB stream inserts with less memory
+    and on all cores."""
+    con.execute("SET preserve_insertion_order = false")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")  # validated by the config
 
 
 def busy_error(path: Path, exc: Exception) -> TuiSyncError:
@@ -79,14 +89,59 @@ def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
 
 
+def _settle(con: duckdb.DuckDBPyConnection) -> None:
+    """Finish a half-read result (a fetchone()): DuckDB 2 refuses other work until then."""
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
+
+
 def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> None:
     """Insert one Arrow batch; columns match by position (the plan's order)."""
+    _settle(con)
     view = "__tui_sync_batch"
     con.register(view, batch)
     try:
         con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
     finally:
         con.unregister(view)
+
+
+def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
+                  batches: Iterator[pa.RecordBatch]) -> None:
+    """Insert a whole stream of batches with ONE statement.
+
+    One INSERT per batch runs each on one thread and pins every registered batch
+    until COMMIT; a single INSERT over a RecordBatchReader lets DuckDB use all cores
+    and release batches as it goes. The statement is atomic. DuckDB pulls `batches`
+    from its own threads (one at a time) and wraps an exception raised inside it, so
+    the original exception is kept and raised again here.
+    """
+    raised: list[BaseException] = []
+
+    def guarded() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+
+    _settle(con)
+    view = "__tui_sync_stream"
+    con.register(view, pa.RecordBatchReader.from_batches(schema, guarded()))
+    try:
+        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+    except duckdb.Error:
+        if raised:
+            raise raised[0] from None
+        raise
+    finally:
+        try:
+            con.unregister(view)
+        except duckdb.Error:
+            pass  # an aborted transaction refuses it; the next register replaces the view
+    if raised:  # swallowed somewhere on DuckDB's side: never report success then
+        raise raised[0]
 
 
 def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:

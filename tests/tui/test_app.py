@@ -395,6 +395,8 @@ async def test_every_screen_at_80x24_with_no_color(make_app, monkeypatch: pytest
     assert app.no_color  # Textual took NO_COLOR: colour is off, so meaning must not rely on it
     async with app.run_test(size=size) as pilot:
         await tables_loaded(pilot)
+        # the footer may land a frame after the table: wait for it rather than race it
+        await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1], "the footer")
         text = screen_text(app)
         assert "설비_알람" in text  # Korean names render (double-width cells)
         assert "q Quit" in text.splitlines()[-1]  # global keys fit in the footer

@@ -1,0 +1,424 @@
+"""tui-sync benchmark suite (issue 5).
+
+    python bench/run.py [--quick] [--json PATH] [--only NAME[,NAME...]]
+
+Prints one table (every figure with its goal and pass/miss) and writes the JSON
+document (machine, sizes, figures, raw measurements). Each figure measures its
+contenders side by side in this one run; see bench/README.md for what each one
+does exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `tui_sync` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import data, memory, preview, ui, writes  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Sizes:
+    rows: int  # the pre-built Arrow data of ingest_ratio / engine_ratio
+    write_reps: int
+    legacy_rows: int  # vs_legacy: the first N rows of the same data, both sides
+    legacy_reps: int
+    executemany_rows: int
+    demo_rows: int  # SQLite demo source (EQUIPMENT_EVENTS), also the TUI's table
+    demo_reps: int
+    merge_base: int
+    merge_changed: int
+    merge_reps: int
+    mem_small: int
+    mem_mid: int
+    mem_large: int
+    progress_rows: int
+    progress_reps: int
+    detect_rows: int
+    detect_reps: int
+    chart_points: int
+    chart_reps: int
+    ui_samples: int
+
+
+QUICK = Sizes(rows=1_000_000, write_reps=3, legacy_rows=500_000, legacy_reps=1, executemany_rows=1_000,
+              demo_rows=250_000, demo_reps=1, merge_base=1_000_000, merge_changed=200_000, merge_reps=1,
+              mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=500_000,
+              progress_reps=15, detect_rows=1_000_000, detect_reps=3, chart_points=1_000_000, chart_reps=5,
+              ui_samples=30)
+FULL = Sizes(rows=5_000_000, write_reps=5, legacy_rows=2_000_000, legacy_reps=1, executemany_rows=5_000,
+             demo_rows=1_000_000, demo_reps=2, merge_base=5_000_000, merge_changed=200_000, merge_reps=3,
+             mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=1_000_000,
+             progress_reps=41, detect_rows=1_000_000, detect_reps=7, chart_points=1_000_000, chart_reps=9,
+             ui_samples=60)
+
+# name -> (goal operator, threshold, unit, what it is)
+GOALS: dict[str, tuple[str | None, float | None, str, str]] = {
+    "ingest_ratio": (">=", 0.9, "x", "engine write path (target.append) / raw INSERT of the Arrow table"),
+    "engine_ratio": (">=", 0.8, "x", "whole Engine full sync (in-memory Arrow source) / raw limit"),
+    "sqlite_demo_rows_s": (None, None, "rows/s", "Engine full sync through the SQLite demo source"),
+    "vs_legacy": (">=", 5.0, "x", "engine rows/s / legacy tuples+ISO+pandas rows/s"),
+    "vs_executemany": (None, None, "x", "engine rows/s / executemany rows/s (small sample)"),
+    "incremental_merge_key_rows_s": (None, None, "rows/s", "upsert of changed rows by primary key"),
+    "incremental_merge_no_key_rows_s": (None, None, "rows/s", "delete window + re-append, no key"),
+    "memory_growth": ("<=", 1.25, "x", "peak RSS of the large full sync / the small one"),
+    "memory_growth_256mb": ("<=", 1.25, "x", "the same with [target] memory_limit = 256MB"),
+    "progress_overhead": ("<=", 1.01, "x", "full-sync time with on_event / without"),
+    "detect_1m_s": ("<", 0.5, "s", "Polars type detection, 5 text columns"),
+    "chart_1m_s": ("<", 0.2, "s", "LTTB + plotext render to 200x50"),
+    "ui_latency_ms": ("<", 100.0, "ms", "key press to screen change during a sync, p95"),
+}
+
+
+def verdict(name: str, value: float | None) -> bool | None:
+    op, goal, _, _ = GOALS[name]
+    if op is None or goal is None or value is None:
+        return None
+    return {">=": value >= goal, "<=": value <= goal, "<": value < goal}[op]
+
+
+# -- machine ----------------------------------------------------------------------------------
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, timeout=10, check=False)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _ram_bytes() -> int | None:
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().total)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cpu_extra() -> tuple[int | None, int | None]:
+    """Physical cores and max MHz when psutil is there (it is optional)."""
+    try:
+        import psutil
+    except ImportError:
+        return None, None
+    physical = freq = None
+    try:
+        physical = psutil.cpu_count(logical=False)
+        f = psutil.cpu_freq()
+        freq = round(f.max or f.current) if f else None
+    except Exception:  # noqa: BLE001 - unknown on some virtual machines
+        pass
+    return physical, freq
+
+
+def machine_info() -> dict[str, Any]:
+    physical, freq = _cpu_extra()
+    ram = _ram_bytes()
+    return {
+        "cpu_model": _cpu_model(), "logical_cores": os.cpu_count(), "physical_cores": physical,
+        "cpu_mhz": freq, "ram_gib": round(ram / 2**30, 1) if ram else None,
+        "os": platform.platform(), "python": platform.python_version(),
+        "versions": {d: _version(d) for d in ("duckdb", "pyarrow", "polars", "pandas", "textual",
+                                              "textual-plotext", "plotext", "tui-sync")},
+        "git_commit": _git_commit(),
+        "load_avg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+# -- the suite ----------------------------------------------------------------------------------
+
+class Suite:
+    def __init__(self, sizes: Sizes, folder: Path, only: set[str] | None, log: Callable[[str], None]):
+        self.sizes, self.folder, self.only, self.log = sizes, folder, only, log
+        self.figures: dict[str, dict[str, Any]] = {}
+        self.details: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self._batches: list[Any] | None = None
+        self._demo: Path | None = None
+
+    def wanted(self, section: str) -> bool:
+        return self.only is None or section in self.only
+
+    def batches(self) -> list[Any]:
+        if self._batches is None:
+            t0 = time.perf_counter()
+            self._batches = data.build_batches(self.sizes.rows)
+            self.log(f"  built {self.sizes.rows:,} rows of Arrow batches in {time.perf_counter() - t0:.1f}s")
+        return self._batches
+
+    def demo(self) -> Path:
+        if self._demo is None:
+            t0 = time.perf_counter()
+            self._demo = writes.build_demo(self.folder, self.sizes.demo_rows)
+            self.log(f"  built the SQLite demo source ({self.sizes.demo_rows:,} EQUIPMENT_EVENTS rows) "
+                     f"in {time.perf_counter() - t0:.1f}s")
+        return self._demo
+
+    def figure(self, name: str, value: float | None, **extra: Any) -> None:
+        op, goal, unit, what = GOALS[name]
+        self.figures[name] = {"value": value, "unit": unit, "goal": f"{op} {goal:g}" if op else None,
+                              "pass": verdict(name, value), "what": what, **extra}
+
+    def section(self, name: str, func: Callable[[], None], fallback: list[str]) -> None:
+        if not self.wanted(name):
+            return
+        self.log(f"[{name}]")
+        t0 = time.perf_counter()
+        try:
+            func()
+        except Exception as exc:  # noqa: BLE001 - one broken figure must not sink the suite
+            traceback.print_exc(file=sys.stderr)
+            self.errors[name] = f"{type(exc).__name__}: {str(exc).strip()[:500]}"
+            for fig in fallback:
+                self.figure(fig, None, status="error", error=self.errors[name])
+        self.details.setdefault("section_seconds", {})[name] = round(time.perf_counter() - t0, 1)
+
+    # -- sections ------------------------------------------------------------------------------
+    def write_paths(self) -> None:
+        r = writes.write_paths(self.batches(), self.folder, self.sizes.write_reps, self.log)
+        self.details["write_paths"] = r
+        self.figure("ingest_ratio", r["ingest_ratio"], engine_rows_s=r["engine_append_rows_s"],
+                    raw_rows_s=r["raw_rows_s"], rows=r["rows"])
+        self.figure("engine_ratio", r["engine_ratio"], engine_rows_s=r["engine_full_rows_s"],
+                    raw_rows_s=r["raw_rows_s"], rows=r["rows"])
+
+    def sqlite_demo(self) -> None:
+        r = writes.sqlite_demo(self.demo(), self.folder, self.sizes.demo_reps)
+        self.details["sqlite_demo"] = r
+        self.figure("sqlite_demo_rows_s", r["rows_s"], rows=r["rows"])
+
+    def legacy(self) -> None:
+        import importlib.util
+
+        import pyarrow as pa
+
+        if importlib.util.find_spec("pandas") is None:
+            note = "needs pandas: pip install -e '.[bench]' (or pip install pandas)"
+            self.log(f"  skipped: {note}")
+            self.figure("vs_legacy", None, status="not measured", note=note)
+            self.figure("vs_executemany", None, status="not measured", note=note)
+            return
+
+        batches = self.batches()
+        n = min(self.sizes.legacy_rows, self.sizes.rows)
+        subset = pa.Table.from_batches(batches).slice(0, n).to_batches(max_chunksize=data.DEFAULT_BATCH_ROWS)
+        r = writes.vs_legacy(subset, self.folder, self.sizes.legacy_reps, self.sizes.executemany_rows,
+                             self.log)
+        self.details["legacy"] = r
+        self.figure("vs_legacy", r["vs_legacy"], engine_rows_s=r["engine_rows_s"],
+                    legacy_rows_s=r["legacy_rows_s"], rows=r["rows"])
+        self.figure("vs_executemany", r["vs_executemany"], executemany_rows_s=r["executemany_rows_s"],
+                    rows=r["executemany_rows"])
+
+    def merge(self) -> None:
+        r = writes.incremental_merge(self.sizes.merge_base, self.sizes.merge_changed, self.folder,
+                                     self.sizes.merge_reps, self.log)
+        self.details["incremental_merge"] = r
+        common = {"base_rows": r["base_rows"], "changed_rows": r["changed_rows"], "path": r["path"]}
+        self.figure("incremental_merge_key_rows_s", r["key_rows_s"], seconds=r["key_s"], **common)
+        self.figure("incremental_merge_no_key_rows_s", r["no_key_rows_s"], seconds=r["no_key_s"], **common)
+
+    def memory(self) -> None:
+        s = self.sizes
+        r = memory.memory_growth(s.mem_small, s.mem_large, self.folder, mid=s.mem_mid)
+        self.details["memory"] = r
+        mib = 2**20
+        self.log(f"  peak RSS: {s.mem_small:,} rows {r['small']['peak_rss_bytes'] / mib:.0f} MiB, "
+                 f"{s.mem_mid:,} rows {r['mid']['peak_rss_bytes'] / mib:.0f} MiB, "
+                 f"{s.mem_large:,} rows {r['large']['peak_rss_bytes'] / mib:.0f} MiB")
+        self.figure("memory_growth", r["memory_growth"], small_rows=s.mem_small, large_rows=s.mem_large,
+                    small_peak_mib=r["small"]["peak_rss_bytes"] / mib,
+                    large_peak_mib=r["large"]["peak_rss_bytes"] / mib,
+                    mid_rows=s.mem_mid, mid_peak_mib=r["mid"]["peak_rss_bytes"] / mib,
+                    large_over_mid=r["large_over_mid"])
+        # DuckDB's buffer cache grows toward its default limit (80% of RAM): capped, the
+        # curve shows what the engine itself holds.
+        lim = memory.memory_growth(s.mem_small, s.mem_large, self.folder, memory_limit="256MB")
+        self.details["memory_256mb"] = lim
+        self.figure("memory_growth_256mb", lim["memory_growth"], small_rows=s.mem_small,
+                    large_rows=s.mem_large, small_peak_mib=lim["small"]["peak_rss_bytes"] / mib,
+                    large_peak_mib=lim["large"]["peak_rss_bytes"] / mib)
+
+    def progress(self) -> None:
+        import pyarrow as pa
+
+        n = min(self.sizes.progress_rows, self.sizes.rows)
+        subset = pa.Table.from_batches(self.batches()).slice(0, n).to_batches(
+            max_chunksize=data.DEFAULT_BATCH_ROWS)
+        r = writes.progress_overhead(subset, self.folder, self.sizes.progress_reps, self.log)
+        self.details["progress"] = r
+        self.figure("progress_overhead", r["progress_overhead"], cpu_ratio=r["cpu_ratio"],
+                    min_ratio=r["min_ratio"], scratch=r["scratch"],
+                    callback_share=r["callback_share"], events_per_sync=r["events_per_sync"], rows=r["rows"])
+
+    def detect(self) -> None:
+        r = preview.detect_bench(self.sizes.detect_rows, self.sizes.detect_reps, self.log)
+        self.details["detect"] = r
+        self.figure("detect_1m_s", r["detect_1m_s"], rows=r["rows"], text_columns=r["text_columns"])
+
+    def chart(self) -> None:
+        r = preview.chart_bench(self.sizes.chart_points, 200, 50, self.sizes.chart_reps, self.log)
+        self.details["chart"] = r
+        self.figure("chart_1m_s", r["chart_1m_s"], points=r["points"], drawn_points=r["drawn_points"])
+
+    def ui(self) -> None:
+        r = ui.run_child(self.folder / "ui-home", self.demo(), self.sizes.ui_samples)
+        self.details["ui"] = r
+        self.log(f"  {r['samples']} presses over {r['syncs']} sync(s): p50 {r['p50_ms']:.0f} ms, "
+                 f"p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms; with no sync: p50 "
+                 f"{r['idle_p50_ms']:.0f} ms, p95 {r['idle_p95_ms']:.0f} ms")
+        self.log(f"  presses over 100 ms: {r['slow_presses']}, of which during a GC collection: "
+                 f"{r['slow_presses_during_gc']}; longest collection {r['gc_max_ms']:.0f} ms")
+        self.figure("ui_latency_ms", r["p95_ms"], p50_ms=r["p50_ms"], max_ms=r["max_ms"],
+                    samples=r["samples"], idle_p50_ms=r["idle_p50_ms"], idle_p95_ms=r["idle_p95_ms"],
+                    slow_presses=r["slow_presses"], slow_presses_during_gc=r["slow_presses_during_gc"],
+                    gc_max_ms=r["gc_max_ms"], demo_rows=self.sizes.demo_rows)
+
+    def run(self) -> None:
+        # Preview and UI first while the big Arrow data is not yet resident; the
+        # memory children run in their own processes.
+        self.section("detect", self.detect, ["detect_1m_s"])
+        self.section("chart", self.chart, ["chart_1m_s"])
+        self.section("memory", self.memory, ["memory_growth", "memory_growth_256mb"])
+        self.section("sqlite_demo", self.sqlite_demo, ["sqlite_demo_rows_s"])
+        self.section("ui", self.ui, ["ui_latency_ms"])
+        self.section("merge", self.merge, ["incremental_merge_key_rows_s", "incremental_merge_no_key_rows_s"])
+        self.section("write_paths", self.write_paths, ["ingest_ratio", "engine_ratio"])
+        self.section("legacy", self.legacy, ["vs_legacy", "vs_executemany"])
+        self.section("progress", self.progress, ["progress_overhead"])
+
+
+SECTIONS = ("write_paths", "sqlite_demo", "legacy", "merge", "memory", "progress", "detect", "chart", "ui")
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "rows/s":
+        return f"{value:,.0f} rows/s"
+    if unit == "x":
+        return f"{value:.3f}" if value < 10 else f"{value:,.1f}"
+    if unit == "s":
+        return f"{value:.3f} s"
+    return f"{value:.1f} {unit}"
+
+
+def table_text(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    v = m["versions"]
+    lines = [
+        f"tui-sync bench ({doc['mode']}) {doc['started_at']}  commit {m['git_commit']}",
+        f"machine: {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gib']} GiB RAM, "
+        f"{m['os']}",
+        f"python {m['python']}, duckdb {v['duckdb']}, pyarrow {v['pyarrow']}, polars {v['polars']}, "
+        f"pandas {v['pandas']}, textual {v['textual']}, plotext {v['plotext']}",
+        "",
+    ]
+    rows = [("figure", "value", "goal", "result")]
+    for name, f in doc["figures"].items():
+        result = {True: "pass", False: "MISS", None: "info"}[f["pass"]]
+        if f.get("status") == "error":
+            result = "ERROR"
+        elif f.get("status") == "not measured":
+            result = "not measured"
+        rows.append((name, _fmt(f["value"], f["unit"]), f["goal"] or "-", result))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for i, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(widths[k]) if k != 1 else c.rjust(widths[k]) for k, c in enumerate(r)))
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    if doc["errors"]:
+        lines.append("")
+        lines.extend(f"error in {k}: {e}" for k, e in doc["errors"].items())
+    lines.append(f"\n{doc['duration_s']:.0f} s in all")
+    return "\n".join(lines)
+
+
+def run_suite(sizes: Sizes, mode: str, only: set[str] | None = None, tmp: Path | None = None,
+              log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the (selected) sections at `sizes`; returns the JSON document."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    machine = machine_info()
+    log(f"tui-sync bench ({mode}) on {machine['cpu_model']}, {machine['logical_cores']} cores, "
+        f"{machine['ram_gib']} GiB")
+    with tempfile.TemporaryDirectory(prefix="tui-sync-bench-", dir=tmp) as folder:
+        suite = Suite(sizes, Path(folder), only, log)
+        suite.run()
+    if (only is None or "ui" in only) and "ui_latency_ms" not in suite.figures:
+        suite.figure("ui_latency_ms", None, status="not measured")
+    machine["load_avg_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    return {
+        "suite": "tui-sync bench", "mode": mode, "started_at": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - t0, 1), "machine": machine,
+        "sizes": dict(sizes.__dict__), "figures": {n: suite.figures[n] for n in GOALS if n in suite.figures},
+        "errors": suite.errors, "details": suite.details,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions (< 2 min)")
+    ap.add_argument("--json", type=Path, help="write the JSON document here (default bench/results-"
+                    "{quick,full}.json)")
+    ap.add_argument("--only", help=f"comma list of sections: {', '.join(SECTIONS)}")
+    ap.add_argument("--tmp", type=Path, help="folder for the scratch DuckDB files (default: a temp dir)")
+    args = ap.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    if only and not only <= set(SECTIONS):
+        ap.error(f"unknown section(s): {', '.join(sorted(only - set(SECTIONS)))}")
+    mode = "quick" if args.quick else "full"
+    doc = run_suite(QUICK if args.quick else FULL, mode, only, args.tmp)
+    out = args.json or REPO / "bench" / f"results-{mode}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
+    print(table_text(doc))
+    print(f"JSON: {out}")
+    return 1 if doc["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

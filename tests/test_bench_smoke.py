@@ -1,0 +1,65 @@
+"""The benchmark suite's code paths on tiny sizes (no timing assertions): bench/run.py
+must not rot between the runs that feed the README's Performance section."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow as pa
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import data, run, ui  # noqa: E402
+from tui_sync.sources.base import KeyRange, ReadSpec  # noqa: E402
+
+TINY = replace(
+    run.QUICK, rows=12_000, write_reps=1, legacy_rows=6_000, executemany_rows=50, demo_rows=300,
+    merge_base=10_000, merge_changed=1_000, mem_small=2_000, mem_mid=4_000, mem_large=10_000,
+    progress_rows=6_000, progress_reps=2, detect_rows=3_000, detect_reps=1, chart_points=5_000, chart_reps=1)
+
+
+def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
+    # The in-memory source honours keyset paging, key ranges and limits like a real one.
+    source = data.ArrowSource(1_000, batches=data.build_batches(1_000, 300))
+    desc = source.describe(data.TABLE)
+    spec = ReadSpec(table=desc, plan=data.plan(), batch_rows=250)
+    ids = [i for b in source.read_batches(spec) for i in b.column("event_id").to_pylist()]
+    assert ids == list(range(1, 1_001))
+    paged = ReadSpec(table=desc, plan=data.plan(), after=((data.KEY, 400),), limit=100)
+    assert [b.column("event_id")[0].as_py() for b in source.read_batches(paged)][0] == 401
+    assert source.count_rows(paged) == 100
+    ranged = ReadSpec(table=desc, plan=data.plan(), key_range=KeyRange(data.KEY, 101, 201))
+    got = pa.Table.from_batches(list(source.read_batches(ranged))).column("event_id").to_pylist()
+    assert got == list(range(101, 201))
+    lazy = data.ArrowSource(1_000)
+    assert pa.Table.from_batches(list(lazy.read_batches(spec))).equals(
+        pa.Table.from_batches(list(source.read_batches(spec))))
+
+    assert ui.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 95) == 5.0
+    assert ui.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+
+    sections = set(run.SECTIONS) - {"ui"}  # the Pilot run is the one part left out
+    if importlib.util.find_spec("pandas") is None:
+        sections.discard("legacy")  # the legacy contender needs pandas (the bench extra)
+    doc = run.run_suite(TINY, "tiny", sections, tmp_path, log=lambda msg: None)
+    assert doc["errors"] == {}
+    figures = doc["figures"]
+    for name in ("ingest_ratio", "engine_ratio", "sqlite_demo_rows_s", "incremental_merge_key_rows_s",
+                 "incremental_merge_no_key_rows_s", "memory_growth", "progress_overhead", "detect_1m_s",
+                 "chart_1m_s"):
+        assert figures[name]["value"] is not None and figures[name]["value"] > 0, name
+    assert figures["ingest_ratio"]["pass"] in (True, False)
+    assert figures["sqlite_demo_rows_s"]["pass"] is None  # reported, no goal
+    if "legacy" in sections:
+        assert figures["vs_legacy"]["value"] > 0
+    assert doc["details"]["detect"]["verdicts"]["equipment_id"] == "text"
+    text = run.table_text(doc)
+    assert "ingest_ratio" in text and doc["machine"]["cpu_model"] in text
+    json.dumps(doc, default=str)
+    assert not list(tmp_path.iterdir())  # scratch files cleaned up
