@@ -16,6 +16,7 @@ Shape (after harlequin and posting):
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -194,6 +195,13 @@ class TuiSyncApp(App[None]):
             if self.config_error:
                 self.notify(self.config_error, title="Config", severity="error", timeout=10)
         self._show_config_warnings()
+        # A sync allocates and frees objects by the million; with the default thresholds
+        # Python then runs full collections over every live object of the UI, pausing key
+        # handling for up to a few hundred ms. Rarer collections, and the start-up objects
+        # moved out of the collector's sight, keep keys answering promptly.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         self._start_scheduler()
         self.set_interval(SCHEDULE_CHECK_S, self.check_schedule, name="schedule-check")
         self._install_signal_handlers()
