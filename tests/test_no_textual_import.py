@@ -30,6 +30,14 @@ HEADLESS_MODULES = [
     "tui_sync.scheduler",
     "tui_sync.stats",
     "tui_sync.demo",
+    "tui_sync.verify",
+    "tui_sync.cli_schedule",
+    "tui_sync.logs",
+    # The preview's data side: the chart and table widgets import Textual, these must not.
+    "tui_sync.preview.detect",
+    "tui_sync.preview.lttb",
+    "tui_sync.preview.query",
+    "tui_sync.preview.export",
 ]
 
 _PROBE = """
