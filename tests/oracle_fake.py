@@ -386,6 +386,10 @@ class FakeConnection:
         if t is None:
             raise ora_error("ORA-00942: table or view does not exist", 942)
         data = t.data
+        if re.search(r"\bROWID\b", sql):
+            # the fake's row addresses: position-based, so text order is table order
+            data = data.append_column(ROWID_COLUMN, pa.array(
+                [f"AAAFAK{i:012d}" for i in range(data.num_rows)], pa.large_string()))
         inner_limit = None
         if m.group("where"):
             mask = None
@@ -400,7 +404,8 @@ class FakeConnection:
         if inner_limit is not None:
             data = data.slice(0, inner_limit)  # ROWNUM applies before ORDER BY
         if m.group("order"):
-            keys = [(_ident(k.strip()), "ascending") for k in _split_top(m.group("order"), r",")]
+            keys = [(ROWID_COLUMN if k.strip() == "ROWID" else _ident(k.strip()), "ascending")
+                    for k in _split_top(m.group("order"), r",")]
             data = data.sort_by(keys)
         if outer_limit is not None:
             data = data.slice(0, outer_limit)
@@ -552,6 +557,8 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
             for part in parts[1:]:
                 result = combine(result, _condition(t, data, part, binds))
             return result
+    if cond == "ROWID > CHARTOROWID(:k0)":
+        return pc.greater(data.column(ROWID_COLUMN), pa.scalar(binds["k0"], pa.large_string()))
     if cond == "ORA_HASH(ROWID, :bucket_max) = :bucket":
         # the fake's ROWID hash: the row's position modulo the bucket count
         n = binds["bucket_max"] + 1
@@ -577,6 +584,7 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
     return _OPS[m.group(2)](arr, scalar)
 
 
+ROWID_COLUMN = "\0ROWID"  # the fake's hidden row-address column
 _Q = r'"([^"]+)"'
 _EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^{_Q}$"), "column"),
@@ -599,6 +607,8 @@ _EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
 
 def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
     """Evaluate one select expression: (values, the Oracle type of the result)."""
+    if expr == "ROWIDTOCHAR(ROWID)":
+        return data.column(ROWID_COLUMN).combine_chunks(), "VARCHAR2"
     for pattern, kind in _EXPRESSIONS:
         m = pattern.match(expr)
         if not m:

@@ -288,3 +288,23 @@ def test_parallel_without_a_numeric_key_reads_ora_hash_buckets_at_one_scn(tmp_pa
     assert all("ORA_HASH(ROWID, :bucket_max) = :bucket" in sql and " AS OF SCN :scn" in sql for sql, _ in reads)
     assert sorted(b["bucket"] for _, b in reads) == [0, 1, 2]
     assert {(b["bucket_max"], b["scn"]) for _, b in reads} == {(2, fake.scn)}
+
+
+def test_keyless_chunked_full_sync_pages_by_rowid_and_resumes(tmp_path: Path) -> None:
+    fake = FakeOracle([events_table(25)])
+    fake.tables[("APP", "EQUIPMENT_EVENTS")].primary_key = []
+    run = Run(tmp_path, fake, primary_key=[])
+    run.config.sync.chunk_rows = 6
+    fake.read_failures.extend([None, None, 1])  # the third chunk loses the connection
+    result = run(Mode.FULL)
+    assert result.results[0].status == Status.OK, result.results[0].error
+    assert retried(run)
+    assert_same_as_source(run)
+    reads = fake.data_reads
+    assert all("ROWIDTOCHAR(ROWID)" in sql and "ORDER BY ROWID" in sql for sql, _ in reads)
+    assert "k0" not in reads[0][1] and reads[1][1]["k0"] == "AAAFAK000000000005"
+    # after the reconnect the read continues after the last committed row address
+    assert reads[3][1] == {"k0": "AAAFAK000000000011", "max_rows": 6}
+    assert "ROWID > CHARTOROWID(:k0)" in reads[3][0]
+    assert "__tui_sync_rowid" not in {r[0] for r in duckdb.connect(str(run.config.target_path()), read_only=True)
+                                      .execute("SELECT column_name FROM information_schema.columns").fetchall()}

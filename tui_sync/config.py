@@ -73,7 +73,7 @@ class SyncConfig:
     lowercase_names: bool = True
     rtrim_char: bool = False
     timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
-    chunk_rows: int = 1_000_000  # full syncs of keyed tables commit (and resume) per chunk
+    chunk_rows: int = 5_000_000  # large full syncs commit (and resume) per chunk of this many rows
     reconcile_max_delete: float = 0.10  # refuse a reconcile that would delete more than this share
 
 

@@ -50,7 +50,16 @@ from .events import (
 )
 from .lock import SyncLock
 from .sources import open_source
-from .sources.base import KeyRange, ReadSpec, Source, TableDescription, TableInfo, Window
+from .sources.base import (
+    ROWID_FIELD,
+    ROWID_KEY,
+    KeyRange,
+    ReadSpec,
+    Source,
+    TableDescription,
+    TableInfo,
+    Window,
+)
 from .typeplan import PlanOptions, TypePlan, build_plan
 
 _logger = logging.getLogger("tui_sync.engine")
@@ -498,7 +507,7 @@ class Engine:
         return meter.rows
 
     def _metered(self, batches: Iterator[pa.RecordBatch], job: TableJob, mode: Mode,
-                 meter: _Meter, on_batch: Callable[[pa.RecordBatch], None] | None = None,
+                 meter: _Meter, on_batch: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
                  ) -> Iterator[pa.RecordBatch]:
         """The source's batches with pause/cancel checks and progress between them.
         DuckDB pulls this from its own threads: everything here is thread-safe."""
@@ -508,7 +517,7 @@ class Engine:
             _fault(f"batch:{self._batches}")
             meter.add(batch.num_rows)
             if on_batch is not None:
-                on_batch(batch)
+                batch = on_batch(batch)
             yield batch
 
     def _expected(self, source: Source, job: TableJob, spec: ReadSpec, mode: Mode) -> int | None:
@@ -522,7 +531,7 @@ class Engine:
               run: st.RunRecord) -> int:
         spec = self._spec(job)
         expected = self._expected(source, job, spec, Mode.FULL)
-        if self._chunked(job, expected):
+        if self._chunked(job, expected, source):
             rows = self._load_chunked(con, source, job, run, expected)
         elif job.config.parallel > 1:
             rows = self._load_parallel(con, job, spec, expected)
@@ -550,10 +559,12 @@ class Engine:
         return rows
 
     # -- resumable full loads: keyset chunks on the primary key -----------------------------
-    def _chunked(self, job: TableJob, expected: int | None) -> bool:
+    def _chunked(self, job: TableJob, expected: int | None, source: Source) -> bool:
         """Chunk (and so make resumable) full reads of large tables keyed by a real
-        primary key: a configured key may hold NULLs, which keyset paging would skip."""
-        if not job.primary_key or job.primary_key != job.description.primary_key:
+        primary key (a configured key may hold NULLs, which keyset paging would skip),
+        or of keyless tables by row address where the source can (Oracle ROWID)."""
+        keyed = bool(job.primary_key) and job.primary_key == job.description.primary_key
+        if not keyed and not (not job.primary_key and source.rowid_paging):
             return False
         if any(c.source.data_type in ("LONG", "LONG RAW") for c in job.plan.included):
             return False  # Oracle refuses LONG columns inside the inline view paging needs
@@ -585,16 +596,21 @@ class Engine:
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = _Meter(self.emit, job.target, expected, self)
         meter.add(rows, force=True)
+        # Keyless tables page by row address: the source adds it as an extra last column.
+        by_rowid = not job.primary_key
+        order = (ROWID_KEY,) if by_rowid else job.primary_key
+        key_fields = [ROWID_FIELD] if by_rowid else list(job.key_targets)
         while True:
             spec = ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
-                            order_by=job.primary_key, limit=chunk_rows, batch_rows=job.batch_rows,
-                            after=tuple(zip(job.primary_key, after, strict=True)) if after else ())
+                            order_by=order, limit=chunk_rows, batch_rows=job.batch_rows,
+                            after=tuple(zip(order, after, strict=True)) if after else ())
             seen = {"rows": 0, "last": after}
 
-            def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen) -> None:
+            def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen) -> pa.RecordBatch:
                 seen["rows"] += batch.num_rows
                 if batch.num_rows:
-                    seen["last"] = [batch.column(k)[batch.num_rows - 1].as_py() for k in job.key_targets]
+                    seen["last"] = [batch.column(k)[batch.num_rows - 1].as_py() for k in key_fields]
+                return batch.drop_columns([ROWID_FIELD]) if by_rowid else batch
 
             con.execute("BEGIN TRANSACTION")
             try:

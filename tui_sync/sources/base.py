@@ -95,8 +95,14 @@ class ServerInfo:
     detail: str = ""
 
 
+ROWID_KEY = "ROWID"  # pseudo-column name in ReadSpec.order_by/after for row-address paging
+ROWID_FIELD = "__tui_sync_rowid"  # the extra last column a row-address paged read carries
+
+
 class Source(ABC):
     kind: str = ""
+    # Can page a keyless table by row address (Oracle ROWID) for resumable full syncs.
+    rowid_paging: bool = False
 
     @abstractmethod
     def connect(self) -> None: ...

@@ -32,6 +32,8 @@ from ..config import SourceConfig
 from ..errors import SourceError, SyncCancelled, UnknownTableError
 from ..typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, parse_declared_type, plan_column
 from .base import (
+    ROWID_FIELD,
+    ROWID_KEY,
     ReadSpec,
     ServerInfo,
     Source,
@@ -115,6 +117,7 @@ def _variants(part: tuple[str, bool]) -> list[str]:
 
 
 class OracleSource(Source):
+    rowid_paging = True
     kind = "oracle"
 
     def __init__(self, cfg: SourceConfig, *, driver: Any = None):
@@ -424,7 +427,12 @@ class OracleSource(Source):
             # One hash partition of a parallel read of a table without a numeric key.
             conds.append("ORA_HASH(ROWID, :bucket_max) = :bucket")
             binds["bucket"], binds["bucket_max"] = spec.bucket[0], spec.bucket[1] - 1
-        if spec.after:
+        if spec.after and spec.after[0][0] == ROWID_KEY:
+            # Row-address paging of a keyless table (resumable chunks): ROWIDs compare
+            # and sort by address; the last one read comes back as text.
+            conds.append("ROWID > CHARTOROWID(:k0)")
+            binds["k0"] = str(spec.after[0][1])
+        elif spec.after:
             # Keyset paging (resumable chunks): rows after the last key read, in ORDER BY
             # order, as nested OR/AND terms because 11g has no row-value comparison.
             cols, names = [], []
@@ -461,12 +469,15 @@ class OracleSource(Source):
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         items = [f"{_read_expr(cp)} AS {quote_ident(cp.target_name)}" for cp in spec.plan.included]
+        if spec.order_by == (ROWID_KEY,):
+            items.append(f"ROWIDTOCHAR(ROWID) AS {quote_ident(ROWID_FIELD)}")
         if not items:
             raise SourceError(f"{spec.table.info.name}: no column has a supported type")
         conds, binds = self._conditions(spec)
         if spec.snapshot is not None:
             binds["scn"] = int(spec.snapshot)
-        order = ", ".join(quote_ident(spec.table.column(c).name) for c in spec.order_by)
+        order = ", ".join("ROWID" if c == ROWID_KEY else quote_ident(spec.table.column(c).name)
+                          for c in spec.order_by)
         sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {self._from(spec.table, spec.snapshot is not None)}"
         if spec.limit is not None and not order:
             # ROWNUM straight in the WHERE: 11g has no FETCH FIRST, and a LONG column
@@ -545,7 +556,10 @@ class OracleSource(Source):
     def fetch_schema(self, spec: ReadSpec) -> pa.Schema:
         """The `requested_schema`: one field per select item, each a type the driver can
         produce from the SQL expression's Oracle type (the plan's type where it can)."""
-        return pa.schema([pa.field(cp.target_name, _fetch_type(cp)) for cp in spec.plan.included])
+        fields = [pa.field(cp.target_name, _fetch_type(cp)) for cp in spec.plan.included]
+        if spec.order_by == (ROWID_KEY,):
+            fields.append(pa.field(ROWID_FIELD, pa.large_string()))
+        return pa.schema(fields)
 
     def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
         sql, binds = self.build_select(spec)
@@ -567,6 +581,12 @@ class OracleSource(Source):
                 batch = table.combine_chunks().to_batches()[0]
                 for i, cp in post:
                     batch = batch.set_column(i, batch.schema.field(i).name, _rebuild(batch.column(i), cp))
+                if spec.order_by == (ROWID_KEY,):
+                    rowids = batch.column(batch.num_columns - 1)
+                    batch = conform_batch(batch.drop_columns([ROWID_FIELD]), spec.plan)
+                    batch = batch.append_column(ROWID_FIELD, rowids)
+                    yield batch
+                    continue
                 yield conform_batch(batch, spec.plan)
         except self._driver.Error as exc:
             raise self._map_error(exc) from None
