@@ -58,8 +58,8 @@ def load(args: argparse.Namespace) -> Config:
 class _Reporter:
     """Turns engine events into a rich progress bar (TTY) or log lines on stderr."""
 
-    def __init__(self, use_bar: bool, quiet: bool):
-        self.use_bar, self.quiet = use_bar, quiet
+    def __init__(self, use_bar: bool):
+        self.use_bar = use_bar
         self.progress = None
         self.tasks: dict[str, Any] = {}
         if use_bar:
@@ -90,7 +90,7 @@ class _Reporter:
     def _print(self, text: str) -> None:
         if self.progress is not None:
             self.progress.console.print(text, markup=False, highlight=False)
-        elif not self.quiet:
+        else:
             print(text, file=sys.stderr, flush=True)
 
     def __call__(self, event: Event) -> None:
@@ -115,14 +115,13 @@ class _Reporter:
 
 
 def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
-    from .state import RunRecord, new_run_id, record_run, utcnow
+    from .state import record_unrun
 
-    now = utcnow()
     for name in tables:
         tc = config.table(name)
         try:
-            record_run(config.target_path(), RunRecord(new_run_id(), tc.target_name(), tc.source_table,
-                                                       mode.value, "skipped", now, now, 0, 0.0, why))
+            record_unrun(config.target_path(), tc.target_name(), tc.source_table, mode.value,
+                         "skipped", why)
         except TuiSyncError:
             return  # history is a courtesy here; the refusal itself is what matters
 
@@ -166,7 +165,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     control = Control()
     fired = install_signal_handlers(control)
     use_bar = sys.stderr.isatty() and not args.json
-    with _Reporter(use_bar, quiet=False) as reporter:
+    with _Reporter(use_bar) as reporter:
         engine = Engine(config, on_event=reporter, control=control, holder="cli")
         try:
             finished: RunFinished = engine.run(tables, mode, limit=args.limit, resume=args.resume,

@@ -32,7 +32,6 @@ from .errors import (
     SourceError,
     SyncCancelled,
     TuiSyncError,
-    UnknownTableError,
 )
 from .events import (
     Control,
@@ -433,14 +432,12 @@ class Engine:
         status = Status.CANCELLED if cancelled else Status.FAILED
         error = (self.control.reason or "cancelled by the user") if cancelled else one_line(exc)
         results = []
-        now = st.utcnow()
         for name in tables:
             tc = self.config.table(name)
-            rec = st.RunRecord(st.new_run_id(), tc.target_name(), tc.source_table, mode.value,
-                               status.value, now, now, 0, 0.0, error)
-            st.record_run(db_path, rec)
+            run_id = st.record_unrun(db_path, tc.target_name(), tc.source_table, mode.value,
+                                     status.value, error)
             result = TableResult(tc.target_name(), tc.source_table, mode, status, error=error,
-                                 run_id=rec.run_id)
+                                 run_id=run_id)
             self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
             self.log("error", f"{mode.value} sync {status.value}: {error}", result.table)
             self.emit(TableFinished(result))
@@ -495,8 +492,7 @@ class Engine:
                     spec: ReadSpec, mode: Mode, expected: int | None) -> int:
         """Read `spec` into a fresh staging table; returns the rows read."""
         stage = tg.stage_name(job.target)
-        tg.drop_table(con, stage)
-        tg.create_table(con, stage, job.plan)
+        tg.recreate_table(con, stage, job.plan)
         self._phase(job.target, Phase.READING, mode)
         meter = _Meter(self.emit, job.target, expected, self)
         meter.add(0, force=True)
@@ -590,8 +586,7 @@ class Engine:
                 self.log("info", "starting the full sync over (the interrupted one does not match "
                          "this run; use --resume or auto mode to continue one)", job.target)
             st.clear_resume(con, job.target)
-            tg.drop_table(con, stage)
-            tg.create_table(con, stage, job.plan)
+            tg.recreate_table(con, stage, job.plan)
             after, rows, chunks = [], 0, 0
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = _Meter(self.emit, job.target, expected, self)
@@ -655,8 +650,7 @@ class Engine:
         key = self._parallel_key(job)
         stage = tg.stage_name(job.target)
         st.clear_resume(con, job.target)
-        tg.drop_table(con, stage)
-        tg.create_table(con, stage, job.plan)
+        tg.recreate_table(con, stage, job.plan)
         probe = self.source_factory()
         with probe:
             snapshot = probe.snapshot() if job.config.consistent else None
@@ -782,8 +776,7 @@ class Engine:
         spec = self._spec(job, window=Window(job.cursor, lo, hi))
         if hi is None:
             rows = 0
-            tg.drop_table(con, tg.stage_name(job.target))
-            tg.create_table(con, tg.stage_name(job.target), job.plan)
+            tg.recreate_table(con, tg.stage_name(job.target), job.plan)
         else:
             rows = self._load_stage(con, source, job, spec, Mode.INCREMENTAL,
                                     self._expected(source, job, spec, Mode.INCREMENTAL))
@@ -833,8 +826,7 @@ class Engine:
         spec = ReadSpec(table=job.description, plan=key_plan, where=job.config.where, window=window,
                         batch_rows=max(job.batch_rows, 100_000))
         keys = job.target + "__tui_sync_keys"
-        tg.drop_table(con, keys)
-        tg.create_table(con, keys, key_plan)
+        tg.recreate_table(con, keys, key_plan)
         self.log("info", "reading the source's keys to reconcile deletes"
                  + (" inside the window" if window else ""), job.target)
         for batch in source.read_batches(spec):
@@ -889,4 +881,4 @@ def list_source_tables(config: Config) -> list[TableInfo]:
         return source.list_tables()
 
 
-__all__ = ["Engine", "PlanReport", "TableJob", "UnknownTableError", "list_source_tables"]
+__all__ = ["Engine", "PlanReport", "TableJob", "list_source_tables"]

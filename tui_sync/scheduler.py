@@ -406,14 +406,13 @@ class Scheduler:
                            error=error, run_id=run_id)
 
     def _record(self, tc: TableConfig, status: str, started: datetime, error: str) -> str:
-        rec = state.RunRecord(state.new_run_id(), tc.target_name(), tc.source_table, Mode.AUTO.value,
-                              status, utc_naive(started), utc_naive(self._now_fn()), 0, 0.0, error)
         try:
-            state.record_run(self.db_path, rec)
+            return state.record_unrun(self.db_path, tc.target_name(), tc.source_table, Mode.AUTO.value,
+                                      status, error, utc_naive(started), utc_naive(self._now_fn()))
         except Exception as exc:  # noqa: BLE001 - losing one history row beats stopping
             self._log("warning", f"could not record the {status} run: {_one_line(exc)}",
                       tc.target_name())
-        return rec.run_id
+            return ""
 
     def _after(self, key: str, result: TableResult) -> None:
         """Plan the table's next run from this run's outcome."""

@@ -287,6 +287,17 @@ def record_run(db_path: Path, rec: RunRecord) -> None:
         con.close()
 
 
+def record_unrun(db_path: Path, target_table: str, source_table: str, mode: str, status: str,
+                 error: str, started: datetime | None = None,
+                 finished: datetime | None = None) -> str:
+    """Record a run that moved no rows (skipped, or failed before reading); its run_id."""
+    now = utcnow()
+    rec = RunRecord(new_run_id(), target_table, source_table, mode, status, started or now,
+                    finished or now, 0, 0.0, error)
+    record_run(db_path, rec)
+    return rec.run_id
+
+
 def flush_pending_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
     p = pending_path(db_path)
     if not p.exists():

@@ -82,6 +82,12 @@ def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> N
     con.execute(f"CREATE TABLE {qi(name)} ({cols})")
 
 
+def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
+    """An empty table of the plan's shape, replacing any leftover of that name."""
+    drop_table(con, name)
+    create_table(con, name, plan)
+
+
 def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..typeplan import ColumnPlan, SourceColumn, TypePlan
+from ..typeplan import SourceColumn, TypePlan
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,9 @@ class Source(ABC):
         self.close()
 
 
-def conform_batch(batch: pa.RecordBatch | pa.Table, plan: TypePlan) -> pa.RecordBatch:
+def conform_batch(batch: pa.RecordBatch, plan: TypePlan) -> pa.RecordBatch:
     """Rename to target names and cast to the plan's Arrow types (cheap where equal)."""
     schema = plan.arrow_schema()
-    if isinstance(batch, pa.Table):
-        batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist(
-            [], schema=schema)
     if batch.schema.equals(schema):
         return batch
     arrays = []
@@ -187,7 +184,3 @@ def keyset_predicate(columns: list[str], bind_names: list[str]) -> str:
         eqs = [f"{columns[j]} = {bind_names[j]}" for j in range(i)]
         terms.append("(" + " AND ".join([*eqs, f"{columns[i]} > {bind_names[i]}"]) + ")")
     return "(" + " OR ".join(terms) + ")"
-
-
-def select_list(plan: TypePlan) -> list[ColumnPlan]:
-    return list(plan.included)
