@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import oracledb
@@ -418,7 +418,7 @@ class FakeConnection:
         arrays, names = [], []
         for item in items:
             expr, alias = _split_alias(item.strip())
-            if expr.startswith(("MAX(", "SYS_EXTRACT_UTC(MAX(")):
+            if expr.startswith(("MAX(", "SYS_EXTRACT_UTC(MAX(", "TO_CHAR(MAX(", "TO_CHAR(MIN(")):
                 arr, dbtype = _aggregate_max(t, data, expr)
             else:
                 arr, dbtype = _expression(t, data, expr)
@@ -495,6 +495,7 @@ def _ident(text: str) -> str:
 
 
 _TS_FMT = "YYYY-MM-DD HH24:MI:SS.FF6"
+_TS_FMT9 = "YYYY-MM-DD HH24:MI:SS.FF9"
 
 
 def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any]) -> Any:
@@ -508,9 +509,14 @@ def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any])
         return value
     m = re.fullmatch(r"TO_TIMESTAMP\(:(\w+), '([^']*)'\)", text)
     if m:
+        if m.group(2) == _TS_FMT9:  # nine digits: compared at nanoseconds
+            return pa.scalar(binds[m.group(1)], pa.string()).cast(pa.timestamp("ns"))
         if m.group(2) != _TS_FMT:
-            raise ora_error("ORA-01821: date format not recognized (fake knows one format)", 1821)
+            raise ora_error("ORA-01821: date format not recognized (fake knows two formats)", 1821)
         return datetime.strptime(binds[m.group(1)], "%Y-%m-%d %H:%M:%S.%f")
+    m = re.fullmatch(r"TIMESTAMP '([^']*)'", text)
+    if m:
+        return pa.scalar(m.group(1), pa.string()).cast(pa.timestamp("us"))
     m = re.fullmatch(r"FROM_TZ\((TO_TIMESTAMP\(.*\)), '\+00:00'\)", text)
     if m:
         return _bind_value(t, col, m.group(1), binds).replace(tzinfo=UTC)
@@ -565,12 +571,24 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
         positions = pa.array(range(data.num_rows), pa.int64())
         remainder = pc.subtract(positions, pc.multiply(pc.divide(positions, n), n))  # integer division
         return pc.equal(remainder, binds["bucket"])
-    m = re.fullmatch(r'("[^"]+"|[A-Za-z][\w$#]*)\s*(<>|!=|<=|>=|=|<|>)\s*(.+)', cond, re.S)
+    m = re.fullmatch(r'(SYS_EXTRACT_UTC\()?("[^"]+"|[A-Za-z][\w$#]*)(?(1)\))\s*(<>|!=|<=|>=|=|<|>)\s*(.+)',
+                     cond, re.S)
     if not m:
         raise NotImplementedError(f"the fake cannot evaluate the condition {cond!r}")
-    col = t.column(_ident(m.group(1)))
-    value = _bind_value(t, col, m.group(3), binds)
+    col = t.column(_ident(m.group(2)))
+    value = _bind_value(t, col, m.group(4), binds)
     arr = data.column(col.name).combine_chunks()
+    op = m.group(3)
+    if m.group(1):
+        _expect(col.base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
+        arr = arr.cast(pa.timestamp(arr.type.unit))
+    if isinstance(value, pa.TimestampScalar):
+        # compare as int64 in the finer unit: values outside the ns range stay comparable
+        unit = "ns" if "ns" in (arr.type.unit, value.type.unit) else "us"
+        left = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64())
+        left = pc.multiply(left, _NS_PER[arr.type.unit] // _NS_PER[unit])
+        right = value.cast(pa.int64()).as_py() * (_NS_PER[value.type.unit] // _NS_PER[unit])
+        return _OPS[op](left, pa.scalar(right, pa.int64()))
     if pa.types.is_timestamp(arr.type):
         if isinstance(value, datetime) and value.tzinfo is not None and arr.type.tz is None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -581,7 +599,7 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
         scalar = scalar.cast(arr.type) if not pa.types.is_floating(arr.type) else pa.scalar(float(value))
     else:
         scalar = pa.scalar(value).cast(arr.type)
-    return _OPS[m.group(2)](arr, scalar)
+    return _OPS[op](arr, scalar)
 
 
 ROWID_COLUMN = "\0ROWID"  # the fake's hidden row-address column
@@ -601,6 +619,7 @@ _EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^\(EXTRACT\(YEAR FROM {_Q}\) \* 12 \+ EXTRACT\(MONTH FROM \"\1\"\)\)$"),
      "interval_ym"),
     (re.compile(r"^TRUNC\((.+)\)$"), "trunc"),
+    (re.compile(rf"^TO_CHAR\({_Q}, '([^']*)'\)$"), "to_char"),
     (re.compile(rf"^ROUND\({_Q}(?:, (\d+))?\)$"), "round"),
 ]
 
@@ -649,20 +668,38 @@ def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]
                              for v in arr.to_pylist()], pa.large_string()), "CLOB"
         if kind == "interval_ds":
             _expect(base, "INTERVAL DAY TO SECOND")
+            if pa.types.is_interval(arr.type):  # storage past what int64 microseconds hold
+                return pa.array([None if v is None else Decimal(v.days * 86_400_000_000 + v.nanoseconds // 1000)
+                                 for v in arr.to_pylist()], pa.decimal128(38, 0)), "NUMBER"
             return arr.cast(pa.duration("us")).cast(pa.int64()), "NUMBER"
+        if kind == "to_char":
+            _expect(base, "DATE", "TIMESTAMP")
+            return _to_char_array(arr, m.group(2)), "VARCHAR2"
         if kind == "interval_ym":
             _expect(base, "INTERVAL YEAR TO MONTH")
             return arr.cast(pa.int64()), "NUMBER"
         if kind == "round":
-            _expect(base, "NUMBER", "FLOAT")
+            _expect(base, "NUMBER", "FLOAT", "BINARY_FLOAT", "BINARY_DOUBLE")
             digits = int(m.group(2) or 0)
-            if pa.types.is_decimal(arr.type):
-                arr = arr.cast(pa.decimal128(38, max(arr.type.scale, digits)))
-            return pc.round(arr, ndigits=digits), "NUMBER"
+            if base.startswith("BINARY_"):
+                # ROUND of a binary float rounds half to even and stays a binary float
+                return pc.round(arr, ndigits=digits, round_mode="half_to_even"), base
+            if pa.types.is_decimal(arr.type):  # NUMBER arithmetic is exact: compute wide
+                arr = arr.cast(pa.decimal256(76, max(arr.type.scale, digits)))
+            # ROUND of a NUMBER rounds half away from zero
+            return pc.round(arr, ndigits=digits, round_mode="half_towards_infinity"), "NUMBER"
     raise NotImplementedError(f"the fake cannot evaluate the expression {expr!r}")
 
 
 def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
+    m = re.fullmatch(r"TO_CHAR\((MIN|MAX)\((.+)\), '([^']*)'\)", expr)
+    if m:
+        arr, dbtype = _expression(t, data, m.group(2))
+        _expect(dbtype, "DATE", "TIMESTAMP")
+        ints = [v for v in arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64()).to_pylist() if v is not None]
+        pick = (min if m.group(1) == "MIN" else max)(ints) if ints else None
+        one = pa.array([pick], pa.int64()).cast(pa.timestamp(arr.type.unit))
+        return _to_char_array(one, m.group(3)), "VARCHAR2"
     m = re.fullmatch(rf"(SYS_EXTRACT_UTC\()?MAX\({_Q}\)\)?", expr)
     if not m:
         raise NotImplementedError(f"the fake cannot evaluate the aggregate {expr!r}")
@@ -674,6 +711,37 @@ def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, s
         _expect(col.base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
         return out.cast(pa.timestamp(arr.type.unit)), "TIMESTAMP"
     return out, col.base
+
+
+def _to_char_array(arr: pa.Array, fmt: str) -> pa.Array:
+    """TO_CHAR of DATE/TIMESTAMP values in the formats the source uses."""
+    if fmt not in ('SYYYY-MM-DD"T"HH24:MI:SS.FF9', "SYYYY-MM-DD HH24:MI:SS"):
+        raise ora_error("ORA-01821: date format not recognized (the fake knows two)", 1821)
+    ints = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64()).to_pylist()
+    out = []
+    for v in ints:
+        if v is None:
+            out.append(None)
+            continue
+        ns = v * _NS_PER[arr.type.unit]
+        year = _oracle_year(ns // 1000)
+        day_ns = ns % 86_400_000_000_000
+        days = ns // 86_400_000_000_000
+        # month/day from the civil calendar (the same algorithm as _oracle_year)
+        z = days + 719468
+        era = z // 146097
+        doe = z - era * 146097
+        yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+        mp = (5 * doy + 2) // 153
+        day = doy - (153 * mp + 2) // 5 + 1
+        month = mp + 3 if mp < 10 else mp - 9
+        secs, frac = divmod(day_ns, 10**9)
+        # 'S' prefix: '-' for BC years, a blank for AD years
+        text = (f"{'-' if year < 0 else ' '}{abs(year):04d}-{month:02d}-{day:02d}"
+                f"{'T' if 'T' in fmt else ' '}{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}")
+        out.append(text + (f".{frac:09d}" if "FF9" in fmt else ""))
+    return pa.array(out, pa.large_string())
 
 
 def _expect(base: str, *allowed: str) -> None:
@@ -704,8 +772,9 @@ _FAMILIES = {
 
 def _accepts(family: str, t: pa.DataType) -> bool:
     if family == "number":
-        return pa.types.is_integer(t) or pa.types.is_decimal128(t) or pa.types.is_floating(t) and \
-            not pa.types.is_float16(t)
+        # impl/base/metadata.pyx ~l.225-239: NUMBER -> decimal128/decimal256/double/float/ints
+        return pa.types.is_integer(t) or pa.types.is_decimal128(t) or pa.types.is_decimal256(t) or \
+            pa.types.is_floating(t) and not pa.types.is_float16(t)
     if family == "binfloat":
         return pa.types.is_float32(t) or pa.types.is_float64(t)
     if family == "datetime":
@@ -726,15 +795,137 @@ def _convert(arr: pa.Array, dbtype: str, requested: pa.DataType) -> pa.Array:
     if not _accepts(family, requested):
         raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_TYPE, arrow_type=str(requested),
                         db_type=f"DB_TYPE_{dbtype}")
-    if family == "datetime" and pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
-        arr = arr.cast(pa.timestamp(arr.type.unit))  # the driver drops the offset
+    if family == "number":
+        return _number_to_arrow(arr, requested)
+    if family == "datetime" and pa.types.is_timestamp(arr.type):
+        return _datetime_to_arrow(arr, requested)
     try:
-        return arr.cast(requested, safe=family != "datetime")
+        return arr.cast(requested)
     except pa.ArrowInvalid:
-        if pa.types.is_decimal(requested):
-            raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_DECIMAL, value="a value",
-                            precision=requested.precision, scale=requested.scale) from None
         raise dpy_error(_errors.ERR_INVALID_INTEGER, value="a value", arrow_type=str(requested)) from None
+
+
+# -- what python-oracledb 26.1.0 does to each fetched NUMBER and DATE/TIMESTAMP value ----------
+
+def _oracle_number_text(v: Any) -> str:
+    """The digits of an Oracle NUMBER as the driver decodes them (impl/base/decoders.pyx
+    decode_number ~l.157-260): plain digits, '-' sign, '0.' before a pure fraction, no
+    exponent and no trailing fraction zeros."""
+    d = v if isinstance(v, Decimal) else Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    if d == 0:
+        return "0"
+    return format(d.normalize(_WIDE), "f")  # NUMBER holds 38-40 digits: wider than the default 28
+
+
+def _number_to_arrow(arr: pa.Array, requested: pa.DataType) -> pa.Array:
+    texts = [None if v is None else _oracle_number_text(v) for v in arr.to_pylist()]
+    if pa.types.is_decimal(requested):
+        return _decimal_like_the_driver(texts, requested)
+    if pa.types.is_integer(requested):
+        values = []
+        for t in texts:
+            if t is None:
+                values.append(None)
+                continue
+            # impl/base/converters.pyx ~l.379 convert_number_to_arrow_int: strtoll(chars):
+            # parsing stops at the '.', so a fraction is truncated toward zero, silently;
+            # only ERANGE (past int64) raises DPY-4036.
+            n = int(Decimal(t))
+            if not -(1 << 63) <= n < (1 << 63):
+                raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_INTEGER, value=t)
+            values.append(n)
+        out = pa.array(values, pa.int64())
+        try:  # a narrower type: nanoarrow's ArrowArrayAppendInt range check fails the fetch
+            return out.cast(requested)
+        except pa.ArrowInvalid:
+            raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_INTEGER, value="a value") from None
+    # converters.pyx ~l.335/355: strtod / strtof of the digits
+    return pa.array([None if t is None else float(t) for t in texts], requested)
+
+
+def _decimal_like_the_driver(texts: list[str | None], requested: pa.DataType) -> pa.Array:
+    """impl/base/converters.pyx ~l.272-330 convert_number_to_arrow_decimal, then nanoarrow's
+    ArrowDecimalSetDigits/ShiftAndAdd (impl/arrow/nanoarrow/nanoarrow.c ~l.529-615)."""
+    p, s = requested.precision, requested.scale
+    bits = 128 if pa.types.is_decimal128(requested) else 256
+    words: list[int] = []
+    for t in texts:
+        if t is None:
+            words.append(0)
+            continue
+        # ~l.292-315: the value's own significant digits against p and its own scale
+        # against s: DPY-4042 when either is larger
+        scale = len(t.split(".")[1]) if "." in t else 0
+        significant = len(t.replace("-", "").replace(".", "").lstrip("0"))
+        if significant > p or scale > s:
+            raise dpy_error(_errors.ERR_CANNOT_CONVERT_TO_ARROW_DECIMAL, value=t, precision=p, scale=s)
+        # ~l.317-328: the digits without the point, zeros appended up to s; the integer
+        # digits are never checked against p - s
+        digits = t.replace(".", "") + "0" * (s - scale)
+        negative = digits.startswith("-")
+        magnitude = int(digits.lstrip("-"))
+        # ShiftAndAdd keeps 4 (decimal128) or 8 (decimal256) 32-bit words and drops the
+        # carry out of the last one; ArrowDecimalNegate is a two's-complement negation
+        magnitude %= 1 << bits
+        words.append((-magnitude) % (1 << bits) if negative else magnitude)
+    data = pa.py_buffer(b"".join(w.to_bytes(bits // 8, "little") for w in words))
+    nulls = sum(t is None for t in texts)
+    validity = pa.array([t is not None for t in texts], pa.bool_()).buffers()[1] if nulls else None
+    return pa.Array.from_buffers(requested, len(texts), [validity, data], null_count=nulls)
+
+
+_WIDE = Context(prec=100)
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_TIME_FACTOR = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _oracle_year(us_since_epoch: int) -> int:
+    """The year the driver decodes (Oracle numbers BC years -1, -2, ...: there is no year 0)."""
+    days = us_since_epoch // 86_400_000_000
+    # days -> civil year (proleptic Gregorian, astronomical numbering; H. Hinnant's algorithm)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = mp + 3 if mp < 10 else mp - 9
+    year = y + (month <= 2)
+    return year if year > 0 else year - 1
+
+
+def _datetime_to_arrow(arr: pa.Array, requested: pa.DataType) -> pa.Array:
+    """DATE/TIMESTAMP values as the driver converts them to Arrow."""
+    raw = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64()).to_pylist()
+    out: list[int | None] = []
+    for v in raw:
+        if v is None:
+            out.append(None)
+            continue
+        # impl/base/decoders.pyx ~l.102 (thin) and impl/thick/var.pyx ~l.473 (thick):
+        # fsecond // 1000 -- every fetch path keeps microseconds only
+        us = (v * _NS_PER[arr.type.unit]) // 1000
+        year = _oracle_year(us)
+        if not 1 <= year <= 9999:
+            # converters.pyx ~l.176 convert_date_to_python: cydatetime.datetime_new raises
+            # Python's own ValueError (not an oracledb error) and the whole fetch stops
+            raise ValueError(f"year {year} is out of range")
+        secs, frac_us = divmod(us, 1_000_000)
+        if pa.types.is_timestamp(requested):
+            # converters.pyx ~l.201-223: seconds * time_factor + the microseconds scaled;
+            # int64 arithmetic with no overflow check: the 'ns' unit wraps outside 1677-2262
+            unit = requested.unit
+            ts = secs * _TIME_FACTOR[unit] + {"s": 0, "ms": frac_us // 1000, "us": frac_us,
+                                               "ns": frac_us * 1000}[unit]
+            out.append(((ts + (1 << 63)) % (1 << 64)) - (1 << 63))
+        elif pa.types.is_date32(requested):
+            out.append(us // 86_400_000_000)  # ~l.185-198: whole days
+        else:
+            out.append(us // 1000)  # date64: milliseconds
+    if pa.types.is_timestamp(requested):
+        return pa.array(out, pa.int64()).cast(pa.timestamp(requested.unit))
+    return pa.array(out, pa.int32() if pa.types.is_date32(requested) else pa.int64()).cast(requested)
 
 
 # -- ready-made tables ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ def col(data_type: str, precision: int | None = None, scale: int | None = None, 
         (col("NUMBER", 19, 0), "DECIMAL(19,0)", pa.decimal128(19, 0), Conversion.NONE, False),
         (col("NUMBER", 38, 0), "DECIMAL(38,0)", pa.decimal128(38, 0), Conversion.NONE, False),
         (col("NUMBER", None, 0), "DECIMAL(38,0)", pa.decimal128(38, 0), Conversion.NONE, False),  # INTEGER
+        (col("NUMBER", None, 2), "DECIMAL(38,2)", pa.decimal128(38, 2), Conversion.NONE, False),  # NUMBER(*,2)
         (col("NUMBER", 12, 3), "DECIMAL(12,3)", pa.decimal128(12, 3), Conversion.NONE, False),
         (col("NUMBER", 38, 38), "DECIMAL(38,38)", pa.decimal128(38, 38), Conversion.NONE, False),
         (col("NUMBER", 3, 5), "DECIMAL(5,5)", pa.decimal128(5, 5), Conversion.NONE, False),
@@ -131,6 +132,9 @@ def test_schema_has_target_names_in_source_order() -> None:
     ("NUMBER(10)", ("NUMBER", 10, 0, None)),
     ("NUMBER", ("NUMBER", None, None, None)),
     ("INTEGER", ("NUMBER", None, 0, None)),
+    ("NUMBER(*,2)", ("NUMBER", None, 2, None)),
+    ("number( * , 2 )", ("NUMBER", None, 2, None)),
+    ("NUMBER(*)", ("NUMBER", None, None, None)),
     ("VARCHAR2(20 CHAR)", ("VARCHAR2", None, None, 20)),
     ("TIMESTAMP(9) WITH TIME ZONE", ("TIMESTAMP WITH TIME ZONE", None, 9, None)),
     ("TIMESTAMP", ("TIMESTAMP", None, 6, None)),

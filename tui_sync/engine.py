@@ -59,6 +59,7 @@ from .sources.base import (
     TableInfo,
     Window,
 )
+from .timens import DatetimeNs, parse_timestamp, ts_text
 from .typeplan import PlanOptions, TypePlan, build_plan
 
 _logger = logging.getLogger("tui_sync.engine")
@@ -165,6 +166,27 @@ def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
             return watermark - float(lookback)
         return Decimal(watermark) - lookback
     return watermark  # text cursors: no arithmetic; the window starts at the watermark
+
+
+def _duck_max(con: duckdb.DuckDBPyConnection, table: str, column: str) -> Any:
+    """MAX(column) of a DuckDB table (names already quoted). DuckDB hands a TIMESTAMP_NS to
+    Python as a datetime cut to microseconds: take those from the text instead, so a
+    TIMESTAMP(9) watermark keeps its nanoseconds."""
+    value, kind, text = con.execute(
+        f"SELECT MAX({column}), typeof(MAX({column})), CAST(MAX({column}) AS VARCHAR) FROM {table}").fetchone()
+    if value is not None and kind == "TIMESTAMP_NS":
+        return parse_timestamp(text)
+    return value
+
+
+def _duck_bound(value: Any) -> str:
+    """The placeholder for a cursor bound in DuckDB SQL: a DatetimeNs travels as text
+    (DuckDB would bind the datetime cut to microseconds)."""
+    return "CAST(? AS TIMESTAMP_NS)" if isinstance(value, DatetimeNs) else "?"
+
+
+def _duck_param(value: Any) -> Any:
+    return ts_text(value, 9) if isinstance(value, DatetimeNs) else value
 
 
 def _fault(point: str) -> None:
@@ -537,8 +559,7 @@ class Engine:
         stage = tg.stage_name(job.target)
         watermark = None
         if job.cursor_target:
-            watermark = con.execute(
-                f"SELECT MAX({tg.qi(job.cursor_target)}) FROM {tg.qi(stage)}").fetchone()[0]
+            watermark = _duck_max(con, tg.qi(stage), tg.qi(job.cursor_target))
         self._phase(job.target, Phase.SWAPPING, Mode.FULL)
         con.execute("BEGIN TRANSACTION")
         tg.drop_table(con, job.target)
@@ -796,11 +817,12 @@ class Engine:
             match = " AND ".join(f"{t}.{tg.qi(k)} = {s}.{tg.qi(k)}" for k in job.key_targets)
             con.execute(f"DELETE FROM {t} USING {s} WHERE {match}")
         elif lo is not None:
-            con.execute(f"DELETE FROM {t} WHERE {tg.qi(job.cursor_target)} >= ?", [lo])
+            con.execute(f"DELETE FROM {t} WHERE {tg.qi(job.cursor_target)} >= {_duck_bound(lo)}",
+                        [_duck_param(lo)])
         con.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
         if keys is not None:
             self._reconcile_deletes(con, job, keys, lo)
-        new_wm = con.execute(f"SELECT MAX({tg.qi(job.cursor_target)}) FROM {s}").fetchone()[0]
+        new_wm = _duck_max(con, s, tg.qi(job.cursor_target))
         if new_wm is None or (watermark is not None and new_wm < watermark):
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
@@ -843,7 +865,7 @@ class Engine:
         match = " AND ".join(f"{t}.{tg.qi(c)} = {k}.{tg.qi(c)}" for c in job.key_targets)
         scope, params = "TRUE", []
         if job.config.reconcile_window and job.cursor_target and lo is not None:
-            scope, params = f"{t}.{tg.qi(job.cursor_target)} >= ?", [lo]
+            scope, params = f"{t}.{tg.qi(job.cursor_target)} >= {_duck_bound(lo)}", [_duck_param(lo)]
         total = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {scope}", params).fetchone()[0]
         gone = f"{scope} AND NOT EXISTS (SELECT 1 FROM {k} WHERE {match})"
         doomed = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {gone}", params).fetchone()[0]

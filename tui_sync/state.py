@@ -21,6 +21,7 @@ import duckdb
 from .errors import TargetBusyError, TuiSyncError
 from .lock import is_held
 from .target import connect
+from .timens import parse_timestamp
 
 SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS tui_sync;
@@ -140,7 +141,7 @@ def decode_watermark(text: str | None, kind: str | None) -> Any:
     if text is None or kind is None:
         return None
     if kind == "timestamp":
-        return datetime.fromisoformat(text)
+        return parse_timestamp(text)  # keeps digits 7-9 of a TIMESTAMP(9) watermark
     if kind == "integer":
         return int(text)
     if kind == "decimal":

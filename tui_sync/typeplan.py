@@ -241,8 +241,8 @@ def plan_column(col: SourceColumn, opts: PlanOptions) -> ColumnPlan:
             return plan("DOUBLE", warn="NUMBER without precision: read as DOUBLE (about 15 "
                         "significant digits); set number_without_precision = decimal or a "
                         "column override for exact values")
-        if p is None:  # INTEGER: precision NULL, scale 0
-            return plan("DECIMAL(38,0)")
+        if p is None:  # INTEGER (scale 0) or NUMBER(*,s): precision NULL, i.e. up to 38 digits
+            return plan(f"DECIMAL(38,{s})" if s > 0 else "DECIMAL(38,0)")
         s = s or 0
         if s < 0:  # NUMBER(p,-n) holds integers of up to p+n digits
             digits = p - s

@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Context, Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 
 from ..config import SourceConfig
 from ..errors import SourceError, SyncCancelled, UnknownTableError
+from ..timens import parse_timestamp, ts_text
 from ..typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, parse_declared_type, plan_column
 from .base import (
     ROWID_FIELD,
@@ -74,6 +76,17 @@ _NUMBER_TYPES = frozenset({"NUMBER", "FLOAT"})
 _TEXT_TYPES = frozenset({"CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR", "LONG", "CLOB", "NCLOB"})
 _BINARY_TYPES = frozenset({"RAW", "LONG RAW", "BLOB"})
 _TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
+_TS_FORMAT9 = "YYYY-MM-DD HH24:MI:SS.FF9"
+# TIMESTAMP(7-9) travel as text: every driver fetch path keeps microseconds only
+# (impl/base/decoders.pyx ~l.102, impl/thick/var.pyx ~l.473) and its 'ns' unit is an
+# unchecked int64 multiply (impl/base/converters.pyx ~l.215). 'S': BC years get a '-'
+# (plain YYYY would print 44 BC as 0044, a wrong AD value); AD years a blank.
+_TS_TEXT_FORMAT = 'SYYYY-MM-DD"T"HH24:MI:SS.FF9'
+_INT64_MAX = (1 << 63) - 1
+_WIDE = Context(prec=100)  # for rendering 38+ digit values in messages
+_ROUNDED_TYPES = frozenset({"NUMBER", "FLOAT", "BINARY_FLOAT", "BINARY_DOUBLE"})
+# Python's datetime refusing a year, raised by the driver in the middle of a fetch
+_DRIVER_RANGE_RE = re.compile(r"year -?\d+ is out of range")
 _US_PER_DAY = 86_400_000_000
 
 
@@ -523,6 +536,8 @@ class OracleSource(Source):
         q = quote_ident(col.name)
         if base in _TZ_TYPES:
             expr, fetch_type = f"SYS_EXTRACT_UTC(MAX({q}))", pa.timestamp("us")
+        elif base == "TIMESTAMP" and _is_ts_ns(col):
+            expr, fetch_type = f"TO_CHAR(MAX({q}), '{_TS_TEXT_FORMAT}')", pa.large_string()
         elif base in ("DATE", "TIMESTAMP"):
             expr, fetch_type = f"MAX({q})", pa.timestamp("us")
         elif base in _NUMBER_TYPES or base in ("BINARY_FLOAT", "BINARY_DOUBLE"):
@@ -548,6 +563,8 @@ class OracleSource(Source):
         except self._driver.Error as exc:
             raise self._map_error(exc) from None
         value = result.column(0)[0].as_py() if result.num_rows else None
+        if isinstance(value, str) and table.column(cursor).data_type.upper() == "TIMESTAMP":
+            value = parse_timestamp(value.strip())  # a TIMESTAMP(7-9) MAX: keeps the ns
         if isinstance(value, datetime) and table.column(cursor).data_type.upper() in _TZ_TYPES:
             value = value.replace(tzinfo=UTC)  # SYS_EXTRACT_UTC gives the UTC wall time
         return value
@@ -560,6 +577,42 @@ class OracleSource(Source):
         if spec.order_by == (ROWID_KEY,):
             fields.append(pa.field(ROWID_FIELD, pa.large_string()))
         return pa.schema(fields)
+
+    def _find_bad_datetime(self, spec: ReadSpec) -> str | None:
+        """Which column holds the value the driver could not turn into a datetime.
+
+        The driver builds a Python datetime for every DATE/TIMESTAMP value and Python's
+        own ValueError ('year -44 is out of range') stops the whole fetch without naming
+        the column (impl/base/converters.pyx ~l.176). Asked only after such a failure:
+        per datetime column, the first value outside years 1-9999 under the same filter,
+        as text (TO_CHAR cannot fail the way the conversion did).
+        """
+        conds, binds = self._conditions(spec)
+        for cp in spec.plan.included:
+            if _family(cp) != "datetime":
+                continue
+            q = quote_ident(cp.name)
+            expr = f"SYS_EXTRACT_UTC({q})" if cp.conversion == Conversion.UTC else q
+            bad = (f"({expr} < TIMESTAMP '0001-01-01 00:00:00' OR "
+                   f"{expr} > TIMESTAMP '9999-12-31 23:59:59.999999')")
+            sql = (f"SELECT TO_CHAR(MIN({expr}), 'SYYYY-MM-DD HH24:MI:SS') AS \"BAD\"\n"
+                   f"FROM {self._from(spec.table, spec.snapshot is not None)}\n"
+                   "WHERE " + "\n  AND ".join([*conds, bad]))
+            probe_binds = dict(binds)
+            if spec.snapshot is not None:
+                probe_binds["scn"] = int(spec.snapshot)
+            try:
+                odf = self.conn.fetch_df_all(sql, parameters=probe_binds, arraysize=1,
+                                             requested_schema=pa.schema([("BAD", pa.large_string())]))
+                value = pa.table(odf).column(0)[0].as_py()
+            except self._driver.Error as exc:
+                log.debug("probing %s for out-of-range values failed: %s", cp.name, _first_line(exc))
+                continue
+            if value is not None:
+                return (f"column {cp.name}: value {value.strip()} is outside the years 1-9999 that "
+                        "Python, Arrow and the driver can carry (exclude it with where = ..., or "
+                        "convert the column in a query = ... table)")
+        return None
 
     def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
         sql, binds = self.build_select(spec)
@@ -580,7 +633,11 @@ class OracleSource(Source):
                     continue
                 batch = table.combine_chunks().to_batches()[0]
                 for i, cp in post:
-                    batch = batch.set_column(i, batch.schema.field(i).name, _rebuild(batch.column(i), cp))
+                    try:
+                        rebuilt = _rebuild(batch.column(i), cp)
+                    except _BadValue as bad:
+                        raise SourceError(f"{spec.table.info.name}: column {cp.name}: {bad}") from None
+                    batch = batch.set_column(i, batch.schema.field(i).name, rebuilt)
                 if spec.order_by == (ROWID_KEY,):
                     rowids = batch.column(batch.num_columns - 1)
                     batch = conform_batch(batch.drop_columns([ROWID_FIELD]), spec.plan)
@@ -593,6 +650,9 @@ class OracleSource(Source):
         except (pa.ArrowException, ValueError) as exc:
             if self._cancel_requested.is_set():
                 raise SyncCancelled("cancelled") from None
+            found = self._find_bad_datetime(spec) if _DRIVER_RANGE_RE.search(str(exc)) else None
+            if found:
+                raise SourceError(f"{spec.table.info.name}: {found}") from None
             raise SourceError(f"{spec.table.info.name}: converting a fetched batch failed: "
                               f"{_one_line(str(exc))}") from None
         finally:
@@ -658,6 +718,8 @@ def _family(cp: ColumnPlan) -> str:
         return "number"  # carried as a NUMBER expression
     if conv in (Conversion.ROWID, Conversion.JSON, Conversion.XML, Conversion.RTRIM) or t == "VECTOR":
         return "string"
+    if _ts_as_text(cp):
+        return "string"
     if conv == Conversion.UTC or t in _DATETIME_TYPES:
         return "datetime"
     if t in _NUMBER_TYPES:
@@ -677,7 +739,11 @@ def _natural_type(cp: ColumnPlan) -> pa.DataType:
     """The Arrow type the driver can always produce for the expression's family."""
     fam = _family(cp)
     src = cp.source
-    if cp.conversion in (Conversion.INTERVAL_DS, Conversion.INTERVAL_YM):
+    if cp.conversion == Conversion.INTERVAL_DS:
+        # total microseconds as an exact decimal: strtoll would fail the fetch (DPY-4036)
+        # past int64 without naming the column; the range is checked in Arrow instead
+        return pa.decimal128(38, 0)
+    if cp.conversion == Conversion.INTERVAL_YM:
         return pa.int64()
     if fam == "number":
         p, s = src.precision, src.scale
@@ -694,8 +760,10 @@ def _natural_type(cp: ColumnPlan) -> pa.DataType:
     if fam == "binfloat":
         return pa.float32() if src.data_type.upper() == "BINARY_FLOAT" else pa.float64()
     if fam == "datetime":
-        frac = src.scale if src.scale is not None else 6
-        return pa.timestamp("ns" if src.data_type.upper().startswith("TIMESTAMP") and frac > 6 else "us")
+        # never 'ns': the driver keeps microseconds only and its ns conversion is an unchecked
+        # int64 multiply (impl/base/converters.pyx ~l.201-223); TIMESTAMP(7-9) planned as
+        # TIMESTAMP_NS are read as text instead (_ts_as_text)
+        return pa.timestamp("us")
     if fam == "binary":
         return pa.large_binary()
     if fam == "bool":
@@ -724,17 +792,69 @@ def _acceptable(fam: str, t: pa.DataType) -> bool:
 def _fetch_type(cp: ColumnPlan) -> pa.DataType:
     target = cp.arrow_type
     assert target is not None
-    if _post_kind(cp):
+    kind = _post_kind(cp)
+    if kind == "ts_text":
+        return pa.large_string()
+    if kind == "wide_decimal":
+        assert pa.types.is_decimal(target)
+        return pa.decimal256(76, target.scale)
+    if kind:
         return _natural_type(cp)  # rebuilt in Arrow after the fetch
     fam = _family(cp)
     if fam == "datetime" and pa.types.is_timestamp(target):
-        return pa.timestamp(target.unit)  # the zone is attached afterwards (values are UTC)
+        # the zone is attached afterwards (values are UTC); 'ns' only through text
+        return pa.timestamp("us" if target.unit == "ns" else target.unit)
     if _acceptable(fam, target):
         return target
     return _natural_type(cp)  # conform_batch casts to the plan's type
 
 
+def _is_ts_ns(col: SourceColumn) -> bool:
+    return col.data_type.upper() == "TIMESTAMP" and (col.scale if col.scale is not None else 6) > 6
+
+
+def _ts_as_text(cp: ColumnPlan) -> bool:
+    """A TIMESTAMP(7-9) planned with nanoseconds: read as TO_CHAR text, parsed in Arrow."""
+    target = cp.arrow_type
+    return (target is not None and _is_ts_ns(cp.source) and pa.types.is_timestamp(target)
+            and target.unit == "ns")
+
+
+def _wide_decimal(cp: ColumnPlan) -> bool:
+    """Whether a decimal target may be too narrow for the source's integer digits.
+
+    The driver checks a value's significant digits against p and its scale against s,
+    then pads zeros up to s without checking the integer digits, and nanoarrow's
+    ShiftAndAdd drops the carry (impl/base/converters.pyx ~l.310-328,
+    impl/arrow/nanoarrow/nanoarrow.c ~l.529-558): such a value lands as garbage. These
+    columns are fetched as decimal256(76, s) (accepted, impl/base/metadata.pyx ~l.225)
+    and cast down to the plan's decimal128 with a checked cast.
+    """
+    target = cp.arrow_type
+    if target is None or not pa.types.is_decimal(target) or _family(cp) != "number":
+        return False
+    if _post_kind_base(cp):
+        return False
+    src = cp.source
+    if src.data_type.upper() != "NUMBER" or src.scale is None:
+        return True  # NUMBER without precision, FLOAT: up to 126 digits
+    p = src.precision if src.precision is not None else 38  # NUMBER(*,s)
+    integer_digits = p - src.scale  # NUMBER(p,-n): p + n integer digits
+    return target.precision - target.scale < integer_digits
+
+
 def _post_kind(cp: ColumnPlan) -> str:
+    kind = _post_kind_base(cp)
+    if kind:
+        return kind
+    if _ts_as_text(cp):
+        return "ts_text"
+    if _wide_decimal(cp):
+        return "wide_decimal"
+    return ""
+
+
+def _post_kind_base(cp: ColumnPlan) -> str:
     if cp.conversion == Conversion.INTERVAL_DS:
         return "interval_ds"
     if cp.conversion == Conversion.INTERVAL_YM:
@@ -769,11 +889,16 @@ def _read_expr(cp: ColumnPlan) -> str:
         expr = f"(EXTRACT(YEAR FROM {q}) * 12 + EXTRACT(MONTH FROM {q}))"
     elif t == "VECTOR":
         expr = f"FROM_VECTOR({q} RETURNING CLOB)"  # '[1.0E+000,2.0E+000]', parsed in Arrow
+    elif _ts_as_text(cp):
+        expr = f"TO_CHAR({q}, '{_TS_TEXT_FORMAT}')"
     else:
         expr = q
     if target is not None and t in _DATETIME_TYPES and pa.types.is_date(target):
         expr = f"TRUNC({expr})"  # a DATE override: midnight, so the cast to date is exact
-    elif target is not None and t == "NUMBER" and not cp.skipped:
+    elif target is not None and t in _ROUNDED_TYPES and not cp.skipped and not _post_kind_base(cp):
+        # Round in SQL for every numeric source: fetched as an integer the driver truncates
+        # (strtoll, impl/base/converters.pyx ~l.379), and a decimal with more fraction
+        # digits than s raises DPY-4042 (~l.310)
         scale = cp.source.scale
         if pa.types.is_decimal(target) and (scale is None or scale > target.scale):
             expr = f"ROUND({expr}, {int(target.scale)})"  # round, as the plan promises
@@ -803,6 +928,8 @@ def _cursor_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
         dt = dt.replace(tzinfo=None)
     if t == "DATE":
         return f":{key}", dt.replace(microsecond=0)  # DATE has whole seconds
+    if _is_ts_ns(col):  # TIMESTAMP(7-9): a bound with all nine digits (DatetimeNs)
+        return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT9}')", ts_text(dt, 9)
     return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT}')", _ts_text(dt)
 
 
@@ -813,7 +940,7 @@ def _as_datetime(value: Any) -> datetime | None:
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            return parse_timestamp(value)
         except ValueError:
             return None
     return None
@@ -824,16 +951,85 @@ def _ts_text(dt: datetime) -> str:
             f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}.{dt.microsecond:06d}")
 
 
+class _BadValue(ValueError):
+    """A fetched value the plan's type cannot hold (the message names the value)."""
+
+
 def _rebuild(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
     kind = _post_kind(cp)
     if kind == "vector":
         return _parse_vectors(arr)
+    if kind == "ts_text":
+        return _parse_ts_text(arr, cp)
+    if kind == "wide_decimal":
+        return _narrow_decimal(arr, cp)
+    if kind == "interval_ds":
+        try:
+            arr = arr.cast(pa.int64())
+        except pa.ArrowInvalid:
+            return _big_intervals(arr)
     ints = arr.cast(pa.int64())
     if kind == "interval_ym":
         return _intervals(ints, months=ints, days=None, nanos=None)
     days = pc.divide(ints, _US_PER_DAY)  # integer division truncates toward zero, like Oracle
     rest_us = pc.subtract(ints, pc.multiply(days, _US_PER_DAY))
     return _intervals(ints, months=None, days=days, nanos=pc.multiply(rest_us, 1000))
+
+
+def _parse_ts_text(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
+    """TO_CHAR text (' 2024-01-01T10:00:00.123456789') -> timestamp[ns], range-checked:
+    a value outside 1677-09-21..2262-04-11 (9999-12-31 sentinels, BC years) fails."""
+    text = pc.utf8_trim_whitespace(arr.cast(pa.large_string()))
+    try:
+        return text.cast(pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        pass
+    for value in text.to_pylist():  # the failure path only: find the first bad value
+        if value is None:
+            continue
+        try:
+            pa.scalar(value, pa.large_string()).cast(pa.timestamp("ns"))
+        except pa.ArrowInvalid:
+            raise _BadValue(
+                f"value {value} is outside TIMESTAMP_NS's range (1677-09-21 to 2262-04-11); "
+                f"set column.{cp.name} = TIMESTAMP to land it with microseconds") from None
+    raise _BadValue("a fetched timestamp text could not be parsed")
+
+
+def _narrow_decimal(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
+    """decimal256(76, s) -> the plan's decimal128(p, s); a value with too many integer
+    digits fails naming itself (a safe cast raises; the driver alone would wrap)."""
+    target = cp.arrow_type
+    assert target is not None and pa.types.is_decimal(target)
+    limit = Decimal(10) ** (target.precision - target.scale)
+    for value in arr.to_pylist() if _may_overflow(arr, target) else ():
+        if value is not None and abs(value) >= limit:
+            raise _BadValue(f"value {value.normalize(_WIDE):f} does not fit {cp.duckdb_type} "
+                            "(too many integer digits); widen it with a column override")
+    return arr.cast(target)  # safe: raises rather than wraps if anything slipped through
+
+
+def _may_overflow(arr: pa.Array, target: pa.Decimal128Type) -> bool:
+    try:
+        arr.cast(target)
+        return False
+    except pa.ArrowInvalid:
+        return True
+
+
+def _big_intervals(arr: pa.Array) -> pa.Array:
+    """Intervals past int64 microseconds (about 106,751,991 days; Oracle DAY(9) holds
+    999,999,999): split into days and nanoseconds one by one. Only a batch holding such a
+    value comes here, so the common path stays vectorised."""
+    out = []
+    for value in arr.to_pylist():
+        if value is None:
+            out.append(None)
+            continue
+        sign = -1 if value < 0 else 1
+        days, rest_us = divmod(abs(int(value)), _US_PER_DAY)  # truncates toward zero, like Oracle
+        out.append(pa.MonthDayNano([0, sign * days, sign * rest_us * 1000]))
+    return pa.array(out, pa.month_day_nano_interval())
 
 
 def _intervals(like: pa.Array, *, months: pa.Array | None, days: pa.Array | None,
