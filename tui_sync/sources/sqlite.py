@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import SourceError, SyncCancelled, UnknownTableError
+from ..timens import parse_timestamp, ts_text
 from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
 from .base import ReadSpec, ServerInfo, Source, TableDescription, TableInfo, keyset_predicate
 
@@ -237,10 +238,7 @@ class SqliteSource(Source):
         """Format a window bound the way the column stores it, so text comparison is exact."""
         if isinstance(value, datetime):
             digits = self._fraction_digits(table, col)
-            text = value.strftime("%Y-%m-%d %H:%M:%S")
-            if digits:
-                text += "." + f"{value.microsecond:06d}"[:digits].ljust(digits, "0")
-            return text
+            return ts_text(value, digits or 0)  # digits 7-9 from a DatetimeNs bound
         if isinstance(value, Decimal):
             return int(value) if value == value.to_integral_value() else float(value)
         return value
@@ -249,7 +247,7 @@ class SqliteSource(Source):
     def _python_value(col: SourceColumn, raw: Any) -> Any:
         t = col.data_type
         if t in ("DATE", "TIMESTAMP") and isinstance(raw, str):
-            return datetime.fromisoformat(raw.strip())
+            return parse_timestamp(raw.strip())  # TIMESTAMP(7-9) text keeps its nanoseconds
         if t == "NUMBER" and col.scale and not isinstance(raw, str):
             return Decimal(str(raw))
         if t == "NUMBER" and isinstance(raw, float) and raw.is_integer():
@@ -281,7 +279,12 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
     assert t is not None
     try:
         if pa.types.is_decimal(t):
-            return pa.array([_to_decimal(v, t.scale) for v in values], t)
+            decimals = [_to_decimal(v, t.scale) for v in values]
+            try:
+                return pa.array(decimals, t)
+            except pa.ArrowInvalid:
+                _raise_too_wide(decimals, t)
+                raise
         if pa.types.is_timestamp(t):
             return _to_timestamp(values, t)
         if pa.types.is_interval(t):
@@ -313,6 +316,15 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
         if isinstance(exc, InvalidOperation):
             first = "not a number that fits the column"
         raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
+
+
+def _raise_too_wide(decimals: list[Decimal | None], t: pa.Decimal128Type) -> None:
+    """Name the first value with more integer digits than DECIMAL(p,s) holds."""
+    limit = Decimal(10) ** (t.precision - t.scale)
+    for d in decimals:
+        if d is not None and abs(d) >= limit:
+            raise ValueError(f"value {d.normalize(_WIDE):f} has more than {t.precision - t.scale} "
+                             "integer digits")
 
 
 def _to_text(v: Any) -> str | None:
@@ -361,20 +373,38 @@ def _to_timestamp(values: tuple[Any, ...], t: pa.TimestampType) -> pa.Array:
         return pc.cast(pa.array(texts, pa.string()), t)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    out: list[datetime | None] = []
-    for text in texts:  # slow path: offsets, 'T', odd spacing
+    out: list[int | None] = []
+    for text in texts:  # slow path: offsets, 'T', odd spacing, out-of-range values
         if text is None:
             out.append(None)
             continue
-        dt = datetime.fromisoformat(text)
-        if dt.tzinfo is not None:
-            dt = dt.astimezone(UTC)
-            if t.tz is None:
-                dt = dt.replace(tzinfo=None)
-        elif t.tz is not None:
-            dt = dt.replace(tzinfo=UTC)
-        out.append(dt)
-    return pa.array(out, t)
+        try:
+            out.append(_timestamp_value(text, t))
+        except (ValueError, OverflowError, pa.ArrowInvalid) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ValueError(f"value {text!r}: {reason}") from None
+    return pa.array(out, pa.int64()).cast(t)
+
+
+_EPOCH = datetime(1970, 1, 1)
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_TS_RANGE = {"ns": "1677-09-21 to 2262-04-11"}
+
+
+def _timestamp_value(text: str, t: pa.TimestampType) -> int:
+    """One timestamp text as an integer in t's unit (UTC for zoned targets); digits 7-9 of
+    the fraction are kept, never cut to Python's microseconds."""
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    m = _FRACTION_RE.search(text)
+    extra_ns = int(m.group(1)[6:9].ljust(3, "0")) if m else 0
+    delta = dt - _EPOCH
+    ns = ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000 + extra_ns
+    value = ns // _UNIT_NS[t.unit]  # a coarser plan (TIMESTAMP(0-6)) cuts, as it always has
+    if not -(1 << 63) <= value < (1 << 63):
+        raise ValueError(f"outside the range of {t} ({_TS_RANGE.get(t.unit, 'int64')})")
+    return value
 
 
 _DS_RE = re.compile(r"^([+-])?(\d+)\s+(\d+):(\d+):(\d+(?:\.\d+)?)$")
