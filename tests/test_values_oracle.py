@@ -315,3 +315,24 @@ def test_utc_timestamps_still_land() -> None:
     t = one_column("TZ", FakeColumn("T", "TIMESTAMP(6) WITH TIME ZONE", scale=6),
                    pa.array([datetime(2024, 1, 1, tzinfo=UTC)], pa.timestamp("us", tz="UTC")))
     assert read(t)[0].column("t").to_pylist() == [datetime(2024, 1, 1, tzinfo=UTC)]
+
+
+def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Path) -> None:
+    # five keys inside one microsecond: a bound cut to µs would skip or repeat them
+    table = one_column("TS9K", FakeColumn("T", "TIMESTAMP(9)", scale=9, nullable=False),
+                       pa.array([NS_1 + i for i in range(5)], pa.timestamp("ns")))
+    table.primary_key = ["T"]
+    fake = FakeOracle([table])
+    config = make_ts9_config(tmp_path)
+    config.sync.chunk_rows = 2
+    config.tables = {"APP.TS9K": TableConfig("APP.TS9K", target="ts9k", primary_key=["T"], batch_rows=2)}
+    result = Engine(config, source_factory=lambda: OracleSource(config.source, driver=fake)).run(
+        ["APP.TS9K"], Mode.FULL)
+    assert result.results[0].status == Status.OK, result.results[0].error
+    con = duckdb.connect(str(config.target_path()), read_only=True)
+    try:
+        got = con.execute("SELECT epoch_ns(t) FROM ts9k ORDER BY t").fetchall()
+    finally:
+        con.close()
+    assert got == [(NS_1 + i,) for i in range(5)]
+    assert any("FF9" in sql for sql, _ in fake.data_reads)

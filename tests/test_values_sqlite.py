@@ -141,3 +141,18 @@ def test_timestamp9_with_an_offset_keeps_its_nanoseconds(tmp_path: Path) -> None
 def test_timestamp9_out_of_range_on_the_per_value_path_fails_naming_it(tmp_path: Path) -> None:
     result, _ = sync_one(tmp_path, "TIMESTAMP(9)", ["2024-01-01T09:00:00+09:00", "1500-01-01 00:00:00"])
     assert_fails_naming(result, "column V", "1500-01-01 00:00:00", "1677-09-21")
+
+
+def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Path) -> None:
+    rows = [(f"2024-01-01 10:00:00.12345678{i}", i) for i in range(5)]  # one microsecond
+    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE K (T TIMESTAMP(9) PRIMARY KEY, N NUMBER(3));",
+                      [("INSERT INTO K VALUES (?, ?)", rows)])
+    cfg = write_config(tmp_path, src, "[table K]\nbatch_rows = 2\n", sync="chunk_rows = 2")
+    result = Engine(cfg).run(["K"], Mode.FULL)
+    assert result.results[0].status == Status.OK, result.results[0].error
+    con = duckdb.connect(str(cfg.target_path()), read_only=True)
+    try:
+        got = con.execute("SELECT CAST(t AS VARCHAR), n FROM k ORDER BY t").fetchall()
+    finally:
+        con.close()
+    assert got == [(t.rstrip("0"), n) for t, n in rows]  # DuckDB prints no trailing zeros

@@ -59,7 +59,7 @@ from .sources.base import (
     TableInfo,
     Window,
 )
-from .timens import DatetimeNs, parse_timestamp, ts_text
+from .timens import DatetimeNs, arrow_value, parse_timestamp, ts_text
 from .typeplan import PlanOptions, TypePlan, build_plan
 
 _logger = logging.getLogger("tui_sync.engine")
@@ -625,7 +625,7 @@ class Engine:
             def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen) -> pa.RecordBatch:
                 seen["rows"] += batch.num_rows
                 if batch.num_rows:
-                    seen["last"] = [batch.column(k)[batch.num_rows - 1].as_py() for k in key_fields]
+                    seen["last"] = [arrow_value(batch.column(k)[batch.num_rows - 1]) for k in key_fields]
                 return batch.drop_columns([ROWID_FIELD]) if by_rowid else batch
 
             con.execute("BEGIN TRANSACTION")

@@ -117,6 +117,18 @@ def nanosecond_of(dt: datetime) -> int:
     return dt.nanosecond if isinstance(dt, DatetimeNs) else 0
 
 
+def arrow_value(scalar: Any) -> Any:
+    """`scalar.as_py()`, except that a nanosecond timestamp becomes a DatetimeNs (pyarrow
+    without pandas refuses one with nanoseconds, and a cut one would lose them)."""
+    t = getattr(scalar, "type", None)
+    if t is not None and getattr(t, "unit", None) == "ns" and scalar.is_valid and t.tz is None \
+            and hasattr(scalar, "value") and not str(t).startswith("duration"):
+        ns = scalar.value
+        base = datetime(1970, 1, 1) + timedelta(microseconds=ns // 1000)
+        return DatetimeNs.of(base, ns % 1000)
+    return scalar.as_py()
+
+
 def parse_timestamp(text: str) -> datetime:
     """'YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}]' -> datetime, or DatetimeNs when digits 7-9 are not
     zero. Anything else goes to `datetime.fromisoformat` (offsets, other shapes)."""
@@ -136,4 +148,4 @@ def ts_text(dt: datetime, digits: int = 9) -> str:
     return text
 
 
-__all__ = ["DatetimeNs", "nanosecond_of", "parse_timestamp", "ts_text"]
+__all__ = ["DatetimeNs", "arrow_value", "nanosecond_of", "parse_timestamp", "ts_text"]
