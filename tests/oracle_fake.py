@@ -14,6 +14,14 @@ and keeps to what the real driver does where the source depends on it:
 - every `:name` in a statement must have a bind and every bind a `:name`;
 - a `datetime` bind loses its fractional seconds (python-oracledb binds it as
   DATE), which is why TIMESTAMP bounds must travel as text;
+- fetched values go through the driver's own conversions (python-oracledb 26.1.0,
+  src/oracledb/impl/base/converters.pyx; see `_number_to_arrow`, `_datetime_to_arrow`):
+  NUMBER -> decimal checks significant digits against p and the value's scale against
+  s (DPY-4042), pads to s without checking the integer digits, and nanoarrow drops the
+  carry (a wrapped value lands, no error); NUMBER -> integer is `strtoll` (a fraction is
+  truncated, DPY-4036 past int64); DATE/TIMESTAMP keep microseconds only, the 'ns' unit
+  is an unchecked int64 multiply, and a year outside 1-9999 raises Python's own
+  ValueError from building the datetime;
 - 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST.
 
 The SQL evaluator is deliberately small: it understands the statements the
@@ -706,7 +714,11 @@ def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, s
     col = t.column(m.group(2))
     arr = data.column(col.name).combine_chunks()
     value = pc.max(arr)
-    out = pa.array([value.as_py()], type=arr.type)
+    if pa.types.is_timestamp(arr.type):  # by integer: BC values have no Python datetime
+        ints = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64())
+        out = pa.array([pc.max(ints).as_py()], pa.int64()).cast(arr.type)
+    else:
+        out = pa.array([value.as_py()], type=arr.type)
     if m.group(1):
         _expect(col.base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
         return out.cast(pa.timestamp(arr.type.unit)), "TIMESTAMP"

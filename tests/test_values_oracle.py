@@ -336,3 +336,16 @@ def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Pa
         con.close()
     assert got == [(NS_1 + i,) for i in range(5)]
     assert any("FF9" in sql for sql, _ in fake.data_reads)
+
+
+def test_binary_double_too_large_for_a_decimal_override_fails_naming_column_and_value() -> None:
+    t = one_column("BD", FakeColumn("F", "BINARY_DOUBLE"), pa.array([1.5, 1e30], pa.float64()))
+    message = read_error(t, PlanOptions(overrides={"F": "DECIMAL(10,2)"}))
+    assert "column F" in message and "1000000000000000019884624838656" in message
+
+
+def test_max_cursor_the_driver_cannot_convert_is_a_one_line_error() -> None:
+    t = one_column("BC", FakeColumn("D", "DATE"), pa.array([_bc(-43)], pa.int64()).cast(pa.timestamp("us")))
+    src = source_for(t)
+    with pytest.raises(SourceError, match=r"column D.*year -44 is out of range"):
+        src.max_cursor(src.describe("APP.BC"), "D")

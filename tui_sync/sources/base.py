@@ -168,10 +168,13 @@ def conform_batch(batch: pa.RecordBatch, plan: TypePlan) -> pa.RecordBatch:
     if batch.schema.equals(schema):
         return batch
     arrays = []
-    for i, field_ in enumerate(schema):
+    for i, (field_, cp) in enumerate(zip(schema, plan.included, strict=True)):
         arr = batch.column(i)
         if not arr.type.equals(field_.type):
-            arr = arr.cast(field_.type)
+            try:
+                arr = arr.cast(field_.type)  # safe: an overflow or a lost fraction raises
+            except pa.ArrowInvalid as exc:
+                raise pa.ArrowInvalid(f"column {cp.name}: {exc}") from None
         arrays.append(arr)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 

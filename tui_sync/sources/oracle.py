@@ -562,6 +562,9 @@ class OracleSource(Source):
             result = pa.table(odf)
         except self._driver.Error as exc:
             raise self._map_error(exc) from None
+        except ValueError as exc:  # the driver's datetime for a year outside 1-9999
+            raise SourceError(f"{table.info.name}: MAX of cursor column {cursor}: "
+                              f"{_one_line(str(exc))}") from None
         value = result.column(0)[0].as_py() if result.num_rows else None
         if isinstance(value, str) and table.column(cursor).data_type.upper() == "TIMESTAMP":
             value = parse_timestamp(value.strip())  # a TIMESTAMP(7-9) MAX: keeps the ns
