@@ -349,3 +349,9 @@ def test_max_cursor_the_driver_cannot_convert_is_a_one_line_error() -> None:
     src = source_for(t)
     with pytest.raises(SourceError, match=r"column D.*year -44 is out of range"):
         src.max_cursor(src.describe("APP.BC"), "D")
+
+
+def test_an_integer_override_too_narrow_fails_naming_column_and_value() -> None:
+    t = one_column("WIDE", FakeColumn("N", "NUMBER"), pa.array([1.0, 1e30], pa.float64()))
+    message = read_error(t, PlanOptions(overrides={"N": "BIGINT"}))
+    assert "column N" in message and "1000000000000000000000000000000" in message and "BIGINT" in message

@@ -798,9 +798,8 @@ def _fetch_type(cp: ColumnPlan) -> pa.DataType:
     kind = _post_kind(cp)
     if kind == "ts_text":
         return pa.large_string()
-    if kind == "wide_decimal":
-        assert pa.types.is_decimal(target)
-        return pa.decimal256(76, target.scale)
+    if kind == "wide_number":
+        return pa.decimal256(76, target.scale if pa.types.is_decimal(target) else 0)
     if kind:
         return _natural_type(cp)  # rebuilt in Arrow after the fetch
     fam = _family(cp)
@@ -823,18 +822,28 @@ def _ts_as_text(cp: ColumnPlan) -> bool:
             and target.unit == "ns")
 
 
-def _wide_decimal(cp: ColumnPlan) -> bool:
-    """Whether a decimal target may be too narrow for the source's integer digits.
+_SAFE_INT_DIGITS = {8: 2, 16: 4, 32: 9, 64: 18}  # integer digits every value of the width holds
+
+
+def _wide_number(cp: ColumnPlan) -> bool:
+    """Whether a decimal or integer target may be too narrow for the source's integer digits.
 
     The driver checks a value's significant digits against p and its scale against s,
     then pads zeros up to s without checking the integer digits, and nanoarrow's
     ShiftAndAdd drops the carry (impl/base/converters.pyx ~l.310-328,
     impl/arrow/nanoarrow/nanoarrow.c ~l.529-558): such a value lands as garbage. These
     columns are fetched as decimal256(76, s) (accepted, impl/base/metadata.pyx ~l.225)
-    and cast down to the plan's decimal128 with a checked cast.
+    and cast down to the plan's decimal128 with a checked cast. Integer targets likewise:
+    strtoll past int64 is DPY-4036 without the column's name (converters.pyx ~l.379).
     """
     target = cp.arrow_type
-    if target is None or not pa.types.is_decimal(target) or _family(cp) != "number":
+    if target is None or _family(cp) != "number":
+        return False
+    if pa.types.is_integer(target):
+        safe = _SAFE_INT_DIGITS.get(target.bit_width, 18)
+    elif pa.types.is_decimal(target):
+        safe = target.precision - target.scale
+    else:
         return False
     if _post_kind_base(cp):
         return False
@@ -843,7 +852,7 @@ def _wide_decimal(cp: ColumnPlan) -> bool:
         return True  # NUMBER without precision, FLOAT: up to 126 digits
     p = src.precision if src.precision is not None else 38  # NUMBER(*,s)
     integer_digits = p - src.scale  # NUMBER(p,-n): p + n integer digits
-    return target.precision - target.scale < integer_digits
+    return safe < integer_digits
 
 
 def _post_kind(cp: ColumnPlan) -> str:
@@ -852,8 +861,8 @@ def _post_kind(cp: ColumnPlan) -> str:
         return kind
     if _ts_as_text(cp):
         return "ts_text"
-    if _wide_decimal(cp):
-        return "wide_decimal"
+    if _wide_number(cp):
+        return "wide_number"
     return ""
 
 
@@ -964,8 +973,8 @@ def _rebuild(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
         return _parse_vectors(arr)
     if kind == "ts_text":
         return _parse_ts_text(arr, cp)
-    if kind == "wide_decimal":
-        return _narrow_decimal(arr, cp)
+    if kind == "wide_number":
+        return _narrow_number(arr, cp)
     if kind == "interval_ds":
         try:
             arr = arr.cast(pa.int64())
@@ -999,25 +1008,25 @@ def _parse_ts_text(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
     raise _BadValue("a fetched timestamp text could not be parsed")
 
 
-def _narrow_decimal(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
-    """decimal256(76, s) -> the plan's decimal128(p, s); a value with too many integer
-    digits fails naming itself (a safe cast raises; the driver alone would wrap)."""
+def _narrow_number(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
+    """decimal256(76, s) -> the plan's decimal128(p, s) or integer: a safe cast, which
+    raises where the driver alone would wrap; the first value that does not fit is named."""
     target = cp.arrow_type
-    assert target is not None and pa.types.is_decimal(target)
-    limit = Decimal(10) ** (target.precision - target.scale)
-    for value in arr.to_pylist() if _may_overflow(arr, target) else ():
-        if value is not None and abs(value) >= limit:
+    assert target is not None
+    try:
+        return arr.cast(target)
+    except pa.ArrowInvalid:
+        pass
+    if pa.types.is_integer(target):
+        lo, hi = -(1 << (target.bit_width - 1)), (1 << (target.bit_width - 1)) - 1
+    else:
+        hi = Decimal(10) ** (target.precision - target.scale) - Decimal(1).scaleb(-target.scale)
+        lo = -hi
+    for value in arr.to_pylist():
+        if value is not None and not lo <= value <= hi:
             raise _BadValue(f"value {value.normalize(_WIDE):f} does not fit {cp.duckdb_type} "
                             "(too many integer digits); widen it with a column override")
-    return arr.cast(target)  # safe: raises rather than wraps if anything slipped through
-
-
-def _may_overflow(arr: pa.Array, target: pa.Decimal128Type) -> bool:
-    try:
-        arr.cast(target)
-        return False
-    except pa.ArrowInvalid:
-        return True
+    raise _BadValue(f"a value does not fit {cp.duckdb_type}")
 
 
 def _big_intervals(arr: pa.Array) -> pa.Array:
