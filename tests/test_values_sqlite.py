@@ -156,3 +156,14 @@ def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Pa
     finally:
         con.close()
     assert got == [(t.rstrip("0"), n) for t, n in rows]  # DuckDB prints no trailing zeros
+
+
+def test_a_value_too_large_for_an_integer_override_fails_naming_column_and_value(tmp_path: Path) -> None:
+    result, _ = sync_one(tmp_path, "NUMBER", [1, 1e30], table_keys="column.V = BIGINT")
+    assert_fails_naming(result, "column V", "1000000000000000019884624838656")
+
+
+def test_a_fraction_under_an_integer_override_rounds_half_away_from_zero(tmp_path: Path) -> None:
+    result, db = sync_one(tmp_path, '"FLOAT(126)"', [2.5, -2.5, 2.4], table_keys="column.V = BIGINT")
+    assert result.status == Status.OK, result.error
+    assert target_values(db) == ("BIGINT", [3, -3, 2])

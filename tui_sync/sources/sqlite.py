@@ -295,7 +295,12 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
             try:  # a safe cast: a stored fraction raises instead of being truncated
                 return pa.array(values).cast(t)
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-                return pa.array([_to_int(v) for v in values], t)
+                ints = [_to_int(v) for v in values]
+                lo, hi = -(1 << (t.bit_width - 1)), (1 << (t.bit_width - 1)) - 1
+                bad = next((i for i in ints if i is not None and not lo <= i <= hi), None)
+                if bad is not None:
+                    raise ValueError(f"value {bad} does not fit {t}") from None
+                return pa.array(ints, t)
         if pa.types.is_floating(t):
             try:
                 return pa.array(values, t)
