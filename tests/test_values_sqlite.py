@@ -160,7 +160,7 @@ def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Pa
 
 def test_a_value_too_large_for_an_integer_override_fails_naming_column_and_value(tmp_path: Path) -> None:
     result, _ = sync_one(tmp_path, "NUMBER", [1, 1e30], table_keys="column.V = BIGINT")
-    assert_fails_naming(result, "column V", "1000000000000000019884624838656")
+    assert_fails_naming(result, "column V", "1000000000000000000000000000000")
 
 
 def test_a_fraction_under_an_integer_override_rounds_half_away_from_zero(tmp_path: Path) -> None:
