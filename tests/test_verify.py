@@ -17,10 +17,13 @@ import duckdb
 import pytest
 
 from tests.conftest import env_with_home, make_sqlite, write_config
+from tests.test_edge_values import CASES as EDGE_CASES
+from tests.test_edge_values import sync_case
 from tui_sync import cli
+from tui_sync.config import load_config
 from tui_sync.engine import Engine
 from tui_sync.errors import TuiSyncError, UnknownTableError
-from tui_sync.events import Mode
+from tui_sync.events import Mode, Status
 from tui_sync.sources.sqlite import format_timestamp
 from tui_sync.typeplan import PlanOptions, SourceColumn, build_plan
 from tui_sync.verify import (
@@ -126,7 +129,9 @@ def test_a_one_off_in_a_24_digit_number_is_found(tmp_path: Path) -> None:
 def test_doubles_compare_with_a_relative_tolerance(tmp_path: Path) -> None:
     cfg, _ = synced(tmp_path)
     duck_exec(cfg, "UPDATE events SET ratio = ratio * (1 + 1e-12) WHERE id = 3")
-    assert verify_table(cfg, "EVENTS").ok  # rounding noise is not a difference
+    assert verify_table(cfg, "EVENTS", quick=True).ok  # rounding noise is not a sum difference
+    # ...but the content check compares every double exactly: the target holds another value
+    assert [d.column for d in verify_table(cfg, "EVENTS").differences] == ["content(ratio)"]
     duck_exec(cfg, "UPDATE events SET ratio = ratio + 1 WHERE id = 3")
     r = verify_table(cfg, "EVENTS")
     assert [d.column for d in r.differences] == ["sum(ratio)"]
@@ -269,7 +274,7 @@ def test_oracle_sql_is_quoted_bound_and_groups_in_an_inline_view() -> None:
     assert sql == (
         'SELECT p, COUNT(*) AS n, TO_CHAR(SUM(s0)) AS s0, TO_CHAR(SUM(s1)) AS s1, TO_CHAR(SUM(s2)) AS s2 '
         'FROM (SELECT CASE WHEN "ID" IS NULL THEN NULL WHEN "ID" < :b0 THEN 0 WHEN "ID" < :b1 THEN 1 '
-        'ELSE 2 END AS p, "ID" AS s0, "odd name 값" AS s1, ROUND("AMT", 2) AS s2 FROM "APP"."T" '
+        'ELSE 2 END AS p, "ID" AS s0, "odd name 값" AS s1, "AMT" AS s2 FROM "APP"."T" '
         "WHERE (SITE = 'F1')) GROUP BY p")
     day = Partitioning("day", plan.column("AT"))
     sql, binds = oracle_aggregate_sql('"APP"."T"', "", day, sums[:1])
@@ -335,3 +340,137 @@ def test_verify_never_imports_textual() -> None:
              "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+# -- the content check (issue 9 item 12) and what the source holds (item 1) -------------------
+
+DOCS_DDL = """
+CREATE TABLE DOCS (
+    ID NUMBER(10) PRIMARY KEY,
+    TS TIMESTAMP(6) NOT NULL,
+    NAME VARCHAR2(20),
+    NOTE VARCHAR2(20),
+    DATA BLOB,
+    PRICE NUMBER(12,2)
+);
+"""
+DOCS = "[table DOCS]\ntarget = docs\ncursor = TS\n"
+
+
+def docs_synced(tmp_path: Path, tables: str = DOCS, n: int = 300):
+    # 300 rows 20 minutes apart: about four days; every 5th NOTE is NULL, prices have cents
+    rows = [(i, format_timestamp(T0 + timedelta(minutes=20 * i, microseconds=i)), f"name {i}",
+             None if i % 5 == 0 else f"note {i}", bytes([i % 256, 0, 255]) * 3, f"{i}.{i % 100:02d}")
+            for i in range(1, n + 1)]
+    src = make_sqlite(tmp_path / "docs.sqlite", DOCS_DDL, [("INSERT INTO DOCS VALUES (?, ?, ?, ?, ?, ?)", rows)])
+    cfg = write_config(tmp_path, src, tables, sync="batch_rows = 100")
+    assert Engine(cfg).run(["DOCS"], Mode.FULL).ok
+    return cfg, src
+
+
+def day_of(i: int) -> str:
+    return (T0 + timedelta(minutes=20 * i)).date().isoformat()
+
+
+def checks(r) -> set[tuple[str, str]]:
+    return {(d.partition, d.column) for d in r.differences}
+
+
+def test_a_clean_sync_verifies_by_content(tmp_path: Path) -> None:
+    cfg, _ = docs_synced(tmp_path)
+    r = verify_table(cfg, "DOCS")
+    assert r.ok, format_report(r)
+    assert r.content and r.content_columns == ["id", "ts", "name", "note", "data", "price"]
+    assert "content of 6 column(s)" in format_report(r)
+
+
+@pytest.mark.parametrize("sql, column, row", [
+    ("UPDATE docs SET name = 'name 4O' WHERE id = 40", "content(name)", 40),
+    ("UPDATE docs SET ts = ts + INTERVAL 1 MICROSECOND WHERE id = 41", "content(ts)", 41),
+    ("UPDATE docs SET data = data || '\\x00'::BLOB WHERE id = 42", "content(data)", 42),
+    ("UPDATE docs SET note = '' WHERE id = 45", "content(note)", 45),  # NULL -> ''
+], ids=["text", "timestamp-microsecond", "blob", "null-to-empty"])
+def test_one_changed_value_is_reported_with_its_partition(tmp_path: Path, sql: str, column: str,
+                                                          row: int) -> None:
+    cfg, _ = docs_synced(tmp_path)
+    duck_exec(cfg, sql)
+    assert verify_table(cfg, "DOCS", quick=True).ok  # counts and sums cannot see it
+    r = verify_table(cfg, "DOCS")
+    assert not r.ok and checks(r) == {(day_of(row), column)}, format_report(r)
+    assert column in format_report(r)
+
+
+def test_values_swapped_between_rows_are_reported_and_quick_is_blind_to_them(tmp_path: Path) -> None:
+    cfg, _ = docs_synced(tmp_path)
+    duck_exec(cfg, "UPDATE docs SET name = CASE id WHEN 50 THEN 'name 51' ELSE 'name 50' END "
+                   "WHERE id IN (50, 51)")
+    quick = verify_table(cfg, "DOCS", quick=True)
+    assert quick.ok and not quick.content  # the documented blind spot of --quick
+    assert "--quick" in format_report(quick)
+    r = verify_table(cfg, "DOCS")
+    # every column still holds the same values: only the rows changed
+    assert checks(r) == {(day_of(50), "content")}, format_report(r)
+
+
+def test_a_number_override_that_rounds_is_reported(tmp_path: Path) -> None:
+    """Item 1: verify compares what the source holds (19.99), not what the plan made of it (20)."""
+    cfg, _ = docs_synced(tmp_path, DOCS + "column.PRICE = DECIMAL(10,0)\n", n=30)
+    r = verify_table(cfg, "DOCS", quick=True)
+    assert not r.ok, format_report(r)
+    assert {c for _, c in checks(r)} == {"sum(price)"}
+    (first,) = [d for d in r.differences if d.partition == day_of(1)]
+    assert first.source != first.target and first.source % 1 != 0  # cents in the source
+    r = verify_table(cfg, "DOCS")
+    # each day is reported once for PRICE: by its sum, or by content where roundings cancel out
+    assert {c for _, c in checks(r)} <= {"sum(price)", "content(price)"}
+    assert sorted(p for p, _ in checks(r)) == sorted({day_of(i) for i in range(1, 31)})
+
+
+def test_an_override_rounding_that_keeps_the_sum_is_seen_by_content(tmp_path: Path) -> None:
+    src = make_sqlite(tmp_path / "p.sqlite", "CREATE TABLE P (ID NUMBER(5) PRIMARY KEY, PRICE NUMBER(12,2));",
+                      [("INSERT INTO P VALUES (?, ?)", [(1, "1.40"), (2, "1.60"), (3, "7")])])
+    cfg = write_config(tmp_path, src, "[table P]\ncolumn.PRICE = DECIMAL(10,0)\n")
+    assert Engine(cfg).run(["P"], Mode.FULL).ok  # 1.40 + 1.60 lands as 1 + 2: the same sum
+    assert verify_table(cfg, "P", buckets=1, quick=True).ok
+    assert checks(verify_table(cfg, "P", buckets=1)) == {("all id", "content(price)")}
+
+
+def test_a_target_value_rounded_after_the_sync_is_reported(tmp_path: Path) -> None:
+    cfg, _ = docs_synced(tmp_path)
+    duck_exec(cfg, "UPDATE docs SET price = price + 0.01 WHERE id = 60")
+    duck_exec(cfg, "UPDATE docs SET price = price - 0.01 WHERE id = 61")  # the sum is unchanged
+    assert verify_table(cfg, "DOCS", quick=True).ok
+    assert checks(verify_table(cfg, "DOCS")) == {(day_of(60), "content(price)")}
+
+
+def test_content_check_by_key_range_and_whole_table(tmp_path: Path) -> None:
+    cfg, _ = docs_synced(tmp_path, "[table DOCS]\ntarget = docs\n")
+    duck_exec(cfg, "UPDATE docs SET name = 'x' WHERE id = 77")
+    r = verify_table(cfg, "DOCS", buckets=4)
+    assert r.partition_by == "key_range"
+    assert checks(r) == {("76 <= id < 151", "content(name)")}, format_report(r)
+
+
+def test_cli_quick_flag_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, _ = docs_synced(tmp_path)
+    duck_exec(cfg, "UPDATE docs SET name = 'x' WHERE id = 7")
+    ini = str(cfg.path)
+    assert verify_main(["verify", "DOCS", "--config", ini, "--quick"]) == 0
+    capsys.readouterr()
+    assert verify_main(["verify", "DOCS", "--config", ini, "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["content"] is True and doc["differences"][0]["column"] == "content(name)"
+    parser = argparse.ArgumentParser(prog="tui-sync")
+    add_verify_parser(parser.add_subparsers(dest="command"))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["verify", "--help"])
+    text = capsys.readouterr().out
+    assert "--quick" in text and "swapped" in text
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in EDGE_CASES])
+def test_content_check_agrees_on_a_clean_sync_of_every_type(tmp_path: Path, case) -> None:
+    result, _ = sync_case(tmp_path, case.decl, case.values, case.sync)
+    assert result.status == Status.OK, result.error
+    r = verify_table(load_config(tmp_path / "tui-sync.ini"), "T")
+    assert r.ok and r.content and "v" in r.content_columns, format_report(r)
