@@ -474,3 +474,85 @@ def test_content_check_agrees_on_a_clean_sync_of_every_type(tmp_path: Path, case
     assert result.status == Status.OK, result.error
     r = verify_table(load_config(tmp_path / "tui-sync.ini"), "T")
     assert r.ok and r.content and "v" in r.content_columns, format_report(r)
+
+
+def test_oracle_content_sql_renders_what_the_source_holds() -> None:
+    """No Oracle server here and the fake does not evaluate aggregates: the SQL is checked as text."""
+    from tui_sync.verify import content_columns, oracle_content_sql
+
+    cols = [SourceColumn("ID", "NUMBER", 10, 0, position=1),
+            SourceColumn("PRICE", "NUMBER", 12, 2, position=2),
+            SourceColumn("RAW_NUM", "NUMBER", None, None, position=3),
+            SourceColumn("STAR", "NUMBER", None, 2, position=4),
+            SourceColumn("F", "BINARY_FLOAT", position=5),
+            SourceColumn("D", "DATE", position=6),
+            SourceColumn("T9", "TIMESTAMP", scale=9, position=7),
+            SourceColumn("TZ", "TIMESTAMP WITH TIME ZONE", scale=6, position=8),
+            SourceColumn("DS", "INTERVAL DAY TO SECOND", scale=6, position=9),
+            SourceColumn("YM", "INTERVAL YEAR TO MONTH", position=10),
+            SourceColumn("C", "CHAR", length=4, position=11),
+            SourceColumn("N", "NVARCHAR2", length=20, position=12),
+            SourceColumn("R", "RAW", length=16, position=13),
+            SourceColumn("DOC", "CLOB", position=14)]
+    plan = build_plan(cols, PlanOptions(rtrim_char=True, number_without_precision="decimal",
+                                        overrides={"PRICE": "DECIMAL(10,0)"}))
+    hashed, unchecked = content_columns("oracle", plan.included, {c.target_name for c in plan.included})
+    assert unchecked == {"doc": "Oracle CLOB is not hashed in SQL"}
+    part = Partitioning("key_range", plan.column("ID"), (10,), (10,))
+    sql, binds = oracle_content_sql('"APP"."T"', "SITE = 'F1'", part, hashed)
+    assert binds == {"b0": 10}
+    nls = "'NLS_NUMERIC_CHARACTERS=''.,'''"
+    # item 1: PRICE (NUMBER(12,2) overridden to DECIMAL(10,0)) and NUMBER(*,2) are never rounded;
+    # a NUMBER without scale is rounded to the planned DECIMAL(38,10), as the plan warns
+    assert f"""TO_CHAR("PRICE", 'TM9', {nls})""" in sql
+    assert f"""TO_CHAR("STAR", 'TM9', {nls})""" in sql
+    assert f"""TO_CHAR(ROUND("RAW_NUM", 10), 'TM9', {nls})""" in sql
+    assert 'TO_BINARY_DOUBLE(TO_BINARY_FLOAT("F")) IS NAN' in sql
+    assert "EXTRACT(SECOND FROM CAST(\"T9\" AS TIMESTAMP(9))) * 1000000000" in sql
+    assert "EXTRACT(YEAR FROM SYS_EXTRACT_UTC(\"TZ\"))" in sql
+    assert "EXTRACT(YEAR FROM \"YM\") * 12 + EXTRACT(MONTH FROM \"YM\")" in sql
+    assert 'TO_CHAR(RTRIM("C"))' in sql and 'TO_CHAR("N")' in sql and 'RAWTOHEX("R")' in sql
+    assert '"DOC"' not in sql
+    assert sql.count("STANDARD_HASH(") == len(hashed) + 1  # one per cell, one per row
+    assert sql.startswith("SELECT p, COUNT(*) AS n, TO_CHAR(SUM(TO_NUMBER(LOWER(SUBSTR(RAWTOHEX(STANDARD_HASH(")
+    assert sql.endswith("FROM \"APP\".\"T\" WHERE (SITE = 'F1')) GROUP BY p")
+
+
+def _cells_reference(src: Path, table: str, cols) -> tuple[int, list[int]]:
+    """The "cells" definition computed in plain Python from the raw SQLite values."""
+    from tui_sync import verify_content as vc
+
+    con = sqlite3.connect(src)
+    names = ", ".join(f'"{c.plan.name}"' for c in cols)
+    total, per_col = 0, [0] * len(cols)
+    for row in con.execute(f'SELECT {names} FROM "{table}"'):
+        cells = []
+        for i, (c, v) in enumerate(zip(cols, row, strict=True)):
+            text = vc.render(c, v)
+            h = vc.NULL_CELL if text is None else vc._h16(text)
+            cells.append(h)
+            per_col[i] += 0 if text is None else int(h, 16)
+        total += vc.row_hashes(cells)
+    con.close()
+    return total, per_col
+
+
+@pytest.mark.parametrize("group", [200, 2])
+def test_duckdb_cells_mode_matches_the_python_definition(tmp_path: Path, monkeypatch, group: int) -> None:
+    """The DuckDB half of an Oracle verify ("cells" hashing, grouped past GROUP columns) agrees
+    with the definition the Oracle SQL implements, on a real synced target."""
+    from tui_sync import target as tg
+    from tui_sync import verify_content as vc
+    from tui_sync.verify import content_columns
+
+    monkeypatch.setattr(vc, "GROUP", group)
+    cfg, src = docs_synced(tmp_path)
+    plan = Engine(cfg).plan("DOCS").plan
+    cols, _ = content_columns("sqlite", plan.included, {c.target_name for c in plan.included})
+    con = tg.connect(cfg.target_path(), create=False)
+    try:
+        got = vc.duckdb_content(con, "docs", "NULL", [], cols, True, "cells")
+    finally:
+        con.close()
+    rows, total, per_col = got[None]
+    assert rows == 300 and (total, per_col) == _cells_reference(src, "DOCS", cols)

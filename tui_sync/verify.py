@@ -255,6 +255,8 @@ def compare_content(part: Partitioning, cols: Sequence[vc.ContentColumn], src: v
         if sn != tn or sh == th:
             continue
         label = part.label(key)
+        if len(scols) != len(cols) or len(tcols) != len(cols):  # no column pass: say "content"
+            scols, tcols = [0] * len(cols), [0] * len(cols)
         changed = [c for c, a, b in zip(cols, scols, tcols, strict=True) if a != b]
         if not changed:
             diffs.append(Difference(label, "content", _digest(sh), _digest(th)))
@@ -546,15 +548,25 @@ def oracle_aggregate_sql(from_sql: str, where: str, part: Partitioning,
 
 
 def sqlite_content(conn: sqlite3.Connection, table: str, where: str, part: Partitioning,
-                   cols: Sequence[vc.ContentColumn]) -> vc.Content:
-    """The content hashes of the raw source values, streamed through Python."""
+                   cols: Sequence[vc.ContentColumn], columns_of: set[Any] | None = None) -> vc.Content:
+    """The content hashes of the raw source values, streamed through Python ("rows"; with
+    `columns_of`, per-column sums of those partitions)."""
     from .sources.sqlite import quote
 
     _register_sqlite(conn)
     key, params = _sqlite_key(part)
     items = [f"{key} AS p"] + [quote(c.plan.name) for c in cols]  # raw: render() applies the plan's promises
     sql = f"SELECT {', '.join(items)} FROM {quote(table)}{_sqlite_where(where)}"
-    return vc.sqlite_content(conn, sql, params, cols)
+    return vc.sqlite_content(conn, sql, params, cols, columns_of)
+
+
+def _differing(src: vc.Content, tgt: vc.Content) -> set[Any]:
+    """Partitions with the same row count but another content."""
+    return {p for p in set(src) & set(tgt) if src[p][0] == tgt[p][0] and src[p][1] != tgt[p][1]}
+
+
+def _with_columns(content: vc.Content, columns: vc.Content) -> vc.Content:
+    return {p: (n, h, columns[p][2] if p in columns else []) for p, (n, h, _) in content.items()}
 
 
 def _oracle_key(part: Partitioning) -> tuple[str, dict[str, Any]]:
@@ -691,14 +703,27 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
             cols, unchecked = content_columns(source.kind, job.plan.included, existing)
             src_content: vc.Content = {}
             tgt_content: vc.Content = {}
+            mode = "rows" if source.kind == "sqlite" else "cells"  # see verify_content: hashing
+            key, params = _target_key(part)
             try:
                 if source.kind == "sqlite":
+                    table = job.description.info.table
                     src_total, src = sqlite_aggregates(
-                        source.conn, job.description.info.table, job.config.where,  # type: ignore[attr-defined]
+                        source.conn, table, job.config.where,  # type: ignore[attr-defined]
                         part, sums)
                     if not quick and cols:
-                        src_content = sqlite_content(source.conn, job.description.info.table,  # type: ignore[attr-defined]
-                                                     job.config.where, part, cols)
+                        src_content = sqlite_content(source.conn, table, job.config.where,  # type: ignore[attr-defined]
+                                                     part, cols)
+                        tgt_content = vc.duckdb_content(con, job.target, key, params, cols,
+                                                        part.kind == "whole", mode)
+                        # a second pass names the columns, over the differing partitions only
+                        differing = _differing(src_content, tgt_content)
+                        if differing:
+                            src_content = _with_columns(src_content, sqlite_content(
+                                source.conn, table, job.config.where, part, cols, differing))  # type: ignore[attr-defined]
+                            tgt_content = _with_columns(tgt_content, vc.duckdb_content(
+                                con, job.target, key, params, cols, part.kind == "whole", "columns",
+                                differing))
                 elif source.kind == "oracle":
                     src_total, src = _oracle_aggregates(source, job, part, sums)
                     if not quick and cols:
@@ -708,12 +733,14 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
             except sqlite3.Error as exc:
                 raise TuiSyncError(f"{job.name}: verify query failed in the source: "
                                    f"{str(exc).splitlines()[0]}") from None
+            except duckdb.Error as exc:
+                raise TuiSyncError(f"{job.name}: verify query failed in DuckDB: "
+                                   f"{str(exc).splitlines()[0]}") from None
             try:
                 tgt_total, tgt, abs_totals = target_aggregates(con, job.target, part, sums)
-                if not quick and cols:
-                    key, params = _target_key(part)
+                if not quick and cols and mode == "cells":
                     tgt_content = vc.duckdb_content(con, job.target, key, params, cols,
-                                                    part.kind == "whole")
+                                                    part.kind == "whole", mode)
             except duckdb.Error as exc:
                 raise TuiSyncError(f"{job.name}: verify query failed in DuckDB: "
                                    f"{str(exc).splitlines()[0]}") from None

@@ -273,6 +273,45 @@ _TRUE = frozenset({"1", "true", "t", "y", "yes"})
 _FALSE = frozenset({"0", "false", "f", "n", "no"})
 
 
+def renderer(col: ContentColumn) -> Callable[[Any], str]:
+    """render() for one column, with fast paths for the common raw shapes (same text)."""
+    k = col.kind
+    if k == "text" and col.plan.conversion != Conversion.RTRIM:
+        return lambda v: v if type(v) is str else render(col, v)  # type: ignore[return-value]
+    if k == "number":
+        scale = col.scale
+
+        def number(v: Any) -> str:
+            if type(v) is int and (scale is None or scale >= 0):
+                return str(v)  # an integer is its own canonical text at any scale >= 0
+            if type(v) is float and scale is not None:
+                r = repr(v)  # what the sync reads: Decimal(str(v))
+                whole, dot, frac = r.partition(".")
+                if dot and len(frac) <= scale and frac.isdigit() and whole.lstrip("-").isdigit():
+                    frac = frac.rstrip("0")
+                    if not frac:
+                        return "0" if whole in ("0", "-0") else whole
+                    return ("-" if whole.startswith("-") else "") + ("" if whole.lstrip("-") == "0"
+                                                                    else whole.lstrip("-")) + "." + frac
+            return render(col, v)  # type: ignore[return-value]
+        return number
+    if k in ("ts", "ts_ns", "date"):
+        def ts(v: Any) -> str:
+            # 'YYYY-MM-DD HH:MM:SS[.f{1,9}]' with a four-digit year >= 1000 and no offset
+            if type(v) is str and 19 <= len(v) <= 29 and v[0] != "0" and v[10] == " " \
+                    and v[4] == "-" and v[16] == ":" and (len(v) == 19 or v[19] == "."):
+                frac = v[20:]
+                if frac.isdigit() or not frac:
+                    if col.truncate_us:
+                        frac = frac[:6]
+                    return v[:17] + v[17:19] + frac.ljust(9, "0")
+            return render(col, v)  # type: ignore[return-value]
+        return ts
+    if k == "blob":
+        return lambda v: v.hex().upper() if type(v) is bytes else render(col, v)  # type: ignore[return-value]
+    return lambda v: render(col, v)  # type: ignore[return-value]
+
+
 def render(col: ContentColumn, v: Any) -> str | None:
     """The canonical text of one source value (None for NULL)."""
     if v is None:
@@ -303,49 +342,72 @@ def render(col: ContentColumn, v: Any) -> str | None:
 
 
 # -- hashing -------------------------------------------------------------------------------
+#
+# Two definitions of the row hash; one verify uses one of them on both sides:
+# - "rows" (SQLite sources): md5 of the length-prefixed concatenation of the cells
+#   ('n' for NULL, else '<characters>:<text>'): one md5 per row, so the Python side is fast.
+#   Per-column sums (to name the column) are computed in a second pass over the partitions
+#   whose rows differ only.
+# - "cells" (Oracle sources): md5 of the concatenation of each cell's 16-hex md5 (grouped
+#   past GROUP columns), and per-column sums in the same pass: Oracle concatenates VARCHAR2
+#   of at most 4000 bytes, so every cell is hashed first.
 
 def _h16(text: str) -> str:
     return hashlib.md5(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # noqa: S324
 
 
 def row_hashes(cells: Sequence[str]) -> int:
-    """The row's 64-bit number from its cells' 16-hex hashes (grouped past GROUP columns)."""
+    """The "cells" row number from its cells' 16-hex hashes (grouped past GROUP columns)."""
     if len(cells) > GROUP:
         cells = [_h16("".join(cells[i:i + GROUP])) for i in range(0, len(cells), GROUP)]
     return int(_h16("".join(cells)), 16)
+
+
+def row_text(texts: Sequence[str | None]) -> str:
+    """The "rows" row text: unambiguous, since every text carries its length."""
+    return "".join(NULL_CELL if t is None else f"{len(t)}:{t}" for t in texts)
 
 
 Content = dict[Any, tuple[int, int, list[int]]]  # partition -> (rows, sum of rows, sum per column)
 
 
 def sqlite_content(conn: sqlite3.Connection, sql: str, params: Sequence[Any],
-                   cols: Sequence[ContentColumn]) -> Content:
-    """Stream `sql` (partition key, then the raw columns) and sum the hashes per partition."""
+                   cols: Sequence[ContentColumn], columns_of: set[Any] | None = None) -> Content:
+    """Stream `sql` (partition key, then the raw columns) and sum the "rows" hashes per
+    partition; with `columns_of`, the per-column sums of those partitions' rows instead."""
     acc: dict[Any, list[Any]] = {}
-    renderers: list[Callable[[Any], str | None]] = [
-        (lambda v, c=c: render(c, v)) for c in cols]  # type: ignore[misc]
+    fns = [renderer(c) for c in cols]
+    md5 = hashlib.md5
+    n = len(cols)
     cur = conn.execute(sql, list(params))
     while True:
         rows = cur.fetchmany(FETCH_ROWS)
         if not rows:
             break
-        for row in rows:
-            p = row[0]
-            a = acc.get(p)
-            if a is None:
-                a = acc[p] = [0, 0, [0] * len(cols)]
-            cells = []
-            col_sums = a[2]
-            for i, (fn, v) in enumerate(zip(renderers, row[1:], strict=True)):
-                text = fn(v)
-                if text is None:
-                    cells.append(NULL_CELL)
-                else:
-                    h = _h16(text)
-                    cells.append(h)
-                    col_sums[i] += int(h, 16)
-            a[0] += 1
-            a[1] += row_hashes(cells)
+        if columns_of is not None:
+            rows = [r for r in rows if r[0] in columns_of]
+            if not rows:
+                continue
+        # column by column: list comprehensions are several times faster than a loop per cell
+        values = list(zip(*rows, strict=True))
+        keys = values[0]
+        texts = [[None if v is None else fn(v) for v in column]
+                 for fn, column in zip(fns, values[1:], strict=True)]
+        for p in set(keys):
+            if p not in acc:
+                acc[p] = [0, 0, [0] * n if columns_of is not None else []]
+        if columns_of is None:
+            for p, cells in zip(keys, zip(*texts, strict=True), strict=True):
+                a = acc[p]
+                a[0] += 1
+                a[1] += int(md5(row_text(cells).encode("utf-8", "surrogatepass")).hexdigest()[:16], 16)
+            continue
+        for i, column in enumerate(texts):
+            for p, t in zip(keys, column, strict=True):
+                if t is not None:
+                    acc[p][2][i] += int(_h16(t), 16)
+        for p in keys:
+            acc[p][0] += 1
     return {p: (a[0], a[1], a[2]) for p, a in acc.items()}
 
 
@@ -388,30 +450,54 @@ def _combine_sql(cells: Sequence[str], h16: Callable[[str], str], concat: Callab
     return concat(list(cells))
 
 
-def duckdb_content_sql(table: str, key: str, cols: Sequence[ContentColumn]) -> str:
+def duckdb_content_sql(table: str, key: str, cols: Sequence[ContentColumn], mode: str,
+                       only: int = 0) -> str:
+    """mode "rows", "columns" (per-column sums; `only` > 0: of the partitions in the first
+    `only` parameters after the key's) or "cells" (the Oracle definition: both)."""
     def h16(e: str) -> str:
         return f"substr(md5({e}), 1, 16)"
 
-    def concat(items: list[str]) -> str:
-        return "concat(" + ", ".join(items) + ")" if len(items) > 1 else items[0]
+    def num(e: str) -> str:
+        return f"CAST(('0x' || {e}) AS UBIGINT)"
 
-    cells = [f"CASE WHEN {tg.qi(c.target)} IS NULL THEN '{NULL_CELL}' ELSE {h16(duckdb_render(c))} END"
-             for c in cols]
-    inner = ", ".join([f"{key} AS p"] + [f"{e} AS h{i}" for i, e in enumerate(cells)])
-    row = f"CAST(('0x' || {h16(_combine_sql([f'h{i}' for i in range(len(cols))], h16, concat))}) AS UBIGINT)"
-    sums = [f"SUM(CAST({row} AS HUGEINT))"] + [
-        f"SUM(CASE WHEN h{i} = '{NULL_CELL}' THEN 0 ELSE CAST(('0x' || h{i}) AS UBIGINT) END)"
-        for i in range(len(cols))]
-    return (f"SELECT p, COUNT(*), {', '.join(sums)} FROM (SELECT {inner} FROM {tg.qi(table)}) "
-            "GROUP BY p")
+    q = [tg.qi(c.target) for c in cols]
+    r = [duckdb_render(c) for c in cols]
+    if mode == "rows":
+        parts = [f"CASE WHEN {c} IS NULL THEN '{NULL_CELL}' ELSE CAST(length({e}) AS VARCHAR) || ':' || {e} END"
+                 for c, e in zip(q, r, strict=True)]
+        inner = [f"{num(h16('concat(' + ', '.join(parts) + ')'))} AS rh"]
+        sums = ["SUM(CAST(rh AS HUGEINT))"]
+    else:
+        cells = [f"CASE WHEN {c} IS NULL THEN '{NULL_CELL}' ELSE {h16(e)} END" for c, e in zip(q, r, strict=True)]
+        inner = [f"{e} AS h{i}" for i, e in enumerate(cells)]
+        sums = [f"SUM(CASE WHEN h{i} = '{NULL_CELL}' THEN 0 ELSE {num(f'h{i}')} END)" for i in range(len(cols))]
+        if mode == "cells":
+            def concat(items: list[str]) -> str:
+                return "concat(" + ", ".join(items) + ")" if len(items) > 1 else items[0]
+
+            row = num(h16(_combine_sql([f"h{i}" for i in range(len(cols))], h16, concat)))
+            sums.insert(0, f"SUM(CAST({row} AS HUGEINT))")
+        else:
+            sums.insert(0, "0")
+    where = ""
+    if only:
+        where = " WHERE p IN (" + ", ".join("?" * only) + ")"
+    return (f"SELECT p, COUNT(*), {', '.join(sums)} FROM (SELECT {key} AS p, {', '.join(inner)} "
+            f"FROM {tg.qi(table)}){where} GROUP BY p")
 
 
 def duckdb_content(con: Any, table: str, key: str, params: Sequence[Any],
-                   cols: Sequence[ContentColumn], whole: bool) -> Content:
+                   cols: Sequence[ContentColumn], whole: bool, mode: str,
+                   columns_of: set[Any] | None = None) -> Content:
+    only = sorted((p for p in columns_of or () if p is not None), key=str)
+    sql = duckdb_content_sql(table, key, cols, mode, len(only))
+    if columns_of is not None and None in columns_of:  # the partition of NULL cursors/keys
+        sql = sql.replace(" WHERE p IN (", " WHERE p IS NULL OR p IN (") if only else \
+            sql.replace(" GROUP BY p", " WHERE p IS NULL GROUP BY p")
     out: Content = {}
-    for row in con.execute(duckdb_content_sql(table, key, cols), list(params)).fetchall():
+    for row in con.execute(sql, list(params) + only).fetchall():
         p = None if whole else row[0]
-        out[p] = (int(row[1]), int(row[2] or 0), [int(x or 0) for x in row[3:]])
+        out[p] = (int(row[1]), int(row[2] or 0), [] if mode == "rows" else [int(x or 0) for x in row[3:]])
     return out
 
 
