@@ -1,14 +1,32 @@
-"""`tui-sync verify TABLE`: does the DuckDB target hold what the source holds?
+"""`tui-sync verify TABLE [--quick]`: does the DuckDB target hold what the source holds?
 
-Both sides are aggregated where the data lives: the source in its own SQL, the
-target in DuckDB. Compared are the total row count, then per partition the row
-count and the sum of every numeric column. Partitions are the days of the
-cursor when the cursor is a DATE/TIMESTAMP, else ranges of the first key column
-(boundaries taken from the source with NTILE), else the whole table.
+Both sides are aggregated where the data lives: the source in its own SQL (SQLite: with
+registered Python functions and a streamed pass), the target in DuckDB. Partitions are
+the days of the cursor when the cursor is a DATE/TIMESTAMP, else ranges of the first key
+column (boundaries taken from the source with NTILE), else the whole table. Compared are:
 
-Integers and decimals must match exactly; floating-point sums match within a
-relative tolerance (of the sum of absolute values, so cancellation does not make
-the check flaky). The verify never writes anything.
+- always (and all that `--quick` compares): the total row count, then per partition the
+  row count and the sum of every numeric column. Integers and decimals match exactly;
+  floating-point sums within a relative tolerance (of the sum of absolute values, so
+  cancellation does not make the check flaky). It sees lost, extra and duplicated rows,
+  rows in the wrong partition and changed numbers; it cannot see an edited text,
+  timestamp, binary or boolean value, a NULL that became '', values swapped between rows,
+  or a double changed within the tolerance;
+- by default also the content check (verify_content): per partition an order-independent
+  sum of 64-bit row hashes over a canonical text of every column, so any one changed value
+  is reported with its partition and, when the column's own hashes differ, its column
+  (`content(name)`; `content` alone: values moved between rows). Content is compared in
+  partitions whose row counts match (otherwise the count already names the partition),
+  and a column whose sum already differs there is not repeated. It reads every value on
+  both sides. On Oracle it needs 12c+ (STANDARD_HASH) and skips LOB/LONG/VECTOR columns,
+  listed as not content-checked.
+
+Both compare what the SOURCE holds, not what the plan made of it (issue 9 item 1): a
+number is taken at the source column's declared scale, so a target rounded, truncated or
+overflowed past it differs. Only conversions the plan announces are applied to the source
+side (NUMBER/FLOAT without a scale rounded to the planned scale or read as double; CHAR
+trimmed with rtrim_char; time zones in UTC; a finer timestamp truncated to microseconds
+when the plan warns). The verify never writes anything.
 
 Plain Python: it never imports Textual.
 """

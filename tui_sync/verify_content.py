@@ -17,13 +17,12 @@ with only the conversions the plan promises applied to it:
 - text as it is (CHAR trimmed with rtrim_char); binary as upper-case hex; vectors as
   '[' + the '%.16e' elements + ']'.
 
-A cell hashes to the first 16 hex digits of md5(render), 'n' for NULL (so NULL and ''
-differ); a row to the first 16 hex digits (a 64-bit number) of md5 of its cells' hashes
-in plan order (groups of 200 columns are hashed first, so Oracle's 4000-byte VARCHAR2 limit
-is never reached). Per partition the row hashes are summed exactly: the order of rows does
-not matter, a changed, added, lost or moved value does. Per column the cell hashes are summed
-too, which names the column that differs; values swapped between rows leave every column
-sum equal and show as `content` alone.
+A row hashes to a 64-bit number (the first 16 hex digits of an md5, see "hashing" below
+for the two definitions: one md5 per row for SQLite sources, one per cell for Oracle);
+'n' stands for NULL, so NULL and '' differ. Per partition the row numbers are summed
+exactly: the order of rows does not matter, a changed, added, lost or moved value does.
+Per column the cells' own hashes are summed too, which names the column that differs;
+values swapped between rows leave every column sum equal and show as `content` alone.
 
 Sides: SQLite through a streaming Python pass (fetchmany), DuckDB in SQL (md5, printf),
 Oracle in SQL with STANDARD_HASH (12c and later). Oracle LOB, LONG and VECTOR columns are
