@@ -556,3 +556,41 @@ def test_duckdb_cells_mode_matches_the_python_definition(tmp_path: Path, monkeyp
         con.close()
     rows, total, per_col = got[None]
     assert rows == 300 and (total, per_col) == _cells_reference(src, "DOCS", cols)
+
+
+def test_python_and_duckdb_render_the_same_text_for_random_values() -> None:
+    """The canonical rendering's two twins agree value by value (numbers, doubles, floats, times)."""
+    import random
+
+    from tui_sync import verify_content as vc
+    from tui_sync.verify_render import _to_f32
+
+    rnd = random.Random(9)
+    specs = [("NUMBER", 38, 10, None), ("NUMBER", 18, 0, None), ("BINARY_DOUBLE", None, None, None),
+             ("BINARY_FLOAT", None, None, None), ("TIMESTAMP", None, 6, None), ("TIMESTAMP", None, 9, None),
+             ("TIMESTAMP WITH TIME ZONE", None, 6, None)]
+    cols = [SourceColumn(f"C{i}", t, p, s, position=i) for i, (t, p, s, _) in enumerate(specs)]
+    plan = build_plan(cols, PlanOptions())
+    content = [vc.content_column(cp) for cp in plan.included]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (" + ", ".join(f"c{i} {cp.duckdb_type}" for i, cp in enumerate(plan.included)) + ")")
+    raw_rows = []
+    for _ in range(400):
+        d = Decimal(rnd.randrange(-10**27, 10**27)).scaleb(-rnd.randrange(0, 11))
+        f = rnd.choice([rnd.uniform(-1e6, 1e6), rnd.random() * 10.0 ** rnd.randrange(-300, 300), 0.0, -0.0,
+                        float("inf"), float("-inf"), float("nan"), 5e-324, 1.7976931348623157e308])
+        us = datetime(rnd.randrange(1, 10000), rnd.randrange(1, 13), rnd.randrange(1, 29), rnd.randrange(24),
+                      rnd.randrange(60), rnd.randrange(60), rnd.randrange(10**6))
+        ns = f"{datetime(rnd.randrange(1678, 2262), 5, 6, 7, 8, 9):%Y-%m-%d %H:%M:%S}.{rnd.randrange(10**9):09d}"
+        tz = f"{us:%Y-%m-%d %H:%M:%S.%f}{rnd.choice(['+09:00', '-02:30', 'Z', '+00:00'])}"
+        if us.year == 1 or us.year == 9999:
+            tz = f"{us:%Y-%m-%d %H:%M:%S.%f}+00:00"  # DuckDB's own range ends there
+        raw_rows.append((str(d), rnd.randrange(-10**18 + 1, 10**18), f, f, f"{us:%Y-%m-%d %H:%M:%S.%f}", ns, tz))
+    for row in raw_rows:  # the FLOAT column gets the float32 the sync's Arrow cast makes
+        con.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [row[0], row[1], row[2], _to_f32(row[3]), row[4], row[5], row[6]])
+    sql = "SELECT " + ", ".join(vc.duckdb_render(c).replace(f'"{c.target}"', f"c{i}")
+                                for i, c in enumerate(content)) + " FROM t"
+    for raw, got in zip(raw_rows, con.execute(sql + " ORDER BY rowid").fetchall(), strict=True):
+        want = tuple(vc.render(c, v) for c, v in zip(content, raw, strict=True))
+        assert got == want, (raw, got, want)

@@ -126,10 +126,10 @@ def duckdb_render(col: ContentColumn) -> str:
     k = col.kind
     t = col.plan.arrow_type
     if k == "number":
-        if pa.types.is_decimal(t) and t.scale > 0:
-            trimmed = f"rtrim(rtrim(CAST({c} AS VARCHAR), '0'), '.')"
-            return f"regexp_replace({trimmed}, '^(-?)0\\.', '\\1.')"
-        return f"CAST({c} AS VARCHAR)"
+        # trailing fraction zeros, a bare '.', and the leading '0' of '0.5' go (TM9 style);
+        # by the text, not the planned type, so a target column of another type renders right
+        trimmed = f"regexp_replace(CAST({c} AS VARCHAR), '^(-?[0-9]*\\.[0-9]*?)0+$', '\\1')"
+        return f"regexp_replace(regexp_replace({trimmed}, '\\.$', ''), '^(-?)0\\.', '\\1.')"
     if k in ("float64", "float32"):
         return f"CASE WHEN isnan({c}) THEN 'nan' ELSE printf('%.16e', CAST({c} AS DOUBLE)) END"
     if k in ("ts", "ts_ns", "date"):
