@@ -594,3 +594,39 @@ def test_python_and_duckdb_render_the_same_text_for_random_values() -> None:
     for raw, got in zip(raw_rows, con.execute(sql + " ORDER BY rowid").fetchall(), strict=True):
         want = tuple(vc.render(c, v) for c, v in zip(content, raw, strict=True))
         assert got == want, (raw, got, want)
+
+
+def test_oracle_11g_content_check_is_refused_in_one_line_before_any_query(tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    from tests.oracle_fake import FakeOracle, events_table
+    from tests.test_oracle_engine import PASSWORD, TABLE, make_config
+    from tui_sync.sources import oracle as oracle_mod
+    from tui_sync.sources.oracle import OracleSource
+
+    monkeypatch.setattr(oracle_mod, "_thick_args", None)
+    monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", PASSWORD)
+    fake = FakeOracle([events_table(5)], version="11.2.0.4.0")
+    cfg = make_config(tmp_path)
+    with pytest.raises(TuiSyncError, match=r"needs Oracle 12c or later .*verify --quick") as err:
+        verify_table(cfg, TABLE, source_factory=lambda: OracleSource(cfg.source, driver=fake))
+    assert "\n" not in str(err.value)
+    assert not any("GROUP BY" in sql for sql, _ in fake.calls)
+
+
+def test_number_star_scale_is_compared_as_the_source_holds_it(tmp_path: Path) -> None:
+    """Item 1: NUMBER(*,2) holding 19.99. Planned (wrongly) as DECIMAL(38,0) it lands as 20 and
+    verify must say so; planned as DECIMAL(38,2) (the plan's fix) it lands exactly and verifies."""
+    src = make_sqlite(tmp_path / "n.sqlite", 'CREATE TABLE N (ID NUMBER(5) PRIMARY KEY, P "NUMBER(*,2)");',
+                      [("INSERT INTO N VALUES (?, ?)", [(1, "19.99"), (2, "0.49"), (3, "-0.5")])])
+    cfg = write_config(tmp_path, src, "[table N]\n")
+    assert Engine(cfg).run(["N"], Mode.FULL).ok
+    planned = Engine(cfg).plan("N").plan.column("P").duckdb_type
+    for quick in (True, False):
+        r = verify_table(cfg, "N", buckets=1, quick=quick)
+        if planned == "DECIMAL(38,2)":
+            assert r.ok, format_report(r)
+        else:
+            assert planned == "DECIMAL(38,0)" and not r.ok
+            assert {d.column for d in r.differences} == {"sum(p)"}
+            (d,) = r.differences
+            assert (d.source, d.target) == (Decimal("19.98"), Decimal("19"))  # -0.5 lands as -1

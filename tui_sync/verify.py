@@ -617,9 +617,6 @@ def _oracle_content(source: Any, job: Any, part: Partitioning,
                     cols: Sequence[vc.ContentColumn]) -> vc.Content:
     from .sources.oracle import quote_ident
 
-    if source._server_major() < 12:  # noqa: SLF001
-        raise TuiSyncError(f"{job.name}: the content check needs Oracle 12c or later "
-                           "(STANDARD_HASH); `tui-sync verify --quick` compares counts and sums")
     info = job.description.info
     sql, binds = oracle_content_sql(f"{quote_ident(info.owner)}.{quote_ident(info.table)}",
                                     job.config.where, part, cols)
@@ -705,6 +702,9 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
     source = factory()
     with source:
         job = resolve_job(config, source, name)
+        if not quick and source.kind == "oracle" and source._server_major() < 12:  # type: ignore[attr-defined]  # noqa: SLF001
+            raise TuiSyncError(f"{job.name}: the content check needs Oracle 12c or later "
+                               "(STANDARD_HASH); `tui-sync verify --quick` compares counts and sums")
         if not db_path.exists():
             raise TuiSyncError(f"{job.name}: the DuckDB file {db_path} does not exist yet "
                                "(run a sync first)")
