@@ -630,3 +630,19 @@ def test_number_star_scale_is_compared_as_the_source_holds_it(tmp_path: Path) ->
             assert {d.column for d in r.differences} == {"sum(p)"}
             (d,) = r.differences
             assert (d.source, d.target) == (Decimal("19.98"), Decimal("19"))  # -0.5 lands as -1
+
+
+def test_a_source_column_the_target_lacks_is_a_difference(tmp_path: Path) -> None:
+    cfg, src = docs_synced(tmp_path, n=20)
+    con = sqlite3.connect(src)
+    con.execute("ALTER TABLE DOCS ADD COLUMN EXTRA VARCHAR2(5)")
+    con.commit()
+    con.close()
+    assert verify_table(cfg, "DOCS", quick=True).ok  # counts and sums: nothing to compare
+    r = verify_table(cfg, "DOCS")
+    assert [(d.partition, d.column, d.target) for d in r.differences] == [
+        ("(whole table)", "column extra", "missing")]
+    assert r.unchecked == {"extra": "not in the target (a sync adds it)"}
+    assert "not content-checked: extra" in format_report(r)
+    assert Engine(cfg).run(["DOCS"], Mode.AUTO).ok  # the sync adds it (schema drift)
+    assert verify_table(cfg, "DOCS").ok
