@@ -1,14 +1,32 @@
-"""`tui-sync verify TABLE`: does the DuckDB target hold what the source holds?
+"""`tui-sync verify TABLE [--quick]`: does the DuckDB target hold what the source holds?
 
-Both sides are aggregated where the data lives: the source in its own SQL, the
-target in DuckDB. Compared are the total row count, then per partition the row
-count and the sum of every numeric column. Partitions are the days of the
-cursor when the cursor is a DATE/TIMESTAMP, else ranges of the first key column
-(boundaries taken from the source with NTILE), else the whole table.
+Both sides are aggregated where the data lives: the source in its own SQL (SQLite: with
+registered Python functions and a streamed pass), the target in DuckDB. Partitions are
+the days of the cursor when the cursor is a DATE/TIMESTAMP, else ranges of the first key
+column (boundaries taken from the source with NTILE), else the whole table. Compared are:
 
-Integers and decimals must match exactly; floating-point sums match within a
-relative tolerance (of the sum of absolute values, so cancellation does not make
-the check flaky). The verify never writes anything.
+- always (and all that `--quick` compares): the total row count, then per partition the
+  row count and the sum of every numeric column. Integers and decimals match exactly;
+  floating-point sums within a relative tolerance (of the sum of absolute values, so
+  cancellation does not make the check flaky). It sees lost, extra and duplicated rows,
+  rows in the wrong partition and changed numbers; it cannot see an edited text,
+  timestamp, binary or boolean value, a NULL that became '', values swapped between rows,
+  or a double changed within the tolerance;
+- by default also the content check (verify_content): per partition an order-independent
+  sum of 64-bit row hashes over a canonical text of every column, so any one changed value
+  is reported with its partition and, when the column's own hashes differ, its column
+  (`content(name)`; `content` alone: values moved between rows). Content is compared in
+  partitions whose row counts match (otherwise the count already names the partition),
+  and a column whose sum already differs there is not repeated. It reads every value on
+  both sides. On Oracle it needs 12c+ (STANDARD_HASH) and skips LOB/LONG/VECTOR columns,
+  listed as not content-checked.
+
+Both compare what the SOURCE holds, not what the plan made of it (issue 9 item 1): a
+number is taken at the source column's declared scale, so a target rounded, truncated or
+overflowed past it differs. Only conversions the plan announces are applied to the source
+side (NUMBER/FLOAT without a scale rounded to the planned scale or read as double; CHAR
+trimmed with rtrim_char; time zones in UTC; a finer timestamp truncated to microseconds
+when the plan warns). The verify never writes anything.
 
 Plain Python: it never imports Textual.
 """
@@ -28,6 +46,7 @@ import duckdb
 import pyarrow as pa
 
 from . import target as tg
+from . import verify_content as vc
 from .config import Config
 from .errors import TuiSyncError
 from .sources.base import Source
@@ -66,6 +85,9 @@ class VerifyReport:
     partitions: int  # partitions compared (union of both sides)
     columns: list[str] = field(default_factory=list)  # target columns whose sums were compared
     differences: list[Difference] = field(default_factory=list)
+    content: bool = False  # the content check ran (False: --quick)
+    content_columns: list[str] = field(default_factory=list)  # target columns hashed
+    unchecked: dict[str, str] = field(default_factory=dict)  # target column -> why not hashed
 
     @property
     def ok(self) -> bool:
@@ -76,6 +98,8 @@ class VerifyReport:
                 "partition_by": self.partition_by, "partition_column": self.partition_column,
                 "source_rows": self.source_rows, "target_rows": self.target_rows,
                 "partitions": self.partitions, "columns": list(self.columns),
+                "content": self.content, "content_columns": list(self.content_columns),
+                "unchecked": dict(self.unchecked),
                 "differences": [{"partition": d.partition, "column": d.column,
                                  "source": _jsonable(d.source), "target": _jsonable(d.target)}
                                 for d in self.differences]}
@@ -97,6 +121,8 @@ class SumColumn:
     exact: bool  # integers and decimals: exact; floats: tolerance
     scale: int  # decimal places of the target (exact sums)
     wide: bool  # DuckDB DECIMAL wider than 18 digits: summed in halves
+    source_scale: int | None = None  # the source is summed at its own declared scale
+
 
     @property
     def target(self) -> str:
@@ -147,9 +173,9 @@ def sum_columns(plan_columns: Sequence[ColumnPlan]) -> list[SumColumn]:
         if t is None or cp.source.data_type.upper() not in _NUMERIC_SOURCE_TYPES:
             continue
         if pa.types.is_integer(t):
-            out.append(SumColumn(cp, True, 0, False))
+            out.append(SumColumn(cp, True, 0, False, vc.source_scale(cp)))
         elif pa.types.is_decimal(t):
-            out.append(SumColumn(cp, True, t.scale, t.precision > 18))
+            out.append(SumColumn(cp, True, t.scale, t.precision > 18, vc.source_scale(cp)))
         elif pa.types.is_floating(t):
             out.append(SumColumn(cp, False, 0, False))
     return out
@@ -234,6 +260,34 @@ def compare(part: Partitioning, sums: Sequence[SumColumn], src: Aggregates, tgt:
     return len(keys), diffs
 
 
+def compare_content(part: Partitioning, cols: Sequence[vc.ContentColumn], src: vc.Content,
+                    tgt: vc.Content, already: Sequence[Difference]) -> list[Difference]:
+    """Content differences of the partitions whose row counts match (a count that differs
+    already names the partition), per column unless that column's sum already differs
+    there; values moved between rows leave every column's hashes equal: `content`."""
+    reported = {(d.partition, d.column) for d in already}
+    empty: tuple[int, int, list[int]] = (0, 0, [0] * len(cols))
+    diffs: list[Difference] = []
+    for key in sorted(set(src) | set(tgt), key=lambda k: (1, "") if k is None else (0, k)):
+        (sn, sh, scols), (tn, th, tcols) = src.get(key, empty), tgt.get(key, empty)
+        if sn != tn or sh == th:
+            continue
+        label = part.label(key)
+        if len(scols) != len(cols) or len(tcols) != len(cols):  # no column pass: say "content"
+            scols, tcols = [0] * len(cols), [0] * len(cols)
+        changed = [c for c, a, b in zip(cols, scols, tcols, strict=True) if a != b]
+        if not changed:
+            diffs.append(Difference(label, "content", _digest(sh), _digest(th)))
+        for c, a, b in zip(cols, scols, tcols, strict=True):
+            if a != b and (label, f"sum({c.target})") not in reported:
+                diffs.append(Difference(label, f"content({c.target})", _digest(a), _digest(b)))
+    return diffs
+
+
+def _digest(n: int) -> str:
+    return f"#{n % 2**64:016x}"  # the combined hash, only for telling sides apart
+
+
 def _tidy(col: SumColumn, v: Any) -> Any:
     return _as_decimal(v) if col.exact else _as_float(v)
 
@@ -274,23 +328,24 @@ def _bucket_case(expr: str, n_bounds: int, param: Callable[[int], str]) -> str:
     return f"CASE WHEN {expr} IS NULL THEN NULL {whens} ELSE {n_bounds} END"
 
 
+def _target_key(part: Partitioning) -> tuple[str, list[Any]]:
+    """The DuckDB expression numbering a row's partition, and its parameters."""
+    if part.kind == "whole":
+        return "NULL", []
+    assert part.column is not None
+    c = tg.qi(part.column.target_name)
+    if part.kind == "day":
+        t = part.column.arrow_type
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            c = f"timezone('UTC', {c})"  # the UTC day, whatever the session's TimeZone
+        return f"CAST(CAST({c} AS DATE) AS VARCHAR)", []
+    return _bucket_case(c, len(part.target_bounds), lambda i: "?"), list(part.target_bounds)
+
+
 def target_aggregates(con: duckdb.DuckDBPyConnection, table: str, part: Partitioning,
                       sums: Sequence[SumColumn]) -> tuple[int, Aggregates, dict[Any, list[Any]]]:
     """(total rows, per-partition aggregates, per-partition sums of absolute float values)."""
-    params: list[Any] = []
-    if part.kind == "whole":
-        key = "NULL"
-    else:
-        assert part.column is not None
-        c = tg.qi(part.column.target_name)
-        if part.kind == "day":
-            t = part.column.arrow_type
-            if pa.types.is_timestamp(t) and t.tz is not None:
-                c = f"timezone('UTC', {c})"  # the UTC day, whatever the session's TimeZone
-            key = f"CAST(CAST({c} AS DATE) AS VARCHAR)"
-        else:
-            key = _bucket_case(c, len(part.target_bounds), lambda i: "?")
-            params = list(part.target_bounds)
+    key, params = _target_key(part)
     items = [f"{key} AS p", "COUNT(*)"]
     for s in sums:
         c = tg.qi(s.target)
@@ -350,20 +405,22 @@ def _sqlite_day(value: Any, tz: int) -> str | None:
 
 
 class _ExactSum:
-    """SQLite aggregate: the exact decimal sum of NUMBER values at the target's scale
-    (rounded half away from zero, as Oracle stores NUMBER(p,s))."""
+    """SQLite aggregate: the exact decimal sum of NUMBER values at the SOURCE column's
+    declared scale (rounded half away from zero, as Oracle stores NUMBER(p,s)), never at
+    the plan's: a target rounded past what the source holds must differ (issue 9 item 1)."""
 
     def __init__(self) -> None:
         self.total: Decimal | None = None
         self.bad: str | None = None
 
-    def step(self, value: Any, scale: int) -> None:
+    def step(self, value: Any, scale: int | None) -> None:
         if value is None or self.bad is not None:
             return
         try:
             d = value if isinstance(value, Decimal) else Decimal(
                 value.decode() if isinstance(value, bytes) else str(value).strip())
-            d = d.quantize(Decimal(1).scaleb(-int(scale)), rounding=ROUND_HALF_UP, context=_WIDE)
+            if scale is not None:
+                d = d.quantize(Decimal(1).scaleb(-int(scale)), rounding=ROUND_HALF_UP, context=_WIDE)
             if not d.is_finite():
                 raise InvalidOperation
         except (InvalidOperation, ValueError, UnicodeDecodeError):
@@ -395,6 +452,8 @@ class _FloatSum:
         self.total = f if self.total is None else self.total + f
 
     def finalize(self) -> float | str | None:
+        if self.total is not None and math.isnan(self.total):
+            return "nan"  # SQLite turns a NaN result into NULL
         return self.bad if self.bad is not None else self.total
 
 
@@ -427,27 +486,28 @@ def sqlite_key_bounds(conn: sqlite3.Connection, table: str, cp: ColumnPlan, wher
     return tuple(dict.fromkeys(firsts[1:]))  # bucket 0 is open below; duplicates collapse
 
 
+def _sqlite_key(part: Partitioning) -> tuple[str, list[Any]]:
+    if part.kind == "whole":
+        return "NULL", []
+    assert part.column is not None
+    e = _sqlite_expr(part.column)
+    if part.kind == "day":
+        tz = int(part.column.source.data_type.upper() in _TZ_TYPES)
+        return f"tui_sync_day({e}, {tz})", []
+    return _bucket_case(e, len(part.source_bounds), lambda i: "?"), list(part.source_bounds)
+
+
 def sqlite_aggregates(conn: sqlite3.Connection, table: str, where: str, part: Partitioning,
                       sums: Sequence[SumColumn]) -> tuple[int, Aggregates]:
     from .sources.sqlite import quote
 
     _register_sqlite(conn)
-    params: list[Any] = []
-    if part.kind == "whole":
-        key = "NULL"
-    else:
-        assert part.column is not None
-        e = _sqlite_expr(part.column)
-        if part.kind == "day":
-            tz = int(part.column.source.data_type.upper() in _TZ_TYPES)
-            key = f"tui_sync_day({e}, {tz})"
-        else:
-            key = _bucket_case(e, len(part.source_bounds), lambda i: "?")
-            params = list(part.source_bounds)
+    key, params = _sqlite_key(part)
     items = [f"{key} AS p", "COUNT(*)"]
     for s in sums:
         e = _sqlite_expr(s.plan)
-        items.append(f"tui_sync_exact_sum({e}, {s.scale})" if s.exact else f"tui_sync_float_sum({e})")
+        scale = "NULL" if s.source_scale is None else int(s.source_scale)
+        items.append(f"tui_sync_exact_sum({e}, {scale})" if s.exact else f"tui_sync_float_sum({e})")
     sql = f"SELECT {', '.join(items)} FROM {quote(table)}{_sqlite_where(where)} GROUP BY 1"
     aggs: Aggregates = {}
     total = 0
@@ -470,11 +530,13 @@ def _oracle_expr(cp: ColumnPlan) -> str:
     if cp.conversion == Conversion.RTRIM:
         return f"RTRIM({q})"
     target = cp.arrow_type
-    if t == "NUMBER" and target is not None:
-        scale = cp.source.scale
-        if pa.types.is_decimal(target) and (scale is None or scale > target.scale):
-            return f"ROUND({q}, {int(target.scale)})"  # what the read does
-        if pa.types.is_integer(target) and (scale is None or scale > 0):
+    # A declared scale (NUMBER(p,s), NUMBER(*,s)) is what the source holds: compared as it
+    # is, so a target rounded past it differs (issue 9 item 1). Only a NUMBER without one is
+    # rounded to the target's scale, as the plan warns it will be.
+    if t == "NUMBER" and target is not None and cp.source.scale is None:
+        if pa.types.is_decimal(target):
+            return f"ROUND({q}, {int(target.scale)})"
+        if pa.types.is_integer(target):
             return f"ROUND({q})"
     return q
 
@@ -492,24 +554,7 @@ def oracle_aggregate_sql(from_sql: str, where: str, part: Partitioning,
                          sums: Sequence[SumColumn]) -> tuple[str, dict[str, Any]]:
     """One GROUP BY over the table: partition key as text, COUNT(*), and each sum as
     TO_CHAR text so no digit is lost on the way (NUMBER sums are exact in Oracle)."""
-    binds: dict[str, Any] = {}
-    if part.kind == "whole":
-        key = "NULL"
-    else:
-        assert part.column is not None
-        e = _oracle_expr(part.column)
-        if part.kind == "day":
-            key = f"TO_CHAR(TRUNC(CAST({e} AS DATE)), 'YYYY-MM-DD')"
-        else:
-            def param(i: int) -> str:
-                v = part.source_bounds[i]
-                if isinstance(v, datetime):
-                    binds[f"b{i}"] = v.strftime("%Y-%m-%d %H:%M:%S.%f")
-                    return f"TO_TIMESTAMP(:b{i}, 'YYYY-MM-DD HH24:MI:SS.FF6')"
-                binds[f"b{i}"] = v
-                return f":b{i}"
-
-            key = _bucket_case(e, len(part.source_bounds), param)
+    key, binds = _oracle_key(part)
     # An inline view: Oracle rejects a GROUP BY expression holding binds (ORA-00979).
     inner = [f"{key} AS p"] + [f"{_oracle_expr(s.plan)} AS s{i}" for i, s in enumerate(sums)]
     sql = f"SELECT {', '.join(inner)} FROM {from_sql}"
@@ -518,6 +563,68 @@ def oracle_aggregate_sql(from_sql: str, where: str, part: Partitioning,
     outer = ["p", "COUNT(*) AS n"] + [f"TO_CHAR(SUM(s{i})) AS s{i}" for i in range(len(sums))]
     sql = f"SELECT {', '.join(outer)} FROM ({sql}) GROUP BY p"
     return sql, binds
+
+
+def sqlite_content(conn: sqlite3.Connection, table: str, where: str, part: Partitioning,
+                   cols: Sequence[vc.ContentColumn], columns_of: set[Any] | None = None) -> vc.Content:
+    """The content hashes of the raw source values, streamed through Python ("rows"; with
+    `columns_of`, per-column sums of those partitions)."""
+    from .sources.sqlite import quote
+
+    _register_sqlite(conn)
+    key, params = _sqlite_key(part)
+    items = [f"{key} AS p"] + [quote(c.plan.name) for c in cols]  # raw: render() applies the plan's promises
+    sql = f"SELECT {', '.join(items)} FROM {quote(table)}{_sqlite_where(where)}"
+    return vc.sqlite_content(conn, sql, params, cols, columns_of)
+
+
+def _differing(src: vc.Content, tgt: vc.Content) -> set[Any]:
+    """Partitions with the same row count but another content."""
+    return {p for p in set(src) & set(tgt) if src[p][0] == tgt[p][0] and src[p][1] != tgt[p][1]}
+
+
+def _with_columns(content: vc.Content, columns: vc.Content) -> vc.Content:
+    return {p: (n, h, columns[p][2] if p in columns else []) for p, (n, h, _) in content.items()}
+
+
+def _oracle_key(part: Partitioning) -> tuple[str, dict[str, Any]]:
+    binds: dict[str, Any] = {}
+    if part.kind == "whole":
+        return "NULL", binds
+    assert part.column is not None
+    e = _oracle_expr(part.column)
+    if part.kind == "day":
+        return f"TO_CHAR(TRUNC(CAST({e} AS DATE)), 'YYYY-MM-DD')", binds
+
+    def param(i: int) -> str:
+        v = part.source_bounds[i]
+        if isinstance(v, datetime):
+            binds[f"b{i}"] = v.strftime("%Y-%m-%d %H:%M:%S.%f")
+            return f"TO_TIMESTAMP(:b{i}, 'YYYY-MM-DD HH24:MI:SS.FF6')"
+        binds[f"b{i}"] = v
+        return f":b{i}"
+
+    return _bucket_case(e, len(part.source_bounds), param), binds
+
+
+def oracle_content_sql(from_sql: str, where: str, part: Partitioning,
+                       cols: Sequence[vc.ContentColumn]) -> tuple[str, dict[str, Any]]:
+    key, binds = _oracle_key(part)
+    return vc.oracle_content_sql(from_sql, where, key, cols), binds
+
+
+def _oracle_content(source: Any, job: Any, part: Partitioning,
+                    cols: Sequence[vc.ContentColumn]) -> vc.Content:
+    from .sources.oracle import quote_ident
+
+    info = job.description.info
+    sql, binds = oracle_content_sql(f"{quote_ident(info.owner)}.{quote_ident(info.table)}",
+                                    job.config.where, part, cols)
+    out: vc.Content = {}
+    for row in source._query(sql, binds):  # noqa: SLF001
+        p = None if part.kind == "whole" else row[0]
+        out[p] = (int(row[1]), int(row[2] or 0), [int(x or 0) for x in row[3:]])
+    return out
 
 
 def _oracle_aggregates(source: Any, job: Any, part: Partitioning,
@@ -563,9 +670,30 @@ def choose_partitioning(source: Source, job: Any, buckets: int) -> Partitioning:
     return Partitioning("whole")
 
 
+def content_columns(source_kind: str, plan_columns: Sequence[ColumnPlan], existing: Any
+                    ) -> tuple[list[vc.ContentColumn], dict[str, str]]:
+    """The columns the content check hashes, and why the others are not."""
+    cols: list[vc.ContentColumn] = []
+    unchecked: dict[str, str] = {}
+    for cp in plan_columns:
+        cc = vc.content_column(cp)
+        if cp.target_name not in existing:
+            unchecked[cp.target_name] = "not in the target (a sync adds it)"
+        elif cc is None:
+            unchecked[cp.target_name] = f"no canonical rendering for {cp.duckdb_type}"
+        elif source_kind == "oracle" and vc.oracle_unhashed(cp):
+            unchecked[cp.target_name] = f"Oracle {cp.source.data_type} is not hashed in SQL"
+        else:
+            cols.append(cc)
+    return cols, unchecked
+
+
 def verify_table(config: Config, name: str, *, source_factory: Callable[[], Source] | None = None,
-                 buckets: int = DEFAULT_BUCKETS, rel_tol: float = DEFAULT_REL_TOL) -> VerifyReport:
-    """Compare the source table `name` with its DuckDB target; writes nothing."""
+                 buckets: int = DEFAULT_BUCKETS, rel_tol: float = DEFAULT_REL_TOL,
+                 quick: bool = False) -> VerifyReport:
+    """Compare the source table `name` with its DuckDB target; writes nothing.
+
+    `quick`: counts and sums only (today's cheap check); otherwise also the content check."""
     from .engine import resolve_job
     from .sources import open_source
 
@@ -574,6 +702,9 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
     source = factory()
     with source:
         job = resolve_job(config, source, name)
+        if not quick and source.kind == "oracle" and source._server_major() < 12:  # type: ignore[attr-defined]  # noqa: SLF001
+            raise TuiSyncError(f"{job.name}: the content check needs Oracle 12c or later "
+                               "(STANDARD_HASH); `tui-sync verify --quick` compares counts and sums")
         if not db_path.exists():
             raise TuiSyncError(f"{job.name}: the DuckDB file {db_path} does not exist yet "
                                "(run a sync first)")
@@ -587,35 +718,81 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
             part = choose_partitioning(source, job, buckets)
             if part.column is not None and part.column.target_name not in existing:
                 part = Partitioning("whole")
+            cols, unchecked = content_columns(source.kind, job.plan.included, existing)
+            src_content: vc.Content = {}
+            tgt_content: vc.Content = {}
+            mode = "rows" if source.kind == "sqlite" else "cells"  # see verify_content: hashing
+            key, params = _target_key(part)
             try:
                 if source.kind == "sqlite":
+                    table = job.description.info.table
                     src_total, src = sqlite_aggregates(
-                        source.conn, job.description.info.table, job.config.where,  # type: ignore[attr-defined]
+                        source.conn, table, job.config.where,  # type: ignore[attr-defined]
                         part, sums)
+                    if not quick and cols:
+                        src_content = sqlite_content(source.conn, table, job.config.where,  # type: ignore[attr-defined]
+                                                     part, cols)
+                        tgt_content = vc.duckdb_content(con, job.target, key, params, cols,
+                                                        part.kind == "whole", mode)
+                        # a second pass names the columns, over the differing partitions only
+                        differing = _differing(src_content, tgt_content)
+                        if differing:
+                            src_content = _with_columns(src_content, sqlite_content(
+                                source.conn, table, job.config.where, part, cols, differing))  # type: ignore[attr-defined]
+                            tgt_content = _with_columns(tgt_content, vc.duckdb_content(
+                                con, job.target, key, params, cols, part.kind == "whole", "columns",
+                                differing))
                 elif source.kind == "oracle":
                     src_total, src = _oracle_aggregates(source, job, part, sums)
+                    if not quick and cols:
+                        src_content = _oracle_content(source, job, part, cols)
                 else:
                     raise TuiSyncError(f"verify does not support {source.kind} sources")
             except sqlite3.Error as exc:
                 raise TuiSyncError(f"{job.name}: verify query failed in the source: "
                                    f"{str(exc).splitlines()[0]}") from None
+            except duckdb.Error as exc:
+                raise TuiSyncError(f"{job.name}: verify query failed in DuckDB: "
+                                   f"{str(exc).splitlines()[0]}") from None
             try:
                 tgt_total, tgt, abs_totals = target_aggregates(con, job.target, part, sums)
+                if not quick and cols and mode == "cells":
+                    tgt_content = vc.duckdb_content(con, job.target, key, params, cols,
+                                                    part.kind == "whole", mode)
             except duckdb.Error as exc:
                 raise TuiSyncError(f"{job.name}: verify query failed in DuckDB: "
                                    f"{str(exc).splitlines()[0]}") from None
         finally:
             con.close()
     n, diffs = compare(part, sums, src, tgt, abs_totals, rel_tol)
+    if not quick:
+        diffs += compare_content(part, cols, src_content, tgt_content, diffs)
+        diffs += [Difference(_WHOLE, f"column {c}", "in the source", "missing")
+                  for c, why in unchecked.items() if why.startswith("not in the target")]
     return VerifyReport(table=job.description.info.name, target=job.target, partition_by=part.kind,
                         partition_column=part.column.target_name if part.column else None,
                         source_rows=src_total, target_rows=tgt_total, partitions=n,
-                        columns=[s.target for s in sums], differences=diffs)
+                        columns=[s.target for s in sums], differences=diffs, content=not quick,
+                        content_columns=[] if quick else [c.target for c in cols],
+                        unchecked={} if quick else unchecked)
 
 
 # -- CLI ---------------------------------------------------------------------------------------
 
 MAX_LINES = 50
+VERIFY_HELP = """\
+Compare the source table with its DuckDB target, per partition (cursor day, primary-key
+range, or the whole table). Exit 0 when they match, 1 when they differ.
+
+Default: row counts, sums of numeric columns, and a content hash over every column of
+every row (a canonical text of what the SOURCE holds: a target value that was edited,
+rounded, truncated, moved to another row, or NULL instead of '' is reported, with its
+partition and column). It reads the whole table on both sides.
+
+--quick: row counts and numeric sums only. It sees lost, extra and duplicated rows and
+changed numbers, but not edited text, timestamps or binary values, nor values swapped
+between rows. On Oracle the content check needs 12c or later (STANDARD_HASH) and does
+not hash LOB, LONG or VECTOR columns (listed as not content-checked)."""
 
 
 def format_report(r: VerifyReport) -> str:
@@ -624,7 +801,9 @@ def format_report(r: VerifyReport) -> str:
           "whole": "the whole table"}[r.partition_by]
     cols = ", ".join(r.columns) if r.columns else "no numeric columns"
     lines = [f"{r.table} -> {r.target}: source {r.source_rows:,} rows, target {r.target_rows:,} rows",
-             f"  compared by {by}; sums of {cols}"]
+             f"  compared by {by}; sums of {cols}; {content_summary(r)}"]
+    for c, why in r.unchecked.items():
+        lines.append(f"  not content-checked: {c} ({why})")
     if r.ok:
         lines.append("  OK: source and target match")
         return "\n".join(lines)
@@ -639,6 +818,12 @@ def format_report(r: VerifyReport) -> str:
     return "\n".join(lines)
 
 
+def content_summary(r: VerifyReport) -> str:
+    if not r.content:
+        return "--quick: counts and sums only (edited text, times, binary and moved values unseen)"
+    return f"content of {len(r.content_columns)} column(s)"
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return "NULL"
@@ -651,7 +836,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .cli import EXIT_FAILED, EXIT_OK, load, print_json
 
     config = load(args)
-    report = verify_table(config, args.table)
+    report = verify_table(config, args.table, quick=bool(getattr(args, "quick", False)))
     if args.json:
         print_json(report.to_dict())
     else:
@@ -660,12 +845,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """`tui-sync verify TABLE [--json] [--config PATH | --demo]`."""
+    """`tui-sync verify TABLE [--quick] [--json] [--config PATH | --demo]`."""
     from .cli import _common
 
-    p = subparsers.add_parser("verify", parents=[_common()],
-                              help="compare source and target: row counts and per-partition sums")
+    p = subparsers.add_parser(
+        "verify", parents=[_common()], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="compare source and target by content, per partition",
+        description=VERIFY_HELP)
     p.add_argument("table", metavar="TABLE")
+    p.add_argument("--quick", action="store_true",
+                   help="row counts and sums of numeric columns only: fast, but blind to edited "
+                        "text, timestamps and binary values and to values swapped between rows")
     p.set_defaults(func=cmd_verify)
     return p
 

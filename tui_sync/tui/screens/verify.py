@@ -79,7 +79,11 @@ class VerifyOutcome:
               "key_range": f"{r.partitions} key range(s) of {r.partition_column}",
               "whole": "the whole table"}.get(r.partition_by, r.partition_by)
         sums = ", ".join(r.columns) if r.columns else "no numeric columns"
-        how = Text(f"compared by {by}; sums of {sums}", style="dim")
+        # what the check could see: content of N columns, or --quick's counts and sums only
+        content = (f"content of {len(r.content_columns)} column(s)" if r.content
+                   else "counts and sums only")
+        unchecked = f"; not content-checked: {', '.join(r.unchecked)}" if r.unchecked else ""
+        how = Text(f"compared by {by}; sums of {sums}; {content}{unchecked}", style="dim")
         if not r.differences:
             return Group(head, how)
         table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", expand=False)
