@@ -26,6 +26,7 @@ wrong answer.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,6 +74,15 @@ def connection_lost() -> Exception:
 
 def user_cancel() -> Exception:
     return ora_error("ORA-01013: user requested cancel of current operation", 1013)
+
+
+def unresolvable_host(host: str) -> OSError:
+    """What thin mode raises for a host name that does not resolve: a bare
+    socket.gaierror, outside oracledb.Error. The driver resolves names in
+    `description_list.set_active_children()` (impl/thin/connection.pyx ~l.181, via
+    impl/base/connect_params.pyx ~l.771/825 `socket.getaddrinfo`), before the try
+    that wraps socket errors of the TCP connect as DPY-6005 (~l.196-210)."""
+    return socket.gaierror(-2, "Name or service not known")
 
 
 # -- the in-memory database ----------------------------------------------------------------
@@ -135,6 +145,8 @@ class FakeOracle:
     NotSupportedError = NotSupportedError
     ProgrammingError = ProgrammingError
 
+    __version__ = "26.1.0"  # oracledb.__version__ of the driver the fake stands in for
+
     def __init__(self, tables: list[FakeTable] = (), *, version: str = "19.3.0.0.0",
                  user: str = "APP", password: str = "s3cret-Passw0rd",
                  maintained: tuple[str, ...] = ("SYS", "SYSTEM", "AUDSYS", "ODI_REPO_USER")):
@@ -153,6 +165,8 @@ class FakeOracle:
         self.connections: list[FakeConnection] = []
         self.scn = 4_242_424
         self.grant_v_database = True
+        # ALL_SYNONYMS: (owner, synonym) -> (table owner, table name); owner 'PUBLIC' for public ones
+        self.synonyms: dict[tuple[str, str], tuple[str, str]] = {}
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
@@ -180,6 +194,11 @@ class FakeOracle:
             raise TypeError(f"connect() got unexpected keyword arguments {sorted(unknown)}")
         recorded = {k: v for k, v in kwargs.items() if k != "password"}
         recorded["dsn"] = dsn
+        if not self.thin:
+            # Thick mode passes the DSN string to Oracle Client unchanged
+            # (thick_mode_dsn_passthrough, impl/thick/connection.pyx ~l.449): these
+            # keyword arguments never reach the client.
+            recorded["ignored"] = sorted(k for k in ("expire_time", "tcp_connect_timeout") if k in kwargs)
         self.connect_calls.append(recorded)
         if self.connect_errors:
             raise self.connect_errors.pop(0)
@@ -254,7 +273,19 @@ class FakeConnection:
 
     def cancel(self) -> None:
         self._check_open()
+        # With no call running, thin mode only sets the protocol's break flag
+        # (impl/thin/protocol.pyx ~l.63 _break_external); the next call then
+        # processes the break and fails with ORA-01013 (~l.229), which clears it.
+        # The fake keeps the flag until its next call (or batch) checks it.
         self.cancel_requested = True
+
+    @property
+    def break_pending(self) -> bool:
+        return self.cancel_requested
+
+    @break_pending.setter
+    def break_pending(self, value: bool) -> None:
+        self.cancel_requested = value
 
     def close(self) -> None:
         self.closed = True
@@ -314,8 +345,8 @@ class FakeConnection:
         if flat == "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL":
             return [(d.user,)]
         if flat.startswith("ALTER SESSION SET "):
-            for key, value in re.findall(r"(\w+) = (\w+)", flat):
-                self.session[key] = value
+            for key, quoted, bare in re.findall(r"(\w+) = (?:'((?:[^']|'')*)'|(\w+))", flat):
+                self.session[key] = quoted.replace("''", "'") if quoted else bare
             return []
         if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
             raise ora_error("ORA-00933: SQL command not properly ended", 933)
@@ -327,9 +358,12 @@ class FakeConnection:
             return [(d.scn,)]
         if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
             return self._list_tables(flat, binds)
-        if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS FROM ALL_TABLES WHERE OWNER = :owner"):
+        if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS, 'N' AS IS_VIEW FROM ALL_TABLES WHERE OWNER = :owner"):
             t = d.tables.get((binds["owner"], binds["table_name"]))
-            return [(t.owner, t.name, None if t.view else t.num_rows)] if t else []
+            return [(t.owner, t.name, None if t.view else t.num_rows, "Y" if t.view else "N")] if t else []
+        if flat.startswith("SELECT TABLE_OWNER, TABLE_NAME FROM ALL_SYNONYMS WHERE OWNER = :owner"):
+            target = d.synonyms.get((binds["owner"], binds["synonym_name"]))
+            return [target] if target else []
         if "FROM ALL_TAB_COLUMNS" in flat:
             t = d.tables.get((binds["owner"], binds["table_name"]))
             return [(c.name, c.data_type, c.type_mod, c.type_owner, c.precision, c.scale,
