@@ -167,6 +167,18 @@ class FakeOracle:
         self.grant_v_database = True
         # ALL_SYNONYMS: (owner, synonym) -> (table owner, table name); owner 'PUBLIC' for public ones
         self.synonyms: dict[tuple[str, str], tuple[str, str]] = {}
+        # what the doctor's checks read (tui_sync/doctor_oracle.py)
+        self.denied_views: set[str] = set()  # ALL_* views this user cannot read (ORA-00942)
+        self.grant_dbms_flashback = True
+        self.flashback_denied: set[tuple[str, str]] = set()  # AS OF SCN -> ORA-01031
+        self.sessions_per_user = "UNLIMITED"
+        self.indexes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}  # (owner, table) -> [(index, cols)]
+        self.nls_database = {"NLS_CHARACTERSET": "AL32UTF8", "NLS_NCHAR_CHARACTERSET": "AL16UTF16",
+                             "NLS_NUMERIC_CHARACTERS": ".,"}
+        # a comma-decimal territory's defaults until the session sets its own
+        self.nls_session_defaults = {"NLS_NUMERIC_CHARACTERS": ",.", "NLS_DATE_FORMAT": "DD.MM.RR",
+                                     "NLS_CALENDAR": "GREGORIAN"}
+        self.client_version = (19, 23, 0, 0, 0)
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
@@ -174,6 +186,12 @@ class FakeOracle:
     # -- module functions ---------------------------------------------------------------
     def is_thin_mode(self) -> bool:
         return self.thin
+
+    def clientversion(self) -> tuple:
+        # thick mode only; thin mode raises (src/oracledb/utils.py ~l.56)
+        if self.thin:
+            raise dpy_error(_errors.ERR_FEATURE_NOT_SUPPORTED, feature="clientversion()", driver_type="thick")
+        return self.client_version
 
     def init_oracle_client(self, lib_dir: str | None = None, config_dir: str | None = None,
                            error_url: str | None = None, driver_name: str | None = None) -> None:
@@ -355,7 +373,31 @@ class FakeConnection:
                 raise ora_error("ORA-00942: table or view does not exist", 942)
             return [(d.scn,)]
         if flat == "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL":
+            if not d.grant_dbms_flashback:
+                raise ora_error('ORA-00904: "DBMS_FLASHBACK"."GET_SYSTEM_CHANGE_NUMBER": invalid identifier', 904)
             return [(d.scn,)]
+        if flat == "SELECT TIMESTAMP_TO_SCN(SYSTIMESTAMP) FROM DUAL":
+            return [(d.scn - 7,)]
+        m = re.fullmatch(r"SELECT COUNT\(\*\) FROM (ALL_\w+) WHERE ROWNUM <= 1", flat)
+        if m:
+            if m.group(1) in d.denied_views:
+                raise ora_error("ORA-00942: table or view does not exist", 942)
+            return [(1,)]
+        if flat == "SELECT PARAMETER, VALUE FROM NLS_SESSION_PARAMETERS":
+            merged = {**d.nls_session_defaults, **{k: v for k, v in self.session.items() if k.startswith("NLS_")}}
+            return sorted(merged.items())
+        if flat == "SELECT PARAMETER, VALUE FROM NLS_DATABASE_PARAMETERS":
+            return sorted(d.nls_database.items())
+        if flat == "SELECT DBTIMEZONE, SESSIONTIMEZONE FROM DUAL":
+            return [("+00:00", "Europe/Berlin")]
+        if flat == "SELECT LIMIT FROM USER_RESOURCE_LIMITS WHERE RESOURCE_NAME = 'SESSIONS_PER_USER'":
+            return [(d.sessions_per_user,)]
+        if "FROM ALL_IND_COLUMNS" in flat:
+            out = []
+            for index, cols in d.indexes.get((binds["owner"], binds["table_name"]), []):
+                if binds["column_name"] in cols:
+                    out.append((index, cols.index(binds["column_name"]) + 1))
+            return sorted(out, key=lambda r: r[1])
         if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
             return self._list_tables(flat, binds)
         if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS, 'N' AS IS_VIEW FROM ALL_TABLES WHERE OWNER = :owner"):
@@ -373,6 +415,9 @@ class FakeConnection:
             t = d.tables.get((binds["owner"], binds["table_name"]))
             return [(k,) for k in t.primary_key] if t and not t.view else []
         if flat.startswith("SELECT COUNT(*) FROM "):
+            m = re.match(r'SELECT COUNT\(\*\) FROM "([^"]+)"\."([^"]+)" AS OF SCN', flat)
+            if m and (m.group(1), m.group(2)) in d.flashback_denied:
+                raise ora_error("ORA-01031: insufficient privileges", 1031)
             table, _ = self._rows(sql, binds)
             return [(table.num_rows,)]
         m = re.match(r'SELECT MIN\("([^"]+)"\), MAX\("\1"\) FROM ', flat)
@@ -409,6 +454,9 @@ class FakeConnection:
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
         """Rows of the FROM table after WHERE, ORDER BY and ROWNUM; and the select list."""
         _check_binds(sql, binds)
+        from tests.oracle_fake_dual import replace_inline_dual  # the doctor's probe: literals FROM DUAL
+
+        sql = replace_inline_dual(self.driver, sql)
         outer_limit = None
         m = self._OUTER_RE.match(sql.strip())
         if m:

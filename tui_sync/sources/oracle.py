@@ -329,6 +329,15 @@ class OracleSource(Source):
                 raise mapped from None
         raise AssertionError("unreachable")
 
+    @property
+    def driver(self) -> Any:
+        """The driver module in use (`oracledb`, or a test's fake)."""
+        return self._driver
+
+    def run_query(self, sql: str, binds: dict[str, Any] | None = None) -> list[tuple]:
+        """A small read-only query with binds (the doctor's dictionary and rights checks)."""
+        return self._query(sql, dict(binds or {}))
+
     def _current_schema(self) -> str:
         if self._schema is None:
             rows = self._query("SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL", {})
