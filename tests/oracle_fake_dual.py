@@ -138,6 +138,9 @@ def literal(expr: str, name: str, major: int) -> tuple[Any, pa.Array]:
         if s == 0 and (p or 38) <= 18:
             return FakeColumn(name, "NUMBER", p, 0), pa.array([int(value)], pa.int64())
         return FakeColumn(name, "NUMBER", p, s), pa.array([value], pa.decimal128(38, s or 0))
+    m = re.fullmatch(r"TO_BINARY_DOUBLE\('(-?[\d.]+(?:E[+-]?\d+)?)'\)", e)
+    if m:
+        return FakeColumn(name, "BINARY_DOUBLE"), pa.array([float(m.group(1))], pa.float64())
     m = re.fullmatch(r"TO_DATE\('([^']*)', 'YYYY-MM-DD HH24:MI:SS'\)", e)
     if m:
         when, _ = _ts(m.group(1))

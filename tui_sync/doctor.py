@@ -109,6 +109,7 @@ def register(kind: str, check: Check | None = None, *, before: Check | None = No
 class Report:
     steps: list[Step]
     config_path: str = ""
+    server_info: Any = None  # the source's ServerInfo when the connect check got that far
 
     @property
     def ok(self) -> bool:
@@ -164,7 +165,7 @@ def run_doctor(config: Config, tables: Sequence[str] = (), *,
                 ctx.source.close()
             except Exception:  # noqa: BLE001
                 pass
-    return Report(ctx.steps, str(config.path or ""))
+    return Report(ctx.steps, str(config.path or ""), ctx.data.get("server_info"))
 
 
 def config_failure_report(path: str, exc: BaseException) -> Report:
@@ -248,7 +249,8 @@ def check_sqlite_source(ctx: DoctorContext) -> None:
         ctx.fail("source", "opens", _one_line(exc), "is it a SQLite database file?")
         raise StopChecks from None
     ctx.source = source
-    ctx.ok("source", "opens", f"{path} (SQLite {info.version})")
+    ctx.data["server_info"] = info
+    ctx.ok("source", "opens", f"{path} ({info.version})")
 
 
 @register("sqlite")

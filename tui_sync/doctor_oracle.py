@@ -98,6 +98,7 @@ def check_connect(ctx: DoctorContext) -> None:
     ctx.source = source
     info = source.server_info()
     ctx.data["server_version"] = info.version
+    ctx.data["server_info"] = info
     ctx.ok("connect", "connected", f"{cfg.user.upper()}@{dsn_parts(cfg.dsn).where(cfg.dsn)}, {info.mode} mode")
     if info.mode == "thick":
         client = _client_version(getattr(source, "driver", None))

@@ -61,7 +61,7 @@ def probe_cases(rtrim_char: bool = False) -> list[ProbeCase]:
                   Decimal("987654321.123")),
         ProbeCase("F_126", "CAST(0.1 AS FLOAT(126))", _col("F_126", "FLOAT", 126), 0.1),
         ProbeCase("BF", "CAST(0.25 AS BINARY_FLOAT)", _col("BF", "BINARY_FLOAT"), 0.25),
-        ProbeCase("BD", "CAST(-1.5E300 AS BINARY_DOUBLE)", _col("BD", "BINARY_DOUBLE"), -1.5e300),
+        ProbeCase("BD", "TO_BINARY_DOUBLE('-1.5E300')", _col("BD", "BINARY_DOUBLE"), -1.5e300),
         ProbeCase("D", "TO_DATE('2024-02-29 23:59:58', 'YYYY-MM-DD HH24:MI:SS')", _col("D", "DATE"),
                   "2024-02-29 23:59:58.000000000"),
         ProbeCase("D_MAX", "TO_DATE('9999-12-31 23:59:59', 'YYYY-MM-DD HH24:MI:SS')", _col("D_MAX", "DATE"),

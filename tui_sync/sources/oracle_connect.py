@@ -244,22 +244,24 @@ def _host_port(parts: DsnParts, where: str) -> str:
 def _resolve_failure(parts: DsnParts, where: str, dsn: str, detail: str,
                      code: str | None = None) -> ConnectError:
     host = parts.host or dsn
-    return ConnectError(f"cannot connect to {where}: host name {host!r} does not resolve ({detail}); "
+    pre = f"{code}: " if code else ""
+    return ConnectError(f"{pre}cannot connect to {where}: host name {host!r} does not resolve ({detail}); "
                         "check the host in dsn, DNS or /etc/hosts", step="resolve", code=code)
 
 
 def _socket_failure(exc: OSError, parts: DsnParts, where: str, dsn: str,
                     code: str | None = None) -> ConnectError:
     detail = exc.strerror or str(exc) or type(exc).__name__
+    pre = f"{code}: " if code else ""  # the driver's code first, as a DBA searches for it
     if _is_unresolved(exc, str(exc)):
         return _resolve_failure(parts, where, dsn, detail, code)
     if isinstance(exc, ConnectionRefusedError):
-        return ConnectError(f"TCP connect to {where} refused ({detail}): no listener on that port; check "
+        return ConnectError(f"{pre}TCP connect to {where} refused ({detail}): no listener on that port; check "
                             "the port in dsn", step="tcp", transient=True, code=code)
     if isinstance(exc, TimeoutError):
-        return ConnectError(f"TCP connect to {where} timed out; check the host and port, and that a "
+        return ConnectError(f"{pre}TCP connect to {where} timed out; check the host and port, and that a "
                             "firewall lets this machine through", step="tcp", transient=True, code=code)
-    return ConnectError(f"cannot connect to {where}: {type(exc).__name__}: {detail}", step="tcp",
+    return ConnectError(f"{pre}cannot connect to {where}: {type(exc).__name__}: {detail}", step="tcp",
                         transient=True, code=code)
 
 
