@@ -380,3 +380,36 @@ def test_stray_break_before_a_sync_read_does_not_cancel_the_table(tmp_path: Path
     result = engine.run(["APP.EQUIPMENT_EVENTS"], Mode.FULL)
     assert result.results[0].status == Status.OK, result.results[0].error
     assert result.results[0].rows == 10
+
+
+# -- the real driver (26.1.0), no server needed: name resolution and a refused TCP connect ---------
+
+def test_real_driver_unresolvable_host_escapes_as_gaierror_and_is_mapped() -> None:
+    import oracledb
+
+    # the driver behaviour the fake models (connection.pyx ~l.181): a bare gaierror
+    with pytest.raises(socket.gaierror):
+        oracledb.connect(user="x", password="y", dsn="no-such-host.invalid:1521/FREEPDB1")
+    src = OracleSource(SourceConfig(kind="oracle", dsn="no-such-host.invalid:1521/FREEPDB1", user="app"))
+    with pytest.raises(SourceError) as info:
+        src.connect()
+    assert info.value.step == "resolve" and "no-such-host.invalid" in str(info.value)
+
+
+def test_real_driver_refused_tcp_connect_is_mapped() -> None:
+    src = OracleSource(SourceConfig(kind="oracle", dsn="127.0.0.1:1/FREEPDB1", user="app"))
+    with pytest.raises(SourceError) as info:
+        src.connect()
+    assert info.value.step == "tcp" and str(info.value).startswith("DPY-6005: TCP connect to 127.0.0.1:1/FREEPDB1")
+
+
+def test_tables_command_with_an_unresolvable_host_is_one_line(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from tui_sync import cli
+
+    ini = tmp_path / "t.ini"
+    ini.write_text(f"[source]\nkind = oracle\ndsn = no-such-host.invalid:1521/FREEPDB1\nuser = app\n\n"
+                   f"[target]\npath = {tmp_path / 't.duckdb'}\n", encoding="utf-8")
+    assert cli.main(["tables", "--config", str(ini)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not resolve" in err and "Traceback" not in err
