@@ -434,3 +434,22 @@ async def test_command_palette_runs_actions(make_app) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "history", "the History screen")
+
+
+async def test_unresolvable_oracle_host_is_a_one_line_dialog_without_traceback(make_app, monkeypatch) -> None:
+    # issue 10: thin mode raises a bare socket.gaierror for an unknown host; before the fix it
+    # reached the dialog as a non-TuiSyncError, with a traceback in the details
+    from tui_sync.config import SourceConfig
+    from tui_sync.sources.oracle import OracleSource
+
+    monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", "x")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await tables_loaded(pilot)
+        cfg = SourceConfig(kind="oracle", dsn="no-such-host.invalid:1521/FREEPDB1", user="scott")
+        app.run_in_thread(lambda: OracleSource(cfg).list_tables(), group="tables",
+                          description="Listing source tables")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error dialog")
+        assert app.screen.details is None
+        assert "no-such-host.invalid" in app.screen.message and "does not resolve" in app.screen.message
+        assert "\n" not in app.screen.message
