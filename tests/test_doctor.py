@@ -308,3 +308,12 @@ def test_cli_doctor_bad_config_is_a_failed_step(tmp_path: Path, capsys: pytest.C
     code = cli.main(["doctor", "--config", str(ini), "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1 and doc["steps"][0]["group"] == "config" and doc["steps"][0]["status"] == "fail"
+
+
+def test_missing_driver_is_one_failed_step(tmp_path: Path) -> None:
+    def factory() -> Any:
+        raise ModuleNotFoundError("No module named 'oracledb'")
+
+    report = run_doctor(oracle_config(tmp_path), source_factory=factory)
+    bad = [s for s in report.steps if s.status == StepStatus.FAIL]
+    assert len(bad) == 1 and bad[0].name == "python-oracledb" and "pip install" in bad[0].hint

@@ -215,6 +215,8 @@ def test_thick_mode_carries_timeouts_in_the_easy_connect_string() -> None:
     make_source(fake, mode="thick", expire_time=3).connect()
     (call,) = fake.connect_calls
     assert call["dsn"] == "dbhost:1521/ORCLPDB1?transport_connect_timeout=20&expire_time=3"
+    # what the fake models (impl/thick/connection.pyx ~l.449): the keyword arguments are ignored
+    assert call["ignored"] == ["expire_time", "tcp_connect_timeout"]
 
 
 @pytest.mark.parametrize(("dsn", "expected"), [

@@ -67,7 +67,11 @@ def check_password(ctx: DoctorContext) -> None:
 
 @register("oracle")
 def check_driver(ctx: DoctorContext) -> None:
-    source = ctx.source_factory()
+    try:
+        source = ctx.source_factory()
+    except ImportError as exc:
+        ctx.fail("driver", "python-oracledb", f"not installed ({exc})", f"pip install 'oracledb>={MIN_DRIVER_TEXT}'")
+        raise StopChecks from None
     driver = getattr(source, "driver", None)
     try:
         version = check_driver_version(driver)
