@@ -34,6 +34,7 @@ wrong answer.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,6 +82,15 @@ def connection_lost() -> Exception:
 
 def user_cancel() -> Exception:
     return ora_error("ORA-01013: user requested cancel of current operation", 1013)
+
+
+def unresolvable_host(host: str) -> OSError:
+    """What thin mode raises for a host name that does not resolve: a bare
+    socket.gaierror, outside oracledb.Error. The driver resolves names in
+    `description_list.set_active_children()` (impl/thin/connection.pyx ~l.181, via
+    impl/base/connect_params.pyx ~l.771/825 `socket.getaddrinfo`), before the try
+    that wraps socket errors of the TCP connect as DPY-6005 (~l.196-210)."""
+    return socket.gaierror(-2, "Name or service not known")
 
 
 # -- the in-memory database ----------------------------------------------------------------
@@ -143,6 +153,8 @@ class FakeOracle:
     NotSupportedError = NotSupportedError
     ProgrammingError = ProgrammingError
 
+    __version__ = "26.1.0"  # oracledb.__version__ of the driver the fake stands in for
+
     def __init__(self, tables: list[FakeTable] = (), *, version: str = "19.3.0.0.0",
                  user: str = "APP", password: str = "s3cret-Passw0rd",
                  maintained: tuple[str, ...] = ("SYS", "SYSTEM", "AUDSYS", "ODI_REPO_USER")):
@@ -161,6 +173,20 @@ class FakeOracle:
         self.connections: list[FakeConnection] = []
         self.scn = 4_242_424
         self.grant_v_database = True
+        # ALL_SYNONYMS: (owner, synonym) -> (table owner, table name); owner 'PUBLIC' for public ones
+        self.synonyms: dict[tuple[str, str], tuple[str, str]] = {}
+        # what the doctor's checks read (tui_sync/doctor_oracle.py)
+        self.denied_views: set[str] = set()  # ALL_* views this user cannot read (ORA-00942)
+        self.grant_dbms_flashback = True
+        self.flashback_denied: set[tuple[str, str]] = set()  # AS OF SCN -> ORA-01031
+        self.sessions_per_user = "UNLIMITED"
+        self.indexes: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}  # (owner, table) -> [(index, cols)]
+        self.nls_database = {"NLS_CHARACTERSET": "AL32UTF8", "NLS_NCHAR_CHARACTERSET": "AL16UTF16",
+                             "NLS_NUMERIC_CHARACTERS": ".,"}
+        # a comma-decimal territory's defaults until the session sets its own
+        self.nls_session_defaults = {"NLS_NUMERIC_CHARACTERS": ",.", "NLS_DATE_FORMAT": "DD.MM.RR",
+                                     "NLS_CALENDAR": "GREGORIAN"}
+        self.client_version = (19, 23, 0, 0, 0)
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
@@ -168,6 +194,12 @@ class FakeOracle:
     # -- module functions ---------------------------------------------------------------
     def is_thin_mode(self) -> bool:
         return self.thin
+
+    def clientversion(self) -> tuple:
+        # thick mode only; thin mode raises (src/oracledb/utils.py ~l.56)
+        if self.thin:
+            raise dpy_error(_errors.ERR_FEATURE_NOT_SUPPORTED, feature="clientversion()", driver_type="thick")
+        return self.client_version
 
     def init_oracle_client(self, lib_dir: str | None = None, config_dir: str | None = None,
                            error_url: str | None = None, driver_name: str | None = None) -> None:
@@ -188,6 +220,11 @@ class FakeOracle:
             raise TypeError(f"connect() got unexpected keyword arguments {sorted(unknown)}")
         recorded = {k: v for k, v in kwargs.items() if k != "password"}
         recorded["dsn"] = dsn
+        if not self.thin:
+            # Thick mode passes the DSN string to Oracle Client unchanged
+            # (thick_mode_dsn_passthrough, impl/thick/connection.pyx ~l.449): these
+            # keyword arguments never reach the client.
+            recorded["ignored"] = sorted(k for k in ("expire_time", "tcp_connect_timeout") if k in kwargs)
         self.connect_calls.append(recorded)
         if self.connect_errors:
             raise self.connect_errors.pop(0)
@@ -262,7 +299,19 @@ class FakeConnection:
 
     def cancel(self) -> None:
         self._check_open()
+        # With no call running, thin mode only sets the protocol's break flag
+        # (impl/thin/protocol.pyx ~l.63 _break_external); the next call then
+        # processes the break and fails with ORA-01013 (~l.229), which clears it.
+        # The fake keeps the flag until its next call (or batch) checks it.
         self.cancel_requested = True
+
+    @property
+    def break_pending(self) -> bool:
+        return self.cancel_requested
+
+    @break_pending.setter
+    def break_pending(self, value: bool) -> None:
+        self.cancel_requested = value
 
     def close(self) -> None:
         self.closed = True
@@ -322,8 +371,8 @@ class FakeConnection:
         if flat == "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL":
             return [(d.user,)]
         if flat.startswith("ALTER SESSION SET "):
-            for key, value in re.findall(r"(\w+) = (\w+)", flat):
-                self.session[key] = value
+            for key, quoted, bare in re.findall(r"(\w+) = (?:'((?:[^']|'')*)'|(\w+))", flat):
+                self.session[key] = quoted.replace("''", "'") if quoted else bare
             return []
         if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
             raise ora_error("ORA-00933: SQL command not properly ended", 933)
@@ -332,12 +381,39 @@ class FakeConnection:
                 raise ora_error("ORA-00942: table or view does not exist", 942)
             return [(d.scn,)]
         if flat == "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL":
+            if not d.grant_dbms_flashback:
+                raise ora_error('ORA-00904: "DBMS_FLASHBACK"."GET_SYSTEM_CHANGE_NUMBER": invalid identifier', 904)
             return [(d.scn,)]
+        if flat == "SELECT TIMESTAMP_TO_SCN(SYSTIMESTAMP) FROM DUAL":
+            return [(d.scn - 7,)]
+        m = re.fullmatch(r"SELECT COUNT\(\*\) FROM (ALL_\w+) WHERE ROWNUM <= 1", flat)
+        if m:
+            if m.group(1) in d.denied_views:
+                raise ora_error("ORA-00942: table or view does not exist", 942)
+            return [(1,)]
+        if flat == "SELECT PARAMETER, VALUE FROM NLS_SESSION_PARAMETERS":
+            merged = {**d.nls_session_defaults, **{k: v for k, v in self.session.items() if k.startswith("NLS_")}}
+            return sorted(merged.items())
+        if flat == "SELECT PARAMETER, VALUE FROM NLS_DATABASE_PARAMETERS":
+            return sorted(d.nls_database.items())
+        if flat == "SELECT DBTIMEZONE, SESSIONTIMEZONE FROM DUAL":
+            return [("+00:00", "Europe/Berlin")]
+        if flat == "SELECT LIMIT FROM USER_RESOURCE_LIMITS WHERE RESOURCE_NAME = 'SESSIONS_PER_USER'":
+            return [(d.sessions_per_user,)]
+        if "FROM ALL_IND_COLUMNS" in flat:
+            out = []
+            for index, cols in d.indexes.get((binds["owner"], binds["table_name"]), []):
+                if binds["column_name"] in cols:
+                    out.append((index, cols.index(binds["column_name"]) + 1))
+            return sorted(out, key=lambda r: r[1])
         if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
             return self._list_tables(flat, binds)
-        if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS FROM ALL_TABLES WHERE OWNER = :owner"):
+        if flat.startswith("SELECT OWNER, TABLE_NAME, NUM_ROWS, 'N' AS IS_VIEW FROM ALL_TABLES WHERE OWNER = :owner"):
             t = d.tables.get((binds["owner"], binds["table_name"]))
-            return [(t.owner, t.name, None if t.view else t.num_rows)] if t else []
+            return [(t.owner, t.name, None if t.view else t.num_rows, "Y" if t.view else "N")] if t else []
+        if flat.startswith("SELECT TABLE_OWNER, TABLE_NAME FROM ALL_SYNONYMS WHERE OWNER = :owner"):
+            target = d.synonyms.get((binds["owner"], binds["synonym_name"]))
+            return [target] if target else []
         if "FROM ALL_TAB_COLUMNS" in flat:
             t = d.tables.get((binds["owner"], binds["table_name"]))
             return [(c.name, c.data_type, c.type_mod, c.type_owner, c.precision, c.scale,
@@ -347,6 +423,9 @@ class FakeConnection:
             t = d.tables.get((binds["owner"], binds["table_name"]))
             return [(k,) for k in t.primary_key] if t and not t.view else []
         if flat.startswith("SELECT COUNT(*) FROM "):
+            m = re.match(r'SELECT COUNT\(\*\) FROM "([^"]+)"\."([^"]+)" AS OF SCN', flat)
+            if m and (m.group(1), m.group(2)) in d.flashback_denied:
+                raise ora_error("ORA-01031: insufficient privileges", 1031)
             table, _ = self._rows(sql, binds)
             return [(table.num_rows,)]
         m = re.match(r'SELECT MIN\("([^"]+)"\), MAX\("\1"\) FROM ', flat)
@@ -383,6 +462,9 @@ class FakeConnection:
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
         """Rows of the FROM table after WHERE, ORDER BY and ROWNUM; and the select list."""
         _check_binds(sql, binds)
+        from tests.oracle_fake_dual import replace_inline_dual  # the doctor's probe: literals FROM DUAL
+
+        sql = replace_inline_dual(self.driver, sql)
         outer_limit = None
         m = self._OUTER_RE.match(sql.strip())
         if m:

@@ -312,3 +312,271 @@ def test_catalog_lists_and_describes_the_table(oracle_table: Any) -> None:
     assert (cols["TS9"].data_type, cols["TS9"].scale) == ("TIMESTAMP", 9)
     assert cols["X"].data_type == "XMLTYPE"
     assert src.max_cursor(desc, "TS") == datetime(2024, 1, 2, 3, 4, 5, 123456)
+
+
+# -- issue 10: the field -----------------------------------------------------------------------------
+# Everything below has never run against a server here (no Oracle on the machines that
+# wrote it); scripts/oracle-test.sh runs it against gvenzl/oracle-free or oracle-xe:11.
+
+PLAIN = "TUI_SYNC_T_PLAIN"  # keyless, for ROWID paging and hash buckets
+VIEW = "TUI_SYNC_T_DISTINCT_V"  # a DISTINCT view: ROWID is ORA-01446 on it
+SYNONYM = "TUI_SYNC_T_SYN"
+
+
+@pytest.fixture(scope="module")
+def plain_table(oracle_table: Any) -> Any:
+    src, version = oracle_table
+    for sql, ignore in ((f"DROP SYNONYM {SYNONYM}", (1434,)), (f"DROP VIEW {VIEW}", (942,)),
+                        (f"DROP TABLE {PLAIN} PURGE", (942,))):
+        execute(src, sql, ignore=ignore)
+    execute(src, f"CREATE TABLE {PLAIN} (K VARCHAR2(10), V NUMBER(10), TS TIMESTAMP(6))")
+    execute(src, f"INSERT INTO {PLAIN} SELECT 'k' || LEVEL, LEVEL, TIMESTAMP '2024-01-01 00:00:00' "
+                 "+ NUMTODSINTERVAL(LEVEL, 'SECOND') FROM DUAL CONNECT BY LEVEL <= 500")
+    execute(src, f"CREATE VIEW {VIEW} AS SELECT DISTINCT K, V FROM {PLAIN}")
+    execute(src, f"CREATE SYNONYM {SYNONYM} FOR {PLAIN}")
+    src.conn.commit()
+    try:
+        yield src, version
+    finally:
+        for sql, ignore in ((f"DROP SYNONYM {SYNONYM}", (1434,)), (f"DROP VIEW {VIEW}", (942,)),
+                            (f"DROP TABLE {PLAIN} PURGE", (942,))):
+            execute(src, sql, ignore=ignore)
+
+
+def plain_config(tmp_path: Path, name: str, **table: Any) -> Config:
+    config = make_config(tmp_path)
+    config.tables = {name: TableConfig(name, target=name.lower(), **table)}
+    return config
+
+
+def test_driver_version_is_supported() -> None:
+    import oracledb
+
+    from tui_sync.sources.oracle_connect import check_driver_version
+
+    check_driver_version(oracledb)
+
+
+def test_unresolvable_host_is_one_line_naming_the_host() -> None:
+    from tui_sync.sources.oracle_connect import ConnectError
+
+    cfg = source_config()
+    cfg.dsn = "no-such-host.invalid:1521/FREEPDB1"
+    with pytest.raises(ConnectError) as info:
+        OracleSource(cfg).connect()
+    assert info.value.step == "resolve" and "no-such-host.invalid" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_wrong_password_is_the_authentication_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_sync.sources.oracle_connect import ConnectError
+
+    monkeypatch.setenv("TUI_SYNC_TEST_WRONG_PASSWORD", "certainly-not-the-password")
+    cfg = source_config()
+    cfg.password_env = "TUI_SYNC_TEST_WRONG_PASSWORD"
+    with pytest.raises(ConnectError) as info:
+        OracleSource(cfg).connect()
+    assert info.value.step == "auth" and str(info.value).startswith("ORA-01017")
+
+
+def test_unknown_service_is_the_listener_step() -> None:
+    from tui_sync.sources.oracle_connect import ConnectError, dsn_parts
+
+    cfg = source_config()
+    parts = dsn_parts(cfg.dsn)
+    if parts.kind != "easy":
+        pytest.skip("needs an Easy Connect DSN")
+    cfg.dsn = f"{parts.host}:{parts.port}/TUI_SYNC_NO_SUCH_SERVICE"
+    with pytest.raises(ConnectError) as info:
+        OracleSource(cfg).connect()
+    assert info.value.step == "listener" and "ORA-12514" in str(info.value)
+
+
+def test_session_nls_settings_make_text_conversions_portable(oracle_table: Any) -> None:
+    src, _ = oracle_table
+    params = dict(src.run_query("SELECT PARAMETER, VALUE FROM NLS_SESSION_PARAMETERS"))
+    assert params["NLS_NUMERIC_CHARACTERS"] == ".,"
+    assert params["NLS_CALENDAR"] == "GREGORIAN"
+    assert src.run_query("SELECT TO_CHAR(1.5), TO_CHAR(DATE '2024-02-29') FROM DUAL") == [
+        ("1.5", "2024-02-29 00:00:00")]
+
+
+def test_stray_break_after_an_idle_cancel_does_not_fail_the_next_call(oracle_table: Any) -> None:
+    reader = OracleSource(source_config())
+    try:
+        reader.connect()
+        reader.cancel()  # no call running: thin mode keeps the break for the next call
+        assert TABLE in [t.table for t in reader.list_tables()]
+        assert reader.list_tables()
+    finally:
+        reader.close()
+
+
+def test_doctor_passes_on_this_server(plain_table: Any, tmp_path: Path) -> None:
+    from tui_sync.doctor import StepStatus, run_doctor
+
+    config = make_config(tmp_path)
+    config.tables[PLAIN] = TableConfig(PLAIN, cursor="TS")
+    report = run_doctor(config)
+    failed = [(s.group, s.name, s.detail) for s in report.steps if s.status == StepStatus.FAIL]
+    assert not failed, failed
+    names = {s.name for s in report.steps}
+    assert "connected" in names and "NLS session" in names and "SCN source" in names
+    cursor = [s for s in report.steps if s.group == f"table {PLAIN}" and s.name == "cursor index"]
+    assert cursor and cursor[0].status == StepStatus.WARN and "CREATE INDEX" in cursor[0].hint
+
+
+def test_doctor_type_probe_round_trips_every_type(oracle_table: Any, tmp_path: Path) -> None:
+    from tui_sync.doctor import StepStatus, run_doctor
+
+    report = run_doctor(make_config(tmp_path))
+    types = [s for s in report.steps if s.group == "types"]
+    assert len(types) >= 25
+    bad = [(s.name, s.detail) for s in types if s.status not in (StepStatus.OK, StepStatus.SKIP)]
+    assert not bad, bad
+
+
+def test_doctor_cli_json(oracle_table: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tui_sync import cli
+
+    cfg = source_config()
+    ini = tmp_path / "t.ini"
+    ini.write_text(f"[source]\nkind = oracle\ndsn = {cfg.dsn}\nuser = {cfg.user}\n"
+                   f"password_env = {cfg.password_env}\nmode = {cfg.mode}\nlib_dir = {cfg.lib_dir}\n"
+                   f"config_dir = {cfg.config_dir}\n\n[target]\npath = {tmp_path / 't.duckdb'}\n",
+                   encoding="utf-8")
+    code = cli.main(["doctor", TABLE, "--config", str(ini), "--json"])
+    out = capsys.readouterr().out
+    doc = json.loads(out)
+    assert code == (0 if doc["ok"] else 1) and doc["ok"], [s for s in doc["steps"] if s["status"] == "fail"]
+    assert os.environ["TUI_SYNC_TEST_ORACLE_PASSWORD"] not in out
+
+
+def test_synonym_is_described_as_its_table(plain_table: Any) -> None:
+    src, _ = plain_table
+    desc = src.describe(SYNONYM.lower())
+    assert desc.info.table == PLAIN and not desc.is_view
+
+
+def test_view_reads_in_one_statement_never_by_rowid(plain_table: Any, tmp_path: Path) -> None:
+    from tui_sync.engine import Engine
+
+    src, _ = plain_table
+    assert src.describe(VIEW).is_view
+    config = plain_config(tmp_path, VIEW, parallel=3)
+    config.sync.chunk_rows = 100
+    result = Engine(config).run([VIEW], Mode.FULL)
+    assert result.ok, result.results[0].error
+    assert duck(config, f"SELECT count(*), sum(v) FROM {VIEW.lower()}") == [(500, 125250)]
+
+
+def test_keyless_table_pages_by_rowid_in_chunks(plain_table: Any, tmp_path: Path) -> None:
+    from tui_sync.engine import Engine
+
+    config = plain_config(tmp_path, PLAIN)
+    config.sync.chunk_rows = 120
+    config.sync.batch_rows = 50
+    result = Engine(config).run([PLAIN], Mode.FULL)
+    assert result.ok, result.results[0].error
+    assert duck(config, f"SELECT count(*), count(DISTINCT k), sum(v) FROM {PLAIN.lower()}") == [(500, 500, 125250)]
+
+
+def test_keyless_parallel_reads_ora_hash_buckets_at_one_scn(plain_table: Any, tmp_path: Path) -> None:
+    from tui_sync.engine import Engine
+
+    config = plain_config(tmp_path, PLAIN, parallel=3, consistent=True)
+    result = Engine(config).run([PLAIN], Mode.FULL)
+    assert result.ok, result.results[0].error
+    assert duck(config, f"SELECT count(*), count(DISTINCT k) FROM {PLAIN.lower()}") == [(500, 500)]
+
+
+def test_as_of_scn_reads_the_pinned_state(plain_table: Any) -> None:
+    src, _ = plain_table
+    scn = src.snapshot()
+    desc = src.describe(PLAIN)
+    execute(src, f"INSERT INTO {PLAIN} (K, V) VALUES ('late', 0)")
+    src.conn.commit()
+    try:
+        plan = build_plan(list(desc.columns))
+        pinned = sum(b.num_rows for b in src.read_batches(ReadSpec(desc, plan, snapshot=scn)))
+        now = sum(b.num_rows for b in src.read_batches(ReadSpec(desc, plan)))
+        assert (pinned, now) == (500, 501)
+    finally:
+        execute(src, f"DELETE FROM {PLAIN} WHERE K = 'late'")
+        src.conn.commit()
+
+
+def test_chunked_full_sync_with_a_concurrent_writer_loses_and_doubles_nothing(
+        oracle_table: Any, tmp_path: Path) -> None:
+    from tui_sync.engine import Engine
+    from tui_sync.events import TableFinished
+
+    src, _ = oracle_table
+    config = make_config(tmp_path)
+    config.sync.chunk_rows = 1
+    writer = OracleSource(source_config())
+    writer.connect()
+    wrote: list[int] = []
+
+    def on_event(event: Any) -> None:
+        if not wrote and not isinstance(event, TableFinished) and getattr(event, "rows_done", 0) >= 1:
+            execute(writer, f"INSERT INTO {TABLE} (ID, TS) VALUES (0, TIMESTAMP '2020-01-01 00:00:00')")
+            writer.conn.commit()
+            wrote.append(1)
+
+    try:
+        result = Engine(config, on_event=on_event).run([TABLE], Mode.FULL)
+        assert result.ok, result.results[0].error
+        ids = [r[0] for r in duck(config, "SELECT id FROM all_types ORDER BY id")]
+        assert len(ids) == len(set(ids)) and {1, 2, 3} <= set(ids)
+    finally:
+        execute(writer, f"DELETE FROM {TABLE} WHERE ID = 0")
+        writer.conn.commit()
+        writer.close()
+
+
+def test_verify_content_hashes_match_after_a_full_sync(oracle_table: Any, tmp_path: Path) -> None:
+    from tui_sync.engine import Engine
+    from tui_sync.verify import verify_table
+
+    config = make_config(tmp_path)
+    assert Engine(config).run([TABLE], Mode.FULL).ok
+    report = verify_table(config, TABLE)
+    assert report.ok, report.to_dict()
+
+
+def test_thin_mode_against_11g_says_dpy_3010_and_how_to_switch(oracle_table: Any) -> None:
+    import subprocess
+    import sys
+
+    src, version = oracle_table
+    if version != 11:
+        pytest.skip("needs Oracle 11.2 (gvenzl/oracle-xe:11)")
+    # thin mode cannot be used after thick mode started in this process: a fresh one
+    code = ("import sys; from tui_sync.config import SourceConfig; from tui_sync.sources.oracle import OracleSource\n"
+            "from tui_sync.errors import SourceError\n"
+            f"cfg = SourceConfig(kind='oracle', dsn={src.cfg.dsn!r}, user={src.cfg.user!r}, "
+            f"password_env={src.cfg.password_env!r}, mode='thin')\n"
+            "try:\n    OracleSource(cfg).connect()\nexcept SourceError as e:\n    print(e); sys.exit(0)\nsys.exit(3)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("DPY-3010") and "Instant Client 19" in out.stdout
+
+
+def test_thick_mode_reports_its_client_and_carries_timeouts(oracle_table: Any) -> None:
+    src, _ = oracle_table
+    if src.cfg.mode != "thick":
+        pytest.skip("set TUI_SYNC_TEST_ORACLE_MODE=thick")
+    import oracledb
+
+    assert src.server_info().mode == "thick" and oracledb.clientversion()[0] >= 19
+    cfg = source_config()
+    cfg.expire_time = 1  # in the Easy Connect string (DSN passthrough): the client must accept it
+    other = OracleSource(cfg)
+    try:
+        other.connect()
+        assert other.run_query("SELECT 1 FROM DUAL") == [(1,)]
+    finally:
+        other.close()

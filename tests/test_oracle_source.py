@@ -198,7 +198,8 @@ def test_thin_connect_arguments_and_session_settings(fake: FakeOracle) -> None:
     assert conn.call_timeout == 90_000
     assert conn.module == "tui-sync"
     # binary string order, so keyset paging and text cursors agree with DuckDB
-    assert conn.session == {"NLS_SORT": "BINARY", "NLS_COMP": "BINARY"}
+    assert {k: conn.session[k] for k in ("NLS_SORT", "NLS_COMP")} == {"NLS_SORT": "BINARY", "NLS_COMP": "BINARY"}
+    # (issue 10: the NLS settings text conversions rely on are set too: test_oracle_field.py)
     assert fake.init_calls == []
     info = src.server_info()
     assert (info.kind, info.version, info.mode) == ("oracle", "19.3.0.0.0", "thin")
@@ -377,7 +378,7 @@ def test_unknown_table_is_refused_before_any_data_sql(source: OracleSource, fake
     with pytest.raises(UnknownTableError, match="not found in the source dictionary|is not a table name"):
         source.describe(name)
     for sql, _ in fake.calls[before:]:
-        assert "ALL_TABLES" in sql or "SYS_CONTEXT" in sql  # dictionary lookups only
+        assert "ALL_TABLES" in sql or "SYS_CONTEXT" in sql or "ALL_SYNONYMS" in sql  # dictionary lookups only
         assert "OR 1=1" not in sql
     assert fake.data_reads == []
 
@@ -672,11 +673,12 @@ def test_cancel_breaks_a_running_read_with_sync_cancelled(source: OracleSource, 
     assert read_all(source, spec).num_rows == 10
 
 
-def test_ora_01013_maps_to_sync_cancelled_even_without_our_cancel(source: OracleSource,
-                                                                   fake: FakeOracle) -> None:
-    fake.connections[0].cancel_requested = True  # e.g. a DBA or another tool cancelled
-    with pytest.raises(SyncCancelled):
-        source.list_tables()
+def test_ora_01013_without_our_cancel_is_retried_once_not_a_cancel(source: OracleSource,
+                                                                    fake: FakeOracle) -> None:
+    # Issue 10 changed this: a stray break (cancel() with no call running, thin
+    # impl/thin/protocol.pyx ~l.63) is not a cancel of this run; the call is retried once.
+    fake.connections[0].cancel_requested = True
+    assert source.list_tables()
 
 
 def test_cancel_without_a_connection_is_harmless(fake: FakeOracle) -> None:

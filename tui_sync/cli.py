@@ -297,6 +297,32 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check config, connection, rights and the read path; exit 0 when nothing failed."""
+    from .doctor import config_failure_report, render_step, run_doctor
+
+    try:
+        config = load(args)
+    except TuiSyncError as exc:
+        report = config_failure_report(str(getattr(args, "config", "") or ""), exc)
+    else:
+        live = None if args.json else (lambda step: print(render_step(step), flush=True))
+        if live is not None:
+            print(f"tui-sync doctor: {config.path or '(demo)'}", flush=True)
+        report = run_doctor(config, args.tables, on_step=live)
+        if live is not None:
+            failed = sum(s.status.value == "fail" for s in report.steps)
+            warned = sum(s.status.value == "warning" for s in report.steps)
+            print(f"{'all checks passed' if report.ok else f'{failed} check(s) failed'}"
+                  + (f", {warned} warning(s)" if warned else ""))
+            return report.exit_code
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(report.render())
+    return report.exit_code
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from importlib.resources import files
 
@@ -392,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--last", type=int, default=50, metavar="N", help="how many runs (default 50)")
     p.add_argument("--stats", action="store_true", help="per-table statistics of the runs")
     p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("doctor", parents=[_common()],
+                       help="check config, connection, rights and the type round trip; moves no data")
+    p.add_argument("tables", nargs="*", metavar="TABLE", help="tables to check (default: the configured ones)")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("init", help="write a commented config file")
     p.add_argument("path", nargs="?", metavar="PATH", help="default ./tui-sync.ini")

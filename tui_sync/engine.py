@@ -432,8 +432,13 @@ class Engine:
                   table: str | None = None, mode: Mode | None = None) -> Any:
         """Run `func`, retrying transient source errors with backoff (DESIGN §5)."""
         attempt = 0
+        pending_reconnect = False
         while True:
             try:
+                if pending_reconnect:
+                    # Inside the try: a reconnect that fails is one more attempt, not the end.
+                    pending_reconnect = False
+                    source.reconnect()
                 return func()
             except SourceError as exc:
                 if not exc.transient or attempt >= self.config.sync.retries:
@@ -446,7 +451,7 @@ class Engine:
                          f"(retry {attempt} of {self.config.sync.retries})", table)
                 self._wait(delay)
                 if reconnect:
-                    source.reconnect()
+                    pending_reconnect = True
 
     def _record_unreachable(self, db_path: Any, tables: Sequence[str], mode: Mode,
                             exc: Exception) -> list[TableResult]:
@@ -551,7 +556,9 @@ class Engine:
         expected = self._expected(source, job, spec, Mode.FULL)
         if self._chunked(job, expected, source):
             rows = self._load_chunked(con, source, job, run, expected)
-        elif job.config.parallel > 1:
+        elif job.config.parallel > 1 and (self._parallel_key(job) is not None
+                                          or source.has_row_address(job.description)):
+            # (a keyless view has no row address to hash: it reads in one statement below)
             rows = self._load_parallel(con, job, spec, expected)
         else:
             st.clear_resume(con, job.target)
@@ -581,7 +588,8 @@ class Engine:
         primary key (a configured key may hold NULLs, which keyset paging would skip),
         or of keyless tables by row address where the source can (Oracle ROWID)."""
         keyed = bool(job.primary_key) and job.primary_key == job.description.primary_key
-        if not keyed and not (not job.primary_key and source.rowid_paging):
+        by_address = source.rowid_paging and source.has_row_address(job.description)
+        if not keyed and not (not job.primary_key and by_address):
             return False
         if any(c.source.data_type in ("LONG", "LONG RAW") for c in job.plan.included):
             return False  # Oracle refuses LONG columns inside the inline view paging needs

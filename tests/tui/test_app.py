@@ -66,6 +66,21 @@ async def test_connection_test_reports_sqlite_version_in_one_line(make_app) -> N
         assert text.startswith("OK: SQLite 3.") and "\n" not in text
 
 
+async def test_check_runs_the_doctor_and_lists_its_steps(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 48)) as pilot:
+        await tables_loaded(pilot)
+        await pilot.press("c")
+        await pilot.press("ctrl+t")
+        result = app.screen.query_one("#test-result", Static)
+        await wait_for(pilot, lambda: result.has_class("-ok") or result.has_class("-error"), "check result")
+        steps = str(app.screen.query_one("#check-steps", Static).render())
+        assert result.has_class("-ok"), str(result.render()) + steps
+        for line in ("✓ config: loaded", "✓ target: lock - free", "✓ source: opens", "✓ source: tables"):
+            assert line in steps, steps
+        assert "EQUIPMENT_EVENTS: exists" in steps and "✗" not in steps and "Traceback" not in steps
+
+
 async def test_connection_test_failure_is_one_clear_line(make_app, tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -400,7 +415,7 @@ async def test_every_screen_at_80x24_with_no_color(make_app, monkeypatch: pytest
         text = screen_text(app)
         assert "설비_알람" in text  # Korean names render (double-width cells)
         assert "q Quit" in text.splitlines()[-1]  # global keys fit in the footer
-        for key, mode, expected in [("c", "connection", "Test connection"), ("g", "progress", "No sync"),
+        for key, mode, expected in [("c", "connection", "Check (^t)"), ("g", "progress", "No sync"),
                                     ("v", "preview", "Pick a table"), ("h", "history", "Runs"),
                                     ("question_mark", "help", "tui-sync keys"), ("t", "tables", "Filter")]:
             await pilot.press(key)
@@ -419,3 +434,22 @@ async def test_command_palette_runs_actions(make_app) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "history", "the History screen")
+
+
+async def test_unresolvable_oracle_host_is_a_one_line_dialog_without_traceback(make_app, monkeypatch) -> None:
+    # issue 10: thin mode raises a bare socket.gaierror for an unknown host; before the fix it
+    # reached the dialog as a non-TuiSyncError, with a traceback in the details
+    from tui_sync.config import SourceConfig
+    from tui_sync.sources.oracle import OracleSource
+
+    monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", "x")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await tables_loaded(pilot)
+        cfg = SourceConfig(kind="oracle", dsn="no-such-host.invalid:1521/FREEPDB1", user="scott")
+        app.run_in_thread(lambda: OracleSource(cfg).list_tables(), group="tables",
+                          description="Listing source tables")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error dialog")
+        assert app.screen.details is None
+        assert "no-such-host.invalid" in app.screen.message and "does not resolve" in app.screen.message
+        assert "\n" not in app.screen.message

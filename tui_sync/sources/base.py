@@ -32,6 +32,7 @@ class TableDescription:
     info: TableInfo
     columns: tuple[SourceColumn, ...]
     primary_key: tuple[str, ...]  # exact dictionary names, in key order
+    is_view: bool = False  # a view has no row address (no ROWID paging or hash buckets)
 
     def column(self, name: str) -> SourceColumn:
         """Dictionary lookup: exact name first, then case-insensitive."""
@@ -109,6 +110,11 @@ class Source(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def has_row_address(self, table: TableDescription) -> bool:
+        """Whether reads of `table` may page by row address or hash it into parallel
+        buckets (ROWID/rowid): never for views, which have none."""
+        return not table.is_view
 
     def reconnect(self) -> None:
         try:

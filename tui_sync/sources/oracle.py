@@ -45,15 +45,29 @@ from .base import (
     conform_batch,
     keyset_predicate,
 )
+from .oracle_connect import check_driver_version, map_connect_error, thick_dsn
 
 log = logging.getLogger(__name__)
 
 TCP_CONNECT_TIMEOUT_S = 20.0
 MODULE_NAME = "tui-sync"  # shows in V$SESSION.MODULE so a DBA can see who reads
-SESSION_SQL = "ALTER SESSION SET NLS_SORT = BINARY NLS_COMP = BINARY"
+# Binary string order, and the NLS settings every text conversion relies on (verify's
+# TO_CHAR sums, TO_TIMESTAMP bounds): '.' decimals whatever the territory, the Gregorian
+# calendar, and ISO-like date/timestamp formats.
+SESSION_SQL = ("ALTER SESSION SET NLS_SORT = BINARY NLS_COMP = BINARY NLS_NUMERIC_CHARACTERS = '.,'"
+               " NLS_CALENDAR = 'GREGORIAN' NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS'"
+               " NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9'"
+               " NLS_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM'")
 
 # Driver errors that mean "the connection is gone or timed out": reconnect and retry.
 TRANSIENT_CODES = frozenset({"DPY-4011", "DPY-4024", "DPY-6005"})
+STRAY_BREAK = "ORA-01013-STRAY"  # SourceError.code of an ORA-01013 this run did not ask for
+
+
+def _default_driver() -> Any:
+    import oracledb  # local: importing the driver is only needed for Oracle configs
+
+    return oracledb
 
 # Oracle-maintained schemas of 11g (ALL_USERS.ORACLE_MAINTAINED only exists from 12.1).
 ORACLE_SCHEMAS = (
@@ -135,9 +149,7 @@ class OracleSource(Source):
 
     def __init__(self, cfg: SourceConfig, *, driver: Any = None):
         if driver is None:
-            import oracledb  # local: importing the driver is only needed for Oracle configs
-
-            driver = oracledb
+            driver = _default_driver()
         self.cfg = cfg
         self._driver = driver
         self._conn: Any = None
@@ -154,6 +166,7 @@ class OracleSource(Source):
     def connect(self) -> None:
         cfg = self.cfg
         self._cancel_requested.clear()
+        check_driver_version(self._driver)
         if cfg.mode == "thick":
             self._init_thick()
         password = cfg.resolve_password()
@@ -166,11 +179,17 @@ class OracleSource(Source):
             params["expire_time"] = cfg.expire_time
         if cfg.config_dir and cfg.mode != "thick":
             params["config_dir"] = cfg.config_dir  # thin mode reads tnsnames.ora from here
+        if cfg.mode == "thick":
+            # DSN passthrough: the client never sees the keyword arguments (oracle_connect).
+            params["dsn"] = thick_dsn(cfg.dsn, expire_time=cfg.expire_time,
+                                      connect_timeout=TCP_CONNECT_TIMEOUT_S)
         log.info("connecting to Oracle %s@%s (%s mode)", cfg.user, cfg.dsn, cfg.mode)
         try:
             conn = self._driver.connect(**params)
-        except self._driver.Error as exc:
-            raise self._map_error(exc, secret=password) from None
+        except (self._driver.Error, OSError) as exc:
+            # An unknown host escapes thin mode as a bare socket.gaierror (an OSError).
+            mapped = map_connect_error(exc, dsn=cfg.dsn, user=cfg.user)
+            raise (mapped or self._map_error(exc, secret=password)) from None
         finally:
             del params, password
         try:
@@ -267,17 +286,25 @@ class OracleSource(Source):
         message = _one_line(str(getattr(err, "message", None) or exc))
         if secret and len(secret) >= 4:
             message = message.replace(secret, "***")
-        if self._cancel_requested.is_set() or code == 1013 or full_code == "ORA-01013":
+        if self._cancel_requested.is_set():
             return SyncCancelled("cancelled: the running Oracle call was interrupted (ORA-01013)")
+        if code == 1013 or full_code == "ORA-01013":
+            # Not ours: a cancel() that landed when no call was running leaves the driver's
+            # break flag set and the next call fails with ORA-01013 (thin
+            # impl/thin/protocol.pyx ~l.63); that call consumed the flag, so retry it once.
+            return SourceError(f"{full_code or 'ORA-01013'}: a call was interrupted although this run "
+                               "asked for no cancel (a stray break); retrying", transient=True,
+                               code=STRAY_BREAK)
         if full_code == "DPY-3010":
             return SourceError(
                 "DPY-3010: thin mode cannot connect to this Oracle server version (Oracle 11.2 or "
                 "older); set mode = thick and lib_dir = the folder of Oracle Instant Client 19 in "
                 "[source]", code=full_code)
         if full_code == "DPY-3001":
-            return SourceError(
-                "DPY-3001: this server requires Native Network Encryption or checksumming, which "
-                "only thick mode supports; set mode = thick and lib_dir in [source]", code=full_code)
+            # The driver's generic "<feature> is only supported in thick mode": its own text.
+            if not message.startswith(full_code):
+                message = f"{full_code}: {message}"
+            return SourceError(f"{message}; set mode = thick and lib_dir in [source]", code=full_code)
         if full_code == "DPI-1047":
             return SourceError(
                 "DPI-1047: Oracle Client libraries not found for thick mode; install Oracle Instant "
@@ -298,16 +325,31 @@ class OracleSource(Source):
         """A small dictionary/aggregate query through a classic cursor."""
         log.debug("oracle query: %s binds=%r", _squash(sql), binds)
         self._cancel_requested.clear()
-        try:
-            cur = self.conn.cursor()
+        for attempt in (1, 2):
             try:
-                cur.arraysize = arraysize
-                cur.execute(sql, binds)
-                return list(cur.fetchall())
-            finally:
-                cur.close()
-        except self._driver.Error as exc:
-            raise self._map_error(exc) from None
+                cur = self.conn.cursor()
+                try:
+                    cur.arraysize = arraysize
+                    cur.execute(sql, binds)
+                    return list(cur.fetchall())
+                finally:
+                    cur.close()
+            except self._driver.Error as exc:
+                mapped = self._map_error(exc)
+                if attempt == 1 and getattr(mapped, "code", None) == STRAY_BREAK:
+                    log.info("stray ORA-01013 (a cancel landed between calls); retrying once")
+                    continue
+                raise mapped from None
+        raise AssertionError("unreachable")
+
+    @property
+    def driver(self) -> Any:
+        """The driver module in use (`oracledb`, or a test's fake)."""
+        return self._driver
+
+    def run_query(self, sql: str, binds: dict[str, Any] | None = None) -> list[tuple]:
+        """A small read-only query with binds (the doctor's dictionary and rights checks)."""
+        return self._query(sql, dict(binds or {}))
 
     def _current_schema(self) -> str:
         if self._schema is None:
@@ -343,10 +385,16 @@ class OracleSource(Source):
                           int(num) if num is not None else None) for owner, table, num in rows]
 
     _LOOKUP_SQL = (
-        "SELECT OWNER, TABLE_NAME, NUM_ROWS FROM ALL_TABLES "
+        "SELECT OWNER, TABLE_NAME, NUM_ROWS, 'N' AS IS_VIEW FROM ALL_TABLES "
         "WHERE OWNER = :owner AND TABLE_NAME = :table_name\n"
         "UNION ALL\n"
-        "SELECT OWNER, VIEW_NAME, NULL FROM ALL_VIEWS WHERE OWNER = :owner AND VIEW_NAME = :table_name"
+        "SELECT OWNER, VIEW_NAME, NULL, 'Y' FROM ALL_VIEWS WHERE OWNER = :owner AND VIEW_NAME = :table_name"
+    )
+    # Synonyms as SQL*Plus resolves them: the schema's private synonym, then PUBLIC;
+    # synonyms over database links are not followed (reads never leave this database).
+    _SYNONYM_SQL = (
+        "SELECT TABLE_OWNER, TABLE_NAME FROM ALL_SYNONYMS\n"
+        "WHERE OWNER = :owner AND SYNONYM_NAME = :synonym_name AND DB_LINK IS NULL"
     )
     _COLUMNS_SQL = (
         "SELECT COLUMN_NAME, DATA_TYPE, DATA_TYPE_MOD, DATA_TYPE_OWNER, DATA_PRECISION, DATA_SCALE,\n"
@@ -368,20 +416,16 @@ class OracleSource(Source):
     def describe(self, name: str) -> TableDescription:
         owner_part, table_part = parse_table_name(name)
         owners = _variants(owner_part) if owner_part else [self._current_schema()]
-        found: tuple | None = None
-        # The typed name is only a bind value: exact spelling first, then Oracle's upper case.
-        for owner in owners:
-            for table in _variants(table_part):
-                rows = self._query(self._LOOKUP_SQL, {"owner": owner, "table_name": table})
-                if rows:
-                    found = rows[0]
-                    break
-            if found:
-                break
+        found = self._lookup(owners, _variants(table_part))
+        if found is None:
+            # A synonym: private in the named (or current) schema first, then PUBLIC when
+            # no owner was typed; a synonym may point at another synonym.
+            syn_owners = owners if owner_part else [*owners, "PUBLIC"]
+            found = self._lookup_synonym(syn_owners, _variants(table_part))
         if found is None:
             raise UnknownTableError(
                 f"table {name} not found in the source dictionary (or no SELECT privilege)")
-        owner, table, num_rows = found
+        owner, table, num_rows, is_view = found
         binds = {"owner": owner, "table_name": table}
         columns = tuple(_source_column(row) for row in self._query(self._COLUMNS_SQL, binds))
         if not columns:
@@ -390,7 +434,31 @@ class OracleSource(Source):
         pk = tuple(str(r[0]) for r in self._query(self._PK_SQL, binds))
         info = TableInfo(display_name(owner, table), owner, table,
                          int(num_rows) if num_rows is not None else None)
-        return TableDescription(info, columns, pk)
+        return TableDescription(info, columns, pk, is_view=is_view == "Y")
+
+    def _lookup(self, owners: list[str], tables: list[str]) -> tuple | None:
+        # The typed name is only a bind value: exact spelling first, then Oracle's upper case.
+        for owner in owners:
+            for table in tables:
+                rows = self._query(self._LOOKUP_SQL, {"owner": owner, "table_name": table})
+                if rows:
+                    return rows[0]
+        return None
+
+    def _lookup_synonym(self, owners: list[str], names: list[str], depth: int = 0) -> tuple | None:
+        for owner in owners:
+            for name in names:
+                rows = self._query(self._SYNONYM_SQL, {"owner": owner, "synonym_name": name})
+                if not rows:
+                    continue
+                target_owner, target = str(rows[0][0]), str(rows[0][1])
+                found = self._lookup([target_owner], [target])
+                if found is None and depth < 5:
+                    found = self._lookup_synonym([target_owner], [target], depth + 1)
+                if found is not None:
+                    log.info("%s.%s is a synonym of %s.%s", owner, name, found[0], found[1])
+                    return found
+        return None
 
     # -- SQL -------------------------------------------------------------------------
     def _from(self, table: TableDescription, snapshot: bool = False) -> str:

@@ -144,8 +144,10 @@ class SqliteSource(Source):
                 pk.append((pk_pos, cname))
         count = self._execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
         info = TableInfo(name=table, owner=None, table=table, estimated_rows=count)
+        is_view = bool(self._execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = :name",
+                                     {"name": table}).fetchone())  # a view has no rowid to bucket by
         return TableDescription(info=info, columns=tuple(cols),
-                                primary_key=tuple(n for _, n in sorted(pk)))
+                                primary_key=tuple(n for _, n in sorted(pk)), is_view=is_view)
 
     # -- SQL ------------------------------------------------------------------------------
     def _expr(self, cp: ColumnPlan) -> str:

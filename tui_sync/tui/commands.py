@@ -58,7 +58,7 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
         cmds.append(Command(f"Go to {label}", f"Show the {label} screen (key {key})",
                             partial(app.switch_mode, mode), action=f"goto('{mode}')"))
     cmds += [
-        Command("Test connection", "Connect to the source and show its version and mode",
+        Command("Check connection", "Run the doctor: connection, rights, tables and the type round trip",
                 partial(_on_screen, app, "connection", "action_test_connection"), action="test_connection"),
         Command("Save connection settings", "Write [source] and [target] into the config file",
                 partial(_on_screen, app, "connection", "action_save"), action="save"),

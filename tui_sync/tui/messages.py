@@ -24,12 +24,21 @@ if TYPE_CHECKING:  # only for annotations: keeps this module light
 
 
 class ConnectionTested(Message):
-    """The result of "Test connection": server info, or the error in one line."""
+    """The result of "Check": server info, or the first failure in one line."""
 
-    def __init__(self, info: ServerInfo | None, error: str | None) -> None:
+    def __init__(self, info: ServerInfo | None, error: str | None, *, failures: int = 0) -> None:
         super().__init__()
         self.info = info
         self.error = error
+        self.failures = failures  # failed checks after a good connection (rights, tables, types)
+
+
+class DoctorStepDone(Message):
+    """One step of "Check" (the doctor) finished; steps arrive in order."""
+
+    def __init__(self, step: Any) -> None:
+        super().__init__()
+        self.step = step
 
 
 class SourceTablesLoaded(Message):

@@ -1,4 +1,8 @@
-"""Connection screen: source and target settings, a session password, Test and Save.
+"""Connection screen: source and target settings, a session password, Check and Save.
+
+"Check" runs the same doctor as `tui-sync doctor` (connection steps, rights, the
+configured tables, the type round trip) on a thread and lists its steps as they
+finish; the line above the list sums it up (OK: version · mode, or the first failure).
 
 The password typed here lives in memory for this session only. It is written to
 the config file only when the user ticks "Save password" and confirms a warning.
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,12 +20,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...config import SourceConfig
+from ...config import Config, SourceConfig
 from ...config_writer import save_source
 from ...engine import one_line
 from ...errors import ConfigError
-from ...sources import open_source
-from ..messages import ConnectionTested
+from ..messages import ConnectionTested, DoctorStepDone
 from .base import AppScreen
 from .dialogs import ConfirmScreen
 
@@ -42,8 +45,8 @@ class ConnectionScreen(AppScreen):
     AUTO_FOCUS = "#kind"
 
     BINDINGS = [
-        Binding("ctrl+t", "test_connection", "Test", tooltip="Test the connection (in the background)",
-                id="connection.test"),
+        Binding("ctrl+t", "test_connection", "Check", tooltip="Check connection, rights, tables and types "
+                "(the doctor, in the background)", id="connection.test"),
         Binding("ctrl+s", "save", "Save", tooltip="Write [source] and [target] into the config file",
                 id="connection.save"),
     ]
@@ -76,9 +79,10 @@ class ConnectionScreen(AppScreen):
                 yield Input(placeholder="data/sync.duckdb (relative to the config file)",
                             compact=True, id="target")
             with Horizontal(classes="buttons"):
-                yield Button("Test connection (^t)", id="test", compact=True)
+                yield Button("Check (^t)", id="test", compact=True)
                 yield Button("Save (^s)", id="save", variant="primary", compact=True)
             yield Static("", id="test-result", classes="result")
+            yield Static("", id="check-steps", markup=False)
 
     def on_mount(self) -> None:
         self.load_fields()
@@ -127,30 +131,45 @@ class ConnectionScreen(AppScreen):
         src.password = password
         return src, self.query_one("#target", Input).value.strip()
 
-    # -- test ------------------------------------------------------------------------------
+    # -- check (the doctor) -------------------------------------------------------------------
     @on(Button.Pressed, "#test")
     def action_test_connection(self) -> None:
-        src, _ = self.form_source()
+        src, target = self.form_source()
         result = self.query_one("#test-result", Static)
         result.set_classes("result -pending")
-        result.update("Connecting…")
-        self.tui.run_in_thread(partial(self._test_worker, src, self.tui.config_path.parent),
-                               group="connection-test", description="Testing the connection")
+        result.update("Checking…")
+        self._steps: list[Any] = []
+        self.query_one("#check-steps", Static).update("")
+        config = replace(self.tui.config, source=src,
+                         target=replace(self.tui.config.target, path=target or self.tui.config.target.path))
+        self.tui.run_in_thread(partial(self._check_worker, config), group="connection-test",
+                               description="Checking the connection (doctor)")
 
-    def _test_worker(self, src: SourceConfig, base_dir: Path) -> None:
-        """On a thread: connect, ask the server, close; posts ConnectionTested."""
-        # Expected failures (wrong DSN, password, file) are a result, not a crash.
+    action_check = action_test_connection
+
+    def _check_worker(self, config: Config) -> None:
+        """On a thread: run the doctor; posts each step, then ConnectionTested."""
+        from ...doctor import StepStatus, run_doctor
+
         try:
-            source = open_source(src, base_dir=base_dir)
-            source.connect()
-            try:
-                info = source.server_info()
-            finally:
-                source.close()
-        except Exception as exc:  # noqa: BLE001 - any driver error is shown in one line
+            report = run_doctor(config, on_step=lambda step: self.post_message(DoctorStepDone(step)))
+        except Exception as exc:  # noqa: BLE001 - the doctor reports failures as steps; belt and braces
             self.post_message(ConnectionTested(None, one_line(exc)))
             return
-        self.post_message(ConnectionTested(info, None))
+        failed = [s for s in report.steps if s.status == StepStatus.FAIL]
+        info = report.server_info
+        if info is not None and not any(s.group in ("connect", "source", "driver", "config") for s in failed):
+            self.post_message(ConnectionTested(info, None, failures=len(failed)))
+        else:
+            first = failed[0] if failed else None
+            self.post_message(ConnectionTested(None, first.detail if first else "the check did not connect"))
+
+    @on(DoctorStepDone)
+    def _step_done(self, message: DoctorStepDone) -> None:
+        from ...doctor import render_step
+
+        self._steps = [*getattr(self, "_steps", []), message.step]
+        self.query_one("#check-steps", Static).update("\n".join(render_step(s) for s in self._steps))
 
     @on(ConnectionTested)
     def _tested(self, message: ConnectionTested) -> None:
@@ -158,8 +177,10 @@ class ConnectionScreen(AppScreen):
         if message.info is not None:
             info = message.info
             mode = {"thin": "thin mode", "thick": "thick mode"}.get(info.mode, info.mode)
-            result.set_classes("result -ok")
-            result.update(f"OK: {info.version} · {mode}")
+            failures = getattr(message, "failures", 0)
+            result.set_classes("result -ok" if not failures else "result -error")
+            result.update(f"OK: {info.version} · {mode}"
+                          + (f" · {failures} check(s) failed, see below" if failures else ""))
         else:
             result.set_classes("result -error")
             result.update(f"FAILED: {message.error}")

@@ -1,0 +1,297 @@
+"""`tui-sync doctor`: check the config, the source, the target and the read path
+before any data moves (DESIGN §7).
+
+A doctor run is a list of checks; each check appends steps (✓ ok, ✗ fail,
+! warning, - skipped) with a one-line detail and a one-line hint. A check is a
+plain function `check(ctx: DoctorContext) -> None` registered for a source kind
+in `CHECKS` (or with `register`); it may raise `StopChecks` when later checks
+make no sense (no connection). A check that raises anything else becomes one
+failed step: the doctor never shows a traceback, and every text it produces is
+scrubbed of the password.
+
+Source-specific checks live in their own modules (doctor_oracle, doctor_probe);
+this one holds the framework, the checks every source shares (config, versions,
+target, lock) and the SQLite/demo checks. Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .errors import TuiSyncError
+from .sources.base import Source
+
+
+class StepStatus(StrEnum):
+    OK = "ok"
+    FAIL = "fail"
+    WARN = "warning"
+    SKIP = "skipped"
+
+
+MARKS = {StepStatus.OK: "✓", StepStatus.FAIL: "✗", StepStatus.WARN: "!", StepStatus.SKIP: "-"}
+
+
+@dataclass
+class Step:
+    group: str  # "config", "driver", "connect", "server", "rights", "table APP.T", "types", ...
+    name: str
+    status: StepStatus
+    detail: str = ""
+    hint: str = ""
+
+
+class StopChecks(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a check when the remaining checks cannot run (e.g. no connection)."""
+
+
+@dataclass
+class DoctorContext:
+    config: Config
+    tables: list[str]  # the TABLEs named, else the configured ones
+    source_factory: Callable[[], Source]
+    on_step: Callable[[Step], None] | None = None
+    steps: list[Step] = field(default_factory=list)
+    source: Source | None = None  # connected by the connect check
+    secret: str | None = None  # the password, only to scrub it from texts
+    data: dict[str, Any] = field(default_factory=dict)  # facts checks share (server version, ...)
+
+    def add(self, group: str, name: str, status: StepStatus, detail: str = "", hint: str = "") -> Step:
+        step = Step(group, name, status, self.scrub(detail), self.scrub(hint))
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+        return step
+
+    def ok(self, group: str, name: str, detail: str = "") -> Step:
+        return self.add(group, name, StepStatus.OK, detail)
+
+    def fail(self, group: str, name: str, detail: str, hint: str = "") -> Step:
+        return self.add(group, name, StepStatus.FAIL, detail, hint)
+
+    def warn(self, group: str, name: str, detail: str, hint: str = "") -> Step:
+        return self.add(group, name, StepStatus.WARN, detail, hint)
+
+    def skip(self, group: str, name: str, detail: str = "") -> Step:
+        return self.add(group, name, StepStatus.SKIP, detail)
+
+    def scrub(self, text: str) -> str:
+        text = " ".join(str(text).splitlines()).strip()  # one line, whatever the driver said
+        if self.secret and len(self.secret) >= 3:
+            text = text.replace(self.secret, "***")
+        return text
+
+
+Check = Callable[[DoctorContext], None]
+CHECKS: dict[str, list[Check]] = {"common": [], "sqlite": [], "oracle": []}
+
+
+def register(kind: str, check: Check | None = None, *, before: Check | None = None) -> Any:
+    """Add a check for a source kind ("common" runs for every source); usable as a decorator."""
+    def add(func: Check) -> Check:
+        checks = CHECKS.setdefault(kind, [])
+        if before is not None and before in checks:
+            checks.insert(checks.index(before), func)
+        else:
+            checks.append(func)
+        return func
+    return add(check) if check is not None else add
+
+
+@dataclass
+class Report:
+    steps: list[Step]
+    config_path: str = ""
+    server_info: Any = None  # the source's ServerInfo when the connect check got that far
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.status == StepStatus.FAIL for s in self.steps)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "config": self.config_path,
+                "steps": [{**asdict(s), "status": s.status.value} for s in self.steps]}
+
+    def render(self) -> str:
+        return "\n".join(render_step(s) for s in self.steps)
+
+
+def render_step(step: Step) -> str:
+    line = f" {MARKS[step.status]} {step.group}: {step.name}"
+    if step.detail:
+        line += f" - {step.detail}"
+    if step.hint and step.status in (StepStatus.FAIL, StepStatus.WARN):
+        line += f"\n     hint: {step.hint}"
+    return line
+
+
+def run_doctor(config: Config, tables: Sequence[str] = (), *,
+               source_factory: Callable[[], Source] | None = None,
+               on_step: Callable[[Step], None] | None = None) -> Report:
+    """Run every check for the config's source kind; never raises for a failed check."""
+    from . import doctor_oracle, doctor_probe  # noqa: F401 - they register their checks
+    from .sources import open_source
+
+    factory = source_factory or (lambda: open_source(config.source, base_dir=config.base_dir))
+    ctx = DoctorContext(config, list(tables) or list(config.tables), factory, on_step)
+    try:
+        ctx.secret = config.source.resolve_password() if config.source.kind == "oracle" else None
+    except Exception:  # noqa: BLE001 - a broken keyring is reported by the password check
+        ctx.secret = None
+    kind = config.source.kind if config.source.kind in CHECKS else "oracle"
+    try:
+        for check in [*CHECKS["common"], *CHECKS[kind]]:
+            try:
+                check(ctx)
+            except StopChecks:
+                break
+            except Exception as exc:  # noqa: BLE001 - a check's own failure is one step
+                ctx.fail(getattr(check, "group", check.__name__.removeprefix("check_")),
+                         "check failed", _one_line(exc))
+    finally:
+        if ctx.source is not None:
+            try:
+                ctx.source.close()
+            except Exception:  # noqa: BLE001
+                pass
+    return Report(ctx.steps, str(config.path or ""), ctx.data.get("server_info"))
+
+
+def config_failure_report(path: str, exc: BaseException) -> Report:
+    """The report when the config itself does not load."""
+    return Report([Step("config", "load", StepStatus.FAIL, _one_line(exc),
+                        "fix the file (tui-sync init writes a commented one)")], path)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text and not isinstance(exc, TuiSyncError) else (
+        text[0] if text else type(exc).__name__)
+
+
+# -- checks every source shares ---------------------------------------------------------------
+
+@register("common")
+def check_config(ctx: DoctorContext) -> None:
+    cfg = ctx.config
+    where = str(cfg.path) if cfg.path else "(no file)"
+    ctx.ok("config", "loaded", f"{where}: {cfg.source.kind} source, {len(cfg.tables)} configured table(s)")
+    for warning in cfg.warnings:
+        ctx.warn("config", "setting", warning)
+
+
+@register("common")
+def check_versions(ctx: DoctorContext) -> None:
+    import duckdb
+    import pyarrow
+
+    ctx.ok("versions", "software", f"tui-sync {__version__}, Python {platform.python_version()}, "
+           f"DuckDB {duckdb.__version__}, pyarrow {pyarrow.__version__}")
+
+
+@register("common")
+def check_target(ctx: DoctorContext) -> None:
+    path = ctx.config.target_path()
+    folder = path.parent
+    if path.exists():
+        if os.access(path, os.W_OK):
+            ctx.ok("target", "writable", str(path))
+        else:
+            ctx.fail("target", "writable", f"{path} is not writable by this user",
+                     "fix its permissions or point [target] path elsewhere")
+    elif folder.exists():
+        if os.access(folder, os.W_OK):
+            ctx.ok("target", "writable", f"{path} (created by the first sync)")
+        else:
+            ctx.fail("target", "writable", f"cannot create files in {folder}",
+                     "fix the folder's permissions or point [target] path elsewhere")
+    else:
+        ctx.warn("target", "writable", f"{folder} does not exist yet",
+                 f"create it (mkdir -p {folder}) or point [target] path elsewhere")
+
+
+@register("common")
+def check_lock(ctx: DoctorContext) -> None:
+    from .lock import describe_holder, is_held, read_holder
+
+    path = ctx.config.target_path()
+    if is_held(path):
+        ctx.warn("target", "lock", f"a sync is running now: {describe_holder(read_holder(path))}",
+                 "wait for it to finish; a second sync would be refused (exit 3)")
+    else:
+        ctx.ok("target", "lock", "free")
+
+
+# -- SQLite (and --demo) --------------------------------------------------------------------------
+
+@register("sqlite")
+def check_sqlite_source(ctx: DoctorContext) -> None:
+    path = ctx.config.source_path()
+    if not path.exists():
+        ctx.fail("source", "file", f"{path} does not exist", "check [source] path")
+        raise StopChecks
+    source = ctx.source_factory()
+    try:
+        source.connect()
+        info = source.server_info()
+    except Exception as exc:  # noqa: BLE001
+        ctx.fail("source", "opens", _one_line(exc), "is it a SQLite database file?")
+        raise StopChecks from None
+    ctx.source = source
+    ctx.data["server_info"] = info
+    ctx.ok("source", "opens", f"{path} ({info.version})")
+
+
+@register("sqlite")
+def check_sqlite_tables(ctx: DoctorContext) -> None:
+    assert ctx.source is not None
+    infos = ctx.source.list_tables()
+    ctx.ok("source", "tables", f"{len(infos)} table(s)")
+    check_tables(ctx)
+
+
+def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, Any], None]] = ()) -> None:
+    """Per table: it exists (through the sync's own resolution), estimated rows, plan warnings;
+    `extra` checks get the resolved job."""
+    from .engine import resolve_job
+
+    if not ctx.tables:
+        ctx.skip("tables", "configured tables", "none configured; name tables: tui-sync doctor TABLE")
+        return
+    assert ctx.source is not None
+    for name in ctx.tables:
+        group = f"table {name}"
+        try:
+            job = resolve_job(ctx.config, ctx.source, name)
+        except TuiSyncError as exc:
+            ctx.fail(group, "exists", str(exc), "check the name (tui-sync tables lists them) and its settings")
+            continue
+        info = job.description.info
+        kind = "view" if job.description.is_view else "table"
+        seen_as = "" if info.name.upper() == name.upper() else f" (as {info.name})"
+        rows = f"{info.estimated_rows:,} rows (estimate)" if info.estimated_rows is not None else \
+            "no row estimate (statistics not gathered)"
+        ctx.ok(group, "exists", f"{kind}{seen_as}, {len(job.description.columns)} columns, {rows}")
+        warnings = job.plan.warnings
+        if warnings:
+            for w in warnings:
+                ctx.warn(group, "type plan", w, "see tui-sync plan " + name)
+        else:
+            ctx.ok(group, "type plan", f"{len(job.plan.included)} columns, no warnings")
+        for check in extra:
+            check(ctx, job)
+
+
+__all__ = ["CHECKS", "DoctorContext", "Report", "Step", "StepStatus", "StopChecks", "config_failure_report",
+           "register", "render_step", "run_doctor"]
