@@ -698,7 +698,7 @@ def test_table_dropped_after_describe_is_an_unknown_table(source: OracleSource, 
 
 def test_password_never_reaches_logs_reprs_or_errors(fake: FakeOracle, caplog: pytest.LogCaptureFixture,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="tui_sync")  # the CLI may have set it to INFO
     seen: list[str] = []
     src = make_source(fake, mode="thick", lib_dir="/opt/ic19")
     seen += [repr(src), str(src), repr(src.cfg)]
