@@ -53,12 +53,12 @@ from .sources.base import (
     ROWID_FIELD,
     ROWID_KEY,
     KeyRange,
-    key_fields,
     ReadSpec,
     Source,
     TableDescription,
     TableInfo,
     Window,
+    key_fields,
 )
 from .typeplan import PlanOptions, TypePlan, build_plan
 
@@ -600,7 +600,6 @@ class Engine:
                       run: st.RunRecord, expected: int | None) -> tuple[int, Any]:
         """Keyset chunks, each committed with a resume point; returns (rows, watermark)."""
         stage = tg.stage_name(job.target)
-        chunk_rows = self.config.sync.chunk_rows
         point = st.get_resume(con, job.target)
         usable = (point is not None and point.columns == job.plan.target_columns()
                   and tg.table_exists(con, stage)
