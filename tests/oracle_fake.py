@@ -113,6 +113,15 @@ class FakeTable:
     primary_key: list[str] = field(default_factory=list)
     num_rows: int | None = None
     view: bool = False
+    # Earlier states for flashback reads: (SCN of the commit that replaced them, rows).
+    history: list[tuple[int, pa.Table]] = field(default_factory=list)
+
+    def as_of(self, scn: int) -> pa.Table:
+        """The rows an `AS OF SCN scn` query sees: what was committed at or before scn."""
+        for changed_at, before in self.history:
+            if scn < changed_at:
+                return before
+        return self.data
 
     def column(self, name: str) -> FakeColumn:
         for c in self.columns:
@@ -153,9 +162,23 @@ class FakeOracle:
         self.connections: list[FakeConnection] = []
         self.scn = 4_242_424
         self.grant_v_database = True
+        self.scn_readable = True  # False: no way to read the current SCN (no grants)
+        # Server-side refusals of `AS OF SCN` (ORA-01031 without the FLASHBACK privilege,
+        # ORA-08180/ORA-01466...): raised by every flashback query while set.
+        self.flashback_error: Exception | None = None
+        # Undo retention: a flashback read of an SCN below this fails with ORA-01555.
+        self.undo_low_scn: int | None = None
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
+
+    def commit(self, owner: str, name: str, data: pa.Table) -> None:
+        """Replace a table's rows in one committed transaction at a new SCN: flashback
+        reads of an earlier SCN still see the old rows."""
+        t = self.tables[(owner, name)]
+        self.scn += 1
+        t.history.append((self.scn, t.data))
+        t.data = data.select(t.data.column_names).cast(t.data.schema)
 
     # -- module functions ---------------------------------------------------------------
     def is_thin_mode(self) -> bool:
@@ -320,10 +343,17 @@ class FakeConnection:
         if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
             raise ora_error("ORA-00933: SQL command not properly ended", 933)
         if flat == "SELECT CURRENT_SCN FROM V$DATABASE":
-            if not d.grant_v_database:
+            if not d.grant_v_database or not d.scn_readable:
                 raise ora_error("ORA-00942: table or view does not exist", 942)
             return [(d.scn,)]
         if flat == "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL":
+            if not d.scn_readable:
+                raise ora_error("ORA-00904: \"DBMS_FLASHBACK\".\"GET_SYSTEM_CHANGE_NUMBER\": "
+                                "invalid identifier", 904)
+            return [(d.scn,)]
+        if flat == "SELECT TIMESTAMP_TO_SCN(SYSTIMESTAMP) FROM DUAL":
+            if not d.scn_readable:
+                raise ora_error("ORA-08180: no snapshot found based on specified time", 8180)
             return [(d.scn,)]
         if flat.startswith("SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS FROM ALL_TABLES t"):
             return self._list_tables(flat, binds)
@@ -369,7 +399,7 @@ class FakeConnection:
     # -- the SELECT evaluator ---------------------------------------------------------------
     _OUTER_RE = re.compile(r"^SELECT \* FROM \(\s*(?P<inner>.*)\s*\)\s*WHERE ROWNUM <= :max_rows\s*$", re.S)
     _INNER_RE = re.compile(
-        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?: AS OF SCN :scn)?'
+        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?P<asof> AS OF SCN :scn)?'
         r"(?:\s+WHERE (?P<where>.*?))?(?:\s+ORDER BY (?P<order>.*?))?\s*$", re.S)
 
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
@@ -386,6 +416,15 @@ class FakeConnection:
         if t is None:
             raise ora_error("ORA-00942: table or view does not exist", 942)
         data = t.data
+        if m.group("asof"):
+            d = self.driver
+            if d.flashback_error is not None:
+                raise d.flashback_error
+            scn = int(binds["scn"])
+            if d.undo_low_scn is not None and scn < d.undo_low_scn:
+                raise ora_error("ORA-01555: snapshot too old: rollback segment number 7 with name "
+                                '"_SYSSMU7_1$" too small', 1555)
+            data = t.as_of(scn)
         if re.search(r"\bROWID\b", sql):
             # the fake's row addresses: position-based, so text order is table order
             data = data.append_column(ROWID_COLUMN, pa.array(
@@ -495,6 +534,8 @@ def _ident(text: str) -> str:
 
 
 _TS_FMT = "YYYY-MM-DD HH24:MI:SS.FF6"
+_TS_FMT9 = "YYYY-MM-DD HH24:MI:SS.FF9"
+_DATE_FMT = "YYYY-MM-DD HH24:MI:SS"
 
 
 def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any]) -> Any:
@@ -507,13 +548,27 @@ def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any])
             value = value.replace(microsecond=0)
         return value
     m = re.fullmatch(r"TO_TIMESTAMP\(:(\w+), '([^']*)'\)", text)
+    if m and m.group(2) == _TS_FMT9:
+        # all nine digits: an exact nanosecond timestamp
+        head, _, frac = binds[m.group(1)].partition(".")
+        whole = datetime.strptime(head, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        return pa.scalar(int(whole.timestamp()) * 1_000_000_000 + int(frac.ljust(9, "0")),
+                         pa.timestamp("ns"))
+    m2 = re.fullmatch(r"TO_DATE\(:(\w+), '([^']*)'\)", text)
+    if m2:
+        if m2.group(2) != _DATE_FMT:
+            raise ora_error("ORA-01821: date format not recognized (fake knows one format)", 1821)
+        return datetime.strptime(binds[m2.group(1)], "%Y-%m-%d %H:%M:%S")
     if m:
         if m.group(2) != _TS_FMT:
             raise ora_error("ORA-01821: date format not recognized (fake knows one format)", 1821)
         return datetime.strptime(binds[m.group(1)], "%Y-%m-%d %H:%M:%S.%f")
     m = re.fullmatch(r"FROM_TZ\((TO_TIMESTAMP\(.*\)), '\+00:00'\)", text)
     if m:
-        return _bind_value(t, col, m.group(1), binds).replace(tzinfo=UTC)
+        inner = _bind_value(t, col, m.group(1), binds)
+        if isinstance(inner, pa.Scalar):
+            return inner.cast(pa.timestamp("ns", tz="UTC"))
+        return inner.replace(tzinfo=UTC)
     m = re.fullmatch(r"'((?:[^']|'')*)'", text)
     if m:
         return m.group(1).replace("''", "'")
@@ -557,6 +612,11 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
             for part in parts[1:]:
                 result = combine(result, _condition(t, data, part, binds))
             return result
+    if cond == "1 = 1":
+        return pa.repeat(pa.scalar(True), data.num_rows)
+    m = re.fullmatch(r'("[^"]+")\s+IS NULL', cond)
+    if m:
+        return pc.is_null(data.column(t.column(_ident(m.group(1))).name))
     if cond == "ROWID > CHARTOROWID(:k0)":
         return pc.greater(data.column(ROWID_COLUMN), pa.scalar(binds["k0"], pa.large_string()))
     if cond == "ORA_HASH(ROWID, :bucket_max) = :bucket":
@@ -571,6 +631,10 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
     col = t.column(_ident(m.group(1)))
     value = _bind_value(t, col, m.group(3), binds)
     arr = data.column(col.name).combine_chunks()
+    if pa.types.is_timestamp(arr.type) and isinstance(value, pa.Scalar):
+        unit = pa.timestamp("ns", tz=arr.type.tz)  # compare at full precision
+        return _OPS[m.group(2)](arr.cast(unit), value.cast(pa.timestamp("ns", tz=value.type.tz))
+                                .cast(unit))
     if pa.types.is_timestamp(arr.type):
         if isinstance(value, datetime) and value.tzinfo is not None and arr.type.tz is None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -601,6 +665,9 @@ _EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^\(EXTRACT\(YEAR FROM {_Q}\) \* 12 \+ EXTRACT\(MONTH FROM \"\1\"\)\)$"),
      "interval_ym"),
     (re.compile(r"^TRUNC\((.+)\)$"), "trunc"),
+    (re.compile(rf"^TO_CHAR\({_Q}, 'TM9', 'NLS_NUMERIC_CHARACTERS=''\.,'''\)$"), "to_char_tm9"),
+    (re.compile(rf"^TO_CHAR\({_Q}, '([^']*)'\)$"), "to_char_dt"),
+    (re.compile(rf"^TO_CHAR\(SYS_EXTRACT_UTC\({_Q}\), '([^']*)'\)$"), "to_char_utc"),
     (re.compile(rf"^ROUND\({_Q}(?:, (\d+))?\)$"), "round"),
 ]
 
@@ -653,6 +720,16 @@ def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]
         if kind == "interval_ym":
             _expect(base, "INTERVAL YEAR TO MONTH")
             return arr.cast(pa.int64()), "NUMBER"
+        if kind == "to_char_tm9":
+            _expect(base, "NUMBER", "FLOAT")
+            return pa.array([None if v is None else _tm9(v) for v in arr.to_pylist()],
+                            pa.large_string()), "VARCHAR2"
+        if kind in ("to_char_dt", "to_char_utc"):
+            if kind == "to_char_utc":
+                _expect(base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
+            else:
+                _expect(base, "DATE", "TIMESTAMP")
+            return _to_char_time(arr, m.group(2)), "VARCHAR2"
         if kind == "round":
             _expect(base, "NUMBER", "FLOAT")
             digits = int(m.group(2) or 0)
@@ -660,6 +737,31 @@ def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]
                 arr = arr.cast(pa.decimal128(38, max(arr.type.scale, digits)))
             return pc.round(arr, ndigits=digits), "NUMBER"
     raise NotImplementedError(f"the fake cannot evaluate the expression {expr!r}")
+
+
+def _tm9(v: Any) -> str:
+    """TO_CHAR(n, 'TM9'): the shortest exact text, no leading zero before the mark."""
+    text = format(Decimal(str(v)).normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+
+
+def _to_char_time(arr: pa.Array, fmt: str) -> pa.Array:
+    """TO_CHAR of a DATE/TIMESTAMP (UTC wall time for a zoned value) with the two formats
+    the source uses; every stored digit is printed (FF9 pads to nine)."""
+    if fmt not in (_DATE_FMT, _TS_FMT9):
+        raise ora_error("ORA-01821: date format not recognized (fake knows two formats)", 1821)
+    ns = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.timestamp("ns")).cast(pa.int64())
+    out = []
+    for v in ns.to_pylist():
+        if v is None:
+            out.append(None)
+            continue
+        secs, frac = divmod(v, 1_000_000_000)
+        text = datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        out.append(text + (f".{frac:09d}" if fmt == _TS_FMT9 else ""))
+    return pa.array(out, pa.large_string())
 
 
 def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
