@@ -830,6 +830,10 @@ def _convert(arr: pa.Array, dbtype: str, requested: pa.DataType) -> pa.Array:
                         db_type=f"DB_TYPE_{dbtype}")
     if family == "datetime" and pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
         arr = arr.cast(pa.timestamp(arr.type.unit))  # the driver drops the offset
+    if family == "number" and pa.types.is_floating(requested):
+        # NUMBER -> double goes through strtod of the number's text, rounding silently
+        # (python-oracledb impl/base/converters.pyx ~l.332-348): never an error.
+        return arr.cast(requested, safe=False)
     try:
         return arr.cast(requested, safe=family != "datetime")
     except pa.ArrowInvalid:
