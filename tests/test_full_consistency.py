@@ -199,7 +199,11 @@ def test_resumed_run_reports_rows_per_second_of_its_own_work(tmp_path: Path) -> 
         == Status.CANCELLED
     carried = st.read_resume_points(cfg.target_path())["r"].rows
     assert 20_000 <= carried < n
-    result = Engine(cfg).run(["R"], Mode.FULL, resume=True).results[0]
+    progress: list[Progress] = []
+    result = Engine(cfg, on_event=lambda e: isinstance(e, Progress) and progress.append(e)).run(
+        ["R"], Mode.FULL, resume=True).results[0]
+    # the live rate as well: the rows found loaded are not read at infinite speed
+    assert progress[0].rows_done == carried and progress[0].rows_per_s == 0
     assert result.status == Status.OK and result.rows == n  # rows: the table's total loaded
     run = [r for r in st.read_runs(cfg.target_path()) if r.run_id == result.run_id][0]
     assert run.rows == n
@@ -221,3 +225,18 @@ def test_resume_point_keeps_the_start_watermark(tmp_path: Path) -> None:
         con.close()
     assert point is not None and point.start is not None
     assert point.start.watermark == str(T0 + timedelta(seconds=60))
+
+
+def test_status_says_how_the_last_full_sync_read(tmp_path: Path) -> None:
+    for journal in ("delete", "wal"):
+        src = events_source(tmp_path / f"{journal}.sqlite", 30, journal)
+        cfg = ev_config(tmp_path, src)
+        assert Engine(cfg).run(["EV"], Mode.FULL).ok
+        r = subprocess.run([SCRIPT, "status", "--config", str(cfg.path)], capture_output=True,
+                           text=True, env=env_with_home(tmp_path / "home"), timeout=60,
+                           stdin=subprocess.DEVNULL)
+        assert r.returncode == 0, r.stderr
+        if journal == "wal":
+            assert "[reads: one SQLite read transaction (WAL snapshot)]" in r.stdout
+        else:
+            assert "[reads: not pinned: the SQLite file is in delete journal mode" in r.stdout

@@ -189,6 +189,7 @@ class _Meter:
         if owner is not None:
             owner._meter = self  # the pause path forces a last event from it
         self.rows = 0
+        self.base = 0  # rows loaded before this meter started (a resume): not in its rate
         self.start = time.monotonic()
         self.last = 0.0
 
@@ -198,7 +199,7 @@ class _Meter:
         if force or now - self.last >= PROGRESS_INTERVAL_S:
             self.last = now
             elapsed = now - self.start
-            rate = self.rows / elapsed if elapsed > 0 else 0.0
+            rate = (self.rows - self.base) / elapsed if elapsed > 0 else 0.0
             eta = None
             if self.expected and rate > 0:
                 eta = max(self.expected - self.rows, 0) / rate
@@ -656,6 +657,7 @@ class Engine:
         chunk_rows = self.config.sync.chunk_rows
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = _Meter(self.emit, job.target, expected, self)
+        meter.base = rows
         meter.add(rows, force=True)
         # Keyless tables page by row address: the source adds it as an extra last column.
         # Keyed tables page by the raw key, which the source adds as extra last columns
