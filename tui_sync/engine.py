@@ -664,6 +664,7 @@ class Engine:
         # too (ReadSpec.carry_keys): the plan's converted value may not bind back exactly.
         by_rowid = not job.primary_key
         order = (ROWID_KEY,) if by_rowid else job.primary_key
+        pinned_ok = False  # a pinned chunk has been read in this attempt
         while True:
             spec = ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
                             order_by=order, limit=chunk_rows, batch_rows=job.batch_rows,
@@ -697,7 +698,12 @@ class Engine:
                 con.execute("COMMIT")
             except SourceError as exc:
                 con.execute("ROLLBACK")  # this chunk only; the committed ones stay for a resume
-                if start.snapshot is None or exc.code not in FLASHBACK_REFUSED:
+                # Known refusals at any chunk; any other server error on the first pinned
+                # read too (a flashback query can be refused in more ways than we can list:
+                # if the plain read then fails as well, that error is the one reported).
+                refused = exc.code in FLASHBACK_REFUSED or (
+                    not pinned_ok and bool(exc.code) and not exc.transient)
+                if start.snapshot is None or not refused:
                     raise
                 # The source refused the pinned read (no FLASHBACK privilege, the undo for
                 # that SCN is gone...): read on unpinned, and say so in the log and the run.
@@ -711,6 +717,7 @@ class Engine:
             except BaseException:
                 con.execute("ROLLBACK")  # this chunk only; the committed ones stay for a resume
                 raise
+            pinned_ok = True
             _fault(f"chunk:{chunks}")
             if n < chunk_rows:
                 break
