@@ -638,13 +638,15 @@ class Engine:
              resumed: bool) -> tuple[Any, str]:
         """Pin the chunks to one point in time where the source can (Oracle: one SCN for
         every chunk, the same again on resume); say so where it cannot."""
-        snapshot, consistency = source.pin_reads(start.snapshot if resumed else None)
-        if resumed and start.snapshot is None:
-            # Nothing to pin the chunks read before the interruption to (SQLite, or an
-            # Oracle start that could not pin): the run as a whole is not one point in time.
-            consistency = (start.consistency if start.consistency.startswith("not pinned") else
-                           "not pinned: the chunks before the interruption were read apart "
-                           f"from the rest ({consistency} since the resume)")
+        if resumed and start.snapshot is None and start.consistency.startswith("not pinned"):
+            snapshot, consistency = None, start.consistency  # it was not pinned: it stays so
+        else:
+            snapshot, consistency = source.pin_reads(start.snapshot if resumed else None)
+            if resumed and start.snapshot is None:
+                # Nothing carries the start's point in time over the interruption (SQLite's
+                # read transaction ended with its process): not one point in time as a whole.
+                consistency = ("not pinned: the chunks before the interruption were read apart "
+                               f"from the rest ({consistency} since the resume)")
         self._consistency = consistency
         level = "warning" if consistency.startswith("not pinned") else "info"
         self.log(level, f"chunked full sync reads: {consistency}", job.target)
