@@ -164,7 +164,9 @@ class FakeOracle:
         self.grant_v_database = True
         self.scn_readable = True  # False: no way to read the current SCN (no grants)
         # Server-side refusals of `AS OF SCN` (ORA-01031 without the FLASHBACK privilege,
-        # ORA-08180/ORA-01466...): raised by every flashback query while set.
+        # ORA-08180/ORA-01466...): raised by every flashback query while set. Build them with
+        # ora_error(): the driver turns any server error into an _Error whose full_code is
+        # the message's "ORA-nnnnn" prefix (oracledb/errors.py _make_adjustments ~l.65-73).
         self.flashback_error: Exception | None = None
         # Undo retention: a flashback read of an SCN below this fails with ORA-01555.
         self.undo_low_scn: int | None = None
@@ -542,6 +544,8 @@ def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any])
     text = text.strip()
     m = re.fullmatch(r":(\w+)", text)
     if m:
+        # A decimal.Decimal binds as NUMBER, exactly (python-oracledb
+        # impl/base/metadata.pyx ~l.404): the keyset bound of a NUMBER key is one.
         value = binds[m.group(1)]
         if isinstance(value, datetime):
             # python-oracledb binds a datetime as DATE: the fraction is lost.
