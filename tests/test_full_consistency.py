@@ -147,6 +147,26 @@ def test_single_read_full_sync_takes_the_watermark_before_reading(
     assert target_rows(cfg.target_path()) == source_rows(src)
 
 
+def test_parallel_full_sync_takes_the_watermark_before_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = events_source(tmp_path / "ev.sqlite", 30)
+    cfg = write_config(tmp_path, src, "[table EV]\ntarget = ev\ncursor = TS\nparallel = 2\n",
+                       sync="batch_rows = 5")
+    real = engine_module.Engine._load_parallel
+
+    def write_then_load(self, *args):  # type: ignore[no-untyped-def]
+        write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')",
+                                 f"UPDATE EV SET TS = '{ts(400)}', V = 'updated' WHERE ID = 2")
+        return real(self, *args)
+
+    monkeypatch.setattr(engine_module.Engine, "_load_parallel", write_then_load)
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    assert st.read_table_states(cfg.target_path())["ev"].watermark == str(T0 + timedelta(seconds=30))
+    monkeypatch.undo()
+    assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
+    assert target_rows(cfg.target_path()) == source_rows(src)
+
+
 # -- item 9: keyset bounds bind the raw source key ----------------------------------------------
 
 def test_chunks_page_a_number_key_beyond_2_53_exactly(tmp_path: Path) -> None:

@@ -290,8 +290,8 @@ class SqliteSource(Source):
             columns = list(zip(*rows, strict=True))
             arrays = [to_arrow(cp, values) for cp, values in zip(plans, columns, strict=False)]
             batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
-            for name, values in zip(raw_names, columns[len(plans):], strict=True):
-                batch = batch.append_column(name, _raw_keys(values))
+            for name, key, values in zip(raw_names, spec.order_by, columns[len(plans):], strict=True):
+                batch = batch.append_column(name, _raw_keys(key, values))
             yield batch
 
     # -- one point in time for chunked reads ---------------------------------------------
@@ -366,14 +366,19 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
         raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
 
 
-def _raw_keys(values: tuple[Any, ...]) -> pa.Array:
+def _raw_keys(column: str, values: tuple[Any, ...]) -> pa.Array:
     """A key column as SQLite returned it (int, float, str or bytes): exact in Arrow."""
     try:
-        return pa.array(values)
+        arr = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # mixed storage classes in one key column: never guess a common type
-        raise SourceError("the key column holds values of mixed types (numbers and text); "
-                          "it cannot page a chunked read") from None
+        arr = None  # mixed storage classes (numbers and text): never guess a common type
+    if arr is not None and pa.types.is_floating(arr.type) and any(
+            type(v) is int and abs(v) > 2**53 for v in values):
+        arr = None  # integers beyond 2**53 beside REALs: a double would round them
+    if arr is None:
+        raise SourceError(f"key column {column} holds values of mixed storage types; a chunked "
+                          "read cannot page it exactly (raise chunk_rows to load it in one piece)")
+    return arr
 
 
 def _to_text(v: Any) -> str | None:
