@@ -131,6 +131,15 @@ class FakeTable:
     primary_key: list[str] = field(default_factory=list)
     num_rows: int | None = None
     view: bool = False
+    # Earlier states for flashback reads: (SCN of the commit that replaced them, rows).
+    history: list[tuple[int, pa.Table]] = field(default_factory=list)
+
+    def as_of(self, scn: int) -> pa.Table:
+        """The rows an `AS OF SCN scn` query sees: what was committed at or before scn."""
+        for changed_at, before in self.history:
+            if scn < changed_at:
+                return before
+        return self.data
 
     def column(self, name: str) -> FakeColumn:
         for c in self.columns:
@@ -187,9 +196,25 @@ class FakeOracle:
         self.nls_session_defaults = {"NLS_NUMERIC_CHARACTERS": ",.", "NLS_DATE_FORMAT": "DD.MM.RR",
                                      "NLS_CALENDAR": "GREGORIAN"}
         self.client_version = (19, 23, 0, 0, 0)
+        self.scn_readable = True  # False: no way to read the current SCN (no grants)
+        # Server-side refusals of `AS OF SCN` (ORA-01031 without the FLASHBACK privilege,
+        # ORA-08180/ORA-01466...): raised by every flashback query while set. Build them with
+        # ora_error(): the driver turns any server error into an _Error whose full_code is
+        # the message's "ORA-nnnnn" prefix (oracledb/errors.py _make_adjustments ~l.65-73).
+        self.flashback_error: Exception | None = None
+        # Undo retention: a flashback read of an SCN below this fails with ORA-01555.
+        self.undo_low_scn: int | None = None
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
+
+    def commit(self, owner: str, name: str, data: pa.Table) -> None:
+        """Replace a table's rows in one committed transaction at a new SCN: flashback
+        reads of an earlier SCN still see the old rows."""
+        t = self.tables[(owner, name)]
+        self.scn += 1
+        t.history.append((self.scn, t.data))
+        t.data = data.select(t.data.column_names).cast(t.data.schema)
 
     # -- module functions ---------------------------------------------------------------
     def is_thin_mode(self) -> bool:
@@ -377,15 +402,17 @@ class FakeConnection:
         if "FETCH FIRST" in flat.upper() and int(d.version.split(".")[0]) < 12:
             raise ora_error("ORA-00933: SQL command not properly ended", 933)
         if flat == "SELECT CURRENT_SCN FROM V$DATABASE":
-            if not d.grant_v_database:
+            if not d.grant_v_database or not d.scn_readable:
                 raise ora_error("ORA-00942: table or view does not exist", 942)
             return [(d.scn,)]
         if flat == "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL":
-            if not d.grant_dbms_flashback:
+            if not d.grant_dbms_flashback or not d.scn_readable:
                 raise ora_error('ORA-00904: "DBMS_FLASHBACK"."GET_SYSTEM_CHANGE_NUMBER": invalid identifier', 904)
             return [(d.scn,)]
         if flat == "SELECT TIMESTAMP_TO_SCN(SYSTIMESTAMP) FROM DUAL":
-            return [(d.scn - 7,)]
+            if not d.scn_readable:
+                raise ora_error("ORA-08180: no snapshot found based on specified time", 8180)
+            return [(d.scn - 7,)]  # coarser than the current SCN
         m = re.fullmatch(r"SELECT COUNT\(\*\) FROM (ALL_\w+) WHERE ROWNUM <= 1", flat)
         if m:
             if m.group(1) in d.denied_views:
@@ -456,7 +483,7 @@ class FakeConnection:
     # -- the SELECT evaluator ---------------------------------------------------------------
     _OUTER_RE = re.compile(r"^SELECT \* FROM \(\s*(?P<inner>.*)\s*\)\s*WHERE ROWNUM <= :max_rows\s*$", re.S)
     _INNER_RE = re.compile(
-        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?: AS OF SCN :scn)?'
+        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?P<asof> AS OF SCN :scn)?'
         r"(?:\s+WHERE (?P<where>.*?))?(?:\s+ORDER BY (?P<order>.*?))?\s*$", re.S)
 
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
@@ -476,6 +503,15 @@ class FakeConnection:
         if t is None:
             raise ora_error("ORA-00942: table or view does not exist", 942)
         data = t.data
+        if m.group("asof"):
+            d = self.driver
+            if d.flashback_error is not None:
+                raise d.flashback_error
+            scn = int(binds["scn"])
+            if d.undo_low_scn is not None and scn < d.undo_low_scn:
+                raise ora_error("ORA-01555: snapshot too old: rollback segment number 7 with name "
+                                '"_SYSSMU7_1$" too small', 1555)
+            data = t.as_of(scn)
         if re.search(r"\bROWID\b", sql):
             # the fake's row addresses: position-based, so text order is table order
             data = data.append_column(ROWID_COLUMN, pa.array(
@@ -586,21 +622,33 @@ def _ident(text: str) -> str:
 
 _TS_FMT = "YYYY-MM-DD HH24:MI:SS.FF6"
 _TS_FMT9 = "YYYY-MM-DD HH24:MI:SS.FF9"
+_DATE_FMT = "YYYY-MM-DD HH24:MI:SS"
 
 
 def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any]) -> Any:
     text = text.strip()
     m = re.fullmatch(r":(\w+)", text)
     if m:
+        # A decimal.Decimal binds as NUMBER, exactly (python-oracledb
+        # impl/base/metadata.pyx ~l.404): the keyset bound of a NUMBER key is one.
         value = binds[m.group(1)]
         if isinstance(value, datetime):
             # python-oracledb binds a datetime as DATE: the fraction is lost.
             value = value.replace(microsecond=0)
         return value
     m = re.fullmatch(r"TO_TIMESTAMP\(:(\w+), '([^']*)'\)", text)
+    if m and m.group(2) == _TS_FMT9:
+        # all nine digits: an exact nanosecond timestamp
+        head, _, frac = binds[m.group(1)].partition(".")
+        whole = datetime.strptime(head, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        return pa.scalar(int(whole.timestamp()) * 1_000_000_000 + int(frac.ljust(9, "0")),
+                         pa.timestamp("ns"))
+    m2 = re.fullmatch(r"TO_DATE\(:(\w+), '([^']*)'\)", text)
+    if m2:
+        if m2.group(2) != _DATE_FMT:
+            raise ora_error("ORA-01821: date format not recognized (fake knows one format)", 1821)
+        return datetime.strptime(binds[m2.group(1)], "%Y-%m-%d %H:%M:%S")
     if m:
-        if m.group(2) == _TS_FMT9:  # nine digits: compared at nanoseconds
-            return pa.scalar(binds[m.group(1)], pa.string()).cast(pa.timestamp("ns"))
         if m.group(2) != _TS_FMT:
             raise ora_error("ORA-01821: date format not recognized (fake knows two formats)", 1821)
         return datetime.strptime(binds[m.group(1)], "%Y-%m-%d %H:%M:%S.%f")
@@ -609,7 +657,10 @@ def _bind_value(t: FakeTable, col: FakeColumn, text: str, binds: dict[str, Any])
         return pa.scalar(m.group(1), pa.string()).cast(pa.timestamp("us"))
     m = re.fullmatch(r"FROM_TZ\((TO_TIMESTAMP\(.*\)), '\+00:00'\)", text)
     if m:
-        return _bind_value(t, col, m.group(1), binds).replace(tzinfo=UTC)
+        inner = _bind_value(t, col, m.group(1), binds)
+        if isinstance(inner, pa.Scalar):
+            return inner.cast(pa.timestamp("ns", tz="UTC"))
+        return inner.replace(tzinfo=UTC)
     m = re.fullmatch(r"'((?:[^']|'')*)'", text)
     if m:
         return m.group(1).replace("''", "'")
@@ -653,6 +704,11 @@ def _condition(t: FakeTable, data: pa.Table, cond: str, binds: dict[str, Any]) -
             for part in parts[1:]:
                 result = combine(result, _condition(t, data, part, binds))
             return result
+    if cond == "1 = 1":
+        return pa.repeat(pa.scalar(True), data.num_rows)
+    m = re.fullmatch(r'("[^"]+")\s+IS NULL', cond)
+    if m:
+        return pc.is_null(data.column(t.column(_ident(m.group(1))).name))
     if cond == "ROWID > CHARTOROWID(:k0)":
         return pc.greater(data.column(ROWID_COLUMN), pa.scalar(binds["k0"], pa.large_string()))
     if cond == "ORA_HASH(ROWID, :bucket_max) = :bucket":
@@ -709,7 +765,9 @@ _EXPRESSIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^\(EXTRACT\(YEAR FROM {_Q}\) \* 12 \+ EXTRACT\(MONTH FROM \"\1\"\)\)$"),
      "interval_ym"),
     (re.compile(r"^TRUNC\((.+)\)$"), "trunc"),
+    (re.compile(rf"^TO_CHAR\({_Q}, 'TM9', 'NLS_NUMERIC_CHARACTERS=''\.,'''\)$"), "to_char_tm9"),
     (re.compile(rf"^TO_CHAR\({_Q}, '([^']*)'\)$"), "to_char"),
+    (re.compile(rf"^TO_CHAR\(SYS_EXTRACT_UTC\({_Q}\), '([^']*)'\)$"), "to_char_utc"),
     (re.compile(rf"^ROUND\({_Q}(?:, (\d+))?\)$"), "round"),
 ]
 
@@ -768,6 +826,13 @@ def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]
         if kind == "interval_ym":
             _expect(base, "INTERVAL YEAR TO MONTH")
             return arr.cast(pa.int64()), "NUMBER"
+        if kind == "to_char_tm9":
+            _expect(base, "NUMBER", "FLOAT")
+            return pa.array([None if v is None else _tm9(v) for v in arr.to_pylist()],
+                            pa.large_string()), "VARCHAR2"
+        if kind == "to_char_utc":
+            _expect(base, "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
+            return _to_char_array(arr, m.group(2)), "VARCHAR2"
         if kind == "round":
             _expect(base, "NUMBER", "FLOAT", "BINARY_FLOAT", "BINARY_DOUBLE")
             digits = int(m.group(2) or 0)
@@ -779,6 +844,14 @@ def _expression(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]
             # ROUND of a NUMBER rounds half away from zero
             return pc.round(arr, ndigits=digits, round_mode="half_towards_infinity"), "NUMBER"
     raise NotImplementedError(f"the fake cannot evaluate the expression {expr!r}")
+
+
+def _tm9(v: Any) -> str:
+    """TO_CHAR(n, 'TM9'): the shortest exact text, no leading zero before the mark."""
+    text = format(Decimal(str(v)).normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
 
 
 def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
@@ -809,8 +882,8 @@ def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, s
 
 def _to_char_array(arr: pa.Array, fmt: str) -> pa.Array:
     """TO_CHAR of DATE/TIMESTAMP values in the formats the source uses."""
-    if fmt not in ('SYYYY-MM-DD"T"HH24:MI:SS.FF9', "SYYYY-MM-DD HH24:MI:SS"):
-        raise ora_error("ORA-01821: date format not recognized (the fake knows two)", 1821)
+    if fmt not in ('SYYYY-MM-DD"T"HH24:MI:SS.FF9', "SYYYY-MM-DD HH24:MI:SS", _DATE_FMT, _TS_FMT9):
+        raise ora_error("ORA-01821: date format not recognized (the fake knows four)", 1821)
     ints = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.int64()).to_pylist()
     out = []
     for v in ints:
@@ -831,8 +904,9 @@ def _to_char_array(arr: pa.Array, fmt: str) -> pa.Array:
         day = doy - (153 * mp + 2) // 5 + 1
         month = mp + 3 if mp < 10 else mp - 9
         secs, frac = divmod(day_ns, 10**9)
-        # 'S' prefix: '-' for BC years, a blank for AD years
-        text = (f"{'-' if year < 0 else ' '}{abs(year):04d}-{month:02d}-{day:02d}"
+        # 'S' prefix: '-' for BC years, a blank for AD years; plain YYYY prints no sign
+        sign = ("-" if year < 0 else " ") if fmt.startswith("S") else ""
+        text = (f"{sign}{abs(year):04d}-{month:02d}-{day:02d}"
                 f"{'T' if 'T' in fmt else ' '}{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}")
         out.append(text + (f".{frac:09d}" if "FF9" in fmt else ""))
     return pa.array(out, pa.large_string())

@@ -246,6 +246,10 @@ def test_time_zone_and_date_cursors_run_incrementally_without_loss(tmp_path: Pat
     assert result.results[0].rows < 19  # a window, not a full re-read
 
 
+def without_scn(binds: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in binds.items() if k != "scn"}
+
+
 def test_chunked_full_sync_resumes_after_a_lost_connection(tmp_path: Path) -> None:
     fake = FakeOracle([events_table(25)])
     run = Run(tmp_path, fake, primary_key=["EVENT_ID"])
@@ -257,9 +261,11 @@ def test_chunked_full_sync_resumes_after_a_lost_connection(tmp_path: Path) -> No
     assert_same_as_source(run)
     reads = fake.data_reads
     assert all("ROWNUM <= :max_rows" in sql for sql, _ in reads)
-    assert reads[0][1] == {"max_rows": 6}
+    # every chunk reads AS OF one SCN (issue 9 item 6), also after the reconnect
+    assert all(" AS OF SCN :scn" in sql and b["scn"] == fake.scn for sql, b in reads)
+    assert without_scn(reads[0][1]) == {"max_rows": 6}
     # after the reconnect the read continues after the last committed key, not from the start
-    assert reads[3][1] == {"k0": 12, "max_rows": 6}
+    assert without_scn(reads[3][1]) == {"k0": 12, "max_rows": 6}
 
 
 def test_parallel_key_ranges_read_everything_once(tmp_path: Path) -> None:
@@ -304,7 +310,7 @@ def test_keyless_chunked_full_sync_pages_by_rowid_and_resumes(tmp_path: Path) ->
     assert all("ROWIDTOCHAR(ROWID)" in sql and "ORDER BY ROWID" in sql for sql, _ in reads)
     assert "k0" not in reads[0][1] and reads[1][1]["k0"] == "AAAFAK000000000005"
     # after the reconnect the read continues after the last committed row address
-    assert reads[3][1] == {"k0": "AAAFAK000000000011", "max_rows": 6}
+    assert without_scn(reads[3][1]) == {"k0": "AAAFAK000000000011", "max_rows": 6}
     assert "ROWID > CHARTOROWID(:k0)" in reads[3][0]
     assert "__tui_sync_rowid" not in {r[0] for r in duckdb.connect(str(run.config.target_path()), read_only=True)
                                       .execute("SELECT column_name FROM information_schema.columns").fetchall()}

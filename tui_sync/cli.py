@@ -268,6 +268,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = s.last_status or "-"
         if s.last_error and s.last_status != "ok":
             status += f": {s.last_error}"
+        if s.last_consistency and s.last_consistency != "one statement":
+            status += f" [reads: {s.last_consistency}]"  # one point in time, or why not
         print(f"{s.target_table:<28} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
               f"{s.watermark or '-':<28} {status}")
     return EXIT_OK

@@ -58,6 +58,7 @@ from .sources.base import (
     TableDescription,
     TableInfo,
     Window,
+    key_fields,
 )
 from .timens import DatetimeNs, arrow_value, parse_timestamp, ts_text
 from .typeplan import PlanOptions, TypePlan, build_plan
@@ -65,6 +66,10 @@ from .typeplan import PlanOptions, TypePlan, build_plan
 _logger = logging.getLogger("tui_sync.engine")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "error": logging.ERROR}
+# Oracle errors that refuse a flashback (AS OF SCN) read: no FLASHBACK privilege (01031),
+# no snapshot or no valid SCN (08180, 08181), the table changed since the SCN (01466), the
+# undo for it is gone (01555, typically on a late resume). The read falls back to unpinned.
+FLASHBACK_REFUSED = frozenset({"ORA-01031", "ORA-08180", "ORA-08181", "ORA-01466", "ORA-01555"})
 PROGRESS_INTERVAL_S = 0.25  # at most four progress events a second per table
 TEST_SUFFIX = "_test"
 
@@ -206,6 +211,7 @@ class _Meter:
         if owner is not None:
             owner._meter = self  # the pause path forces a last event from it
         self.rows = 0
+        self.base = 0  # rows loaded before this meter started (a resume): not in its rate
         self.start = time.monotonic()
         self.last = 0.0
 
@@ -215,7 +221,7 @@ class _Meter:
         if force or now - self.last >= PROGRESS_INTERVAL_S:
             self.last = now
             elapsed = now - self.start
-            rate = self.rows / elapsed if elapsed > 0 else 0.0
+            rate = (self.rows - self.base) / elapsed if elapsed > 0 else 0.0
             eta = None
             if self.expected and rate > 0:
                 eta = max(self.expected - self.rows, 0) / rate
@@ -243,6 +249,8 @@ class Engine:
         self._auto_requested = False
         self._meter: _Meter | None = None
         self._batches = 0
+        self._carried_rows = 0  # rows a resumed run found loaded by an earlier run
+        self._consistency: str | None = None
 
     # -- events ---------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -381,6 +389,7 @@ class Engine:
         rows = 0
         self._auto_requested = requested == Mode.AUTO
         self._batches = 0
+        self._carried_rows = 0
         try:
             mode = self._choose_mode(con, job, requested)
             run.mode = mode.value
@@ -407,7 +416,10 @@ class Engine:
             _logger.exception("internal error while syncing %s", job.target)
             status, error = Status.FAILED, f"internal error: {type(exc).__name__}: {one_line(exc)}"
         duration = time.monotonic() - t0
-        rate = rows / duration if duration > 0 and status == Status.OK else 0.0
+        # This run's work over this run's time: a resumed run does not count the rows an
+        # earlier run loaded (its `rows` still reports the table's total loaded).
+        rate = ((rows - self._carried_rows) / duration if duration > 0 and status == Status.OK
+                else 0.0)
         if status != Status.OK:
             self._rollback(con, job)
             run.status, run.finished_at, run.error = status.value, st.utcnow(), error
@@ -555,18 +567,22 @@ class Engine:
         spec = self._spec(job)
         expected = self._expected(source, job, spec, Mode.FULL)
         if self._chunked(job, expected, source):
-            rows = self._load_chunked(con, source, job, run, expected)
-        elif job.config.parallel > 1 and (self._parallel_key(job) is not None
-                                          or source.has_row_address(job.description)):
-            # (a keyless view has no row address to hash: it reads in one statement below)
-            rows = self._load_parallel(con, job, spec, expected)
+            rows, watermark = self._load_chunked(con, source, job, run, expected)
         else:
-            st.clear_resume(con, job.target)
-            rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
+            # The watermark is the source's MAX(cursor) taken BEFORE the first read (DESIGN
+            # §5), never the MAX of what was read: a row committed while the full sync reads
+            # (say into a key range already read) has a newer cursor value and is re-read by
+            # the next incremental instead of being passed over for good.
+            watermark = self._start_watermark(con, source, job)
+            if job.config.parallel > 1 and (self._parallel_key(job) is not None
+                                            or source.has_row_address(job.description)):
+                # (a keyless view has no row address to hash: it reads in one statement below)
+                rows = self._load_parallel(con, job, spec, expected, run)
+            else:
+                st.clear_resume(con, job.target)
+                rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
+                run.consistency = "one statement"  # one SELECT reads one point in time
         stage = tg.stage_name(job.target)
-        watermark = None
-        if job.cursor_target:
-            watermark = _duck_max(con, tg.qi(stage), tg.qi(job.cursor_target))
         self._phase(job.target, Phase.SWAPPING, Mode.FULL)
         con.execute("BEGIN TRANSACTION")
         tg.drop_table(con, job.target)
@@ -581,6 +597,22 @@ class Engine:
         _fault("swap")
         con.execute("COMMIT")
         return rows
+
+    def _start_watermark(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob) -> Any:
+        """The source's MAX(cursor) now, as a value of the target column's type (what the
+        MAX over the loaded table gave before, so incremental runs compare like with like)."""
+        if not job.cursor:
+            return None
+        value = source.max_cursor(job.description, job.cursor, job.config.where)
+        if value is None:
+            return None
+        cp = job.plan.column(job.cursor)
+        if isinstance(value, DatetimeNs):
+            return value  # DuckDB would bind it cut to microseconds
+        try:
+            return con.execute(f"SELECT CAST(? AS {cp.duckdb_type})", [value]).fetchone()[0]
+        except (duckdb.Error, TypeError, ValueError):
+            return value
 
     # -- resumable full loads: keyset chunks on the primary key -----------------------------
     def _chunked(self, job: TableJob, expected: int | None, source: Source) -> bool:
@@ -598,18 +630,22 @@ class Engine:
         return expected is None or expected > self.config.sync.chunk_rows
 
     def _load_chunked(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
-                      run: st.RunRecord, expected: int | None) -> int:
+                      run: st.RunRecord, expected: int | None) -> tuple[int, Any]:
+        """Keyset chunks, each committed with a resume point; returns (rows, watermark)."""
         stage = tg.stage_name(job.target)
-        chunk_rows = self.config.sync.chunk_rows
         point = st.get_resume(con, job.target)
         usable = (point is not None and point.columns == job.plan.target_columns()
                   and tg.table_exists(con, stage)
+                  # a point from an older version lacks its start's watermark: start over
+                  and point.start is not None and point.start.cursor_column == job.cursor
                   and (self._resume or run.run_id == point.run_id or self._auto_requested))
         if usable:
-            assert point is not None
-            after, rows, chunks = point.last_key, point.rows, point.chunks
+            assert point is not None and point.start is not None
+            after, rows, chunks, start = point.last_key, point.rows, point.chunks, point.start
+            if point.run_id != run.run_id:
+                self._carried_rows = rows  # read by an earlier run: not this run's work
             self.log("info", f"resuming the full sync after {rows:,} rows in {chunks} committed "
-                     "chunk(s)", job.target)
+                     "chunk(s); the watermark stays the one its start took", job.target)
         else:
             if point is not None:
                 self.log("info", "starting the full sync over (the interrupted one does not match "
@@ -617,25 +653,68 @@ class Engine:
             st.clear_resume(con, job.target)
             tg.recreate_table(con, stage, job.plan)
             after, rows, chunks = [], 0, 0
+            # MAX(cursor) before the SCN: every row at or below it is committed by then.
+            wm_text, wm_type = st.encode_watermark(self._start_watermark(con, source, job))
+            start = st.FullStart(job.cursor, wm_text, wm_type, None, "")
+        watermark = st.decode_watermark(start.watermark, start.watermark_type)
+        snapshot, consistency = self._pin(source, job, start, resumed=usable)
+        start = replace(start, snapshot=snapshot, consistency=consistency)
+        try:
+            rows = self._read_chunks(con, source, job, run, expected, start, after, rows, chunks)
+        finally:
+            source.unpin_reads()
+        run.consistency = self._consistency
+        return rows, watermark
+
+    def _pin(self, source: Source, job: TableJob, start: st.FullStart,
+             resumed: bool) -> tuple[Any, str]:
+        """Pin the chunks to one point in time where the source can (Oracle: one SCN for
+        every chunk, the same again on resume); say so where it cannot."""
+        if resumed and start.snapshot is None and start.consistency.startswith("not pinned"):
+            snapshot, consistency = None, start.consistency  # it was not pinned: it stays so
+        else:
+            snapshot, consistency = source.pin_reads(start.snapshot if resumed else None)
+            if resumed and start.snapshot is None:
+                # Nothing carries the start's point in time over the interruption (SQLite's
+                # read transaction ended with its process): not one point in time as a whole.
+                consistency = ("not pinned: the chunks before the interruption were read apart "
+                               f"from the rest ({consistency} since the resume)")
+        self._consistency = consistency
+        level = "warning" if consistency.startswith("not pinned") else "info"
+        self.log(level, f"chunked full sync reads: {consistency}", job.target)
+        return snapshot, consistency
+
+    def _read_chunks(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                     run: st.RunRecord, expected: int | None, start: st.FullStart,
+                     after: list[Any], rows: int, chunks: int) -> int:
+        stage = tg.stage_name(job.target)
+        chunk_rows = self.config.sync.chunk_rows
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = _Meter(self.emit, job.target, expected, self)
+        meter.base = rows
         meter.add(rows, force=True)
         # Keyless tables page by row address: the source adds it as an extra last column.
+        # Keyed tables page by the raw key, which the source adds as extra last columns
+        # too (ReadSpec.carry_keys): the plan's converted value may not bind back exactly.
         by_rowid = not job.primary_key
         order = (ROWID_KEY,) if by_rowid else job.primary_key
-        key_fields = [ROWID_FIELD] if by_rowid else list(job.key_targets)
+        pinned_ok = False  # a pinned chunk has been read in this attempt
         while True:
             spec = ReadSpec(table=job.description, plan=job.plan, where=job.config.where,
                             order_by=order, limit=chunk_rows, batch_rows=job.batch_rows,
-                            after=tuple(zip(order, after, strict=True)) if after else ())
+                            after=tuple(zip(order, after, strict=True)) if after else (),
+                            snapshot=start.snapshot, carry_keys=not by_rowid)
+            extra = [ROWID_FIELD] if by_rowid else key_fields(spec)
             seen = {"rows": 0, "last": after}
 
-            def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen) -> pa.RecordBatch:
+            def note(batch: pa.RecordBatch, seen: dict[str, Any] = seen,
+                     extra: list[str] = extra) -> pa.RecordBatch:
                 seen["rows"] += batch.num_rows
                 if batch.num_rows:
-                    seen["last"] = [arrow_value(batch.column(k)[batch.num_rows - 1]) for k in key_fields]
-                return batch.drop_columns([ROWID_FIELD]) if by_rowid else batch
+                    seen["last"] = [arrow_value(batch.column(k)[batch.num_rows - 1]) for k in extra]
+                return batch.drop_columns(extra)
 
+            counted = meter.rows
             con.execute("BEGIN TRANSACTION")
             try:
                 tg.append_stream(con, stage, job.plan.arrow_schema(),
@@ -648,12 +727,31 @@ class Engine:
                 if n:
                     rows, chunks, after = rows + n, chunks + 1, last
                     st.put_resume(con, st.ResumePoint(job.target, run.run_id, job.description.info.name,
-                                                      job.plan.target_columns(), after, rows, chunks),
-                                  run.started_at)
+                                                      job.plan.target_columns(), after, rows, chunks,
+                                                      start), run.started_at)
                 con.execute("COMMIT")
+            except SourceError as exc:
+                con.execute("ROLLBACK")  # this chunk only; the committed ones stay for a resume
+                # Known refusals at any chunk; any other server error on the first pinned
+                # read too (a flashback query can be refused in more ways than we can list:
+                # if the plain read then fails as well, that error is the one reported).
+                refused = exc.code in FLASHBACK_REFUSED or (
+                    not pinned_ok and bool(exc.code) and not exc.transient)
+                if start.snapshot is None or not refused:
+                    raise
+                # The source refused the pinned read (no FLASHBACK privilege, the undo for
+                # that SCN is gone...): read on unpinned, and say so in the log and the run.
+                meter.rows = counted
+                start = replace(start, snapshot=None, consistency=f"not pinned: {one_line(exc)}")
+                self._consistency = start.consistency
+                self.log("warning", f"the source refused to read as of SCN: {one_line(exc)}; the "
+                         "remaining chunks are read unpinned (rows changed meanwhile are picked "
+                         "up by the next incremental through the watermark)", job.target)
+                continue
             except BaseException:
                 con.execute("ROLLBACK")  # this chunk only; the committed ones stay for a resume
                 raise
+            pinned_ok = True
             _fault(f"chunk:{chunks}")
             if n < chunk_rows:
                 break
@@ -672,7 +770,7 @@ class Engine:
         return cp.name
 
     def _load_parallel(self, con: duckdb.DuckDBPyConnection, job: TableJob, spec: ReadSpec,
-                       expected: int | None) -> int:
+                       expected: int | None, run: st.RunRecord) -> int:
         """N partitions read on N connections, one DuckDB writer. Partitions are key
         ranges on a numeric primary key, else hash buckets of the row address."""
         n = job.config.parallel
@@ -687,16 +785,19 @@ class Engine:
         if snapshot is not None:
             self.log("info", f"parallel read pinned to source snapshot {snapshot}", job.target)
             spec = replace(spec, snapshot=snapshot)
+            run.consistency = f"scn {snapshot}"
+        else:
+            run.consistency = "not pinned: parallel partitions read apart (consistent = false)"
+        if key is not None and bounds_lo_hi is not None and bounds_lo_hi[0] is None:
+            key = None  # no key value at all (empty, or every key NULL): hash buckets
         if key is not None:
             assert bounds_lo_hi is not None
-            lo, hi = bounds_lo_hi
-            if lo is None:
-                return 0
-            lo, hi = int(lo), int(hi)
+            lo, hi = int(bounds_lo_hi[0]), int(bounds_lo_hi[1])
             step = max((hi - lo + 1) // n, 1)
             bounds = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
             edges: list[Any] = [None, *bounds, None]  # open ends: every key lands in one range
-            parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1]))
+            # A configured key may be nullable: the first range takes the NULL keys.
+            parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1], nulls=i == 0))
                      for i in range(len(edges) - 1)]
             what = f"key ranges of {key}"
         else:
@@ -891,7 +992,10 @@ class Engine:
     def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:
         run.finished_at = st.utcnow()
         secs = (run.finished_at - run.started_at).total_seconds()
-        run.status, run.rows, run.rows_per_s = Status.OK.value, rows, rows / secs if secs > 0 else 0.0
+        # rows_per_s: this run's rows over this run's time (a resume carries earlier rows);
+        # `rows` stays the rows the target got from this run's mode (a full: all of them).
+        mine = rows - self._carried_rows
+        run.status, run.rows, run.rows_per_s = Status.OK.value, rows, mine / secs if secs > 0 else 0.0
         st.finish_run(con, run)
 
 

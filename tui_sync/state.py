@@ -70,6 +70,11 @@ CREATE TABLE IF NOT EXISTS tui_sync.schema_versions (
     created_at TIMESTAMP,
     PRIMARY KEY (target_table, version)
 );
+-- Added later (files made by older versions get them here): how a full run's reads were
+-- pinned to one point in time ('scn 123', 'one SQLite read transaction', 'not pinned: why'),
+-- and what an interrupted full sync fixed at its start (watermark, SCN) for its resume.
+ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS consistency VARCHAR;
+ALTER TABLE tui_sync.resume ADD COLUMN IF NOT EXISTS start_state VARCHAR;
 """
 
 
@@ -97,6 +102,7 @@ class TableState:
     last_status: str | None = None
     last_error: str | None = None
     last_run_at: datetime | None = None
+    last_consistency: str | None = None
 
 
 @dataclass
@@ -111,6 +117,7 @@ class RunRecord:
     rows: int = 0
     rows_per_s: float = 0.0
     error: str | None = None
+    consistency: str | None = None  # full runs: how the reads were pinned (see SCHEMA_DDL)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -201,9 +208,10 @@ def start_run(con: duckdb.DuckDBPyConnection, rec: RunRecord, holder: str) -> No
 
 def finish_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
     con.execute(
-        "UPDATE tui_sync.runs SET status = ?, finished_at = ?, rows = ?, rows_per_s = ?, error = ? "
-        "WHERE run_id = ?",
-        [rec.status, rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.run_id])
+        "UPDATE tui_sync.runs SET status = ?, finished_at = ?, rows = ?, rows_per_s = ?, error = ?, "
+        "consistency = ? WHERE run_id = ?",
+        [rec.status, rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.consistency,
+         rec.run_id])
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
@@ -226,32 +234,63 @@ def close_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
 # -- resumable full syncs: the last committed chunk of a staging load --------------------
 
 @dataclass
+class FullStart:
+    """What a chunked full sync fixed before its first read, kept for its resume: the
+    source's MAX(cursor) then (the watermark it will commit, encoded like
+    tui_sync.tables.watermark) and the source snapshot every chunk reads (an Oracle SCN)."""
+
+    cursor_column: str | None
+    watermark: str | None
+    watermark_type: str | None
+    snapshot: int | None
+    consistency: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> FullStart | None:
+        if not text:
+            return None  # a point written by a version that did not record it
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            return None
+
+
+@dataclass
 class ResumePoint:
     target_table: str
     run_id: str
     source_table: str
     columns: dict[str, str]
+    # The last key read, as the SOURCE holds it (raw, not converted by the plan), so the
+    # next chunk's keyset bound matches exactly.
     last_key: list[Any]
     rows: int
     chunks: int
+    start: FullStart | None = None
 
 
 def get_resume(con: duckdb.DuckDBPyConnection, target: str) -> ResumePoint | None:
     row = con.execute(
-        "SELECT target_table, run_id, source_table, columns, last_key, rows, chunks "
+        "SELECT target_table, run_id, source_table, columns, last_key, rows, chunks, start_state "
         "FROM tui_sync.resume WHERE target_table = ?", [target]).fetchone()
     if not row:
         return None
     key = [decode_watermark(text, kind) for text, kind in json.loads(row[4])]
-    return ResumePoint(row[0], row[1], row[2], json.loads(row[3]), key, int(row[5]), int(row[6]))
+    return ResumePoint(row[0], row[1], row[2], json.loads(row[3]), key, int(row[5]), int(row[6]),
+                       FullStart.from_json(row[7]))
 
 
 def put_resume(con: duckdb.DuckDBPyConnection, rp: ResumePoint, started_at: datetime) -> None:
     key = json.dumps([list(encode_watermark(v)) for v in rp.last_key])
     con.execute("DELETE FROM tui_sync.resume WHERE target_table = ?", [rp.target_table])
-    con.execute("INSERT INTO tui_sync.resume VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO tui_sync.resume (target_table, run_id, source_table, columns, last_key, "
+                "rows, chunks, started_at, updated_at, start_state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [rp.target_table, rp.run_id, rp.source_table, json.dumps(rp.columns), key, rp.rows,
-                 rp.chunks, started_at, utcnow()])
+                 rp.chunks, started_at, utcnow(), rp.start.to_json() if rp.start else None])
 
 
 def clear_resume(con: duckdb.DuckDBPyConnection, target: str) -> None:
@@ -349,17 +388,22 @@ def read_table_states(db_path: Path) -> dict[str, TableState]:
                 "schema_version, last_mode, last_success_at, primary_key FROM tui_sync.tables "
                 "ORDER BY target_table").fetchall():
             out[row[0]] = TableState(*row)
+        has_consistency = con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
+            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
         rows = con.execute(
-            "SELECT target_table, status, error, started_at FROM tui_sync.runs "
+            "SELECT target_table, status, error, started_at, "
+            + ("consistency" if has_consistency else "NULL") + " FROM tui_sync.runs "
             "WHERE mode <> 'test' QUALIFY row_number() OVER "
             "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall()
         live = any(r[1] == "running" for r in rows) and is_held(db_path)
-        for target, status, error, started in rows:
+        for target, status, error, started, consistency in rows:
             if status == "running" and not live:
                 # its process died (killed, crashed): the next sync records it as failed
                 status, error = "interrupted", "the sync process ended without finishing"
             st = out.get(target) or TableState(target, "", None, None, None, None, None, None, None)
             st.last_status, st.last_error, st.last_run_at = status, error, started
+            st.last_consistency = consistency
             out[target] = st
         return out
     finally:
@@ -371,8 +415,12 @@ def read_runs(db_path: Path, table: str | None = None, limit: int = 500) -> list
     if con is None:
         return []
     try:
+        has_consistency = con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
+            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
         sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
-               "rows, rows_per_s, error FROM tui_sync.runs")
+               "rows, rows_per_s, error, " + ("consistency" if has_consistency else "NULL")
+               + " FROM tui_sync.runs")
         params: list[Any] = []
         if table:
             sql += " WHERE lower(target_table) = lower(?) OR lower(source_table) = lower(?)"

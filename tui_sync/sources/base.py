@@ -60,11 +60,14 @@ class Window:
 
 @dataclass(frozen=True)
 class KeyRange:
-    """One partition of a parallel read: lo <= column < hi (None: open end)."""
+    """One partition of a parallel read: lo <= column < hi (None: open end); with
+    `nulls`, rows whose key is NULL too (a configured key may be nullable, and NULL
+    falls in no range: exactly one partition takes them)."""
 
     column: str  # exact dictionary name of a numeric key column
     lo: Any = None
     hi: Any = None
+    nulls: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class ReadSpec:
     bucket: tuple[int, int] | None = None
     # A source snapshot every partition reads (Oracle: AS OF SCN), from `snapshot()`.
     snapshot: Any = None
+    # Keyset paging: append the raw key columns (`order_by`, as the source holds them,
+    # not converted by the plan) as extra last columns KEY_FIELD0, KEY_FIELD1...; the
+    # engine binds them back as the next chunk's `after` values, so the bound matches the
+    # key exactly (a DOUBLE-planned NUMBER beyond 2**53, an RTRIM'd CHAR, TIMESTAMP(9)).
+    carry_keys: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # source-specific hints
 
 
@@ -98,6 +106,12 @@ class ServerInfo:
 
 ROWID_KEY = "ROWID"  # pseudo-column name in ReadSpec.order_by/after for row-address paging
 ROWID_FIELD = "__tui_sync_rowid"  # the extra last column a row-address paged read carries
+KEY_FIELD = "__tui_sync_key"  # + index: the raw key columns a `carry_keys` read appends
+
+
+def key_fields(spec: ReadSpec) -> list[str]:
+    """Names of the raw key columns a read appends after the plan's columns."""
+    return [f"{KEY_FIELD}{i}" for i in range(len(spec.order_by))] if spec.carry_keys else []
 
 
 class Source(ABC):
@@ -156,6 +170,16 @@ class Source(ABC):
     def snapshot(self) -> Any:
         """An id of the source's current committed state that reads can pin (or None)."""
         return None
+
+    def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
+        """Pin the reads that follow on this connection (the chunks of a full sync) to one
+        point in time. `snapshot` is what an interrupted run pinned (its resume), or None.
+        Returns (the value for ReadSpec.snapshot, or None) and a one-line description for
+        the log and the run's record: 'scn 123', or 'not pinned: <why>'."""
+        return None, f"not pinned: a {self.kind} source cannot pin reads"
+
+    def unpin_reads(self) -> None:  # noqa: B027 - optional hook
+        """End what `pin_reads` began (SQLite: its read transaction)."""
 
     def cancel(self) -> None:  # noqa: B027 - optional hook
         """Break a running fetch from another thread (default: nothing to break)."""

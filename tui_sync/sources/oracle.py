@@ -43,6 +43,7 @@ from .base import (
     TableInfo,
     Window,
     conform_batch,
+    key_fields,
     keyset_predicate,
 )
 from .oracle_connect import check_driver_version, map_connect_error, thick_dsn
@@ -486,6 +487,20 @@ class OracleSource(Source):
         raise SourceError("cannot read the current SCN for a consistent parallel read "
                           "(set consistent = false on the table)")
 
+    def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
+        """One SCN for every chunk of a full sync (`AS OF SCN :scn`): the current one, or
+        the interrupted run's on resume. If the SCN cannot be read the chunks go unpinned
+        (said in the log and the run); a refused flashback read is handled by the engine."""
+        if snapshot is not None:
+            return int(snapshot), f"scn {int(snapshot)}"
+        try:
+            scn = self.snapshot()
+        except SourceError as exc:
+            if exc.transient:
+                raise
+            return None, f"not pinned: {exc}"
+        return scn, f"scn {scn}"
+
     def _conditions(self, spec: ReadSpec) -> tuple[list[str], dict[str, Any]]:
         conds: list[str] = []
         binds: dict[str, Any] = {}
@@ -499,11 +514,16 @@ class OracleSource(Source):
             # One partition of a parallel read: lo <= key < hi, open ends allowed.
             col = self._column(spec.table, spec.key_range.column)
             q = quote_ident(col.name)
+            terms = []
             for op, key, value in ((">=", "range_lo", spec.key_range.lo),
                                    ("<", "range_hi", spec.key_range.hi)):
                 if value is not None:
                     expr, binds[key] = _cursor_bind(col, key, value)
-                    conds.append(f"{q} {op} {expr}")
+                    terms.append(f"{q} {op} {expr}")
+            if spec.key_range.nulls:  # NULL keys fall in no range: this partition takes them
+                conds.append(f"(({' AND '.join(terms) or '1 = 1'}) OR {q} IS NULL)")
+            else:
+                conds += terms
         if spec.bucket is not None:
             # One hash partition of a parallel read of a table without a numeric key.
             conds.append("ORA_HASH(ROWID, :bucket_max) = :bucket")
@@ -519,7 +539,7 @@ class OracleSource(Source):
             cols, names = [], []
             for i, (name, value) in enumerate(spec.after):
                 col = self._column(spec.table, name)
-                expr, binds[f"k{i}"] = _cursor_bind(col, f"k{i}", value)
+                expr, binds[f"k{i}"] = _key_bind(col, f"k{i}", value)
                 cols.append(quote_ident(col.name))
                 names.append(expr)
             conds.append(keyset_predicate(cols, names))
@@ -552,6 +572,8 @@ class OracleSource(Source):
         items = [f"{_read_expr(cp)} AS {quote_ident(cp.target_name)}" for cp in spec.plan.included]
         if spec.order_by == (ROWID_KEY,):
             items.append(f"ROWIDTOCHAR(ROWID) AS {quote_ident(ROWID_FIELD)}")
+        for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
+            items.append(f"{_raw_key(self._column(spec.table, name))[0]} AS {quote_ident(field_)}")
         if not items:
             raise SourceError(f"{spec.table.info.name}: no column has a supported type")
         conds, binds = self._conditions(spec)
@@ -647,6 +669,8 @@ class OracleSource(Source):
         fields = [pa.field(cp.target_name, _fetch_type(cp)) for cp in spec.plan.included]
         if spec.order_by == (ROWID_KEY,):
             fields.append(pa.field(ROWID_FIELD, pa.large_string()))
+        for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
+            fields.append(pa.field(field_, _raw_key(self._column(spec.table, name))[1]))
         return pa.schema(fields)
 
     def _find_bad_datetime(self, spec: ReadSpec) -> str | None:
@@ -709,10 +733,13 @@ class OracleSource(Source):
                     except _BadValue as bad:
                         raise SourceError(f"{spec.table.info.name}: column {cp.name}: {bad}") from None
                     batch = batch.set_column(i, batch.schema.field(i).name, rebuilt)
-                if spec.order_by == (ROWID_KEY,):
-                    rowids = batch.column(batch.num_columns - 1)
-                    batch = conform_batch(batch.drop_columns([ROWID_FIELD]), spec.plan)
-                    batch = batch.append_column(ROWID_FIELD, rowids)
+                # Paging columns (row address, raw keys) ride after the plan's columns.
+                extra = [ROWID_FIELD] if spec.order_by == (ROWID_KEY,) else key_fields(spec)
+                if extra:
+                    carried = [batch.column(name) for name in extra]
+                    batch = conform_batch(batch.drop_columns(extra), spec.plan)
+                    for name, arr in zip(extra, carried, strict=True):
+                        batch = batch.append_column(name, arr)
                     yield batch
                     continue
                 yield conform_batch(batch, spec.plan)
@@ -1011,6 +1038,54 @@ def _cursor_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
     if _is_ts_ns(col):  # TIMESTAMP(7-9): a bound with all nine digits (DatetimeNs)
         return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT9}')", ts_text(dt, 9)
     return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT}')", _ts_text(dt)
+
+
+_KEY_TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF9"  # every digit a TIMESTAMP(9) key holds
+_KEY_DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+_KEY_NUMBER_TEXT = "'TM9', 'NLS_NUMERIC_CHARACTERS=''.,'''"
+
+
+def _raw_key(col: SourceColumn) -> tuple[str, pa.DataType]:
+    """The select item and fetch type that carry a key column exactly as Oracle holds it
+    (ReadSpec.carry_keys), whatever the plan converts it to: numbers and times as text
+    (the driver would round a NUMBER to a double and keep only microseconds), the rest
+    bare (a CHAR keeps its blanks: RTRIM is the plan's business, not the bound's)."""
+    t = col.data_type.upper()
+    q = quote_ident(col.name)
+    if t in _NUMBER_TYPES:
+        # TM9: the shortest exact text; '.' as the decimal mark whatever the session's NLS.
+        return f"TO_CHAR({q}, {_KEY_NUMBER_TEXT})", pa.large_string()
+    if t == "DATE":
+        return f"TO_CHAR({q}, '{_KEY_DATE_FORMAT}')", pa.large_string()
+    if t == "TIMESTAMP":
+        return f"TO_CHAR({q}, '{_KEY_TS_FORMAT}')", pa.large_string()
+    if t in _TZ_TYPES:
+        return f"TO_CHAR(SYS_EXTRACT_UTC({q}), '{_KEY_TS_FORMAT}')", pa.large_string()
+    if t in ("BINARY_FLOAT", "BINARY_DOUBLE"):
+        return q, pa.float32() if t == "BINARY_FLOAT" else pa.float64()
+    if t in _BINARY_TYPES:
+        return q, pa.large_binary()
+    return q, pa.large_string()
+
+
+def _key_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
+    """SQL and bind for one keyset bound: the raw key `_raw_key` carried, turned back into
+    the column's own type exactly (a Decimal binds as NUMBER, python-oracledb
+    impl/base/metadata.pyx ~l.404; times travel as text with all nine digits)."""
+    t = col.data_type.upper()
+    if isinstance(value, (datetime, date)):
+        return _cursor_bind(col, key, value)  # a Python time (a caller's bound), not raw text
+    if not isinstance(value, str):
+        return f":{key}", value  # int, RAW, BINARY_FLOAT/DOUBLE: bound as they are
+    if t in _NUMBER_TYPES:
+        return f":{key}", Decimal(value)
+    if t == "DATE":
+        return f"TO_DATE(:{key}, '{_KEY_DATE_FORMAT}')", value
+    if t == "TIMESTAMP":
+        return f"TO_TIMESTAMP(:{key}, '{_KEY_TS_FORMAT}')", value
+    if t in _TZ_TYPES:
+        return f"FROM_TZ(TO_TIMESTAMP(:{key}, '{_KEY_TS_FORMAT}'), '+00:00')", value
+    return f":{key}", value  # text: the blank-padded CHAR value itself
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -24,7 +24,15 @@ import pyarrow.compute as pc
 from ..errors import SourceError, SyncCancelled, UnknownTableError
 from ..timens import parse_timestamp, ts_text
 from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
-from .base import ReadSpec, ServerInfo, Source, TableDescription, TableInfo, keyset_predicate
+from .base import (
+    ReadSpec,
+    ServerInfo,
+    Source,
+    TableDescription,
+    TableInfo,
+    key_fields,
+    keyset_predicate,
+)
 
 
 def quote(name: str) -> str:
@@ -171,12 +179,17 @@ class SqliteSource(Source):
                 binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
         if spec.key_range is not None:
             kc = quote(spec.table.column(spec.key_range.column).name)
+            terms = []
             if spec.key_range.lo is not None:
-                parts.append(f"{kc} >= :range_lo")
+                terms.append(f"{kc} >= :range_lo")
                 binds["range_lo"] = spec.key_range.lo
             if spec.key_range.hi is not None:
-                parts.append(f"{kc} < :range_hi")
+                terms.append(f"{kc} < :range_hi")
                 binds["range_hi"] = spec.key_range.hi
+            if spec.key_range.nulls:  # NULL keys fall in no range: this partition takes them
+                parts.append(f"(({' AND '.join(terms) or '1 = 1'}) OR {kc} IS NULL)")
+            else:
+                parts += terms
         if spec.bucket is not None:
             parts.append("(abs(rowid) % :bucket_count) = :bucket")
             binds["bucket"], binds["bucket_count"] = spec.bucket
@@ -184,13 +197,17 @@ class SqliteSource(Source):
             names = [f":k{i}" for i in range(len(spec.after))]
             cols = [quote(spec.table.column(c).name) for c, _ in spec.after]
             parts.append(keyset_predicate(cols, names))
-            for i, (c, v) in enumerate(spec.after):
-                binds[f"k{i}"] = self._bind_value(spec.table, spec.table.column(c), v)
+            for i, (_c, v) in enumerate(spec.after):
+                # The raw key the previous chunk carried (ReadSpec.carry_keys): bound as it
+                # is stored, it compares exactly as ORDER BY sorted it.
+                binds[f"k{i}"] = v
         return (" WHERE " + " AND ".join(parts)) if parts else ""
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         binds: dict[str, Any] = {}
         items = ", ".join(f"{self._expr(c)} AS {quote(c.target_name)}" for c in spec.plan.included)
+        for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
+            items += f", {quote(spec.table.column(name).name)} AS {quote(field_)}"
         sql = f"SELECT {items} FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
         if spec.order_by:
             sql += " ORDER BY " + ", ".join(quote(n) for n in spec.order_by)
@@ -262,6 +279,7 @@ class SqliteSource(Source):
         cur = self._execute(sql, binds)
         schema = spec.plan.arrow_schema()
         plans = spec.plan.included
+        raw_names = key_fields(spec)
         while True:
             try:
                 rows = cur.fetchmany(spec.batch_rows)
@@ -270,8 +288,41 @@ class SqliteSource(Source):
             if not rows:
                 return
             columns = list(zip(*rows, strict=True))
-            arrays = [to_arrow(cp, values) for cp, values in zip(plans, columns, strict=True)]
-            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+            arrays = [to_arrow(cp, values) for cp, values in zip(plans, columns, strict=False)]
+            batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+            for name, key, values in zip(raw_names, spec.order_by, columns[len(plans):], strict=True):
+                batch = batch.append_column(name, _raw_keys(key, values))
+            yield batch
+
+    # -- one point in time for chunked reads ---------------------------------------------
+    def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
+        """Hold one read transaction across the chunks of a full sync, where that does not
+        stop the application writing.
+
+        In WAL mode a read transaction reads one snapshot and writers carry on beside it.
+        In rollback-journal mode (DELETE, TRUNCATE, PERSIST, MEMORY) a held read keeps a
+        SHARED lock that makes every writer's COMMIT fail with "database is locked" for as
+        long as the full sync runs: we do not hold it there. Each chunk is then its own
+        read; the watermark taken before the first read still makes the next incremental
+        re-read every row written meanwhile with a newer cursor value.
+        """
+        journal = str(self._execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if journal != "wal":
+            return None, (f"not pinned: the SQLite file is in {journal} journal mode, where a "
+                          "read held across chunks would block its writers (WAL mode allows it)")
+        self.unpin_reads()
+        self._execute("BEGIN")
+        # A deferred transaction takes its snapshot at its first read: take it now.
+        self._execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return None, "one SQLite read transaction (WAL snapshot)"
+
+    def unpin_reads(self) -> None:
+        conn = self._conn
+        if conn is not None and conn.in_transaction:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                pass  # nothing was written: closing the connection ends it as well
 
 
 # -- Python values -> Arrow arrays of the plan's types ---------------------------------------
@@ -332,6 +383,21 @@ def _raise_too_wide(decimals: list[Decimal | None], t: pa.Decimal128Type) -> Non
         if d is not None and abs(d) >= limit:
             raise ValueError(f"value {d.normalize(_WIDE):f} has more than {t.precision - t.scale} "
                              "integer digits")
+
+
+def _raw_keys(column: str, values: tuple[Any, ...]) -> pa.Array:
+    """A key column as SQLite returned it (int, float, str or bytes): exact in Arrow."""
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None  # mixed storage classes (numbers and text): never guess a common type
+    if arr is not None and pa.types.is_floating(arr.type) and any(
+            type(v) is int and abs(v) > 2**53 for v in values):
+        arr = None  # integers beyond 2**53 beside REALs: a double would round them
+    if arr is None:
+        raise SourceError(f"key column {column} holds values of mixed storage types; a chunked "
+                          "read cannot page it exactly (raise chunk_rows to load it in one piece)")
+    return arr
 
 
 def _to_text(v: Any) -> str | None:
