@@ -333,7 +333,9 @@ async def test_quit_during_a_run_asks_and_cancels_cleanly(make_app, demo_db: Pat
 
 
 async def test_ui_answers_keys_while_the_largest_table_syncs(make_app) -> None:
-    app = make_app(batch_rows=100)
+    # small batches: the 20,000-row demo table then syncs for a few seconds even on a fast
+    # machine, long enough to count key round trips made while it runs
+    app = make_app(batch_rows=25)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
         # Keys go in as the terminal driver sends them: Pilot.press would wait for the whole
