@@ -309,6 +309,13 @@ class Engine:
         self._reconcile = reconcile
         if not tables:
             raise ConfigError("no tables to sync: name tables or use --all")
+        loads: dict[str, str] = {}  # two names on one target would replace each other's data
+        for name in tables:
+            target = self.config.table(name).target_name()
+            other = loads.setdefault(target.lower(), name)
+            if other != name:
+                raise ConfigError(f"{other} and {name} would both load the target table {target}; "
+                                  "give them [table ...] sections with distinct targets")
         mode = Mode(mode)
         db_path = self.config.target_path()
         results: list[TableResult] = []
