@@ -251,32 +251,17 @@ class SqliteSource(Source):
         parts = []
         if spec.where:
             parts.append(f"({spec.where})")
-        if spec.window is not None:
+        if spec.window is not None and is_time_cursor(spec.table.column(spec.window.cursor)):
+            self._time_window(spec, parts, binds)
+        elif spec.window is not None:
             col = spec.table.column(spec.window.cursor)
             qc = quote(col.name)
-            if is_time_cursor(col):
-                # By value, whatever the text shape (DESIGN §5): both sides as canonical text.
-                # The plain range on the column lets an index narrow the scan first; it is a
-                # superset (see scan_bound), and `< '0'` keeps values stored as numbers or
-                # led by blanks, which the read parses too.
-                ts = canonical_sql(qc, col.name)
-                if spec.window.lo is not None:
-                    binds["lo"] = window_bound(spec.window.lo)
-                    scan = scan_bound(binds["lo"])
-                    if scan is not None:
-                        parts.append(f"({qc} >= :lo_scan OR {qc} < '0')")
-                        binds["lo_scan"] = scan
-                    parts.append(f"{ts} >= :lo")
-                if spec.window.hi is not None:
-                    parts.append(f"{ts} <= :hi")
-                    binds["hi"] = window_bound(spec.window.hi, upper=True)
-            else:
-                if spec.window.lo is not None:
-                    parts.append(f"{qc} >= :lo")
-                    binds["lo"] = self._bind_value(spec.table, col, spec.window.lo)
-                if spec.window.hi is not None:
-                    parts.append(f"{qc} <= :hi")
-                    binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
+            if spec.window.lo is not None:
+                parts.append(f"{qc} >= :lo")
+                binds["lo"] = self._bind_value(spec.table, col, spec.window.lo)
+            if spec.window.hi is not None:
+                parts.append(f"{qc} <= :hi")
+                binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
         if spec.key_range is not None:
             kc = quote(spec.table.column(spec.key_range.column).name)
             if spec.key_range.lo is not None:
@@ -295,6 +280,28 @@ class SqliteSource(Source):
             for i, (c, v) in enumerate(spec.after):
                 binds[f"k{i}"] = self._bind_value(spec.table, spec.table.column(c), v)
         return (" WHERE " + " AND ".join(parts)) if parts else ""
+
+    @staticmethod
+    def _time_window(spec: ReadSpec, parts: list[str], binds: dict[str, Any]) -> None:
+        """A DATE/TIMESTAMP window by value, whatever the text shape (DESIGN §5): both
+        sides as canonical text. The plain range on the column lets an index narrow the
+        scan first; it is a superset (see scan_bound), and `< '0'` keeps values stored as
+        numbers or led by blanks, which the read parses too."""
+        window = spec.window
+        assert window is not None
+        col = spec.table.column(window.cursor)
+        qc = quote(col.name)
+        ts = canonical_sql(qc, col.name)
+        if window.lo is not None:
+            binds["lo"] = window_bound(window.lo)
+            scan = scan_bound(binds["lo"])
+            if scan is not None:
+                parts.append(f"({qc} >= :lo_scan OR {qc} < '0')")
+                binds["lo_scan"] = scan
+            parts.append(f"{ts} >= :lo")
+        if window.hi is not None:
+            parts.append(f"{ts} <= :hi")
+            binds["hi"] = window_bound(window.hi, upper=True)
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         binds: dict[str, Any] = {}
