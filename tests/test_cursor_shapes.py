@@ -102,13 +102,15 @@ def test_mixed_shapes_in_one_column_with_lookback(tmp_path: Path, key: bool) -> 
     assert [tuple(r) for r in got] == _source_rows(src)
 
 
-def test_offsets_compare_in_utc(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ts_type", ["TIMESTAMP(6)", "\"TIMESTAMP(6) WITH TIME ZONE\""])
+def test_offsets_compare_in_utc(tmp_path: Path, ts_type: str) -> None:
     # 10:00+02:00 is 08:00 UTC, before 09:00+00:00 although its text sorts after it
-    src = _source(tmp_path, "TIMESTAMP(6)", [(1, "2024-01-01 09:00:00+00:00"),
-                                             (2, "2024-01-01 10:00:00+02:00")], True)
+    src = _source(tmp_path, ts_type, [(1, "2024-01-01 09:00:00+00:00"),
+                                      (2, "2024-01-01 10:00:00+02:00")], True)
     got = _sync_twice(tmp_path, src, [(3, "2024-01-01 09:00:00"), (4, "2024-01-01 11:30:00+02:00")],
                       key=True)
-    assert [tuple(r) for r in got] == _source_rows(src)
+    utc = [(i, ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts, v) for i, ts, v in got]
+    assert utc == _source_rows(src)
 
 
 def test_nine_fraction_digits_are_not_held_back(tmp_path: Path) -> None:
@@ -214,3 +216,23 @@ def test_text_watermark_in_an_unknown_format_fails_the_incremental(tmp_path: Pat
         apply_lookback("later", timedelta(minutes=10), "AT")
     result = Engine(cfg).run(["L"], Mode.INCREMENTAL)
     assert not result.ok and "lookback" in result.results[0].error
+
+
+def test_number_cursor_text_is_stored_as_numbers_or_fails_loudly(tmp_path: Path) -> None:
+    # SQLite's NUMERIC affinity stores number-looking text as numbers, so a NUMBER cursor
+    # compares by value; text it keeps (not a number) sorts above every number, so it is
+    # always inside the window and fails the read instead of hiding below the watermark.
+    src = make_sqlite(tmp_path / "n.sqlite", "CREATE TABLE N (ID NUMBER(9) PRIMARY KEY, SEQ NUMBER(12));",
+                      [("INSERT INTO N VALUES (?, ?)", [(1, 5), (2, "10")])])
+    cfg = write_config(tmp_path, src, "[table N]\ncursor = SEQ\n")
+    assert Engine(cfg).run(["N"], Mode.FULL).ok
+    con = sqlite3.connect(src)
+    con.executemany("INSERT INTO N VALUES (?, ?)", [(3, " 10 "), (5, "11.0")])
+    con.commit()
+    assert Engine(cfg).run(["N"], Mode.INCREMENTAL).ok
+    assert duck_rows(cfg.target_path(), "n", "id") == [(1, 5), (2, 10), (3, 10), (5, 11)]
+    con.execute("INSERT INTO N VALUES (6, '1,000')")
+    con.commit()
+    con.close()
+    result = Engine(cfg).run(["N"], Mode.INCREMENTAL)
+    assert not result.ok and "SEQ" in result.results[0].error

@@ -353,10 +353,9 @@ class SqliteSource(Source):
         if binds["lo_scan"] is None:
             sql, binds = sql.replace(f"({qc} >= :lo_scan OR {qc} < '0')", "TRUE"), {}
         top = self._execute(sql, binds).fetchone()[0]
-        value = self._python_value(col, top)
-        if col.data_type in _TZ_CURSOR_TYPES:
-            value = value.replace(tzinfo=UTC)  # canonical text is UTC
-        return value
+        if col.data_type in _TZ_CURSOR_TYPES:  # TIMESTAMPTZ holds microseconds
+            return datetime.fromisoformat(top).replace(tzinfo=UTC)  # canonical text is UTC
+        return self._python_value(col, top)
 
     # -- values ---------------------------------------------------------------------------
     def _fraction_digits(self, table: TableDescription, col: SourceColumn) -> int | None:
