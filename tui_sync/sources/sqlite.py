@@ -295,6 +295,8 @@ class SqliteSource(Source):
         if window.lo is not None:
             binds["lo"] = window_bound(window.lo)
             scan = scan_bound(binds["lo"])
+            if scan is None and isinstance(window.lo, str) and window.lo.startswith("<"):
+                scan = "<the day before>"  # `tui-sync plan` shows the SQL a run executes
             if scan is not None:
                 parts.append(f"({qc} >= :lo_scan OR {qc} < '0')")
                 binds["lo_scan"] = scan
