@@ -195,3 +195,13 @@ def test_sqlite_owner_prefix_names_the_same_table(tmp_path: Path) -> None:
             '[table EVENTS]\n[table MAIN."events"]\ntarget = other\n')
     with pytest.raises(ConfigError, match=r':table MAIN."events": .*\[table EVENTS\]'):
         load_config(write(tmp_path, text))
+
+
+def test_tui_save_onto_another_sections_target_is_refused_and_file_kept(tmp_path: Path) -> None:
+    from tui_sync.config_writer import save_table
+
+    p = write(tmp_path, BASE + "[table A.EVENTS]\n")
+    before = p.read_text()
+    with pytest.raises(ConfigError, match=r":table B.EVENTS:target: .*\[table A.EVENTS\]") as err:
+        save_table(p, "B.EVENTS", {"cursor": "TS"})
+    assert str(p) in str(err.value) and p.read_text() == before
