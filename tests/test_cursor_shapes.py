@@ -20,7 +20,7 @@ from tui_sync.engine import Engine, apply_lookback
 from tui_sync.errors import ConfigError, SourceError
 from tui_sync.events import Mode
 from tui_sync.sources.base import ReadSpec, Window
-from tui_sync.sources.sqlite import SqliteSource, canonical_timestamp
+from tui_sync.sources.sqlite import SqliteSource, canonical_timestamp, window_bound
 from tui_sync.typeplan import PlanOptions, build_plan
 
 
@@ -134,6 +134,14 @@ def test_canonical_timestamp_shapes() -> None:
     assert sorted(shapes, key=c) == sorted(shapes, key=datetime.fromisoformat)
     with pytest.raises(ValueError):
         c("yesterday")
+    # bounds: an upper bound known to the microsecond covers that whole microsecond
+    t = datetime(2024, 1, 1, 0, 0, 1, 123456)
+    assert window_bound(t) == "2024-01-01 00:00:01.123456"
+    assert window_bound(t, upper=True) == "2024-01-01 00:00:01.123456999"
+    assert window_bound("2024-01-01T00:00:01.123456789") == "2024-01-01 00:00:01.123456789"
+    assert window_bound("<max cursor>") == "<max cursor>"
+    with pytest.raises(SourceError, match="'tomorrow'"):
+        window_bound("tomorrow")
 
 
 def test_unreadable_cursor_text_fails_naming_the_column(tmp_path: Path) -> None:

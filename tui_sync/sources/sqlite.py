@@ -97,10 +97,12 @@ def window_bound(value: Any, *, upper: bool = False) -> Any:
         if nanos:
             return text + f"{nanos:03d}"
         return text + ("999" if upper and nanos is None else "")
+    if isinstance(value, str) and value.startswith("<"):
+        return value  # the plan's placeholders ('<max cursor>') are shown, never run
     try:
         return canonical_timestamp(value)
     except (ValueError, OverflowError):
-        return value  # the plan's placeholders ('<max cursor>') are shown, never run
+        raise SourceError(f"window bound {value!r} is not a date/time") from None
 
 
 def scan_bound(canonical: Any) -> str | None:
