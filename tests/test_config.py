@@ -138,3 +138,70 @@ def test_saved_password_is_used_and_loose_permissions_warn(tmp_path: Path) -> No
     p2 = write(tmp_path, GOOD)
     p2.chmod(0o644)
     assert load_config(p2).warnings == []
+
+
+# -- issue 9 item 11: two sections must never share a target or a source table -------------
+
+BASE = "[source]\nkind = oracle\ndsn = db/ORCL\nuser = SCOTT\n[target]\npath = t.duckdb\n"
+
+
+@pytest.mark.parametrize(("tables", "section", "key", "other"), [
+    # explicit targets equal
+    ("[table A]\ntarget = events\n[table B]\ntarget = events\n", "table B", "target", "[table A]"),
+    # DuckDB names are case-insensitive: Events and events are one table
+    ("[table A]\ntarget = Events\n[table B]\ntarget = events\n", "table B", "target", "[table A]"),
+    # two owners' EVENTS both default to the target events
+    ("[table A.EVENTS]\n[table B.EVENTS]\n", "table B.EVENTS", "target", "[table A.EVENTS]"),
+    # an explicit target equal to another section's default
+    ("[table EVENTS]\n[table OTHER]\ntarget = events\n", "table OTHER", "target", "[table EVENTS]"),
+])
+def test_two_sections_with_one_target_are_refused(tmp_path: Path, tables: str, section: str,
+                                                   key: str, other: str) -> None:
+    p = write(tmp_path, BASE + tables)
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}:{section}:{key}: ") and other in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(("tables", "section", "other"), [
+    # unquoted names are one Oracle table whatever their case, even with their own targets
+    ("[table EVENTS]\ntarget = ev_a\n[table events]\ntarget = ev_b\n", "table events", "[table EVENTS]"),
+    ("[table SCOTT.EMP]\ntarget = a\n[table scott.Emp]\ntarget = b\n", "table scott.Emp",
+     "[table SCOTT.EMP]"),
+    ('[table EMP]\ntarget = a\n[table "EMP"]\ntarget = b\n', 'table "EMP"', "[table EMP]"),
+])
+def test_one_source_table_named_twice_is_refused(tmp_path: Path, tables: str, section: str,
+                                                  other: str) -> None:
+    p = write(tmp_path, BASE + tables)
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}:{section}:") and other in msg and "\n" not in msg
+
+
+def test_distinct_sources_and_targets_load(tmp_path: Path) -> None:
+    # a quoted mixed-case name is another Oracle table than the unquoted one (its own target:
+    # DuckDB would fold "Events" onto events)
+    cfg = load_config(write(tmp_path, BASE + '[table EVENTS]\n[table "Events"]\ntarget = events_mixed\n'
+                            "[table A.EVENTS]\ntarget = a_events\n"))
+    assert sorted(tc.target_name() for tc in cfg.tables.values()) == ["a_events", "events",
+                                                                        "events_mixed"]
+
+
+def test_sqlite_owner_prefix_names_the_same_table(tmp_path: Path) -> None:
+    # SQLite has no owners (MAIN.EVENTS is EVENTS) and folds the case of every name
+    text = ("[source]\nkind = sqlite\npath = s.sqlite\n[target]\npath = t.duckdb\n"
+            '[table EVENTS]\n[table MAIN."events"]\ntarget = other\n')
+    with pytest.raises(ConfigError, match=r':table MAIN."events": .*\[table EVENTS\]'):
+        load_config(write(tmp_path, text))
+
+
+def test_tui_save_onto_another_sections_target_is_refused_and_file_kept(tmp_path: Path) -> None:
+    from tui_sync.config_writer import save_table
+
+    p = write(tmp_path, BASE + "[table A.EVENTS]\n")
+    before = p.read_text()
+    with pytest.raises(ConfigError, match=r":table B.EVENTS:target: .*\[table A.EVENTS\]") as err:
+        save_table(p, "B.EVENTS", {"cursor": "TS"})
+    assert str(p) in str(err.value) and p.read_text() == before

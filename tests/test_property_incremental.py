@@ -1,11 +1,12 @@
 """Property: after any sequence of inserts and in-window updates interleaved with
-incremental syncs, the DuckDB target equals the SQLite source, row for row."""
+incremental syncs, the DuckDB target equals the SQLite source, row for row, column for
+column, whatever text shape each cursor value is written in (DESIGN §5)."""
 
 from __future__ import annotations
 
 import sqlite3
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -16,58 +17,91 @@ from tui_sync.engine import Engine
 from tui_sync.events import Mode
 from tui_sync.sources.sqlite import format_timestamp
 
-T0 = datetime(2026, 5, 1, 12, 0, 0)
+T0 = datetime(2026, 5, 1, 23, 56, 0)  # the windows cross midnight: date-only rows happen
 LOOKBACK = timedelta(minutes=5)
 
-insert_op = st.tuples(st.just("insert"), st.integers(1, 6), st.integers(0, 600))  # count, seconds after lo
-update_op = st.tuples(st.just("update"), st.integers(0, 10_000), st.integers(-1000, 1000))
-sync_op = st.tuples(st.just("sync"), st.just(0), st.just(0))
-ops = st.lists(st.one_of(insert_op, update_op, sync_op), min_size=1, max_size=14)
+
+def _shaped(ts: datetime, shape: int) -> str:
+    """One of the text shapes SQLite files hold for the same instant; a shape that would
+    change the value (a date for a time of day, milliseconds for microseconds) falls
+    back to the canonical one, so the model stays the source's value."""
+    if shape == 1:
+        return str(ts)  # Python's str(): no fraction at whole seconds
+    if shape == 2:
+        return ts.isoformat()  # 'T', no fraction at whole seconds
+    if shape == 3 and ts.microsecond % 1000 == 0:
+        return ts.isoformat(timespec="milliseconds")
+    if shape == 4 and ts.time() == time(0):
+        return ts.date().isoformat()  # a DATE value written without its time
+    if shape == 5 and ts.microsecond == 0:
+        return ts.strftime("%Y-%m-%d %H:%M:%S")
+    return format_timestamp(ts)
+
+
+shape_st = st.integers(0, 5)
+micro_st = st.sampled_from([0, 0, 500_000, 123_456, 1_000])
+insert_op = st.tuples(st.just("insert"), st.integers(1, 6), st.integers(0, 600), micro_st, shape_st)
+update_op = st.tuples(st.just("update"), st.integers(0, 10_000), st.integers(-1000, 1000), micro_st,
+                      shape_st)
+# a date-only row at the next midnight after the window's start (once more: a tie)
+day_op = st.tuples(st.just("day"), st.integers(1, 2), st.just(0), st.just(0), st.just(4))
+sync_op = st.tuples(st.just("sync"), st.just(0), st.just(0), st.just(0), st.just(0))
+ops = st.lists(st.one_of(insert_op, update_op, day_op, sync_op), min_size=1, max_size=14)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=ops, with_key=st.booleans(), batch_rows=st.sampled_from([1, 3, 50]))
-def test_incremental_always_equals_source(ops: list[tuple[str, int, int]], with_key: bool,
-                                          batch_rows: int) -> None:
+@given(ops=ops, with_key=st.booleans(), batch_rows=st.sampled_from([1, 3, 50]),
+       ts_type=st.sampled_from(["TIMESTAMP(6)", "DATE"]), first_shapes=st.lists(shape_st, min_size=20,
+                                                                                  max_size=20))
+def test_incremental_always_equals_source(ops: list[tuple[str, int, int, int, int]], with_key: bool,
+                                          batch_rows: int, ts_type: str,
+                                          first_shapes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         src = tmp / "src.sqlite"
         con = sqlite3.connect(src)
         key = "PRIMARY KEY" if with_key else ""
-        con.execute(f"CREATE TABLE T (ID NUMBER(9) {key}, TS TIMESTAMP(6) NOT NULL, V NUMBER(8,2))")
-        rows = {i: (i, T0 + timedelta(seconds=10 * i), i) for i in range(1, 21)}
-        con.executemany("INSERT INTO T VALUES (?, ?, ?)",
-                        [(i, format_timestamp(ts), v) for i, ts, v in rows.values()])
+        con.execute(f"CREATE TABLE T (ID NUMBER(9) {key}, TS {ts_type} NOT NULL, V NUMBER(8,2), "
+                    "NOTE VARCHAR2(20))")
+        rows = {i: (i, T0 + timedelta(seconds=10 * i), i, f"n{i}") for i in range(1, 21)}
+        con.executemany("INSERT INTO T VALUES (?, ?, ?, ?)",
+                        [(i, _shaped(ts, first_shapes[i - 1]), v, n) for i, ts, v, n in rows.values()])
         con.commit()
-        tables = "[table T]\ncursor = TS\nlookback = 5 minutes\n" + ("" if with_key else "")
+        tables = "[table T]\ncursor = TS\nlookback = 5 minutes\n"
         cfg = write_config(tmp, src, tables, sync=f"batch_rows = {batch_rows}")
         assert Engine(cfg).run(["T"], Mode.FULL).ok
-        synced_wm = max(ts for _, ts, _ in rows.values())
+        synced_wm = max(r[1] for r in rows.values())
         next_id = 21
-        for op, a, b in ops + [("sync", 0, 0)]:
+        for op, a, b, micro, shape in ops + [("sync", 0, 0, 0, 0)]:
             lo = synced_wm - LOOKBACK
-            if op == "insert":
+            if op in ("insert", "day"):
                 for _ in range(a):
-                    rows[next_id] = (next_id, lo + timedelta(seconds=b), next_id * 3)
-                    con.execute("INSERT INTO T VALUES (?, ?, ?)",
-                                (next_id, format_timestamp(rows[next_id][1]), next_id * 3))
+                    if op == "day":
+                        ts = datetime.combine(lo.date() + timedelta(days=1), time(0))
+                    else:
+                        ts = lo + timedelta(seconds=b, microseconds=micro)
+                    rows[next_id] = (next_id, ts, next_id * 3, f"n{next_id}")
+                    con.execute("INSERT INTO T VALUES (?, ?, ?, ?)",
+                                (next_id, _shaped(ts, shape), next_id * 3, f"n{next_id}"))
                     next_id += 1
             elif op == "update":
-                in_window = sorted(i for i, (_, ts, _) in rows.items() if ts >= lo)
+                in_window = sorted(i for i, r in rows.items() if r[1] >= lo)
                 if not in_window:
                     continue
                 i = in_window[a % len(in_window)]
-                # change the value; sometimes move the cursor forward (an update stamps it)
-                ts = rows[i][1] + timedelta(seconds=max(b, 0))
-                rows[i] = (i, ts, b)
-                con.execute("UPDATE T SET V = ?, TS = ? WHERE ID = ?", (b, format_timestamp(ts), i))
+                # change the values; sometimes move the cursor forward (an update stamps it)
+                ts = rows[i][1] + timedelta(seconds=max(b, 0), microseconds=micro if b > 0 else 0)
+                rows[i] = (i, ts, b, f"u{b}")
+                con.execute("UPDATE T SET V = ?, TS = ?, NOTE = ? WHERE ID = ?",
+                            (b, _shaped(ts, shape), f"u{b}", i))
             else:
                 con.commit()
                 result = Engine(cfg).run(["T"], Mode.INCREMENTAL)
                 assert result.ok, result
-                synced_wm = max(ts for _, ts, _ in rows.values())
+                synced_wm = max(r[1] for r in rows.values())
                 got = duck_rows(cfg.target_path(), "t", "id")
-                want = [(i, ts, v) for i, ts, v in sorted(rows.values())]
-                assert [(r[0], r[1], float(r[2])) for r in got] == [(i, ts, float(v)) for i, ts, v in want]
+                # by content: every row, every column, cursor values as instants
+                assert [(r[0], r[1], float(r[2]), r[3]) for r in got] == \
+                    [(i, ts, float(v), n) for i, ts, v, n in sorted(rows.values())]
             con.commit()
         con.close()

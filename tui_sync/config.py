@@ -239,6 +239,17 @@ _IDENT_PART = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
 _TABLE_RE = re.compile(rf"^{_IDENT_PART}(?:\.{_IDENT_PART})?$")
 
 
+def source_table_key(name: str, kind: str) -> str:
+    """The table a (validated) section name denotes, for spotting one named twice: Oracle
+    upper-cases unquoted names and keeps quoted ones; SQLite has no owners and folds the
+    case of every name."""
+    parts = [p[1:-1].replace('""', '"') if p.startswith('"') else p.upper()
+             for p in re.findall(_IDENT_PART, name)]
+    if kind == "sqlite":
+        return parts[-1].upper()
+    return ".".join(parts)
+
+
 def parse_table_name(text: str) -> str:
     name = text.strip()
     if not _TABLE_RE.match(name):
@@ -372,6 +383,10 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
 
     from .typeplan import parse_duckdb_override  # local: typeplan imports this module's types
 
+    # Two sections on one source table or one target would replace each other's data and
+    # state without a word: refuse them, naming the section seen first.
+    sources: dict[str, str] = {}
+    targets: dict[str, str] = {}
     for section in parser.sections():
         if not section.startswith(TABLE_PREFIX):
             continue
@@ -409,6 +424,16 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             raise r.error("target", "is empty")
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: table configured twice")
+        skey = source_table_key(name, cfg.source.kind)
+        if skey in sources:
+            raise ConfigError(f"{filename}:{section}: names the same source table as "
+                              f"[{sources[skey]}]; configure each source table once")
+        # DuckDB matches identifiers case-insensitively, quoted or not
+        tkey = tc.target_name().lower()
+        if tkey in targets:
+            raise r.error("target", f"target table {tc.target_name()} is also the target of "
+                          f"[{targets[tkey]}]; set target = ... to tell them apart")
+        sources[skey], targets[tkey] = section, section
         cfg.tables[name] = tc
     return cfg
 

@@ -132,6 +132,8 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
             raise ConfigError(f"{config.path}:{where}:cursor: {cp.name} ({cp.source.data_type}) "
                               "cannot be a cursor; use a DATE, TIMESTAMP, NUMBER or sortable text")
         cursor, cursor_target = cp.name, cp.target_name
+        if tc.lookback and cp.source.data_type in _TEXT_CURSOR_TYPES:
+            _check_text_lookback(source, desc, tc, cp.name, f"{config.path}:{where}:lookback: ")
     pk_names = tc.primary_key or list(desc.primary_key)
     key_plans = [find(k, "primary_key") for k in pk_names]
     batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
@@ -151,10 +153,49 @@ def _cursor_type_ok(data_type: str) -> bool:
     return data_type in _CURSOR_TYPES or data_type.startswith("TIMESTAMP")
 
 
-def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
-    """The window's lower bound: watermark - lookback, in the cursor's own kind."""
+_TEXT_CURSOR_TYPES = ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR", "TEXT")
+
+
+def _check_text_lookback(source: Source, desc: TableDescription, tc: TableConfig, cursor: str,
+                         prefix: str) -> None:
+    """Before any data moves: a lookback on a text cursor applies only to text in a known
+    time format (see apply_lookback); refuse it otherwise rather than ignore it."""
+    if isinstance(tc.lookback, Decimal):
+        apply_lookback("", tc.lookback, cursor, prefix)  # refuses a nonzero number
+        return
+    newest = source.max_cursor(desc, cursor, tc.where)
+    if newest is not None:
+        apply_lookback(str(newest), tc.lookback, cursor, prefix)
+
+
+def apply_lookback(watermark: Any, lookback: Any, column: str, prefix: str = "") -> Any:
+    """The window's lower bound: watermark - lookback, in the cursor's own kind.
+
+    A text cursor holding times in a format the preview's detector knows (and whose text
+    sorts by time: 'YYYYMMDDHH24MISS', ISO, 'YYYY/MM/DD ...') is parsed, moved back and
+    written again in its own format; any other text refuses the lookback (ConfigError,
+    `prefix` names file, section and key), never ignores it."""
     if lookback is None or watermark is None:
         return watermark
+    if isinstance(watermark, str):
+        if not lookback:
+            return watermark  # zero: no lookback to apply
+        if isinstance(lookback, Decimal):
+            raise ConfigError(f"{prefix}lookback {lookback} on the text cursor {column}: a number "
+                              "cannot move text back; use a duration (like '10 minutes') for "
+                              "text holding times, or no lookback")
+        from .preview.detect import time_text  # Polars, no Textual; only for text cursors
+
+        found = time_text(watermark)
+        if found is None:
+            raise ConfigError(f"{prefix}lookback on the text cursor {column} needs text in a "
+                              f"known time format (like YYYYMMDDHH24MISS or YYYY-MM-DD HH24:MI:SS); "
+                              f"{watermark!r} is not; remove the lookback or use a DATE/TIMESTAMP "
+                              "cursor")
+        try:
+            return found.format(found.value - lookback)
+        except OverflowError:
+            return found.format(datetime.min)
     if isinstance(watermark, datetime):
         if isinstance(lookback, Decimal):
             if lookback == 0:
@@ -170,7 +211,8 @@ def apply_lookback(watermark: Any, lookback: Any, column: str) -> Any:
         if isinstance(watermark, float):
             return watermark - float(lookback)
         return Decimal(watermark) - lookback
-    return watermark  # text cursors: no arithmetic; the window starts at the watermark
+    raise ConfigError(f"{prefix}lookback on the cursor {column} cannot apply to its value "
+                      f"{watermark!r}")
 
 
 def _duck_max(con: duckdb.DuckDBPyConnection, table: str, column: str) -> Any:
@@ -297,6 +339,13 @@ class Engine:
         self._reconcile = reconcile
         if not tables:
             raise ConfigError("no tables to sync: name tables or use --all")
+        loads: dict[str, str] = {}  # two names on one target would replace each other's data
+        for name in tables:
+            target = self.config.table(name).target_name()
+            other = loads.setdefault(target.lower(), name)
+            if other != name:
+                raise ConfigError(f"{other} and {name} would both load the target table {target}; "
+                                  "give them [table ...] sections with distinct targets")
         mode = Mode(mode)
         db_path = self.config.target_path()
         results: list[TableResult] = []
@@ -900,7 +949,8 @@ class Engine:
 
         self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
         watermark = st.decode_watermark(state.watermark, state.watermark_type)
-        lo = apply_lookback(watermark, job.config.lookback, job.cursor)
+        lo = apply_lookback(watermark, job.config.lookback, job.cursor,
+                            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
         hi = source.max_cursor(job.description, job.cursor, job.config.where)
         self.log("info", f"window {job.cursor} >= {lo} and <= {hi}", job.target)
         spec = self._spec(job, window=Window(job.cursor, lo, hi))

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import polars as pl
@@ -107,6 +108,13 @@ class _Format:
     label: str  # Oracle-style, shown to the user
     parse: Callable[[pl.Series, bool], pl.Series]  # (values, cache) -> Datetime("us") or number
     has_time: bool = True
+    # strftime pattern writing the format back, for formats whose text sorts by time
+    # (fixed width, most significant first): what a text cursor's lookback needs.
+    text: str | None = None
+
+
+def _fixed(label: str, pattern: str, *, has_time: bool = True) -> _Format:
+    return _Format(label, _strptime(pattern), has_time, text=pattern)
 
 
 def _strptime(
@@ -163,18 +171,20 @@ _YEAR4 = r"^\d{1,2}-[^-]+-\d{4}"
 
 _FAMILY_FORMATS: dict[Family, tuple[_Format, ...]] = {
     Family.ISO: (
-        _Format("YYYY-MM-DD HH24:MI:SS", _strptime("%Y-%m-%d %H:%M:%S")),
-        _Format('YYYY-MM-DD"T"HH24:MI:SS', _strptime("%Y-%m-%dT%H:%M:%S")),
-        _Format("YYYY-MM-DD", _strptime("%Y-%m-%d"), has_time=False),
-        _Format("YYYY-MM-DD HH24:MI:SS.FF", _iso_fraction("%Y-%m-%d %H:%M:%S")),
-        _Format('YYYY-MM-DD"T"HH24:MI:SS.FF', _iso_fraction("%Y-%m-%dT%H:%M:%S")),
-        _Format("YYYY-MM-DD HH24:MI", _strptime("%Y-%m-%d %H:%M")),
-        _Format('YYYY-MM-DD"T"HH24:MI', _strptime("%Y-%m-%dT%H:%M")),
+        _fixed("YYYY-MM-DD HH24:MI:SS", "%Y-%m-%d %H:%M:%S"),
+        _fixed('YYYY-MM-DD"T"HH24:MI:SS', "%Y-%m-%dT%H:%M:%S"),
+        _fixed("YYYY-MM-DD", "%Y-%m-%d", has_time=False),
+        _Format("YYYY-MM-DD HH24:MI:SS.FF", _iso_fraction("%Y-%m-%d %H:%M:%S"),
+                text="%Y-%m-%d %H:%M:%S.%f"),
+        _Format('YYYY-MM-DD"T"HH24:MI:SS.FF', _iso_fraction("%Y-%m-%dT%H:%M:%S"),
+                text="%Y-%m-%dT%H:%M:%S.%f"),
+        _fixed("YYYY-MM-DD HH24:MI", "%Y-%m-%d %H:%M"),
+        _fixed('YYYY-MM-DD"T"HH24:MI', "%Y-%m-%dT%H:%M"),
     ),
-    Family.COMPACT: (_Format("YYYYMMDDHH24MISS", _strptime("%Y%m%d%H%M%S")),),
+    Family.COMPACT: (_fixed("YYYYMMDDHH24MISS", "%Y%m%d%H%M%S"),),
     Family.SLASH: (
-        _Format("YYYY/MM/DD HH24:MI:SS", _strptime("%Y/%m/%d %H:%M:%S")),
-        _Format("YYYY/MM/DD", _strptime("%Y/%m/%d"), has_time=False),
+        _fixed("YYYY/MM/DD HH24:MI:SS", "%Y/%m/%d %H:%M:%S"),
+        _fixed("YYYY/MM/DD", "%Y/%m/%d", has_time=False),
     ),
     Family.ORACLE: (
         _Format("DD-MON-YY", _strptime("%d-%b-%y", two_digit_year=True), has_time=False),
@@ -224,6 +234,47 @@ def duckdb_expression(quoted_column: str, detection: ColumnDetection) -> str:
             )
         return ts
     raise ValueError(f"column {detection.name} was not detected as a number or a time")
+
+
+# --- text cursors: the format of one value, to move it back in time -----------
+
+
+@dataclass(frozen=True)
+class TimeText:
+    """One text value read in a format whose text sorts by time (ISO, compact, slash)."""
+
+    label: str  # Oracle-style, as the preview shows it
+    value: datetime
+    pattern: str  # strftime writing the same format
+    digits: int = 0  # fraction digits of the .FF formats
+
+    def format(self, when: datetime) -> str:
+        """`when` in the same format; a coarser format floors it (a lower bound stays one)."""
+        text = when.strftime(self.pattern.replace("%Y", f"{when.year:04d}").replace(".%f", ""))
+        if self.digits:
+            text += "." + f"{when.microsecond:06d}"[:self.digits].ljust(self.digits, "0")
+        return text
+
+
+def time_text(value: str) -> TimeText | None:
+    """The sortable time format `value` is written in (exactly: it must read back the same,
+    so '2024-1-5' is no ISO date), or None. Parsed with the preview's own formats."""
+    text = value.strip()
+    one = pl.Series("v", [text], dtype=pl.String)
+    for family in (Family.COMPACT, Family.ISO, Family.SLASH):
+        for fmt in _FAMILY_FORMATS[family]:
+            if fmt.text is None:
+                continue
+            parsed = fmt.parse(one, False).item()
+            if parsed is None:
+                continue
+            digits = len(text) - 20 if fmt.text.endswith(".%f") else 0
+            found = TimeText(fmt.label, parsed, fmt.text, digits)
+            # beyond microseconds the parse truncates: compare the digits it kept
+            expected = text if digits <= 6 else text[:26] + "0" * (digits - 6)
+            if found.format(parsed) == expected:
+                return found
+    return None
 
 
 # --- detection ---------------------------------------------------------------

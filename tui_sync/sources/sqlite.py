@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,89 @@ _WIDE = Context(prec=80)
 _FRACTION_RE = re.compile(r"\d{2}:\d{2}:\d{2}\.(\d+)")
 
 
+# -- cursor values compared as timestamps whatever their text shape (DESIGN §5) ---------------
+
+TS_FUNCTION = "tui_sync_ts"
+_TZ_CURSOR_TYPES = frozenset({"TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE"})
+_NANOS_RE = re.compile(r"\d\d:\d\d:\d\d[.,]\d{6}(\d{1,3})")
+
+
+def is_time_cursor(col: SourceColumn) -> bool:
+    return col.data_type == "DATE" or col.data_type.startswith("TIMESTAMP")
+
+
+def sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_D = "[0-9]" * 4 + "-" + "[0-9]" * 2 + "-" + "[0-9]" * 2
+_HMS = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_US = "." + "[0-9]" * 6
+
+
+def canonical_sql(quoted: str, name: str) -> str:
+    """SQL for canonical_timestamp(column): the common ISO shapes in C (GLOB, concatenation;
+    the demo's own shape is already canonical), anything else (offsets, other fraction
+    lengths) through TS_FUNCTION, which parses like the read and fails where it fails."""
+    c = quoted
+    return (f"CASE WHEN {c} GLOB '{_D} {_HMS}{_US}' THEN {c} "
+            f"WHEN {c} GLOB '{_D}T{_HMS}{_US}' THEN substr({c}, 1, 10) || ' ' || substr({c}, 12) "
+            f"WHEN {c} GLOB '{_D}[ T]{_HMS}' THEN substr({c}, 1, 10) || ' ' || substr({c}, 12) "
+            "|| '.000000' "
+            f"WHEN {c} GLOB '{_D}' THEN {c} || ' 00:00:00.000000' "
+            f"ELSE {TS_FUNCTION}({c}, {sql_text(name)}) END")
+
+
+def canonical_timestamp(value: Any) -> str | None:
+    """Text that sorts by time: 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC for values with an
+    offset), followed by three more digits only when TIMESTAMP(7-9) text has nonzero ones
+    (a prefix sorts first, so the order stays exact). '2024-01-01', '2024-01-01T00:00:00'
+    and '2024-01-01 00:00:00.000' are equal in it. It parses the way the read does
+    (datetime.fromisoformat after strip), so what compares is what lands; a value the
+    read cannot parse raises ValueError."""
+    if value is None:
+        return None
+    text = (value.decode() if isinstance(value, bytes) else str(value)).strip()
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    nanos = _NANOS_RE.search(text) if len(text) > 26 else None  # fromisoformat keeps µs only
+    extra = nanos.group(1).ljust(3, "0") if nanos else "000"
+    return dt.isoformat(sep=" ", timespec="microseconds") + ("" if extra == "000" else extra)
+
+
+def window_bound(value: Any, *, upper: bool = False) -> Any:
+    """A window bound as canonical text. A bound known to the microsecond only (a Python
+    datetime) covers its whole microsecond when it is the upper one, so a TIMESTAMP(9) row
+    at MAX(cursor) is not held back by the digits the datetime cannot carry."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        nanos = getattr(value, "nanosecond", None)  # pandas.Timestamp carries them
+        text = datetime.isoformat(value, sep=" ", timespec="microseconds")
+        if nanos:
+            return text + f"{nanos:03d}"
+        return text + ("999" if upper and nanos is None else "")
+    if isinstance(value, str) and value.startswith("<"):
+        return value  # the plan's placeholders ('<max cursor>') are shown, never run
+    try:
+        return canonical_timestamp(value)
+    except (ValueError, OverflowError):
+        raise SourceError(f"window bound {value!r} is not a date/time") from None
+
+
+def scan_bound(canonical: Any) -> str | None:
+    """Plain text below every stored shape of the values at or after `canonical`: its
+    date a day earlier (offsets move a value by less than a day), 'YYYY-MM-DD'. Every ISO
+    shape of a later value starts with a date (or a compact 'YYYYMMDD', whose year prefix
+    sorts the same or higher) that compares at or above it as text."""
+    try:
+        day = datetime.strptime(str(canonical)[:10], "%Y-%m-%d")
+        return (day - timedelta(days=1)).date().isoformat() if day.year > 1 else None
+    except ValueError:
+        return None
+
+
 class SqliteSource(Source):
     kind = "sqlite"
 
@@ -52,6 +135,7 @@ class SqliteSource(Source):
         self._lock = threading.Lock()
         self._styles: dict[tuple[str, str], int | None] = {}
         self._cancelled = False
+        self._bad_cursor: tuple[str, Any] | None = None  # (column, value) TS_FUNCTION refused
 
     # -- connection ------------------------------------------------------------------
     def connect(self) -> None:
@@ -67,6 +151,7 @@ class SqliteSource(Source):
         # interrupt() alone, it cannot miss a statement that starts just after the call.
         self._cancelled = False
         conn.set_progress_handler(lambda: 1 if self._cancelled else 0, 10_000)
+        conn.create_function(TS_FUNCTION, 2, self._canonical_cursor, deterministic=True)
         with self._lock:
             self._conn = conn
 
@@ -95,9 +180,20 @@ class SqliteSource(Source):
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
-    @staticmethod
-    def _map_error(exc: sqlite3.Error) -> Exception:
+    def _canonical_cursor(self, value: Any, column: str) -> str | None:
+        """The SQL function TS_FUNCTION: a cursor value as canonical timestamp text. A value
+        the read could not parse either stops the statement, remembered for the message."""
+        try:
+            return canonical_timestamp(value)
+        except (ValueError, OverflowError):
+            self._bad_cursor = (column, value)
+            raise
+
+    def _map_error(self, exc: sqlite3.Error) -> Exception:
         text = str(exc)
+        bad, self._bad_cursor = self._bad_cursor, None
+        if bad is not None and "user-defined function" in text:
+            return SourceError(f"column {bad[0]}: cursor value {bad[1]!r} is not a date/time")
         if "interrupted" in text:
             return SyncCancelled("cancelled")
         transient = "locked" in text or "busy" in text
@@ -168,7 +264,9 @@ class SqliteSource(Source):
         parts = []
         if spec.where:
             parts.append(f"({spec.where})")
-        if spec.window is not None:
+        if spec.window is not None and is_time_cursor(spec.table.column(spec.window.cursor)):
+            self._time_window(spec, parts, binds)
+        elif spec.window is not None:
             col = spec.table.column(spec.window.cursor)
             qc = quote(col.name)
             if spec.window.lo is not None:
@@ -202,6 +300,30 @@ class SqliteSource(Source):
                 # is stored, it compares exactly as ORDER BY sorted it.
                 binds[f"k{i}"] = v
         return (" WHERE " + " AND ".join(parts)) if parts else ""
+
+    @staticmethod
+    def _time_window(spec: ReadSpec, parts: list[str], binds: dict[str, Any]) -> None:
+        """A DATE/TIMESTAMP window by value, whatever the text shape (DESIGN §5): both
+        sides as canonical text. The plain range on the column lets an index narrow the
+        scan first; it is a superset (see scan_bound), and `< '0'` keeps values stored as
+        numbers or led by blanks, which the read parses too."""
+        window = spec.window
+        assert window is not None
+        col = spec.table.column(window.cursor)
+        qc = quote(col.name)
+        ts = canonical_sql(qc, col.name)
+        if window.lo is not None:
+            binds["lo"] = window_bound(window.lo)
+            scan = scan_bound(binds["lo"])
+            if scan is None and isinstance(window.lo, str) and window.lo.startswith("<"):
+                scan = "<the day before>"  # `tui-sync plan` shows the SQL a run executes
+            if scan is not None:
+                parts.append(f"({qc} >= :lo_scan OR {qc} < '0')")
+                binds["lo_scan"] = scan
+            parts.append(f"{ts} >= :lo")
+        if window.hi is not None:
+            parts.append(f"{ts} <= :hi")
+            binds["hi"] = window_bound(window.hi, upper=True)
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         binds: dict[str, Any] = {}
@@ -238,7 +360,26 @@ class SqliteSource(Source):
         if where:
             sql += f" WHERE ({where})"
         raw = self._execute(sql).fetchone()[0]
-        return None if raw is None else self._python_value(col, raw)
+        if raw is None or not is_time_cursor(col):
+            return None if raw is None else self._python_value(col, raw)
+        # MAX as text may pick the wrong row when shapes mix ('T' sorts above ' '). The
+        # text maximum is one value, so the true maximum is at or above it: only rows past
+        # its scan bound can hold it, which keeps the second query on an index.
+        try:
+            floor = canonical_timestamp(raw)
+        except (ValueError, OverflowError):
+            raise SourceError(f"column {col.name}: cursor value {raw!r} is not a date/time") from None
+        qc, binds = quote(col.name), {"lo_scan": scan_bound(floor)}
+        sql = (f"SELECT MAX({canonical_sql(qc, col.name)}) FROM "
+               f"{quote(table.info.table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')")
+        if where:
+            sql += f" AND ({where})"
+        if binds["lo_scan"] is None:
+            sql, binds = sql.replace(f"({qc} >= :lo_scan OR {qc} < '0')", "TRUE"), {}
+        top = self._execute(sql, binds).fetchone()[0]
+        if col.data_type in _TZ_CURSOR_TYPES:  # TIMESTAMPTZ holds microseconds
+            return datetime.fromisoformat(top).replace(tzinfo=UTC)  # canonical text is UTC
+        return self._python_value(col, top)
 
     # -- values ---------------------------------------------------------------------------
     def _fraction_digits(self, table: TableDescription, col: SourceColumn) -> int | None:
