@@ -19,6 +19,7 @@ from tests.conftest import duck_query, write_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
 from tui_sync.sources.sqlite import format_timestamp
+from tui_sync.verify import verify_table
 
 T0 = datetime(2026, 6, 1, 0, 0, 0)
 
@@ -84,3 +85,5 @@ def test_writes_during_a_chunked_full_sync_are_caught_up(n: int, chunk_rows: int
                 write(op)
             assert Engine(cfg).run(["T"], Mode.INCREMENTAL).ok
             assert duck_query(cfg.target_path(), "SELECT id, ts, v FROM t ORDER BY ALL") == source_rows(src)
+            report = verify_table(cfg, "T")  # the content check agrees: rows, sums and hashes
+            assert report.ok and report.content, report.differences
