@@ -90,6 +90,7 @@ _DATETIME_TYPES = frozenset({"DATE", "TIMESTAMP"}) | _TZ_TYPES
 _NUMBER_TYPES = frozenset({"NUMBER", "FLOAT"})
 _TEXT_TYPES = frozenset({"CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR", "LONG", "CLOB", "NCLOB"})
 _BINARY_TYPES = frozenset({"RAW", "LONG RAW", "BLOB"})
+_BOUNDED_TYPES = frozenset({"CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR", "RAW"})
 _TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
 _TS_FORMAT9 = "YYYY-MM-DD HH24:MI:SS.FF9"
 # TIMESTAMP(7-9) travel as text: every driver fetch path keeps microseconds only
@@ -668,7 +669,7 @@ class OracleSource(Source):
         produce from the SQL expression's Oracle type (the plan's type where it can)."""
         fields = [pa.field(cp.target_name, _fetch_type(cp)) for cp in spec.plan.included]
         if spec.order_by == (ROWID_KEY,):
-            fields.append(pa.field(ROWID_FIELD, pa.large_string()))
+            fields.append(pa.field(ROWID_FIELD, pa.string()))
         for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
             fields.append(pa.field(field_, _raw_key(self._column(spec.table, name))[1]))
         return pa.schema(fields)
@@ -887,12 +888,28 @@ def _acceptable(fam: str, t: pa.DataType) -> bool:
     return False
 
 
+def _bounded(cp: ColumnPlan) -> bool:
+    """Whether the select expression is bounded text or bytes (VARCHAR2, CHAR, RAW, ROWID text,
+    TO_CHAR results), as opposed to a LOB or LONG.
+
+    Requesting large_string / large_binary makes the driver fetch into a LONG / LONG RAW
+    variable (python-oracledb impl/base/cursor.pyx ~l.198 takes the fetch variable's type
+    from the requested Arrow type: impl/base/metadata.pyx ~l.356), which thick mode reads
+    piecewise; string / binary keep VARCHAR / RAW variables. conform_batch widens to the
+    plan's large types afterwards."""
+    if cp.conversion in (Conversion.ROWID, Conversion.RTRIM) or _post_kind(cp) == "ts_text":
+        return True
+    if cp.conversion != Conversion.NONE:
+        return False  # JSON_SERIALIZE / XMLSERIALIZE return CLOBs
+    return cp.source.data_type.upper() in _BOUNDED_TYPES
+
+
 def _fetch_type(cp: ColumnPlan) -> pa.DataType:
     target = cp.arrow_type
     assert target is not None
     kind = _post_kind(cp)
     if kind == "ts_text":
-        return pa.large_string()
+        return pa.string()
     if kind == "wide_number":
         return pa.decimal256(76, target.scale if pa.types.is_decimal(target) else 0)
     if kind:
@@ -901,6 +918,8 @@ def _fetch_type(cp: ColumnPlan) -> pa.DataType:
     if fam == "datetime" and pa.types.is_timestamp(target):
         # the zone is attached afterwards (values are UTC); 'ns' only through text
         return pa.timestamp("us" if target.unit == "ns" else target.unit)
+    if fam in ("string", "binary") and _bounded(cp):
+        return pa.string() if fam == "string" else pa.binary()
     if _acceptable(fam, target):
         return target
     return _natural_type(cp)  # conform_batch casts to the plan's type
@@ -1054,18 +1073,18 @@ def _raw_key(col: SourceColumn) -> tuple[str, pa.DataType]:
     q = quote_ident(col.name)
     if t in _NUMBER_TYPES:
         # TM9: the shortest exact text; '.' as the decimal mark whatever the session's NLS.
-        return f"TO_CHAR({q}, {_KEY_NUMBER_TEXT})", pa.large_string()
+        return f"TO_CHAR({q}, {_KEY_NUMBER_TEXT})", pa.string()
     if t == "DATE":
-        return f"TO_CHAR({q}, '{_KEY_DATE_FORMAT}')", pa.large_string()
+        return f"TO_CHAR({q}, '{_KEY_DATE_FORMAT}')", pa.string()
     if t == "TIMESTAMP":
-        return f"TO_CHAR({q}, '{_KEY_TS_FORMAT}')", pa.large_string()
+        return f"TO_CHAR({q}, '{_KEY_TS_FORMAT}')", pa.string()
     if t in _TZ_TYPES:
-        return f"TO_CHAR(SYS_EXTRACT_UTC({q}), '{_KEY_TS_FORMAT}')", pa.large_string()
+        return f"TO_CHAR(SYS_EXTRACT_UTC({q}), '{_KEY_TS_FORMAT}')", pa.string()
     if t in ("BINARY_FLOAT", "BINARY_DOUBLE"):
         return q, pa.float32() if t == "BINARY_FLOAT" else pa.float64()
     if t in _BINARY_TYPES:
-        return q, pa.large_binary()
-    return q, pa.large_string()
+        return q, pa.binary() if t in _BOUNDED_TYPES else pa.large_binary()
+    return q, pa.string() if t in _BOUNDED_TYPES else pa.large_string()
 
 
 def _key_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
