@@ -415,3 +415,24 @@ def test_tables_command_with_an_unresolvable_host_is_one_line(tmp_path: Path,
     assert cli.main(["tables", "--config", str(ini)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not resolve" in err and "Traceback" not in err
+
+
+def test_an_alias_missing_from_tnsnames_is_a_config_mistake_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """DPY-4000 (python-oracledb errors.py ERR_TNS_ENTRY_NOT_FOUND) only a config change fixes:
+    exit 2 like every other config mistake, one line, and the run is still in history."""
+    from oracledb import errors as driver_errors
+
+    from tui_sync import cli
+
+    fake = FakeOracle([events_table(3)])
+    fake.connect_errors.extend([dpy_error(driver_errors.ERR_TNS_ENTRY_NOT_FOUND, name="SALESDB",
+                                          file_name="/etc/tns/tnsnames.ora")] * 5)
+    monkeypatch.setattr(oracle_mod, "_default_driver", lambda: fake)
+    ini = tmp_path / "t.ini"
+    ini.write_text(f"[source]\nkind = oracle\ndsn = SALESDB\nuser = app\n\n[target]\n"
+                   f"path = {tmp_path / 't.duckdb'}\n\n[sync]\nretries = 0\n", encoding="utf-8")
+    code = cli.main(["sync", "APP.EQUIPMENT_EVENTS", "--config", str(ini)])
+    _out, err = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in err and "SALESDB" in err

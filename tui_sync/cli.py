@@ -178,6 +178,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             {**asdict(r), "mode": r.mode.value, "status": r.status.value} for r in finished.results]})
     if fired:
         return EXIT_INTERRUPTED
+    failed = [r for r in finished.results if r.status != Status.OK]
+    if failed and all(r.config_mistake for r in failed):
+        return EXIT_USAGE  # e.g. a tnsnames alias that does not exist: fix the config, not the server
     return EXIT_OK if finished.ok else EXIT_FAILED
 
 

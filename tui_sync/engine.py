@@ -525,7 +525,8 @@ class Engine:
             run_id = st.record_unrun(db_path, tc.target_name(), tc.source_table, mode.value,
                                      status.value, error)
             result = TableResult(tc.target_name(), tc.source_table, mode, status, error=error,
-                                 run_id=run_id)
+                                 run_id=run_id,
+                                 config_mistake=bool(getattr(exc, "config_mistake", False)))
             self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
             self.log("error", f"{mode.value} sync {status.value}: {error}", result.table)
             self.emit(TableFinished(result))

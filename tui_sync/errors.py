@@ -37,6 +37,14 @@ class TargetBusyError(TuiSyncError):
     exit_code = 3
 
 
+# Source errors that only a change to the config fixes (exit 2, not 1): no password, and a
+# DSN the driver cannot parse or an alias it cannot find (python-oracledb errors.py: 4000
+# alias not in tnsnames.ora, 4017/4018 bad descriptor or connect string, 4026 no
+# tnsnames.ora, 4027 no config_dir; ORA-12154 the same from Oracle Client in thick mode).
+CONFIG_MISTAKE_CODES = frozenset({"NO-PASSWORD", "DPY-4000", "DPY-4017", "DPY-4018", "DPY-4026",
+                                  "DPY-4027", "ORA-12154"})
+
+
 class SourceError(TuiSyncError):
     """The source failed; `transient` errors are retried after a reconnect."""
 
@@ -44,6 +52,10 @@ class SourceError(TuiSyncError):
         super().__init__(message)
         self.transient = transient
         self.code = code
+
+    @property
+    def config_mistake(self) -> bool:
+        return self.code in CONFIG_MISTAKE_CODES
 
 
 class SchemaDriftError(TuiSyncError):

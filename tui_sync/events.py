@@ -76,6 +76,7 @@ class TableResult:
     rows_per_s: float = 0.0
     error: str | None = None
     run_id: str = ""
+    config_mistake: bool = False  # failed before any read because the config is wrong (exit 2)
 
 
 @dataclass(frozen=True)
