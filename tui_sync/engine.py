@@ -215,12 +215,16 @@ def apply_lookback(watermark: Any, lookback: Any, column: str, prefix: str = "")
                       f"{watermark!r}")
 
 
-def _duck_max(con: duckdb.DuckDBPyConnection, table: str, column: str) -> Any:
-    """MAX(column) of a DuckDB table (names already quoted). DuckDB hands a TIMESTAMP_NS to
-    Python as a datetime cut to microseconds: take those from the text instead, so a
-    TIMESTAMP(9) watermark keeps its nanoseconds."""
+def _duck_max(con: duckdb.DuckDBPyConnection, table: str, column: str, upto: Any = None) -> Any:
+    """MAX(column) of a DuckDB table (names already quoted), of the values <= `upto` when
+    given. DuckDB hands a TIMESTAMP_NS to Python as a datetime cut to microseconds: take
+    those from the text instead, so a TIMESTAMP(9) watermark keeps its nanoseconds."""
+    where, params = "", []
+    if upto is not None:
+        where, params = f" WHERE {column} <= {_duck_bound(upto)}", [_duck_param(upto)]
     value, kind, text = con.execute(
-        f"SELECT MAX({column}), typeof(MAX({column})), CAST(MAX({column}) AS VARCHAR) FROM {table}").fetchone()
+        f"SELECT MAX({column}), typeof(MAX({column})), CAST(MAX({column}) AS VARCHAR) FROM {table}{where}",
+        params).fetchone()
     if value is not None and kind == "TIMESTAMP_NS":
         return parse_timestamp(text)
     return value
@@ -633,6 +637,12 @@ class Engine:
                 rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
                 run.consistency = "one statement"  # one SELECT reads one point in time
         stage = tg.stage_name(job.target)
+        if watermark is not None and job.cursor_target:
+            # The same bound in the target's own terms (a padded CHAR lands trimmed, a time
+            # with nanoseconds in a microsecond column): the newest loaded value at or below
+            # it. Incremental windows and the keyless DELETE compare target values with it; a
+            # value no target row holds made the DELETE miss the row the window re-read.
+            watermark = _duck_max(con, tg.qi(stage), tg.qi(job.cursor_target), upto=watermark)
         self._phase(job.target, Phase.SWAPPING, Mode.FULL)
         con.execute("BEGIN TRANSACTION")
         tg.drop_table(con, job.target)
@@ -677,7 +687,25 @@ class Engine:
             return False  # Oracle refuses LONG columns inside the inline view paging needs
         if job.config.parallel > 1:
             return False
-        return expected is None or expected > self.config.sync.chunk_rows
+        if not (expected is None or expected > self.config.sync.chunk_rows):
+            return False
+        if keyed and self._null_keys(source, job):
+            self.log("warning", "a primary key column holds NULL, which keyset paging cannot reach: "
+                     "loading in one piece (not resumable)", job.target)
+            return False
+        return True
+
+    def _null_keys(self, source: Source, job: TableJob) -> bool:
+        """Whether a key column the dictionary lets hold NULL does (SQLite allows NULL in a
+        PRIMARY KEY not declared NOT NULL; an Oracle primary key never holds one)."""
+        nullable = [k for k in job.primary_key if job.description.column(k).nullable]
+        if not nullable:
+            return False
+        # dictionary names, double-quoted: the identifier syntax of both SQLite and Oracle
+        cond = " OR ".join('"' + k.replace('"', '""') + '" IS NULL' for k in nullable)
+        where = f"({job.config.where}) AND ({cond})" if job.config.where.strip() else cond
+        spec = ReadSpec(table=job.description, plan=job.plan, where=where, limit=1)
+        return source.count_rows(spec) > 0
 
     def _load_chunked(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
                       run: st.RunRecord, expected: int | None) -> tuple[int, Any]:

@@ -141,6 +141,8 @@ def encode_watermark(value: Any) -> tuple[str | None, str | None]:
         return repr(value), "float"
     if isinstance(value, str):
         return value, "text"
+    if isinstance(value, bytes):  # a RAW key's resume point
+        return value.hex(), "binary"
     raise TuiSyncError(f"unsupported cursor value type {type(value).__name__}")
 
 
@@ -155,6 +157,8 @@ def decode_watermark(text: str | None, kind: str | None) -> Any:
         return Decimal(text)
     if kind == "float":
         return float(text)
+    if kind == "binary":
+        return bytes.fromhex(text)
     return text
 
 

@@ -253,6 +253,21 @@ class SqliteSource(Source):
         return TableDescription(info=info, columns=tuple(cols),
                                 primary_key=tuple(n for _, n in sorted(pk)), is_view=is_view)
 
+    def _row_alias(self, table: TableDescription) -> str | None:
+        """The name that reaches the row's rowid: one of SQLite's three aliases that no
+        column shadows; None for views and WITHOUT ROWID tables, which have none."""
+        if table.is_view:
+            return None
+        row = self._execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name",
+                            {"name": table.info.table}).fetchone()
+        if row is None or re.search(r"\bWITHOUT\s+ROWID\b", row[0] or "", re.IGNORECASE):
+            return None
+        taken = {c.name.lower() for c in table.columns}
+        return next((a for a in ("rowid", "_rowid_", "oid") if a not in taken), None)
+
+    def has_row_address(self, table: TableDescription) -> bool:
+        return self._row_alias(table) is not None
+
     # -- SQL ------------------------------------------------------------------------------
     def _expr(self, cp: ColumnPlan) -> str:
         col = quote(cp.name)
@@ -289,7 +304,10 @@ class SqliteSource(Source):
             else:
                 parts += terms
         if spec.bucket is not None:
-            parts.append("(abs(rowid) % :bucket_count) = :bucket")
+            alias = self._row_alias(spec.table)
+            if alias is None:
+                raise SourceError(f"{spec.table.info.name} has no rowid to split a parallel read by")
+            parts.append(f"(abs({alias}) % :bucket_count) = :bucket")
             binds["bucket"], binds["bucket_count"] = spec.bucket
         if spec.after:
             names = [f":k{i}" for i in range(len(spec.after))]
@@ -332,7 +350,10 @@ class SqliteSource(Source):
             items += f", {quote(spec.table.column(name).name)} AS {quote(field_)}"
         sql = f"SELECT {items} FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
         if spec.order_by:
-            sql += " ORDER BY " + ", ".join(quote(n) for n in spec.order_by)
+            # Qualified: a bare name would sort by a select item SQLite also answers to as
+            # that name (names are case-insensitive there), e.g. RTRIM("K") AS "k".
+            table = quote(spec.table.info.table)
+            sql += " ORDER BY " + ", ".join(f"{table}.{quote(n)}" for n in spec.order_by)
         if spec.limit is not None:
             sql += " LIMIT :max_rows"
             binds["max_rows"] = spec.limit
