@@ -416,8 +416,10 @@ async def test_every_screen_at_80x24_with_no_color(make_app, monkeypatch: pytest
         await tables_loaded(pilot)
         # the footer may land a frame after the table: wait for it rather than race it
         await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1], "the footer")
+        # and the table's rows a frame after that (CI once caught the frame in between)
+        await wait_for(pilot, lambda: "설비_알람" in screen_text(app), "the Korean table name")
         text = screen_text(app)
-        assert "설비_알람" in text  # Korean names render (double-width cells)
+        assert "설비_알람" in text, text  # Korean names render (double-width cells)
         assert "q Quit" in text.splitlines()[-1]  # global keys fit in the footer
         for key, mode, expected in [("c", "connection", "Check (^t)"), ("g", "progress", "No sync"),
                                     ("v", "preview", "Pick a table"), ("h", "history", "Runs"),
