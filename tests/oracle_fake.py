@@ -855,6 +855,12 @@ def _tm9(v: Any) -> str:
 
 
 def _aggregate_max(t: FakeTable, data: pa.Table, expr: str) -> tuple[pa.Array, str]:
+    m = re.fullmatch(rf"TO_CHAR\(MAX\({_Q}\), 'TM9', 'NLS_NUMERIC_CHARACTERS=''\.,'''\)", expr)
+    if m:  # a NUMBER's MAX as exact text
+        col = t.column(m.group(1))
+        _expect(col.base, "NUMBER", "FLOAT")
+        value = pc.max(data.column(col.name).combine_chunks()).as_py()
+        return pa.array([None if value is None else _tm9(value)], pa.large_string()), "VARCHAR2"
     m = re.fullmatch(r"TO_CHAR\((MIN|MAX)\((.+)\), '([^']*)'\)", expr)
     if m:
         arr, dbtype = _expression(t, data, m.group(2))

@@ -19,6 +19,7 @@ This module must never import Textual.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import Iterator
@@ -631,7 +632,11 @@ class OracleSource(Source):
             expr, fetch_type = f"TO_CHAR(MAX({q}), '{_TS_TEXT_FORMAT}')", pa.large_string()
         elif base in ("DATE", "TIMESTAMP"):
             expr, fetch_type = f"MAX({q})", pa.timestamp("us")
-        elif base in _NUMBER_TYPES or base in ("BINARY_FLOAT", "BINARY_DOUBLE"):
+        elif base in _NUMBER_TYPES:
+            # exact text: a NUMBER without precision (or FLOAT) fetched as a double rounds
+            # past 2**53, and a rounded `hi` holds the newest rows back
+            expr, fetch_type = f"TO_CHAR(MAX({q}), {_KEY_NUMBER_TEXT})", pa.string()
+        elif base in ("BINARY_FLOAT", "BINARY_DOUBLE"):
             expr, fetch_type = f"MAX({q})", _natural_type(plan_column(col, PlanOptions()))
         elif base in ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR"):
             expr, fetch_type = f"MAX({q})", pa.large_string()
@@ -657,6 +662,9 @@ class OracleSource(Source):
             raise SourceError(f"{table.info.name}: MAX of cursor column {cursor}: "
                               f"{_one_line(str(exc))}") from None
         value = result.column(0)[0].as_py() if result.num_rows else None
+        if isinstance(value, str) and table.column(cursor).data_type.upper() in _NUMBER_TYPES:
+            number = Decimal(value.strip())
+            return int(number) if number == number.to_integral_value() else number
         if isinstance(value, str) and table.column(cursor).data_type.upper() == "TIMESTAMP":
             value = parse_timestamp(value.strip())  # a TIMESTAMP(7-9) MAX: keeps the ns
         if isinstance(value, datetime) and table.column(cursor).data_type.upper() in _TZ_TYPES:
@@ -1041,6 +1049,11 @@ def _cursor_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
     its index can serve the range.
     """
     t = col.data_type.upper()
+    if t in _NUMBER_TYPES and isinstance(value, float) and math.isfinite(value):
+        # A float binds as BINARY_DOUBLE, which outranks NUMBER: Oracle would convert the
+        # column on every row (no index range scan). The shortest text of the double, as
+        # a Decimal, binds as NUMBER (python-oracledb impl/base/metadata.pyx ~l.404).
+        return f":{key}", Decimal(repr(value))
     if t not in _DATETIME_TYPES:
         return f":{key}", value
     dt = _as_datetime(value)
