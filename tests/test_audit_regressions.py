@@ -84,3 +84,16 @@ def test_chunked_full_sync_on_a_binary_key(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, src, "[table B]\n", sync="chunk_rows = 2")
     _run(cfg, Mode.FULL, "B")
     assert duck_query(cfg.target_path(), "SELECT v FROM b ORDER BY v") == [(i,) for i in range(5)]
+
+
+def test_keyless_incremental_on_a_cursor_the_target_rounds_up_loses_nothing(tmp_path: Path) -> None:
+    """SQLite can hold 1.006 in a NUMBER(10,2) column, which lands as 1.01: a watermark of
+    1.01 made the keyless DELETE (target >= 1.01) remove a row the source window (>= 1.01)
+    never reads again. Watermarks are the newest loaded value at or below the source's MAX."""
+    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE E (ID NUMBER(5), CUR NUMBER(10,2));",
+                      [("INSERT INTO E VALUES (?, ?)", [(1, 1.006), (2, 0.5)])])
+    cfg = write_config(tmp_path, src, "[table E]\ncursor = CUR\n")
+    _run(cfg, Mode.FULL, "E")
+    for _ in range(2):
+        _run(cfg, Mode.INCREMENTAL, "E")
+        assert duck_query(cfg.target_path(), "SELECT id FROM e ORDER BY id") == [(1,), (2,)]

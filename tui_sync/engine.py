@@ -659,20 +659,12 @@ class Engine:
         return rows
 
     def _start_watermark(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob) -> Any:
-        """The source's MAX(cursor) now, as a value of the target column's type (what the
-        MAX over the loaded table gave before, so incremental runs compare like with like)."""
+        """The source's MAX(cursor) now, as the source holds it. The swap turns it into the
+        target's terms (the newest loaded value at or below it): a cast here would round
+        1.006 up to a NUMBER(10,2) target's 1.01, above a value the target never got."""
         if not job.cursor:
             return None
-        value = source.max_cursor(job.description, job.cursor, job.config.where)
-        if value is None:
-            return None
-        cp = job.plan.column(job.cursor)
-        if isinstance(value, DatetimeNs):
-            return value  # DuckDB would bind it cut to microseconds
-        try:
-            return con.execute(f"SELECT CAST(? AS {cp.duckdb_type})", [value]).fetchone()[0]
-        except (duckdb.Error, TypeError, ValueError):
-            return value
+        return source.max_cursor(job.description, job.cursor, job.config.where)
 
     # -- resumable full loads: keyset chunks on the primary key -----------------------------
     def _chunked(self, job: TableJob, expected: int | None, source: Source) -> bool:
@@ -1010,7 +1002,9 @@ class Engine:
         con.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
         if keys is not None:
             self._reconcile_deletes(con, job, keys, lo)
-        new_wm = _duck_max(con, s, tg.qi(job.cursor_target))
+        # at or below the window's top in the target's terms: a value the target rounded up
+        # past the source's (1.006 landing as 1.01) would start the next window above it
+        new_wm = _duck_max(con, s, tg.qi(job.cursor_target), upto=hi)
         if new_wm is None or (watermark is not None and new_wm < watermark):
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
