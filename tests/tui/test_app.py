@@ -415,10 +415,16 @@ async def test_every_screen_at_80x24_with_no_color(make_app, monkeypatch: pytest
     async with app.run_test(size=size) as pilot:
         await tables_loaded(pilot)
         # the footer may land a frame after the table: wait for it rather than race it
-        await wait_for(pilot, lambda: "q Quit" in screen_text(app).splitlines()[-1], "the footer")
-        # and the table's rows a frame after that (CI once caught the frame in between)
-        await wait_for(pilot, lambda: "설비_알람" in screen_text(app), "the Korean table name")
-        text = screen_text(app)
+        # the footer and the table's rows may land a frame apart: wait for one frame holding
+        # both (CI caught the frames in between), and check that frame
+        seen: list[str] = []
+
+        def drawn() -> bool:
+            seen.append(screen_text(app))
+            return "설비_알람" in seen[-1] and "q Quit" in seen[-1].splitlines()[-1]
+
+        await wait_for(pilot, drawn, "the table rows and the footer")
+        text = seen[-1]
         assert "설비_알람" in text, text  # Korean names render (double-width cells)
         assert "q Quit" in text.splitlines()[-1]  # global keys fit in the footer
         for key, mode, expected in [("c", "connection", "Check (^t)"), ("g", "progress", "No sync"),

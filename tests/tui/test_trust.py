@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -36,7 +37,17 @@ def _cell(app: TuiSyncApp, table: str, column: str) -> str:
 
 
 def _count(db: Path, table: str) -> int:
-    con = duckdb.connect(str(db), read_only=True)
+    # The app in this same process may still hold the file for its after-run refresh, and
+    # DuckDB refuses a second in-process open with another configuration: wait it out.
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.ConnectionException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
     try:
         return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     finally:
