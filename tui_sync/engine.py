@@ -627,7 +627,7 @@ class Engine:
             # §5), never the MAX of what was read: a row committed while the full sync reads
             # (say into a key range already read) has a newer cursor value and is re-read by
             # the next incremental instead of being passed over for good.
-            watermark = self._start_watermark(con, source, job)
+            watermark = self._start_watermark(source, job)
             if job.config.parallel > 1 and (self._parallel_key(job) is not None
                                             or source.has_row_address(job.description)):
                 # (a keyless view has no row address to hash: it reads in one statement below)
@@ -658,7 +658,7 @@ class Engine:
         con.execute("COMMIT")
         return rows
 
-    def _start_watermark(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob) -> Any:
+    def _start_watermark(self, source: Source, job: TableJob) -> Any:
         """The source's MAX(cursor) now, as the source holds it. The swap turns it into the
         target's terms (the newest loaded value at or below it): a cast here would round
         1.006 up to a NUMBER(10,2) target's 1.01, above a value the target never got."""
@@ -724,7 +724,7 @@ class Engine:
             tg.recreate_table(con, stage, job.plan)
             after, rows, chunks = [], 0, 0
             # MAX(cursor) before the SCN: every row at or below it is committed by then.
-            wm_text, wm_type = st.encode_watermark(self._start_watermark(con, source, job))
+            wm_text, wm_type = st.encode_watermark(self._start_watermark(source, job))
             start = st.FullStart(job.cursor, wm_text, wm_type, None, "")
         watermark = st.decode_watermark(start.watermark, start.watermark_type)
         snapshot, consistency = self._pin(source, job, start, resumed=usable)

@@ -1062,14 +1062,14 @@ def _cursor_bind(col: SourceColumn, key: str, value: Any) -> tuple[str, Any]:
     if t in _TZ_TYPES:
         if dt.tzinfo is not None:
             dt = dt.astimezone(UTC).replace(tzinfo=None)
-        return f"FROM_TZ(TO_TIMESTAMP(:{key}, '{_TS_FORMAT}'), '+00:00')", _ts_text(dt)
+        return f"FROM_TZ(TO_TIMESTAMP(:{key}, '{_TS_FORMAT}'), '+00:00')", ts_text(dt, 6)
     if dt.tzinfo is not None:
         dt = dt.replace(tzinfo=None)
     if t == "DATE":
         return f":{key}", dt.replace(microsecond=0)  # DATE has whole seconds
     if _is_ts_ns(col):  # TIMESTAMP(7-9): a bound with all nine digits (DatetimeNs)
         return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT9}')", ts_text(dt, 9)
-    return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT}')", _ts_text(dt)
+    return f"TO_TIMESTAMP(:{key}, '{_TS_FORMAT}')", ts_text(dt, 6)
 
 
 _KEY_TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF9"  # every digit a TIMESTAMP(9) key holds
@@ -1131,11 +1131,6 @@ def _as_datetime(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
-
-
-def _ts_text(dt: datetime) -> str:
-    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d} "
-            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}.{dt.microsecond:06d}")
 
 
 class _BadValue(ValueError):

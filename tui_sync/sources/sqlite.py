@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import SourceError, SyncCancelled, UnknownTableError
-from ..timens import parse_timestamp, ts_text
+from ..timens import parse_timestamp
 from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
 from .base import (
     ReadSpec,
@@ -133,7 +133,6 @@ class SqliteSource(Source):
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        self._styles: dict[tuple[str, str], int | None] = {}
         self._cancelled = False
         self._bad_cursor: tuple[str, Any] | None = None  # (column, value) TS_FUNCTION refused
 
@@ -286,10 +285,10 @@ class SqliteSource(Source):
             qc = quote(col.name)
             if spec.window.lo is not None:
                 parts.append(f"{qc} >= :lo")
-                binds["lo"] = self._bind_value(spec.table, col, spec.window.lo)
+                binds["lo"] = self._bind_value(spec.window.lo)
             if spec.window.hi is not None:
                 parts.append(f"{qc} <= :hi")
-                binds["hi"] = self._bind_value(spec.table, col, spec.window.hi)
+                binds["hi"] = self._bind_value(spec.window.hi)
         if spec.key_range is not None:
             kc = quote(spec.table.column(spec.key_range.column).name)
             terms = []
@@ -403,23 +402,10 @@ class SqliteSource(Source):
         return self._python_value(col, top)
 
     # -- values ---------------------------------------------------------------------------
-    def _fraction_digits(self, table: TableDescription, col: SourceColumn) -> int | None:
-        """How many fractional-second digits the column's text carries (None: none)."""
-        key = (table.info.table, col.name)
-        if key not in self._styles:
-            row = self._execute(
-                f"SELECT {quote(col.name)} FROM {quote(table.info.table)} "
-                f"WHERE {quote(col.name)} IS NOT NULL LIMIT 1").fetchone()
-            m = _FRACTION_RE.search(str(row[0])) if row else None
-            default = None if col.data_type == "DATE" or col.scale == 0 else 6
-            self._styles[key] = len(m.group(1)) if m else (default if row is None else None)
-        return self._styles[key]
-
-    def _bind_value(self, table: TableDescription, col: SourceColumn, value: Any) -> Any:
-        """Format a window bound the way the column stores it, so text comparison is exact."""
-        if isinstance(value, datetime):
-            digits = self._fraction_digits(table, col)
-            return ts_text(value, digits or 0)  # digits 7-9 from a DatetimeNs bound
+    @staticmethod
+    def _bind_value(value: Any) -> Any:
+        """A text or number window bound as SQLite compares it (time cursors go through
+        _time_window, by value)."""
         if isinstance(value, Decimal):
             return int(value) if value == value.to_integral_value() else float(value)
         return value
