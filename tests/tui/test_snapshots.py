@@ -71,6 +71,9 @@ def test_table_settings_form(snap_compare, make_app) -> None:
         await pilot.press("down", "e")
         plan = pilot.app.screen.query_one("#plan-table", DataTable)
         await wait_for(pilot, lambda: plan.row_count == 7, "LOT_HISTORY's plan")
+        # the columns widen to their rows on a later refresh (CI once drew the frame before)
+        await wait_for(pilot, lambda: plan.columns[next(iter(plan.columns))].get_render_width(plan) > 10,
+                       "the plan's columns sized to their rows")
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
         await pilot.pause()
