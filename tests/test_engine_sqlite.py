@@ -353,3 +353,64 @@ def test_cancel_reason_is_recorded(tmp_path: Path, model: Model) -> None:
     r = Engine(cfg, on_event=on_event, control=control).run(["EVENTS"], Mode.FULL).results[0]
     assert r.status == Status.CANCELLED and r.error == "cancelled by SIGHUP (the terminal hung up)"
     assert st.read_runs(cfg.target_path())[0].error == r.error
+
+
+def test_a_driver_error_raised_by_the_cancel_itself_ends_the_run_cancelled(
+        tmp_path: Path, model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CI run of the SIGHUP test recorded `failed: internal error: OperationalError:
+    interrupted`: the interrupt hit a call the source did not map. Once the user cancelled,
+    whatever the interrupted call raises is the cancel's doing."""
+    from tui_sync.sources.sqlite import SqliteSource
+
+    cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="batch_rows = 50")
+    assert Engine(cfg).run(["EVENTS"], Mode.FULL).ok
+    before = duck_rows(cfg.target_path(), "events", "id")
+    control = Control()
+    real = SqliteSource.read_batches
+
+    def interrupted(self: SqliteSource, spec: object):  # type: ignore[no-untyped-def]
+        batches = real(self, spec)  # type: ignore[arg-type]
+        yield next(batches)
+        control.cancel("cancelled by SIGHUP (the terminal hung up)")
+        raise sqlite3.OperationalError("interrupted")  # unmapped, as a raw driver call raises it
+
+    monkeypatch.setattr(SqliteSource, "read_batches", interrupted)
+    r = Engine(cfg, control=control).run(["EVENTS"], Mode.FULL).results[0]
+    assert (r.status, r.error) == (Status.CANCELLED, "cancelled by SIGHUP (the terminal hung up)")
+    assert st.read_runs(cfg.target_path())[0].status == "cancelled"
+    assert duck_rows(cfg.target_path(), "events", "id") == before
+
+
+def test_an_interrupt_landing_on_a_fetch_is_a_cancel_in_every_sqlite_query(
+        tmp_path: Path, model: Model) -> None:
+    """sqlite3's fetchone() steps the statement again, so an interrupt can land after
+    execute() returned; every query of the source maps it to SyncCancelled."""
+    from tui_sync.errors import SyncCancelled
+    from tui_sync.sources.sqlite import SqliteSource
+
+    class Interrupting:
+        def __init__(self, conn: sqlite3.Connection):
+            self.conn = conn
+
+        def execute(self, sql: str, binds: object = ()) -> object:
+            cur = self.conn.execute(sql, binds)  # type: ignore[arg-type]
+
+            class Cur:
+                def fetchone(self) -> object:
+                    raise sqlite3.OperationalError("interrupted")
+
+                fetchall = fetchone
+
+                def __iter__(self) -> object:
+                    raise sqlite3.OperationalError("interrupted")
+
+            del cur
+            return Cur()
+
+    model.upsert([row(1, T0)])
+    source = SqliteSource(model.path)
+    source.connect()
+    source._conn = Interrupting(source._conn)  # type: ignore[assignment]
+    for call in (source.list_tables, lambda: source.describe("EVENTS"), source.server_info):
+        with pytest.raises(SyncCancelled):
+            call()

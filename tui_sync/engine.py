@@ -463,11 +463,19 @@ class Engine:
             status, error = Status.OK, None
         except SyncCancelled:
             status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
-        except (TuiSyncError, duckdb.Error) as exc:
-            status, error = Status.FAILED, one_line(exc)
         except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
-            _logger.exception("internal error while syncing %s", job.target)
-            status, error = Status.FAILED, f"internal error: {type(exc).__name__}: {one_line(exc)}"
+            if self.control.cancelled:
+                # The cancel broke a running call (a driver's interrupt): what it raised is
+                # the cancel's doing, and the run ends as the user asked, rolled back.
+                _logger.info("%s: cancelled; the interrupted call raised %s: %s",
+                             job.target, type(exc).__name__, one_line(exc))
+                status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
+            elif isinstance(exc, TuiSyncError | duckdb.Error):
+                status, error = Status.FAILED, one_line(exc)
+            else:
+                _logger.exception("internal error while syncing %s", job.target)
+                status, error = (Status.FAILED,
+                                 f"internal error: {type(exc).__name__}: {one_line(exc)}")
         duration = time.monotonic() - t0
         # This run's work over this run's time: a resumed run does not count the rows an
         # earlier run loaded (its `rows` still reports the table's total loaded).

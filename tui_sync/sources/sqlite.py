@@ -179,6 +179,20 @@ class SqliteSource(Source):
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
+    def _one(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
+        """The first row of a query. The fetch steps the statement again, and an interrupt
+        (cancel) can land there as well as in execute."""
+        try:
+            return self.conn.execute(sql, binds or {}).fetchone()
+        except sqlite3.Error as exc:
+            raise self._map_error(exc) from None
+
+    def _all(self, sql: str, binds: dict[str, Any] | None = None) -> list[Any]:
+        try:
+            return self.conn.execute(sql, binds or {}).fetchall()
+        except sqlite3.Error as exc:
+            raise self._map_error(exc) from None
+
     def _canonical_cursor(self, value: Any, column: str) -> str | None:
         """The SQL function TS_FUNCTION: a cursor value as canonical timestamp text. A value
         the read could not parse either stops the statement, remembered for the message."""
@@ -199,17 +213,17 @@ class SqliteSource(Source):
         return SourceError(f"SQLite: {text}", transient=transient)
 
     def server_info(self) -> ServerInfo:
-        version = self._execute("SELECT sqlite_version()").fetchone()[0]
+        version = self._one("SELECT sqlite_version()")[0]
         return ServerInfo(kind="sqlite", version=f"SQLite {version}", mode="file", detail=str(self.path))
 
     # -- dictionary ------------------------------------------------------------------
     def list_tables(self) -> list[TableInfo]:
-        names = [r[0] for r in self._execute(
+        names = [r[0] for r in self._all(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
             "ESCAPE '\\' ORDER BY name")]
         out = []
         for name in names:
-            count = self._execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchone()[0]
+            count = self._one(f"SELECT COUNT(*) FROM {quote(name)}")[0]
             out.append(TableInfo(name=name, owner=None, table=name, estimated_rows=count))
         return out
 
@@ -219,7 +233,7 @@ class SqliteSource(Source):
             wanted = wanted.split(".")[-1]  # SQLite has no owners: SCHEMA.TABLE -> TABLE
         if wanted.startswith('"') and wanted.endswith('"'):
             wanted = wanted[1:-1].replace('""', '"')
-        rows = [r[0] for r in self._execute(
+        rows = [r[0] for r in self._all(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
         if wanted in rows:
             return wanted
@@ -233,7 +247,7 @@ class SqliteSource(Source):
         table = self._resolve_name(name)
         cols = []
         pk: list[tuple[int, str]] = []
-        for cid, cname, decl, notnull, _default, pk_pos, *_ in self._execute(
+        for cid, cname, decl, notnull, _default, pk_pos, *_ in self._all(
                 f"PRAGMA table_xinfo({quote(table)})"):
             base, precision, scale, length = parse_declared_type(decl or "")
             detail = ""
@@ -245,10 +259,10 @@ class SqliteSource(Source):
                                      position=cid + 1, type_detail=detail))
             if pk_pos:
                 pk.append((pk_pos, cname))
-        count = self._execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
+        count = self._one(f"SELECT COUNT(*) FROM {quote(table)}")[0]
         info = TableInfo(name=table, owner=None, table=table, estimated_rows=count)
-        is_view = bool(self._execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = :name",
-                                     {"name": table}).fetchone())  # a view has no rowid to bucket by
+        is_view = bool(self._one("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = :name",
+                                     {"name": table}))  # a view has no rowid to bucket by
         return TableDescription(info=info, columns=tuple(cols),
                                 primary_key=tuple(n for _, n in sorted(pk)), is_view=is_view)
 
@@ -257,8 +271,8 @@ class SqliteSource(Source):
         column shadows; None for views and WITHOUT ROWID tables, which have none."""
         if table.is_view:
             return None
-        row = self._execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name",
-                            {"name": table.info.table}).fetchone()
+        row = self._one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name",
+                            {"name": table.info.table})
         if row is None or re.search(r"\bWITHOUT\s+ROWID\b", row[0] or "", re.IGNORECASE):
             return None
         taken = {c.name.lower() for c in table.columns}
@@ -364,14 +378,14 @@ class SqliteSource(Source):
         if spec.limit is not None:
             inner += " LIMIT :max_rows"
             binds["max_rows"] = spec.limit
-        return int(self._execute(f"SELECT COUNT(*) FROM ({inner})", binds).fetchone()[0])
+        return int(self._one(f"SELECT COUNT(*) FROM ({inner})", binds)[0])
 
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         col = quote(table.column(column).name)
         sql = f"SELECT MIN({col}), MAX({col}) FROM {quote(table.info.table)}"
         if where:
             sql += f" WHERE ({where})"
-        lo, hi = self._execute(sql).fetchone()
+        lo, hi = self._one(sql)
         return lo, hi
 
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
@@ -379,7 +393,7 @@ class SqliteSource(Source):
         sql = f"SELECT MAX({quote(col.name)}) FROM {quote(table.info.table)}"
         if where:
             sql += f" WHERE ({where})"
-        raw = self._execute(sql).fetchone()[0]
+        raw = self._one(sql)[0]
         if raw is None or not is_time_cursor(col):
             return None if raw is None else self._python_value(col, raw)
         # MAX as text may pick the wrong row when shapes mix ('T' sorts above ' '). The
@@ -396,7 +410,7 @@ class SqliteSource(Source):
             sql += f" AND ({where})"
         if binds["lo_scan"] is None:
             sql, binds = sql.replace(f"({qc} >= :lo_scan OR {qc} < '0')", "TRUE"), {}
-        top = self._execute(sql, binds).fetchone()[0]
+        top = self._one(sql, binds)[0]
         if col.data_type in _TZ_CURSOR_TYPES:  # TIMESTAMPTZ holds microseconds
             return datetime.fromisoformat(top).replace(tzinfo=UTC)  # canonical text is UTC
         return self._python_value(col, top)
@@ -454,14 +468,14 @@ class SqliteSource(Source):
         read; the watermark taken before the first read still makes the next incremental
         re-read every row written meanwhile with a newer cursor value.
         """
-        journal = str(self._execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        journal = str(self._one("PRAGMA journal_mode")[0]).lower()
         if journal != "wal":
             return None, (f"not pinned: the SQLite file is in {journal} journal mode, where a "
                           "read held across chunks would block its writers (WAL mode allows it)")
         self.unpin_reads()
         self._execute("BEGIN")
         # A deferred transaction takes its snapshot at its first read: take it now.
-        self._execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        self._one("SELECT COUNT(*) FROM sqlite_master")
         return None, "one SQLite read transaction (WAL snapshot)"
 
     def unpin_reads(self) -> None:
