@@ -476,6 +476,8 @@ class Engine:
                 _logger.exception("internal error while syncing %s", job.target)
                 status, error = (Status.FAILED,
                                  f"internal error: {type(exc).__name__}: {one_line(exc)}")
+        for note in source.read_notes():  # a slower path the source took, counted
+            self.log("info", note, job.target)
         duration = time.monotonic() - t0
         # This run's work over this run's time: a resumed run does not count the rows an
         # earlier run loaded (its `rows` still reports the table's total loaded).
@@ -906,6 +908,8 @@ class Engine:
                     if stop.is_set():
                         break
                     put(batch)
+                for note in src.read_notes():
+                    self.log("info", note, job.target)
                 put(done)
             except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
                 put(exc)

@@ -125,6 +125,11 @@ class Source(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def read_notes(self) -> list[str]:
+        """What the reads since the last call did that the run's log should say (a slower
+        path taken, values converted one by one), one line each; the call clears them."""
+        return []
+
     def has_row_address(self, table: TableDescription) -> bool:
         """Whether reads of `table` may page by row address or hash it into parallel
         buckets (ROWID/rowid): never for views, which have none."""

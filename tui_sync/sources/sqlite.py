@@ -31,6 +31,9 @@ from .base import (
     key_fields,
     keyset_predicate,
 )
+from .sqlite_arrow import ArrowReads, ReadShape, build_shape, file_uri
+from .sqlite_arrow import available as arrow_available
+from .sqlite_arrow import kind_of as arrow_kind
 from .sqlite_values import raw_keys, to_arrow
 
 
@@ -60,7 +63,7 @@ _HMS = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
 _US = "." + "[0-9]" * 6
 
 
-def canonical_sql(quoted: str, name: str) -> str:
+def canonical_sql(quoted: str, name: str, *, udf: bool = True) -> str:
     """SQL for canonical_timestamp(column): the common ISO shapes in C (GLOB, concatenation;
     the demo's own shape is already canonical), anything else (offsets, other fraction
     lengths) through TS_FUNCTION, which parses like the read and fails where it fails."""
@@ -70,7 +73,7 @@ def canonical_sql(quoted: str, name: str) -> str:
             f"WHEN {c} GLOB '{_D}[ T]{_HMS}' THEN substr({c}, 1, 10) || ' ' || substr({c}, 12) "
             "|| '.000000' "
             f"WHEN {c} GLOB '{_D}' THEN {c} || ' 00:00:00.000000' "
-            f"ELSE {TS_FUNCTION}({c}, {sql_text(name)}) END")
+            + (f"ELSE {TS_FUNCTION}({c}, {sql_text(name)}) END" if udf else "ELSE NULL END"))
 
 
 def canonical_timestamp(value: Any) -> str | None:
@@ -132,6 +135,9 @@ class SqliteSource(Source):
         self._lock = threading.Lock()
         self._cancelled = False
         self._bad_cursor: tuple[str, Any] | None = None  # (column, value) TS_FUNCTION refused
+        self._arrow = ArrowReads(self.path) if arrow_available() else None
+        self._pinned_route: str | None = None  # one path for every chunk of a pinned read
+        self._notes: list[str] = []
 
     # -- connection ------------------------------------------------------------------
     def connect(self) -> None:
@@ -139,13 +145,15 @@ class SqliteSource(Source):
             raise SourceError(f"SQLite source {self.path} does not exist")
         try:
             # check_same_thread=False: cancel() interrupts from another thread.
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(file_uri(self.path), uri=True, check_same_thread=False)
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise SourceError(f"cannot open SQLite source {self.path}: {exc}") from None
         # A progress handler aborts any statement once cancel() set the flag: unlike
         # interrupt() alone, it cannot miss a statement that starts just after the call.
         self._cancelled = False
+        if self._arrow is not None:
+            self._arrow.cancelled = False
         conn.set_progress_handler(lambda: 1 if self._cancelled else 0, 10_000)
         conn.create_function(TS_FUNCTION, 2, self._canonical_cursor, deterministic=True)
         with self._lock:
@@ -156,6 +164,8 @@ class SqliteSource(Source):
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
+        if self._arrow is not None:
+            self._arrow.close()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -166,6 +176,8 @@ class SqliteSource(Source):
 
     def cancel(self) -> None:
         self._cancelled = True
+        if self._arrow is not None:
+            self._arrow.cancelled = True  # the Arrow read stops at its next batch
         with self._lock:
             if self._conn is not None:
                 self._conn.interrupt()
@@ -179,14 +191,16 @@ class SqliteSource(Source):
     def _one(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
         """The first row of a query. The fetch steps the statement again, and an interrupt
         (cancel) can land there as well as in execute."""
+        cur = self._execute(sql, binds)  # every statement passes _execute
         try:
-            return self.conn.execute(sql, binds or {}).fetchone()
+            return cur.fetchone()
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
     def _all(self, sql: str, binds: dict[str, Any] | None = None) -> list[Any]:
+        cur = self._execute(sql, binds)
         try:
-            return self.conn.execute(sql, binds or {}).fetchall()
+            return cur.fetchall()
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
@@ -285,12 +299,13 @@ class SqliteSource(Source):
             return f"RTRIM({col}, ' ')"
         return col
 
-    def _where(self, spec: ReadSpec, binds: dict[str, Any]) -> str:
+    def _where(self, spec: ReadSpec, binds: dict[str, Any],
+               odd_rows: list[tuple[str, str, Any, Any]] | None = None) -> str:
         parts = []
         if spec.where:
             parts.append(f"({spec.where})")
         if spec.window is not None and is_time_cursor(spec.table.column(spec.window.cursor)):
-            self._time_window(spec, parts, binds)
+            self._time_window(spec, parts, binds, odd_rows)
         elif spec.window is not None:
             col = spec.table.column(spec.window.cursor)
             qc = quote(col.name)
@@ -330,7 +345,8 @@ class SqliteSource(Source):
         return (" WHERE " + " AND ".join(parts)) if parts else ""
 
     @staticmethod
-    def _time_window(spec: ReadSpec, parts: list[str], binds: dict[str, Any]) -> None:
+    def _time_window(spec: ReadSpec, parts: list[str], binds: dict[str, Any],
+                     odd_rows: list[tuple[str, str, Any, Any]] | None = None) -> None:
         """A DATE/TIMESTAMP window by value, whatever the text shape (DESIGN §5): both
         sides as canonical text. The plain range on the column lets an index narrow the
         scan first; it is a superset (see scan_bound), and `< '0'` keeps values stored as
@@ -339,7 +355,11 @@ class SqliteSource(Source):
         assert window is not None
         col = spec.table.column(window.cursor)
         qc = quote(col.name)
-        ts = canonical_sql(qc, col.name)
+        ts = canonical_sql(qc, col.name, udf=odd_rows is None)
+        # Without the Python function (ADBC has none) a shape SQL cannot order comes along
+        # flagged, whatever the bounds, and the read keeps it by its canonical value.
+        odd = f"({qc} IS NOT NULL AND ({ts}) IS NULL)" if odd_rows is not None else ""
+        orodd = f" OR {odd}" if odd else ""
         if window.lo is not None:
             binds["lo"] = window_bound(window.lo)
             scan = scan_bound(binds["lo"])
@@ -348,10 +368,12 @@ class SqliteSource(Source):
             if scan is not None:
                 parts.append(f"({qc} >= :lo_scan OR {qc} < '0')")
                 binds["lo_scan"] = scan
-            parts.append(f"{ts} >= :lo")
+            parts.append(f"({ts} >= :lo{orodd})")
         if window.hi is not None:
-            parts.append(f"{ts} <= :hi")
+            parts.append(f"({ts} <= :hi{orodd})")
             binds["hi"] = window_bound(window.hi, upper=True)
+        if odd_rows is not None:
+            odd_rows.append((qc, odd, binds.get("lo"), binds.get("hi")))
 
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         binds: dict[str, Any] = {}
@@ -434,6 +456,81 @@ class SqliteSource(Source):
 
     # -- reading ----------------------------------------------------------------------------
     def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
+        """Arrow-native through ADBC where it is exact and cancellable between batches;
+        else the stdlib read (the reason is noted for the run's log)."""
+        reason = self._stdlib_reason(spec)
+        if reason is None:
+            assert self._arrow is not None
+            try:
+                yield from self._arrow.read(spec, self._arrow_shape(spec),
+                                            lambda: self._arrow_shape(spec, projected=True))
+            finally:
+                self._note_per_value()
+            return
+        self._notes.append(f"{spec.table.info.name}: read value by value (slower): {reason}")
+        yield from self._stdlib_batches(spec)
+
+    def read_notes(self) -> list[str]:
+        notes, self._notes = self._notes, []
+        return list(dict.fromkeys(notes))  # one line per reason, however many chunks
+
+    def _note_per_value(self) -> None:
+        if self._arrow is not None and self._arrow.reruns:
+            self._notes.append("a column held a value of another storage class than its first "
+                               "rows: the read was re-run with every column checked (slower)")
+            self._arrow.reruns = 0
+        if self._arrow is not None and self._arrow.per_value:
+            self._notes.append(f"{self._arrow.per_value} irregular value(s) converted one by one "
+                               "(a storage class other than the column's, or text no kernel parses)")
+            self._arrow.per_value = 0
+
+    def _stdlib_reason(self, spec: ReadSpec) -> str | None:
+        if self._arrow is None:
+            return "the ADBC SQLite driver (adbc-driver-sqlite) is not installed"
+        if self._pinned_route is not None:
+            return None if self._pinned_route == "arrow" else self._pinned_route
+        reason = self._route(spec)
+        if self._arrow.pinned:
+            self._pinned_route = reason or "arrow"
+        return reason
+
+    def _route(self, spec: ReadSpec) -> str | None:
+        if self._row_alias(spec.table) is None:
+            return "a view or WITHOUT ROWID table has no rowid to re-read irregular values by"
+        for cp in spec.plan.included:
+            if arrow_kind(cp.arrow_type) is None:
+                return f"column {cp.name} ({cp.duckdb_type}) has no Arrow conversion"
+        if spec.window is not None and spec.limit is not None and is_time_cursor(
+                spec.table.column(spec.window.cursor)):
+            return "a limited read of a time window"
+        # ADBC cannot be interrupted inside a statement: a query that works long before its
+        # first row (a sort, a subquery in `where`) stays on the stdlib driver, which can.
+        sql, binds = self.build_select(spec)
+        plan = " ".join(str(r[-1]) for r in self._all(f"EXPLAIN QUERY PLAN {sql}", binds)).upper()
+        for marker, why in (("TEMP B-TREE", "the query sorts"), ("SUBQUERY", "the query has a subquery"),
+                            ("CORRELATED", "the query has a subquery")):
+            if marker in plan:
+                return f"{why} before its first row, which only the stdlib driver can interrupt"
+        return None
+
+    def _arrow_shape(self, spec: ReadSpec, *, projected: bool = False) -> ReadShape:
+        binds: dict[str, Any] = {}
+        odd: list[tuple[str, str, Any, Any]] = []
+        where = self._where(spec, binds, odd_rows=odd)
+        table = quote(spec.table.info.table)
+        order = ""
+        if spec.order_by:
+            order = " ORDER BY " + ", ".join(f"{table}.{quote(n)}" for n in spec.order_by)
+        if spec.limit is not None:
+            order += " LIMIT :max_rows"
+            binds["max_rows"] = spec.limit
+        alias = self._row_alias(spec.table)
+        assert alias is not None
+        return build_shape(spec, [self._expr(c) for c in spec.plan.included], f"FROM {table}{where}",
+                           order, binds, f"{table}.{alias}", table, odd[0] if odd else None,
+                           projected=projected)
+
+    def _stdlib_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
         sql, binds = self.build_select(spec)
         cur = self._execute(sql, binds)
         schema = spec.plan.arrow_schema()
@@ -473,9 +570,18 @@ class SqliteSource(Source):
         self._execute("BEGIN")
         # A deferred transaction takes its snapshot at its first read: take it now.
         self._one("SELECT COUNT(*) FROM sqlite_master")
+        if self._arrow is not None:
+            # Both drivers hold a snapshot; every chunk of this read takes one path
+            # (_pinned_route), so all chunks read the same snapshot.
+            self._arrow.begin()
+            self._arrow.pinned = True
         return None, "one SQLite read transaction (WAL snapshot)"
 
     def unpin_reads(self) -> None:
+        self._pinned_route = None
+        if self._arrow is not None and self._arrow.pinned:
+            self._arrow.pinned = False
+            self._arrow.commit()
         conn = self._conn
         if conn is not None and conn.in_transaction:
             try:

@@ -1,0 +1,533 @@
+"""Arrow-native reads of a SQLite source, through the ADBC SQLite driver.
+
+The stdlib driver builds a Python tuple per row and the old read converted value by value:
+~90 % of a full load. ADBC returns Arrow columns; sqlite_kernels converts them whole.
+SQLite types values per cell, not per column. ADBC fixes each result column's type from
+its first batch, converting silently inside that batch (an INTEGER beside a REAL becomes a
+double, text becomes a number), and after it either converts as our reference does (an
+INTEGER into a double column, any class into text, text into a blob) or fails the read
+("Type mismatch"). So:
+
+- the query starts with one whole batch of typed rows (dropped): every column has its
+  plan's class from the first real row on, and a cell of another class either converts
+  exactly or fails;
+- a column read bare is one where that holds (integers, doubles, DECIMALs whose integers
+  fit a double exactly, timestamps, blobs, text in a TEXT-affinity column); the others, and
+  the raw keys, are projected in SQL onto one class (`CASE typeof(..)`) with a sentinel
+  for a cell of any other class. A sentinel, or a kernel that cannot convert exactly,
+  sends the batch's raw values of that column (read again by rowid, each class in its
+  own column) through the per-value reference, sqlite_values.to_arrow;
+- a "Type mismatch" re-runs the read with every column projected, skipping the rows
+  already delivered (the same statement order on the same snapshot).
+
+The re-reads run on the same connection inside the same read transaction as the main
+query (pinned for a chunked sync, or one per read), so they see the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import SourceError, SyncCancelled
+from . import sqlite_kernels as k
+from .base import ReadSpec, key_fields
+from .sqlite_values import raw_keys, to_arrow
+
+try:  # a declared dependency; without it the stdlib read still works, slower
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+except ImportError:  # pragma: no cover - exercised only on a broken install
+    adbc_sqlite = None
+
+# What a cell of another storage class reads as; a genuine value equal to one only costs a
+# re-read. Integers and REALs chosen exact in every parser.
+_SENTINEL_SQL = {
+    "integer": "(-9223372036854775807 - 1)",
+    "real": "-9007199254740991.0",
+    "text": "'\uffff tui-sync: another storage class \uffff'",
+    "blob": "x'00ff74756973796e63ff00'",
+}
+_SENTINEL = {
+    "integer": pa.scalar(-(2**63), pa.int64()),
+    "real": pa.scalar(-9007199254740991.0, pa.float64()),
+    "text": pa.scalar("\uffff tui-sync: another storage class \uffff", pa.string()),
+    "blob": pa.scalar(bytes.fromhex("00ff74756973796e63ff00"), pa.binary()),
+}
+_TYPED_LITERAL = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
+_CLASSES = ("integer", "real", "text", "blob")
+TR, RID, ODD = "__tui_sync_typed_row", "__tui_sync_rid", "__tui_sync_odd"
+
+
+def available() -> bool:
+    return adbc_sqlite is not None
+
+
+def file_uri(path: Path, *, read_only: bool = True) -> str:
+    """A file: URI SQLite accepts for any path (spaces, '?', '#', '%' escaped)."""
+    uri = "file:" + url_quote(str(Path(path).absolute()), safe="/")
+    return uri + ("?mode=ro" if read_only else "")
+
+
+def kind_of(t: pa.DataType) -> str | None:
+    """The kernel family of a plan type; None where only the reference converts."""
+    if pa.types.is_decimal128(t):
+        return "decimal"
+    for name, test in (("bool", pa.types.is_boolean), ("int", pa.types.is_integer),
+                       ("float", pa.types.is_floating), ("timestamp", pa.types.is_timestamp),
+                       ("string", lambda x: pa.types.is_string(x) or pa.types.is_large_string(x)),
+                       ("binary", lambda x: pa.types.is_binary(x) or pa.types.is_large_binary(x))):
+        if test(t):
+            return name
+    return None
+
+
+_KIND_CLASS = {"int": "integer", "bool": "integer", "decimal": "integer", "float": "real",
+               "timestamp": "text", "string": "text", "binary": "blob"}
+
+
+def _project(expr: str, kind: str, bare: bool = False) -> list[str]:
+    """SQL for one column: one storage class, a sentinel for a cell of any other."""
+    if bare:
+        return [expr]
+    cls = _KIND_CLASS[kind]
+    if kind == "float":  # INTEGERs as REAL in SQL: C's (double) rounds as float(int) does
+        return [f"CASE typeof({expr}) WHEN 'real' THEN {expr} WHEN 'integer' THEN CAST({expr} AS REAL) "
+                f"WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['real']} END"]
+    if kind == "decimal":  # two columns: the INTEGERs, and the REALs
+        return [f"CASE typeof({expr}) WHEN 'integer' THEN {expr} WHEN 'real' THEN NULL "
+                f"WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['integer']} END",
+                f"CASE typeof({expr}) WHEN 'real' THEN {expr} END"]
+    return [f"CASE typeof({expr}) WHEN '{cls}' THEN {expr} WHEN 'null' THEN NULL "
+            f"ELSE {_SENTINEL_SQL[cls]} END"]
+
+
+def _typed(kind: str, bare: bool = False) -> list[str]:
+    if bare:
+        return [_TYPED_LITERAL["real" if kind == "decimal" else _KIND_CLASS[kind]]]
+    if kind == "decimal":
+        return [_TYPED_LITERAL["integer"], _TYPED_LITERAL["real"]]
+    return [_TYPED_LITERAL[_KIND_CLASS[kind]]]
+
+
+def key_kind(t: pa.DataType | None) -> str:
+    """A raw key column's expected class as a kind (its values are carried unconverted)."""
+    kind = kind_of(t) if t is not None else None
+    return {"float": "rawreal", "decimal": "int", "bool": "int", None: "int"}.get(kind, kind or "int")
+
+
+_KIND_CLASS["rawreal"] = "real"
+
+
+def positional(sql: str, binds: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """Named binds (:name) as numbered ones (?N) for ADBC, which binds by position. Text
+    in quotes and comments is left alone, so a user's `where` with ':' in a literal stays."""
+    order: list[str] = []
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in "'\"`[":
+            end_char = "]" if c == "[" else c
+            j = sql.find(end_char, i + 1)
+            while j != -1 and end_char != "]" and j + 1 < n and sql[j + 1] == end_char:
+                j = sql.find(end_char, j + 2)  # a doubled quote inside
+            j = n - 1 if j == -1 else j
+            out.append(sql[i:j + 1])
+            i = j + 1
+        elif sql.startswith("--", i) or sql.startswith("/*", i):
+            j = sql.find("\n" if sql[i + 1] == "-" else "*/", i + 2)
+            j = n if j == -1 else j + (1 if sql[i + 1] == "-" else 2)
+            out.append(sql[i:j])
+            i = j
+        elif c == ":" and (m := re.match(r":([A-Za-z_]\w*)", sql[i:])) and m.group(1) in binds:
+            name = m.group(1)
+            if name not in order:
+                order.append(name)
+            out.append(f"?{order.index(name) + 1}")
+            i += m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), tuple(binds[name] for name in order)
+
+
+_TEXT_AFFINITY = ("CHAR", "CLOB", "TEXT")
+
+
+def reads_bare(cp: Any, kind: str) -> bool:
+    """Whether ADBC's own conversions of a bare column give the reference's values."""
+    if kind in ("int", "bool", "float", "timestamp", "binary"):
+        return True
+    if kind == "decimal":  # read as double: its integers must convert exactly
+        t = cp.arrow_type
+        return t.precision - t.scale <= 15 and t.scale <= 15
+    declared = cp.source.data_type.upper()  # a REAL in other columns becomes SQLite's text
+    return "INT" not in declared and any(a in declared for a in _TEXT_AFFINITY)
+
+
+@dataclass
+class ReadShape:
+    """How one read's query maps back to the plan: the SQL and the per-column layout."""
+    sql: str
+    params: tuple[Any, ...]
+    table: str
+    rowid: str
+    columns: list[tuple[str, str, int, bool]]  # (expr, kind, first result index, bare)
+    keys: list[tuple[str, str, int, str]]  # (expr, kind, index, key column name)
+    odd: tuple[int, str, Any, Any] | None = None  # (index, cursor expr, lo, hi) of a time window
+    notes: list[str] = field(default_factory=list)
+
+
+def build_shape(spec: ReadSpec, exprs: list[str], select_from: str, order_limit: str,
+                binds: dict[str, Any], rowid: str, table: str,
+                odd: tuple[str, str, Any, Any] | None, *, projected: bool = False) -> ReadShape:
+    """The query: a batch of typed rows, then the rows (the inner query keeps its own
+    ORDER BY/LIMIT, so the paging order is the stdlib read's). `projected`: every column
+    through its CASE typeof (the re-run after a type mismatch)."""
+    items: list[str] = [f"NULL AS {TR}", f"{rowid} AS {RID}"]
+    typed: list[str] = ["1", "0"]
+    columns: list[tuple[str, str, int, bool]] = []
+    for cp, expr in zip(spec.plan.included, exprs, strict=True):
+        kind = kind_of(cp.arrow_type)
+        assert kind is not None
+        bare = not projected and reads_bare(cp, kind)
+        columns.append((expr, kind, len(items), bare))
+        items += _project(expr, kind, bare)
+        typed += _typed(kind, bare)
+    keys: list[tuple[str, str, int, str]] = []
+    by_name = {cp.name: cp for cp in spec.plan.included}
+    for name, _field in zip(spec.order_by, key_fields(spec), strict=False):
+        col = spec.table.column(name)
+        cp = by_name.get(col.name)
+        kind = key_kind(cp.arrow_type if cp is not None else None)
+        expr = _quote(col.name)
+        keys.append((expr, kind, len(items), name))
+        items += _project(expr, kind) if kind != "rawreal" else [
+            f"CASE typeof({expr}) WHEN 'real' THEN {expr} WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['real']} END"]
+        typed += _typed(kind) if kind != "rawreal" else [_TYPED_LITERAL["real"]]
+    odd_at: tuple[int, str, Any, Any] | None = None
+    if odd is not None:
+        cursor_expr, odd_sql, lo, hi = odd
+        odd_at = (len(items), cursor_expr, lo, hi)
+        items.append(f"CASE WHEN {odd_sql} THEN 1 END")
+        typed.append("0")
+    if order_limit and " LIMIT " not in order_limit:
+        order_limit += " LIMIT -1"  # an ordered subquery without LIMIT may lose its order
+    inner = f"SELECT {', '.join(items)} {select_from}{order_limit}"
+    n = max(1, spec.batch_rows)
+    sql = (f"WITH RECURSIVE {TR}(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM {TR} WHERE n < {n}) "
+           f"SELECT {', '.join(typed)} FROM {TR} UNION ALL SELECT * FROM ({inner})")
+    sql, params = positional(sql, binds)
+    return ReadShape(sql, params, table, rowid, columns, keys, odd_at)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _TypeMismatch(Exception):
+    """ADBC met a cell whose class a bare column does not convert."""
+
+
+class ArrowReads:
+    """The ADBC connection of one SqliteSource and the reads on it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._conn: Any = None
+        self.pinned = False
+        self.cancelled = False
+        self.per_value = 0  # values the reference converted one by one, since the last note
+        self.reruns = 0  # reads re-run with every column projected, since the last note
+
+    def connection(self) -> Any:
+        if self._conn is None:
+            try:
+                self._conn = adbc_sqlite.connect(file_uri(self.path), autocommit=True)
+            except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
+                raise SourceError(f"cannot open SQLite source {self.path}: {_first(exc)}") from None
+        return self._conn
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        self.pinned = False
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001, S110 - closing: nothing is left to protect
+                pass
+
+    def _run(self, sql: str, params: tuple[Any, ...] = (), batch_rows: int = 65536) -> Any:
+        cur = self.connection().cursor()
+        try:
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+            cur.execute(sql, params or None)
+            return cur, cur.fetch_record_batch()
+        except Exception as exc:  # noqa: BLE001
+            cur.close()
+            raise _mapped(exc) from None
+
+    def begin(self) -> None:
+        """A read transaction; its snapshot is taken at the first read (as sqlite3's is)."""
+        cur, reader = self._run("BEGIN")
+        reader.read_all()
+        cur.close()
+        cur, reader = self._run("SELECT COUNT(*) FROM sqlite_master")
+        reader.read_all()
+        cur.close()
+
+    def commit(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            cur, reader = self._run("COMMIT")
+            reader.read_all()
+            cur.close()
+        except SourceError:
+            pass  # nothing was written; closing ends it as well
+
+    # -- the read ------------------------------------------------------------------------
+    def read(self, spec: ReadSpec, shape: ReadShape,
+             projected: Callable[[], ReadShape]) -> Iterator[pa.RecordBatch]:
+        own_txn = not self.pinned
+        if own_txn:  # the re-reads must see the rows the main query saw
+            self.begin()
+        try:
+            schema = spec.plan.arrow_schema()
+            names = key_fields(spec)
+            delivered: list[pa.Array] = []  # rowids already handed on, for a re-run to skip
+            try:
+                for batch in self._batches(spec, shape):
+                    out = self._convert(spec, shape, batch, schema, names)
+                    delivered.append(batch.column(1))
+                    yield out
+                return
+            except _TypeMismatch:
+                self.reruns += 1
+            shape = projected()
+            skip = pa.concat_arrays(delivered) if delivered else pa.array([], pa.int64())
+            left = len(skip)
+            for batch in self._batches(spec, shape):
+                if left:
+                    seen = pc.is_in(batch.column(1), value_set=skip)
+                    left -= pc.sum(seen).as_py() or 0
+                    batch = batch.filter(pc.invert(seen))
+                if batch.num_rows:
+                    yield self._convert(spec, shape, batch, schema, names)
+        finally:
+            if own_txn:
+                self.commit()
+
+    def _batches(self, spec: ReadSpec, shape: ReadShape) -> Iterator[pa.RecordBatch]:
+        """The statement's rows without the typed ones, window-filtered; _TypeMismatch when
+        a bare column meets a class ADBC will not convert."""
+        cur, reader = self._run(shape.sql, shape.params, max(1, spec.batch_rows))
+        try:
+            while True:
+                if self.cancelled:
+                    raise SyncCancelled("cancelled")
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    if "type mismatch" in str(exc).lower():
+                        raise _TypeMismatch from None
+                    raise _mapped(exc) from None
+                batch = _drop_typed_rows(batch)
+                if shape.odd is not None and batch.num_rows:
+                    batch = self._window_filter(batch, shape)
+                if batch.num_rows:
+                    yield batch
+        finally:
+            cur.close()
+
+    def _convert(self, spec: ReadSpec, shape: ReadShape, batch: pa.RecordBatch,
+                 schema: pa.Schema, names: list[str]) -> pa.RecordBatch:
+        arrays = []
+        for cp, (expr, kind, at, bare) in zip(spec.plan.included, shape.columns, strict=True):
+            arr = self._kernel(batch, kind, at, bare, cp.arrow_type)
+            if arr is None:
+                arr = self._reference(shape, batch, expr, lambda v, cp=cp: to_arrow(cp, v))
+            arrays.append(arr)
+        out = pa.RecordBatch.from_arrays(arrays, schema=schema)
+        for name, (expr, kind, at, key) in zip(names, shape.keys, strict=True):
+            arr = batch.column(at)
+            if _has(arr, _SENTINEL[_KIND_CLASS[kind]]):
+                arr = self._reference(shape, batch, expr, lambda v, key=key: raw_keys(key, v))
+            out = out.append_column(name, arr)
+        return out
+
+    def _kernel(self, batch: pa.RecordBatch, kind: str, at: int, bare: bool,
+                t: pa.DataType) -> pa.Array | None:
+        """The column converted by kernels, or None for the reference to convert."""
+        arr = batch.column(at)
+        if not bare and _has(arr, _SENTINEL[_KIND_CLASS[kind]]):
+            return None
+        if kind == "int":
+            return k.integers(arr, t)
+        if kind == "bool":
+            return k.booleans(arr)
+        if kind == "float":
+            return k.floats(arr, t)
+        if kind == "timestamp":
+            return k.timestamps(arr, t)
+        if kind == "string":
+            # invalid UTF-8: the reference fails a TEXT cell as sqlite3 does and decodes
+            # a BLOB with replacement characters
+            return k.strings(arr, t) if _valid_utf8(arr) else None
+        if kind == "binary":
+            return k.binaries(arr, t)
+        if bare:  # a DECIMAL read as double: its integers came exact
+            return self._decimals_from_reals(arr, t)
+        ints = k.decimals_from_integers(arr, t)
+        reals = batch.column(at + 1)
+        if ints is None or reals.null_count == len(reals):
+            return ints
+        from_reals = self._decimals_from_reals(reals, t)
+        return None if from_reals is None else k.merge_decimals(ints, from_reals)
+
+    def _decimals_from_reals(self, reals: pa.Array, t: pa.Decimal128Type) -> pa.Array | None:
+        converted = k.decimals_from_reals(reals, t)
+        if converted is None:
+            return None
+        out, unsafe = converted
+        if pc.any(unsafe).as_py():  # near a tie: those few values through the reference
+            positions = pc.indices_nonzero(unsafe)
+            fixed = decimals_one_by_one(t, reals.take(positions).to_pylist(), self)
+            if fixed is None:
+                return None
+            out = _put(out, positions.to_pylist(), fixed)
+        return out
+
+    def _reference(self, shape: ReadShape, batch: pa.RecordBatch, expr: str, convert: Any) -> pa.Array:
+        """The batch's raw values of one column, read again by rowid, converted by the
+        reference one by one (as the stdlib read converted every value)."""
+        rids = batch.column(1).to_pylist()
+        values = self.raw_values(shape, expr, rids)
+        self.per_value += len(values)
+        return convert(tuple(values))
+
+    def raw_values(self, shape: ReadShape, expr: str, rids: list[int]) -> list[Any]:
+        parts = ", ".join(f"CASE typeof({expr}) WHEN '{c}' THEN {expr} END" for c in _CLASSES)
+        typed = ", ".join(_TYPED_LITERAL[c] for c in _CLASSES)
+        sql = (f"SELECT 0, 'typed', {typed} UNION ALL SELECT * FROM (SELECT {shape.rowid}, "
+               f"typeof({expr}), {parts} FROM {shape.table} WHERE {shape.rowid} IN "
+               "(SELECT value FROM json_each(?1)))")
+        cur, reader = self._run(sql, (json.dumps(rids),), batch_rows=len(rids) + 1)
+        try:
+            table = reader.read_all()
+        except Exception as exc:  # noqa: BLE001
+            raise _mapped(exc) from None
+        finally:
+            cur.close()
+        by_rid: dict[int, Any] = {}
+        cols = [table.column(i) for i in range(table.num_columns)]
+        kinds = cols[1].to_pylist()
+        for row, (rid, cls) in enumerate(zip(cols[0].to_pylist(), kinds, strict=True)):
+            if row == 0:
+                continue  # the typed row
+            by_rid[rid] = None if cls == "null" else _py(cols[2 + _CLASSES.index(cls)], row, expr)
+        return [by_rid[r] for r in rids]
+
+    def _window_filter(self, batch: pa.RecordBatch, shape: ReadShape) -> pa.RecordBatch:
+        """Rows whose cursor text has a shape SQL cannot order (an offset, another fraction
+        length) came along flagged; keep those inside the window by canonical value."""
+        from .sqlite import canonical_timestamp  # the one parser of cursor text
+
+        assert shape.odd is not None
+        at, cursor_expr, lo, hi = shape.odd
+        flags = batch.column(at)
+        if flags.null_count == len(flags):
+            return batch
+        positions = pc.indices_nonzero(pc.fill_null(pc.equal(flags, 1), False)).to_pylist()
+        rids = batch.column(1).take(pa.array(positions)).to_pylist()
+        keep = [True] * batch.num_rows
+        for pos, value in zip(positions, self.raw_values(shape, cursor_expr, rids), strict=True):
+            try:
+                canon = canonical_timestamp(value)
+            except (ValueError, OverflowError):
+                raise SourceError(f"column {cursor_expr.strip(chr(34))}: cursor value {value!r} "
+                                  "is not a date/time") from None
+            keep[pos] = canon is not None and (lo is None or canon >= lo) and (hi is None or canon <= hi)
+        self.per_value += len(positions)
+        return batch.filter(pa.array(keep))
+
+
+def decimals_one_by_one(t: pa.Decimal128Type, values: list[Any], reads: ArrowReads) -> pa.Array | None:
+    from .sqlite_values import _to_decimal
+
+    reads.per_value += len(values)
+    try:
+        return pa.array([_to_decimal(v, t.scale) for v in values], t)
+    except (pa.ArrowInvalid, ArithmeticError, ValueError):
+        return None  # out of range: the whole batch through the reference names the value
+
+
+def _put(arr: pa.Array, positions: list[int], values: pa.Array) -> pa.Array:
+    items = arr.to_pylist() if len(positions) * 4 > len(arr) else None
+    if items is not None:
+        for p, v in zip(positions, values.to_pylist(), strict=True):
+            items[p] = v
+        return pa.array(items, arr.type)
+    mask = [False] * len(arr)
+    for p in positions:
+        mask[p] = True
+    # replace_with_mask takes the replacements in order of the set mask bits
+    return pc.replace_with_mask(arr, pa.array(mask), values)
+
+
+def _has(arr: pa.Array, sentinel: pa.Scalar) -> bool:
+    if arr.null_count == len(arr):
+        return False
+    if arr.type != sentinel.type:
+        try:
+            sentinel = sentinel.cast(arr.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False
+    return bool(pc.any(pc.equal(arr, sentinel)).as_py())
+
+
+def _drop_typed_rows(batch: pa.RecordBatch) -> pa.RecordBatch:
+    marks = batch.column(0)
+    if marks.null_count == len(marks):
+        return batch
+    if marks.null_count == 0:
+        return batch.slice(0, 0)
+    return batch.filter(pc.is_null(marks))
+
+
+def _py(col: pa.ChunkedArray, row: int, expr: str) -> Any:
+    try:
+        return col[row].as_py()
+    except UnicodeDecodeError:
+        raise SourceError(f"SQLite: Could not decode to UTF-8 column {expr}") from None
+
+
+def _valid_utf8(arr: pa.Array) -> bool:
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _mapped(exc: BaseException) -> Exception:
+    text = _first(exc)
+    if "interrupt" in text.lower():
+        return SyncCancelled("cancelled")
+    transient = "locked" in text or "busy" in text
+    return SourceError(f"SQLite: {text}", transient=transient)
