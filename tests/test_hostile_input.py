@@ -32,9 +32,9 @@ from tui_sync.config_writer import save_source, save_table
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError, TuiSyncError, UnknownTableError
 from tui_sync.events import Mode, Status
+from tui_sync.services.verify import verify_table
 from tui_sync.sources.oracle import OracleSource
 from tui_sync.sources.sqlite import SqliteSource, format_timestamp, quote
-from tui_sync.verify import verify_table
 
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
 T0 = datetime(2026, 2, 1, 9, 0, 0)

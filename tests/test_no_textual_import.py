@@ -34,7 +34,8 @@ HEADLESS_MODULES = [
     "tui_sync.scheduler",
     "tui_sync.stats",
     "tui_sync.demo",
-    "tui_sync.verify",
+    "tui_sync.services.verify",
+    "tui_sync.verify_cli",
     "tui_sync.cli_schedule",
     "tui_sync.logs",
     # The preview's data side: the chart and table widgets import Textual, these must not.

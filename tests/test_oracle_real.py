@@ -539,7 +539,7 @@ def test_chunked_full_sync_with_a_concurrent_writer_loses_and_doubles_nothing(
 
 def test_verify_content_hashes_match_after_a_full_sync(oracle_table: Any, tmp_path: Path) -> None:
     from tui_sync.engine import Engine
-    from tui_sync.verify import verify_table
+    from tui_sync.services.verify import verify_table
 
     config = make_config(tmp_path)
     assert Engine(config).run([TABLE], Mode.FULL).ok

@@ -18,8 +18,8 @@ import tui_sync.engine as engine_module
 from tests.conftest import duck_query, write_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
+from tui_sync.services.verify import verify_table
 from tui_sync.sources.sqlite import format_timestamp
-from tui_sync.verify import verify_table
 
 T0 = datetime(2026, 6, 1, 0, 0, 0)
 

@@ -24,18 +24,14 @@ from tui_sync.config import load_config
 from tui_sync.engine import Engine
 from tui_sync.errors import TuiSyncError, UnknownTableError
 from tui_sync.events import Mode, Status
+from tui_sync.services.verify import sum_columns, verify_table
+from tui_sync.services.verify_duckdb import target_aggregates
+from tui_sync.services.verify_report import format_report
+from tui_sync.sources.oracle_verify import oracle_aggregate_sql
 from tui_sync.sources.sqlite import format_timestamp
+from tui_sync.sources.verify_spec import Partitioning
 from tui_sync.typeplan import PlanOptions, SourceColumn, build_plan
-from tui_sync.verify import (
-    Partitioning,
-    add_verify_parser,
-    cmd_verify,
-    format_report,
-    oracle_aggregate_sql,
-    sum_columns,
-    target_aggregates,
-    verify_table,
-)
+from tui_sync.verify_cli import add_verify_parser, cmd_verify
 
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
 T0 = datetime(2026, 3, 1, 20, 0, 0)
@@ -336,7 +332,7 @@ def test_console_script_verify(tmp_path: Path) -> None:
 
 
 def test_verify_never_imports_textual() -> None:
-    probe = ("import sys, tui_sync.verify; "
+    probe = ("import sys, tui_sync.services.verify, tui_sync.verify_cli; "
              "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
@@ -478,7 +474,8 @@ def test_content_check_agrees_on_a_clean_sync_of_every_type(tmp_path: Path, case
 
 def test_oracle_content_sql_renders_what_the_source_holds() -> None:
     """No Oracle server here and the fake does not evaluate aggregates: the SQL is checked as text."""
-    from tui_sync.verify import content_columns, oracle_content_sql
+    from tui_sync.services.verify import content_columns
+    from tui_sync.sources.oracle_verify import oracle_content_sql
 
     cols = [SourceColumn("ID", "NUMBER", 10, 0, position=1),
             SourceColumn("PRICE", "NUMBER", 12, 2, position=2),
@@ -520,7 +517,7 @@ def test_oracle_content_sql_renders_what_the_source_holds() -> None:
 
 def _cells_reference(src: Path, table: str, cols) -> tuple[int, list[int]]:
     """The "cells" definition computed in plain Python from the raw SQLite values."""
-    from tui_sync import verify_content as vc
+    from tui_sync.services import verify_duckdb as vc
 
     con = sqlite3.connect(src)
     names = ", ".join(f'"{c.plan.name}"' for c in cols)
@@ -542,8 +539,8 @@ def test_duckdb_cells_mode_matches_the_python_definition(tmp_path: Path, monkeyp
     """The DuckDB half of an Oracle verify ("cells" hashing, grouped past GROUP columns) agrees
     with the definition the Oracle SQL implements, on a real synced target."""
     from tui_sync import target as tg
-    from tui_sync import verify_content as vc
-    from tui_sync.verify import content_columns
+    from tui_sync.services import verify_duckdb as vc
+    from tui_sync.services.verify import content_columns
 
     monkeypatch.setattr(vc, "GROUP", group)
     cfg, src = docs_synced(tmp_path)
@@ -562,7 +559,7 @@ def test_python_and_duckdb_render_the_same_text_for_random_values() -> None:
     """The canonical rendering's two twins agree value by value (numbers, doubles, floats, times)."""
     import random
 
-    from tui_sync import verify_content as vc
+    from tui_sync.services import verify_duckdb as vc
     from tui_sync.verify_render import _to_f32
 
     rnd = random.Random(9)

@@ -440,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     from .cli_schedule import add_schedule_parser
-    from .verify import add_verify_parser
+    from .verify_cli import add_verify_parser
 
     add_verify_parser(sub)
 

@@ -1,17 +1,20 @@
-"""Canonical text of a SOURCE value for the content check of `tui-sync verify`.
+"""Canonical text of a SOURCE value for the content check of `tui-sync verify`, and the
+row-hash definition built on it.
 
-The rules (see verify_content for the whole check): the value the source holds, with only
-the conversions the plan promises applied. Each rendering here has a DuckDB twin
-(verify_content.duckdb_render) and an Oracle twin (verify_content.oracle_render) that must
-produce the same text. Plain Python: it never imports Textual.
+The rules (see services/verify for the whole check): the value the source holds,
+with only the conversions the plan promises applied. Each rendering here has a DuckDB twin
+(services.verify_duckdb.duckdb_render) and an Oracle twin (sources.oracle_verify.render)
+that must produce the same text. A core module like typeplan: sources and services both
+use it, so it imports neither. Plain Python: it never imports Textual.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
@@ -22,6 +25,9 @@ import pyarrow as pa
 from .typeplan import ColumnPlan, Conversion
 
 _WIDE = Context(prec=200)
+
+GROUP = 200  # columns hashed together before the row hash (Oracle: 200 * 16 < 4000 bytes)
+NULL_CELL = "n"  # never a hex digit: NULL differs from every value, '' included
 
 
 @dataclass(frozen=True)
@@ -307,3 +313,24 @@ def render(col: ContentColumn, v: Any) -> str | None:
         return "[" + ",".join(_float(x, k == "list32") for x in items) + "]"
     except (TypeError, ValueError):
         return _bad(v)
+
+
+# -- the row hash (both definitions: see services/verify_duckdb) ---------------------------------
+
+def h16(text: str) -> str:
+    """The first 16 hex digits of the md5 of `text` (a cell's or a row's hash)."""
+    return hashlib.md5(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # noqa: S324
+
+
+def row_text(texts: Sequence[str | None]) -> str:
+    """The "rows" row text: unambiguous, since every text carries its length."""
+    return "".join(NULL_CELL if t is None else f"{len(t)}:{t}" for t in texts)
+
+
+def combine_sql(cells: Sequence[str], h16_sql: Callable[[str], str],
+                concat: Callable[[list[str]], str], group: int) -> str:
+    """The "cells" row expression in a SQL dialect: the concatenated cell hashes, hashed in
+    groups of `group` first when there are more (Oracle VARCHAR2 holds 4000 bytes)."""
+    if len(cells) > group:
+        cells = [h16_sql(concat(list(cells[i:i + group]))) for i in range(0, len(cells), group)]
+    return concat(list(cells))

@@ -6,6 +6,18 @@ from ..config import SourceConfig
 from .base import Source
 
 
+def source_class(kind: str) -> type[Source]:
+    """The Source class of a config's `kind` ("sqlite", "oracle"), for its class-level
+    capabilities (verify's `verify_unhashed`) without opening a connection."""
+    if kind == "sqlite":
+        from .sqlite import SqliteSource
+
+        return SqliteSource
+    from .oracle import OracleSource
+
+    return OracleSource
+
+
 def open_source(cfg: SourceConfig, base_dir=None) -> Source:
     """Build (not yet connect) the source a config names."""
     if cfg.kind == "sqlite":

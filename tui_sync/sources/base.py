@@ -12,11 +12,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from ..typeplan import SourceColumn, TypePlan
+
+if TYPE_CHECKING:  # the verify capability's types: loaded only by verify
+    from ..typeplan import ColumnPlan
+    from ..verify_render import ContentColumn
+    from .verify_spec import Aggregates, Content, Partitioning, SumColumn
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,45 @@ class Source(ABC):
 
     def cancel(self) -> None:  # noqa: B027 - optional hook
         """Break a running fetch from another thread (default: nothing to break)."""
+
+    # -- optional capability: `tui-sync verify` (harlequin's implements_* flags) --------------
+    # The source aggregates its own rows in its own SQL (sqlite_verify, oracle_verify);
+    # services/verify compares them with DuckDB's and never looks at the source's kind.
+    implements_verify: bool = False
+    # The content hash definition the source computes (services/verify_duckdb docstring):
+    # "rows" (one hash per row, per-column sums in a second pass over differing partitions)
+    # or "cells" (per-cell hashes and per-column sums in one pass).
+    verify_hashing: str = "cells"
+
+    def verify_unsupported(self, content: bool) -> str | None:
+        """Why this source cannot run a verify (with the content check when `content`), in
+        one line; None when it can. Asked before any verify query."""
+        if not self.implements_verify:
+            return f"verify does not support {self.kind} sources"
+        return None
+
+    @classmethod
+    def verify_unhashed(cls, column: ColumnPlan) -> str | None:
+        """Why the content check cannot hash this column in the source's SQL (None: it can)."""
+        return None
+
+    def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
+                          buckets: int) -> tuple[Any, ...]:
+        """Ascending lower bounds of key buckets 1..n (NTILE over the non-NULL keys under the
+        filter, in the column's comparison form; bucket 0 is open below)."""
+        raise NotImplementedError(f"{self.kind} source cannot verify")
+
+    def verify_aggregates(self, table: TableDescription, where: str, part: Partitioning,
+                          sums: list[SumColumn]) -> tuple[int, Aggregates]:
+        """(total rows, per partition the row count and each column's sum) under the filter.
+        A failing query raises verify_spec.VerifyQueryError (or a SourceError)."""
+        raise NotImplementedError(f"{self.kind} source cannot verify")
+
+    def verify_content(self, table: TableDescription, where: str, part: Partitioning,
+                       cols: list[ContentColumn], columns_of: set[Any] | None = None) -> Content:
+        """Per partition: rows, the sum of row hashes and (for "cells", or for the partitions
+        in `columns_of` with "rows") the sums of each column's cell hashes."""
+        raise NotImplementedError(f"{self.kind} source cannot verify")
 
     def __enter__(self) -> Source:
         self.connect()

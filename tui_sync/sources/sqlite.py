@@ -12,6 +12,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -128,6 +129,8 @@ def scan_bound(canonical: Any) -> str | None:
 
 class SqliteSource(Source):
     kind = "sqlite"
+    implements_verify = True  # sqlite_verify: registered aggregates, a streamed content pass
+    verify_hashing = "rows"
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -588,6 +591,38 @@ class SqliteSource(Source):
                 conn.execute("COMMIT")
             except sqlite3.Error:
                 pass  # nothing was written: closing the connection ends it as well
+
+    # -- `tui-sync verify` (the SQL lives in sqlite_verify) ----------------------------------
+    def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
+                          buckets: int) -> tuple[Any, ...]:
+        from . import sqlite_verify
+
+        return sqlite_verify.key_bounds(self.conn, table.info.table, column, where, buckets)
+
+    def verify_aggregates(self, table: TableDescription, where: str, part: Any,
+                          sums: list[Any]) -> tuple[int, Any]:
+        from . import sqlite_verify
+
+        with _verify_errors():
+            return sqlite_verify.aggregates(self.conn, table.info.table, where, part, sums)
+
+    def verify_content(self, table: TableDescription, where: str, part: Any, cols: list[Any],
+                       columns_of: set[Any] | None = None) -> Any:
+        from . import sqlite_verify
+
+        with _verify_errors():
+            return sqlite_verify.content(self.conn, table.info.table, where, part, cols, columns_of)
+
+
+@contextmanager
+def _verify_errors() -> Iterator[None]:
+    """A failing verify query as one line (verify prefixes the table's name)."""
+    from .verify_spec import VerifyQueryError
+
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise VerifyQueryError(f"verify query failed in the source: {str(exc).splitlines()[0]}") from None
 
 
 def format_timestamp(dt: datetime) -> str:

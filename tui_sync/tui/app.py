@@ -742,8 +742,8 @@ class TuiSyncApp(App[None]):
     def _verify_job(self, config: Config, tables: list[str], token: int, control: Control) -> None:
         """On a thread: verify table after table; a busy DuckDB file stops it (and is retried).
         `control.cancel()` (the app is closing) breaks the running source query."""
+        from ..services.verify import verify_table  # the source aggregates load when first needed
         from ..sources import open_source
-        from ..verify import verify_table  # the source aggregates load when first needed
 
         def source_factory() -> Any:
             source = open_source(config.source, base_dir=config.base_dir)

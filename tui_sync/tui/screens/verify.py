@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 if TYPE_CHECKING:
-    from ...verify import VerifyReport
+    from ...services.verify_report import VerifyReport
     from ..app import TuiSyncApp
 
 MAX_DIFFERENCES = 20  # per table in the dialog; the CLI's --json has them all
