@@ -40,6 +40,7 @@ from ..config import Config, find_config, load_config
 from ..engine import Engine, one_line
 from ..errors import ConfigError, LockHeldError, TargetBusyError, TuiSyncError
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from ..progress import LOG_LINES_KEPT, RunState
 from ..scheduler import Scheduler
 from ..state import read_resume_points, read_table_states
 from ..typeplan import target_name
@@ -68,7 +69,6 @@ from .screens.preview import PreviewScreen
 from .screens.progress import ProgressScreen
 from .screens.tables import TablesScreen, resume_text
 from .screens.verify import VerifyOutcome, VerifyScreen
-from .widgets.run_view import LOG_LINES_KEPT, RunState
 
 SCHEDULE_CHECK_S = 10.0  # how often the open app looks for due scheduled tables
 EXIT_INTERRUPTED = 130  # DESIGN §7: the app's return code after SIGHUP/SIGTERM

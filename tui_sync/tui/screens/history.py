@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
+from ...progress import fmt_duration, fmt_rate
 from ...state import RunRecord, read_runs
 from ...stats import TableStats, table_stats
 from ..messages import HistoryLoaded
-from ..widgets.run_view import fmt_duration, fmt_rate
 from .base import AppScreen
 from .dialogs import ErrorScreen
 from .tables import local_time
