@@ -1,19 +1,14 @@
 """The Textual application (DESIGN §9): modes, global keys, and the one worker-error handler.
 
 Shape (after harlequin and posting):
-- one screen per mode (Connection, Tables, Progress, Preview, History, Help), the
-  global keys switch modes, so every screen keeps its state while you look elsewhere;
-- `session` (`session.py`) holds what the app knows: config, marks, the catalog,
-  verify results, the current run. Screens render it; only the app and its
-  controllers change it;
-- the controllers (`controllers/`) own the background work: `runs` (syncs, pause,
-  cancel, quit), `signals` (SIGHUP/SIGTERM), `verify`, `schedule`, `catalog`;
-- every database or engine call runs in a thread worker (`run_in_thread`,
-  `exit_on_error=False`) that only posts typed messages (`messages.py`); the `@on`
-  handlers here hand them to the controllers on the UI thread;
+- one screen per mode; the global keys switch modes, so every screen keeps its state;
+- `session` (`session.py`) holds what the app knows; screens render it, only the app
+  and its controllers (`controllers/`: runs, signals, verify, schedule, catalog) change it;
+- every database or engine call runs in a thread worker (`run_in_thread`) that only
+  posts typed messages (`messages.py`); the `@on` handlers here hand them to a controller;
 - one `Worker.StateChanged` handler turns any worker failure into an error dialog
-  (with Retry when the DuckDB file or the sync lock is held by another process), or
-  hands it to the worker's own `on_error` (the Preview pane's status line);
+  (Retry when another process holds the DuckDB file or the sync lock), or hands it
+  to the worker's own `on_error` (the Preview pane's status line);
 - `create_app` is the factory the CLI and the tests share.
 """
 
@@ -40,27 +35,13 @@ from ..events import LogLine, Mode
 from ..progress import RunState
 from ..scheduler import Scheduler
 from ..typeplan import target_name
+from . import messages as msg
 from .commands import TuiSyncCommands
 from .controllers.catalog import CatalogController
 from .controllers.run import RunController
 from .controllers.schedule import SCHEDULE_CHECK_S, ScheduleController
 from .controllers.signals import SignalController
 from .controllers.verify import BUSY_ERRORS, VerifyController
-from .messages import (
-    SchedulerReady,
-    SourceTablesLoaded,
-    SyncLog,
-    SyncPhase,
-    SyncProgress,
-    SyncRunFailed,
-    SyncRunFinished,
-    SyncStarted,
-    SyncTableFinished,
-    TableStatesLoaded,
-    VerifyDone,
-    VerifyResult,
-    VerifyStarted,
-)
 from .screens.base import AppScreen
 from .screens.connection import ConnectionScreen
 from .screens.dialogs import RETRY, ErrorScreen
@@ -212,7 +193,7 @@ class TuiSyncApp(App[None]):
             screen.run_changed()
         self.screen.refresh_bindings()
 
-    def run_status_line(self) -> str:
+    def run_status_line(self) -> str:  # the screen bar's few words about the sync
         return self.runs.status_line()
 
     # -- what screens ask for ------------------------------------------------------------
@@ -235,8 +216,7 @@ class TuiSyncApp(App[None]):
         else:
             self.notify(f"Reloaded {self.session.config_path}", title="Config")
 
-    def set_marks(self, names: set[str]) -> None:
-        """The Tables screen's marks (source table names)."""
+    def set_marks(self, names: set[str]) -> None:  # source table names, from the Tables screen
         self.session.marked = set(names)
 
     def start_sync(self, tables: list[str], mode: Mode, *, resume: bool | None = None) -> bool:
@@ -260,8 +240,7 @@ class TuiSyncApp(App[None]):
         if isinstance(screen, PreviewScreen):
             screen.show_target()
 
-    def check_schedule(self) -> None:
-        """Timer: start due scheduled tables through the sync worker, when idle."""
+    def check_schedule(self) -> None:  # the timer's (and tests') way to the scheduler
         self.schedule.check()
 
     # -- workers and errors --------------------------------------------------------------
@@ -320,53 +299,50 @@ class TuiSyncApp(App[None]):
                         retry=retry if busy else None)
 
     # -- messages from the workers -------------------------------------------------------
-    @on(SourceTablesLoaded)
-    def _tables_loaded(self, message: SourceTablesLoaded) -> None:
+    @on(msg.SourceTablesLoaded)
+    def _tables_loaded(self, message: msg.SourceTablesLoaded) -> None:
         self.catalog.tables_loaded(message)
 
-    @on(TableStatesLoaded)
-    def _states_loaded(self, message: TableStatesLoaded) -> None:
+    @on(msg.TableStatesLoaded)
+    def _states_loaded(self, message: msg.TableStatesLoaded) -> None:
         self.catalog.states_loaded(message)
 
-    @on(SyncStarted)
-    def _scheduled_run_started(self, message: SyncStarted) -> None:
-        self.runs.install(message.run)
-        if self.current_mode != "progress":
-            names = ", ".join(r.source for r in message.run.tables.values())
-            self.notify(f"Scheduled sync of {names} started (g shows it).", title="Schedule")
+    @on(msg.SyncStarted)
+    def _scheduled_run_started(self, message: msg.SyncStarted) -> None:
+        self.runs.scheduled_started(message.run)
 
-    @on(SyncPhase)
-    @on(SyncProgress)
-    @on(SyncTableFinished)
-    def _sync_event(self, message: SyncPhase | SyncProgress | SyncTableFinished) -> None:
+    @on(msg.SyncPhase)
+    @on(msg.SyncProgress)
+    @on(msg.SyncTableFinished)
+    def _sync_event(self, message: msg.SyncPhase | msg.SyncProgress | msg.SyncTableFinished) -> None:
         self.runs.event(message.run, message.event)
 
-    @on(SyncLog)
-    def _sync_log(self, message: SyncLog) -> None:
+    @on(msg.SyncLog)
+    def _sync_log(self, message: msg.SyncLog) -> None:
         self.runs.log(message.event)
 
-    @on(SyncRunFinished)
-    def _sync_finished(self, message: SyncRunFinished) -> None:
+    @on(msg.SyncRunFinished)
+    def _sync_finished(self, message: msg.SyncRunFinished) -> None:
         self.runs.finished(message.run, message.event)
 
-    @on(SyncRunFailed)
-    def _sync_failed(self, message: SyncRunFailed) -> None:
+    @on(msg.SyncRunFailed)
+    def _sync_failed(self, message: msg.SyncRunFailed) -> None:
         self.runs.failed(message.run, message.error)
 
-    @on(VerifyStarted)
-    def _verify_started(self, message: VerifyStarted) -> None:
+    @on(msg.VerifyStarted)
+    def _verify_started(self, message: msg.VerifyStarted) -> None:
         self.verify.changed()
 
-    @on(VerifyResult)
-    def _verify_result(self, message: VerifyResult) -> None:
+    @on(msg.VerifyResult)
+    def _verify_result(self, message: msg.VerifyResult) -> None:
         self.verify.result(message)
 
-    @on(VerifyDone)
-    def _verify_done(self, message: VerifyDone) -> None:
+    @on(msg.VerifyDone)
+    def _verify_done(self, message: msg.VerifyDone) -> None:
         self.verify.done(message)
 
-    @on(SchedulerReady)
-    def _scheduler_ready(self, message: SchedulerReady) -> None:
+    @on(msg.SchedulerReady)
+    def _scheduler_ready(self, message: msg.SchedulerReady) -> None:
         self.schedule.ready(message.scheduler)
 
     # -- actions -------------------------------------------------------------------------

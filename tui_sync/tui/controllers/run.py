@@ -139,6 +139,13 @@ class RunController:
             progress.rebuild()
         self.app.refresh_nav()
 
+    def scheduled_started(self, run: RunState) -> None:
+        """The scheduler started a run on the sync thread: show it, and say so elsewhere."""
+        self.install(run)
+        if self.app.current_mode != "progress":
+            names = ", ".join(r.source for r in run.tables.values())
+            self.app.notify(f"Scheduled sync of {names} started (g shows it).", title="Schedule")
+
     def engine_steps(self, config: Config, steps: list[SyncStep], run: RunState) -> RunFinished:
         """On the sync thread: one Engine.run per step, reported as one run (one RunFinished)."""
         results: list[TableResult] = []
