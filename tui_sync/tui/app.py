@@ -41,7 +41,7 @@ from .controllers.catalog import CatalogController
 from .controllers.run import RunController
 from .controllers.schedule import SCHEDULE_CHECK_S, ScheduleController
 from .controllers.signals import SignalController
-from .controllers.verify import BUSY_ERRORS, VerifyController
+from .controllers.verify import VerifyController
 from .screens.base import AppScreen
 from .screens.connection import ConnectionScreen
 from .screens.dialogs import RETRY, ErrorScreen
@@ -52,7 +52,7 @@ from .screens.progress import ProgressScreen
 from .screens.tables import TablesScreen
 from .session import Session
 from .widgets.nav import SCREENS as SCREEN_KEYS
-from .workers import ErrorCallback
+from .workers import BUSY_ERRORS, ErrorCallback
 
 _SCREEN_GROUP = Binding.Group("Go ", compact=True)
 

@@ -126,8 +126,7 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                 action="quit"),
     ]
     cmds += _preview_commands(app)
-    tables = app.mounted_screen("tables")
-    for name in getattr(tables, "table_names", lambda: [])():
+    for name in app.session.table_names():
         for mode in Mode:
             cmds.append(Command(f"Sync {name}: {mode.value}", _MODE_HELP[mode],
                                 partial(app.start_sync, [name], mode), discover=False))

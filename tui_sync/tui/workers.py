@@ -1,4 +1,4 @@
-"""Thread workers for widgets that also live outside the app (the Preview pane).
+"""Thread workers: the error policy the app's one handler applies, and widgets outside the app.
 
 Inside `TuiSyncApp` every worker is the app's (`app.run_in_thread`), so its one
 `Worker.StateChanged` handler sees every failure; a widget passes `on_error` to get
@@ -14,7 +14,10 @@ from typing import Protocol, runtime_checkable
 from textual.dom import DOMNode
 from textual.worker import Worker
 
+from ..errors import LockHeldError, TargetBusyError
+
 ErrorCallback = Callable[[BaseException], None]
+BUSY_ERRORS = (TargetBusyError, LockHeldError)  # another process has the file: Retry makes sense
 
 
 @runtime_checkable
@@ -45,4 +48,4 @@ def run_in_thread(node: DOMNode, job: Callable[[], object], *, group: str, descr
                            exclusive=exclusive, exit_on_error=False)
 
 
-__all__ = ["ErrorCallback", "WorkerHost", "run_in_thread"]
+__all__ = ["BUSY_ERRORS", "ErrorCallback", "WorkerHost", "run_in_thread"]

@@ -13,17 +13,14 @@ from textual.worker import Worker
 
 from ...config import Config
 from ...engine import one_line
-from ...errors import LockHeldError, TargetBusyError
 from ...events import Control
 from ..messages import VerifyDone, VerifyResult, VerifyStarted
 from ..screens.tables import TablesScreen
 from ..screens.verify import VerifyOutcome, VerifyScreen
+from ..workers import BUSY_ERRORS
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
-
-BUSY_ERRORS = (TargetBusyError, LockHeldError)  # another process has the file: Retry makes sense
-
 
 class VerifyController:
     def __init__(self, app: TuiSyncApp) -> None:
@@ -127,4 +124,4 @@ class VerifyController:
                 screen.refresh_results()
 
 
-__all__ = ["BUSY_ERRORS", "VerifyController"]
+__all__ = ["VerifyController"]
