@@ -38,6 +38,9 @@ HEADLESS_MODULES = [
     "tui_sync.verify_cli",
     "tui_sync.cli_schedule",
     "tui_sync.logs",
+    # Shared by both front ends: the run-state reducer and the catalog service.
+    "tui_sync.progress",
+    "tui_sync.services.catalog",
     # The preview's data side: the chart and table widgets import Textual, these must not.
     "tui_sync.preview.detect",
     "tui_sync.preview.lttb",

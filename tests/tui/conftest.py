@@ -111,4 +111,4 @@ async def tables_loaded(pilot: Pilot[None]) -> None:
 async def run_finished(pilot: Pilot[None]) -> None:
     app: TuiSyncApp = pilot.app  # type: ignore[assignment]
     await wait_for(pilot, lambda: app.run_state is not None and not app.run_state.running
-                   and app._sync_worker is not None and app._sync_worker.is_finished, "the run to end")
+                   and app.runs.worker is not None and app.runs.worker.is_finished, "the run to end")

@@ -22,9 +22,9 @@ from tui_sync.events import (
     TableFinished,
     TableResult,
 )
+from tui_sync.progress import RunState
 from tui_sync.tui.app import TuiSyncApp
 from tui_sync.tui.messages import SyncStarted, message_for
-from tui_sync.tui.widgets.run_view import RunState
 
 from .conftest import FIXED_NOW, no_blink, tables_loaded, wait_for
 

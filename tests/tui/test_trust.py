@@ -17,7 +17,9 @@ from textual.widgets import Button, DataTable, Static
 from tui_sync import engine
 from tui_sync.events import Mode, Phase, Status
 from tui_sync.state import read_resume_points, read_runs, read_table_states
-from tui_sync.tui.app import EXIT_INTERRUPTED, SyncStep, TuiSyncApp
+from tui_sync.tui.app import TuiSyncApp
+from tui_sync.tui.controllers.run import SyncStep, start_over_steps
+from tui_sync.tui.controllers.signals import EXIT_INTERRUPTED
 from tui_sync.tui.screens.dialogs import ChoiceScreen, ErrorScreen
 from tui_sync.tui.screens.tables import TablesScreen
 from tui_sync.tui.screens.verify import VerifyScreen
@@ -212,9 +214,9 @@ async def test_start_over_reads_the_whole_table_again(make_app, demo_config: Pat
 
 
 def test_start_over_in_auto_mode_runs_only_the_interrupted_tables_in_full() -> None:
-    steps = TuiSyncApp._start_over_steps(["A", "B", "C"], Mode.AUTO, {"B"})
+    steps = start_over_steps(["A", "B", "C"], Mode.AUTO, {"B"})
     assert steps == [SyncStep(("B",), Mode.FULL), SyncStep(("A", "C"), Mode.AUTO)]
-    assert TuiSyncApp._start_over_steps(["A", "B"], Mode.FULL, {"B"}) == [SyncStep(("A", "B"), Mode.FULL)]
+    assert start_over_steps(["A", "B"], Mode.FULL, {"B"}) == [SyncStep(("A", "B"), Mode.FULL)]
 
 
 # -- a DuckDB file held by another process ------------------------------------------------------
@@ -276,7 +278,7 @@ async def test_sigterm_cancels_the_sync_waits_for_the_rollback_and_exits(make_ap
     before = signal.getsignal(signal.SIGTERM)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
-        assert signal.getsignal(signal.SIGTERM) == app._signal_arrived  # installed while it runs
+        assert signal.getsignal(signal.SIGTERM) == app.signals.arrived  # installed while it runs
         send_keys(app, "f", "p")
         await wait_for(pilot, lambda: app.run_state is not None, "the run to start")
         row = app.run_state.tables["equipment_events"]

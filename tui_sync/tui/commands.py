@@ -3,6 +3,8 @@
 `app_commands` is the single list; the palette provider and the tests read it.
 Commands about one table are searchable (type its name) but not listed when the
 palette opens, so a schema with thousands of tables does not flood the list.
+The key a command names in its help comes from the binding it mirrors (`key_of`),
+so a rebound key shows right in the palette too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from ..events import Mode
+from .screens.tables import SourceTable
 
 if TYPE_CHECKING:
     from .app import TuiSyncApp
@@ -28,6 +31,21 @@ class Command:
     run: Callable[[], object]
     discover: bool = True  # listed when the palette opens (else only found by search)
     action: str = ""  # the binding action it mirrors, if any (tests check coverage)
+
+
+def key_of(owner: type, action: str) -> str:
+    """The key of the binding of `action` (or with that id) in `owner.BINDINGS`, as the help
+    shows it: a printable key display (`/`, `?`) or the key's name (`space`, `escape`)."""
+    for binding in getattr(owner, "BINDINGS", []):
+        if isinstance(binding, Binding) and action in (binding.action, binding.id):
+            shown = binding.key_display
+            return shown if shown and shown.isascii() else binding.key.split(",")[0]
+    return ""
+
+
+def _keyed(help_text: str, owner: type, action: str) -> str:
+    key = key_of(owner, action)
+    return f"{help_text} (key {key})" if key else help_text
 
 
 def _on_screen(app: TuiSyncApp, mode: str, method: str, *args: object) -> None:
@@ -53,50 +71,62 @@ _MODE_HELP = {
 def app_commands(app: TuiSyncApp) -> list[Command]:
     from .widgets.nav import SCREENS
 
+    screens = type(app).SCREENS
+    connection, tables, progress, history = (screens[m] for m in ("connection", "tables", "progress", "history"))
+
+    def on(mode: str, action: str, *args: object) -> Callable[[], None]:
+        return partial(_on_screen, app, mode, f"action_{action}", *args)
+
     cmds: list[Command] = []
-    for mode, key, label in SCREENS:
-        cmds.append(Command(f"Go to {label}", f"Show the {label} screen (key {key})",
+    for mode, _key, label in SCREENS:
+        cmds.append(Command(f"Go to {label}", _keyed(f"Show the {label} screen", type(app), f"goto('{mode}')"),
                             partial(app.switch_mode, mode), action=f"goto('{mode}')"))
     cmds += [
-        Command("Check connection", "Run the doctor: connection, rights, tables and the type round trip",
-                partial(_on_screen, app, "connection", "action_test_connection"), action="test_connection"),
-        Command("Save connection settings", "Write [source] and [target] into the config file",
-                partial(_on_screen, app, "connection", "action_save"), action="save"),
+        Command("Check connection", _keyed("Run the doctor: connection, rights, tables and the type round trip",
+                                           connection, "test_connection"),
+                on("connection", "test_connection"), action="test_connection"),
+        Command("Save connection settings", _keyed("Write [source] and [target] into the config file",
+                                                   connection, "save"),
+                on("connection", "save"), action="save"),
         Command("Reload config file", "Read the config file again", app.reload_config),
-        Command("Refresh source tables", "List the source's tables and the sync state again",
-                partial(_on_screen, app, "tables", "action_refresh"), action="refresh"),
-        Command("Filter tables", "Type to filter the Tables screen (key /)",
-                partial(_on_screen, app, "tables", "action_filter"), action="filter"),
-        Command("Mark or unmark highlighted table", "Toggle the mark of the highlighted table (space)",
-                partial(_on_screen, app, "tables", "action_toggle_mark"), action="toggle_mark"),
-        Command("Mark all shown tables", "Mark every table the filter shows (a)",
-                partial(_on_screen, app, "tables", "action_mark_all"), action="mark_all"),
-        Command("Clear marks", "Unmark every table",
-                partial(_on_screen, app, "tables", "action_clear_marks"), action="clear_marks"),
+        Command("Refresh source tables", _keyed("List the source's tables and the sync state again",
+                                                tables, "refresh"),
+                on("tables", "refresh"), action="refresh"),
+        Command("Filter tables", _keyed("Type to filter the Tables screen", tables, "filter"),
+                on("tables", "filter"), action="filter"),
+        Command("Mark or unmark highlighted table", _keyed("Toggle the mark of the highlighted table",
+                                                           tables, "toggle_mark"),
+                on("tables", "toggle_mark"), action="toggle_mark"),
+        Command("Mark all shown tables", _keyed("Mark every table the filter shows", tables, "mark_all"),
+                on("tables", "mark_all"), action="mark_all"),
+        Command("Clear marks", "Unmark every table", on("tables", "clear_marks"), action="clear_marks"),
     ]
-    for mode, key in ((Mode.AUTO, "s"), (Mode.FULL, "f"), (Mode.INCREMENTAL, "i"), (Mode.TEST, "x")):
-        cmds.append(Command(f"Sync marked tables: {mode.value}", f"{_MODE_HELP[mode]} (key {key})",
-                            partial(_on_screen, app, "tables", "action_sync", mode.value),
-                            action=f"sync('{mode.value}')"))
+    for mode in (Mode.AUTO, Mode.FULL, Mode.INCREMENTAL, Mode.TEST):
+        action = f"sync('{mode.value}')"
+        cmds.append(Command(f"Sync marked tables: {mode.value}", _keyed(_MODE_HELP[mode], tables, action),
+                            on("tables", "sync", mode.value), action=action))
     cmds += [
-        Command("Verify marked tables", "Compare row counts and sums per day or key range with the "
-                "source; shows OK or the differences (y)",
-                partial(_on_screen, app, "tables", "action_verify"), action="verify"),
-        Command("Edit table settings", "Target, key, cursor, lookback, filter, schedule; type plan (e)",
-                partial(_on_screen, app, "tables", "action_edit"), action="edit"),
-        Command("Preview highlighted table", "Show its target table's data (enter)",
-                partial(_on_screen, app, "tables", "action_preview"), action="preview"),
-        Command("Pause or resume sync", "Pause after the current batch, or go on (p)",
+        Command("Verify marked tables", _keyed("Compare row counts and sums per day or key range with the "
+                                               "source; shows OK or the differences", tables, "verify"),
+                on("tables", "verify"), action="verify"),
+        Command("Edit table settings", _keyed("Target, key, cursor, lookback, filter, schedule; type plan",
+                                              tables, "edit"),
+                on("tables", "edit"), action="edit"),
+        Command("Preview highlighted table", _keyed("Show its target table's data", SourceTable, "select_cursor"),
+                on("tables", "preview"), action="preview"),
+        Command("Pause or resume sync", _keyed("Pause after the current batch, or go on",
+                                               progress, "app.toggle_pause"),
                 app.action_toggle_pause, action="app.toggle_pause"),
-        Command("Cancel sync", "Roll back the running table; targets stay as they were (escape)",
+        Command("Cancel sync", _keyed("Roll back the running table; targets stay as they were",
+                                      progress, "app.cancel_sync"),
                 app.action_cancel_sync, action="app.cancel_sync"),
-        Command("Reload history", "Read tui_sync.runs again",
+        Command("Reload history", _keyed("Read tui_sync.runs again", history, "reload"),
                 partial(_on_screen, app, "history", "load"), action="reload"),
-        Command("Quit", "Leave tui-sync (asks while a sync runs)", app.action_quit, action="quit"),
+        Command("Quit", _keyed("Leave tui-sync (asks while a sync runs)", type(app), "quit"), app.action_quit,
+                action="quit"),
     ]
     cmds += _preview_commands(app)
-    tables = app.mounted_screen("tables")
-    for name in getattr(tables, "table_names", lambda: [])():
+    for name in app.session.table_names():
         for mode in Mode:
             cmds.append(Command(f"Sync {name}: {mode.value}", _MODE_HELP[mode],
                                 partial(app.start_sync, [name], mode), discover=False))
@@ -134,7 +164,7 @@ def _preview_commands(app: TuiSyncApp) -> list[Command]:
     for binding in PreviewPane.BINDINGS:
         if isinstance(binding, Binding) and binding.description:
             title = _PREVIEW_TITLES.get(binding.action, binding.description)
-            out.append(Command(f"Preview: {title}", f"In the Preview screen (key {binding.key})",
+            out.append(Command(f"Preview: {title}", _keyed("In the Preview screen", PreviewPane, binding.action),
                                partial(run, binding.action), action=binding.action))
     return out
 

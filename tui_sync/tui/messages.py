@@ -15,12 +15,12 @@ from ..events import Event, LogLine, PhaseChanged, Progress, RunFinished, TableF
 
 if TYPE_CHECKING:  # only for annotations: keeps this module light
     from ..engine import PlanReport
+    from ..progress import RunState
     from ..scheduler import Scheduler
     from ..services.verify_report import VerifyReport
     from ..sources.base import ServerInfo, TableDescription, TableInfo
     from ..state import ResumePoint, RunRecord, TableState
     from ..stats import TableStats
-    from .widgets.run_view import RunState
 
 
 class ConnectionTested(Message):

@@ -52,7 +52,7 @@ class ConnectionScreen(AppScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        src = self.tui.config.source
+        src = self.tui.session.config.source
         with VerticalScroll(id="connection-form", classes="form"):
             yield Static(id="config-file", classes="hint")
             with Horizontal(classes="field"):
@@ -92,20 +92,20 @@ class ConnectionScreen(AppScreen):
 
     def load_fields(self) -> None:
         """Fill the form from the app's config (the password only from this session)."""
-        cfg = self.tui.config
+        cfg = self.tui.session.config
         src = cfg.source
         self.query_one("#config-file", Static).update(
-            f"Config file: {self.tui.config_path}"
-            + ("" if self.tui.config_ok else "  (not loaded: fix the settings and save)"))
+            f"Config file: {self.tui.session.config_path}"
+            + ("" if self.tui.session.config_ok else "  (not loaded: fix the settings and save)"))
         self.query_one("#kind", Select).value = src.kind
         self.query_one("#mode", Select).value = src.mode
         for key, *_ in _FIELDS:
-            value = (self.tui.session_password or "") if key == "password" else (getattr(src, key) or "")
+            value = (self.tui.session.password or "") if key == "password" else (getattr(src, key) or "")
             self.query_one(f"#{key}", Input).value = value
         password = self.query_one("#password", Input)
-        if self.tui.session_password is None and src.password:
+        if self.tui.session.password is None and src.password:
             password.placeholder = "saved in the config file (type to use another this session)"
-        self.query_one("#target", Input).value = cfg.target.path if self.tui.config_ok else ""
+        self.query_one("#target", Input).value = cfg.target.path if self.tui.session.config_ok else ""
         self._show_kind(src.kind)
 
     @on(Select.Changed, "#kind")
@@ -126,7 +126,7 @@ class ConnectionScreen(AppScreen):
         """The source settings as typed (not saved) and the target path."""
         values = {key: self.query_one(f"#{key}", Input).value.strip() for key, *_ in _FIELDS}
         password = values.pop("password") or None
-        src = replace(self.tui.config.source, kind=str(self.query_one("#kind", Select).value),
+        src = replace(self.tui.session.config.source, kind=str(self.query_one("#kind", Select).value),
                       mode=str(self.query_one("#mode", Select).value), **values)
         src.password = password
         return src, self.query_one("#target", Input).value.strip()
@@ -140,8 +140,8 @@ class ConnectionScreen(AppScreen):
         result.update("Checking…")
         self._steps: list[Any] = []
         self.query_one("#check-steps", Static).update("")
-        config = replace(self.tui.config, source=src,
-                         target=replace(self.tui.config.target, path=target or self.tui.config.target.path))
+        current = self.tui.session.config
+        config = replace(current, source=src, target=replace(current.target, path=target or current.target.path))
         self.tui.run_in_thread(partial(self._check_worker, config), group="connection-test",
                                description="Checking the connection (doctor)")
 
@@ -203,16 +203,16 @@ class ConnectionScreen(AppScreen):
 
         self.app.push_screen(ConfirmScreen(
             "Save the password in plain text?",
-            f"Anyone who can read {self.tui.config_path} will see it. The safer way is the "
+            f"Anyone who can read {self.tui.session.config_path} will see it. The safer way is the "
             f"environment variable {src.password_env or 'TUI_SYNC_ORACLE_PASSWORD'}, or typing it "
             "here each session.", yes="Save it anyway", no="Don't save it"), answered)
 
     def _save(self, src: SourceConfig, target: str, save_password: bool) -> None:
         try:
-            config = save_source(self.tui.config_path, src, target, save_password=save_password)
+            config = save_source(self.tui.session.config_path, src, target, save_password=save_password)
         except ConfigError as exc:
             self.tui.show_error("Save", str(exc))
             return
         self.tui.set_config(config)
-        self.notify(f"Saved {self.tui.config_path}" + (" (with the password)" if save_password else ""),
+        self.notify(f"Saved {self.tui.session.config_path}" + (" (with the password)" if save_password else ""),
                     title="Connection")

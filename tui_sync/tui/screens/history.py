@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
+from ...progress import fmt_duration, fmt_rate
 from ...state import RunRecord, read_runs
 from ...stats import TableStats, table_stats
 from ..messages import HistoryLoaded
-from ..widgets.run_view import fmt_duration, fmt_rate
 from .base import AppScreen
 from .dialogs import ErrorScreen
 from .tables import local_time
@@ -88,11 +88,11 @@ class HistoryScreen(AppScreen):
         self.load()
 
     def load(self) -> None:
-        if not self.tui.config_ok:
+        if not self.tui.session.config_ok:
             self.query_one("#runs-title", Label).update("No valid config yet (c).")
             return
-        targets = [tc.target_name() for tc in self.tui.config.tables.values()]
-        job = partial(self._load_worker, self.tui.config.target_path(), targets, self.tui.now())
+        targets = [tc.target_name() for tc in self.tui.session.config.tables.values()]
+        job = partial(self._load_worker, self.tui.session.config.target_path(), targets, self.tui.session.now())
         self.tui.run_in_thread(job, group="history", description="Reading the run history")
 
     def _load_worker(self, db_path: Path, targets: list[str], now: datetime) -> None:

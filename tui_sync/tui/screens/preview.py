@@ -42,8 +42,8 @@ class PreviewScreen(AppScreen):
         """Show the app's chosen target table (set by `app.preview`), if it changed."""
         title = self.query_one("#preview-title", Static)
         title.display = True
-        target = self.tui.preview_target
-        if not self.tui.config_ok:
+        target = self.tui.session.preview_target
+        if not self.tui.session.config_ok:
             title.update("No valid config yet: set up the source on the Connection screen (c).")
             return
         if target is None:
@@ -53,7 +53,7 @@ class PreviewScreen(AppScreen):
         # which keeps the app's start-up quick.
         from ..widgets.preview import PreviewPane
 
-        db_path = self.tui.config.target_path()
+        db_path = self.tui.session.config.target_path()
         host = self.query_one("#preview-host", Container)
         if db_path != self._db_path or not host.children:
             host.remove_children()

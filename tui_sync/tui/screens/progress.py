@@ -50,7 +50,7 @@ class ProgressScreen(AppScreen):
     def on_mount(self) -> None:
         self.rebuild()
         log = self.query_one("#sync-log", RichLog)
-        for line in self.tui.log_lines:
+        for line in self.tui.session.log_lines:
             log.write(format_log(line))
 
     def run_changed(self) -> None:
@@ -60,7 +60,7 @@ class ProgressScreen(AppScreen):
     def rebuild(self) -> None:
         """Draw every row again (a new run, pause, or the end of a run)."""
         rows = self.query_one("#progress-rows", VerticalScroll)
-        run = self.tui.run_state
+        run = self.tui.session.run
         rows.remove_children()
         header = self.query_one("#run-header", Static)
         if run is None:
@@ -84,7 +84,7 @@ class ProgressScreen(AppScreen):
         self.refresh_nav()
 
     def update_table(self, target: str) -> None:
-        run = self.tui.run_state
+        run = self.tui.session.run
         if run is None:
             return
         wanted = run.tables.get(target)

@@ -121,7 +121,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
 
     @property
     def _config(self) -> Config:
-        return self.app.config  # type: ignore[attr-defined, no-any-return]
+        return self.app.session.config  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         tc = self._config.table(self.table)

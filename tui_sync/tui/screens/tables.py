@@ -5,6 +5,9 @@ sync the marked tables (or the highlighted one) in auto, full, incremental or
 test mode, `y` verify them against the source, `e` edit the table's settings,
 `enter` preview its target. A table whose full sync was interrupted shows as
 "resumable"; syncing it asks whether to resume or start over.
+
+The screen renders the session (the catalog, marks, verify results); the app loads
+the catalog (`app.catalog`) and changes marks (`app.set_marks`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from ...config import Config, find_table_key
-from ...engine import Engine, PlanReport, list_source_tables, one_line
+from ...engine import Engine, PlanReport, one_line
 from ...events import Mode
-from ...sources.base import TableInfo
-from ...state import ResumePoint, TableState, read_resume_points, read_table_states
-from ..messages import PlanLoaded, SourceTablesLoaded
+from ...services.catalog import CatalogEntry
+from ...state import ResumePoint, TableState
+from ..messages import PlanLoaded
 from .base import AppScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
@@ -116,13 +119,14 @@ class TablesScreen(AppScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables: list[TableInfo] = []
-        self.states: dict[str, TableState] = {}
-        self.resume: dict[str, ResumePoint] = {}  # by target table: interrupted full syncs
         self.plans: dict[str, PlanReport | str] = {}  # report, or the error text
         self.filter_text = ""
-        self.loaded = False
         self._plan_timer: Timer | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """The source's tables have been listed (the session holds them)."""
+        return self.tui.session.catalog_loaded
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filter-bar"):
@@ -153,70 +157,40 @@ class TablesScreen(AppScreen):
         self.refresh_tables()
 
     def refresh_tables(self) -> None:
-        if not self.tui.config_ok:
+        if not self.tui.session.config_ok:
             self.query_one("#table-details", Static).update(
                 "No valid config yet: set up the source on the Connection screen (c).")
             return
-        table = self.query_one(SourceTable)
-        table.loading = True
-        self.tui.run_in_thread(partial(self._list_worker, self.tui.config), group="list-tables",
-                               description="Listing the source tables", retry=self.refresh_tables)
+        self.query_one(SourceTable).loading = True
+        self.tui.catalog.refresh_tables(retry=self.refresh_tables)
 
-    def _list_worker(self, config: Config) -> None:
-        """On a thread: the source's tables and the sync state; posts SourceTablesLoaded."""
-        try:
-            tables = list_source_tables(config)
-        except Exception as exc:
-            self.post_message(SourceTablesLoaded([], {}, one_line(exc)))
-            raise  # the app's worker handler shows it in the error dialog
-        try:
-            states = read_table_states(config.target_path())
-            resume = read_resume_points(config.target_path())
-        except Exception:
-            # The DuckDB file is busy or broken: still list the tables, and report why.
-            self.post_message(SourceTablesLoaded(tables, {}))
-            raise
-        self.post_message(SourceTablesLoaded(tables, states, resume=resume))
-
-    @on(SourceTablesLoaded)
-    def _tables_loaded(self, message: SourceTablesLoaded) -> None:
-        table = self.query_one(SourceTable)
-        table.loading = False
-        if message.error is not None:
+    def catalog_changed(self, error: str | None) -> None:
+        """The app read the catalog again (`error`: why the source could not be listed)."""
+        self.query_one(SourceTable).loading = False
+        if error is not None:
             self.query_one("#table-details", Static).update(
-                f"Could not list the source tables: {message.error}\n"
+                f"Could not list the source tables: {error}\n"
                 "Check the Connection screen (c), then press r to retry.")
             return
-        self.tables, self.states, self.loaded = message.tables, message.states, True
-        self.resume = message.resume
-        known = {t.name for t in self.tables}
-        self.tui.marked &= known
-        self.refresh_rows()
-
-    def set_states(self, states: dict[str, TableState], resume: dict[str, ResumePoint] | None = None) -> None:
-        """Fresh sync state after a run (the source list is unchanged)."""
-        self.states = states
-        self.resume = resume or {}
         self.refresh_rows()
 
     def table_names(self) -> list[str]:
-        return [t.name for t in self.tables]
+        return self.tui.session.table_names()
 
     # -- rows ---------------------------------------------------------------------------
-    def shown(self) -> list[TableInfo]:
+    def shown(self) -> list[CatalogEntry]:
+        entries = self.tui.session.entries()
         needle = self.filter_text.strip().casefold()
         if not needle:
-            return list(self.tables)
-        cfg = self.tui.config
-        return [t for t in self.tables
-                if needle in t.name.casefold() or needle in cfg.table(t.name).target_name().casefold()]
+            return entries
+        return [e for e in entries if needle in e.name.casefold() or needle in e.target.casefold()]
 
     def _next_run(self, name: str, next_runs: dict[str, datetime]) -> str:
-        key = find_table_key(self.tui.config.tables, name)
+        key = find_table_key(self.tui.session.config.tables, name)
         when = next_runs.get(key) if key else None
         if when is None:
             return "-"
-        if when <= self.tui.now():
+        if when <= self.tui.session.now():
             return "due now"
         return when.strftime("%m-%d %H:%M")
 
@@ -225,31 +199,31 @@ class TablesScreen(AppScreen):
         table = self.query_one(SourceTable)
         current = self.highlighted()
         table.clear()
-        cfg = self.tui.config
-        next_runs = self.tui.next_runs()
-        verify_column = bool(self.tui.verify_results)
+        session = self.tui.session
+        next_runs = self.tui.schedule.next_runs()
+        verify_column = bool(session.verify_results)
         if verify_column and "verify" not in table.columns:
             table.add_column("Verify", key="verify")
-        for info in self.shown():
-            target = cfg.table(info.name).target_name()
-            st = self.states.get(target)
-            est = Text(f"{info.estimated_rows:,}" if info.estimated_rows is not None else "?",
+        shown = self.shown()
+        for entry in shown:
+            est = Text(f"{entry.estimated_rows:,}" if entry.estimated_rows is not None else "?",
                        justify="right")
-            cells: list[object] = [MARK if info.name in self.tui.marked else " ", info.name, est, target,
-                                   last_sync(st, self.resume.get(target)), self._next_run(info.name, next_runs)]
+            cells: list[object] = [MARK if entry.name in session.marked else " ", entry.name, est, entry.target,
+                                   last_sync(entry.state, entry.resume), self._next_run(entry.name, next_runs)]
             if verify_column:
-                verified = self.tui.verify_results.get(info.name)
+                verified = session.verify_results.get(entry.name)
                 cells.append(verified.cell() if verified is not None else "")
-            table.add_row(*cells, key=info.name)
-        if current is not None and current in {t.name for t in self.shown()}:
+            table.add_row(*cells, key=entry.name)
+        if current is not None and current in {e.name for e in shown}:
             table.move_cursor(row=table.get_row_index(current))
         self._update_count()
         self._update_details()
 
     def _update_count(self) -> None:
         shown = len(self.shown())
-        marked = len(self.tui.marked)
-        text = f" {shown} of {len(self.tables)}" if self.filter_text else f" {len(self.tables)} tables"
+        marked = len(self.tui.session.marked)
+        total = len(self.tui.session.tables)
+        text = f" {shown} of {total}" if self.filter_text else f" {total} tables"
         if marked:
             text += f" · {marked} marked"
         self.query_one("#table-count", Label).update(text)
@@ -282,32 +256,28 @@ class TablesScreen(AppScreen):
         name = self.highlighted()
         if name is None:
             return
-        self.tui.marked ^= {name}
+        self.tui.set_marks(self.tui.session.marked ^ {name})
         table = self.query_one(SourceTable)
-        table.update_cell(name, "mark", MARK if name in self.tui.marked else " ")
+        table.update_cell(name, "mark", MARK if name in self.tui.session.marked else " ")
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)  # mark runs down the list, like a file manager
         self._update_count()
 
     def action_mark_all(self) -> None:
-        names = {t.name for t in self.shown()}
-        if names and names <= self.tui.marked:
-            self.tui.marked -= names  # all shown were marked: unmark them
-        else:
-            self.tui.marked |= names
+        names = {e.name for e in self.shown()}
+        marked = self.tui.session.marked
+        # All shown were marked: unmark them.
+        self.tui.set_marks(marked - names if names and names <= marked else marked | names)
         self.refresh_rows()
 
     def action_clear_marks(self) -> None:
-        self.tui.marked.clear()
+        self.tui.set_marks(set())
         self.refresh_rows()
 
     # -- actions ------------------------------------------------------------------------
     def selection(self) -> list[str]:
         """Marked tables in list order, or the highlighted one when none is marked."""
-        if self.tui.marked:
-            return [t.name for t in self.tables if t.name in self.tui.marked]
-        name = self.highlighted()
-        return [name] if name else []
+        return self.tui.session.selection(self.highlighted())
 
     def action_sync(self, mode: str) -> None:
         self.tui.start_sync(self.selection(), Mode(mode))
@@ -350,9 +320,10 @@ class TablesScreen(AppScreen):
         details = self.query_one("#table-details", Static)
         name = self.highlighted()
         if name is None:
-            details.update("" if self.loaded or not self.tui.config_ok else "Loading the source tables…")
+            details.update("" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")
             return
-        tc = self.tui.config.table(name)
+        session = self.tui.session
+        tc = session.config.table(name)
         target = tc.target_name()
         parts = [f"{name} → {target}"]
         if tc.primary_key:
@@ -365,11 +336,11 @@ class TablesScreen(AppScreen):
         lines = [" · ".join(parts)]
         if tc.where:
             lines.append(f"filter: {tc.where}")
-        point = self.resume.get(target)
+        point = session.target.resume.get(target)
         if point is not None:
             lines.append(f"resumable: {resume_text(point)} kept from an interrupted full sync (s/f asks)")
-        verified = self.tui.verify_results.get(name)
-        st = self.states.get(target)
+        verified = session.verify_results.get(name)
+        st = session.target.states.get(target)
         if st is not None and st.last_success_at is not None:
             rows = f"{st.rows:,}" if st.rows is not None else "?"
             line = (f"in DuckDB: {rows} rows · last {st.last_mode or '?'} sync ok "
@@ -408,7 +379,7 @@ class TablesScreen(AppScreen):
 
     def _load_plan_if_current(self, name: str) -> None:
         if self.highlighted() == name and name not in self.plans:
-            self.tui.run_in_thread(partial(self._plan_worker, self.tui.config, name), group="plan",
+            self.tui.run_in_thread(partial(self._plan_worker, self.tui.session.config, name), group="plan",
                                    description="Reading the type plan")
 
     def _plan_worker(self, config: Config, name: str) -> None:

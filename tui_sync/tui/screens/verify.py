@@ -1,7 +1,7 @@
 """Verify results: per table OK / DIFFERS with the differences (DESIGN §9, issue 4).
 
 The app runs `verify_table` for each chosen table on a thread worker; results
-arrive as `VerifyResult` messages and land in `app.verify_results` (which the
+arrive as `VerifyResult` messages and land in `app.session.verify_results` (which the
 Tables screen shows in its Verify column). This modal draws them as they come.
 """
 
@@ -158,7 +158,7 @@ class VerifyScreen(ModalScreen[None]):
     def refresh_results(self) -> None:
         if not self.is_mounted:
             return
-        outcomes = [self.tui.verify_results.get(t) or VerifyOutcome(t) for t in self.tables]
+        outcomes = [self.tui.session.verify_results.get(t) or VerifyOutcome(t) for t in self.tables]
         done = sum(o.done for o in outcomes)
         if done < len(outcomes):
             title = f"Verifying {len(outcomes)} table(s): {done} done…"
@@ -183,7 +183,7 @@ class VerifyScreen(ModalScreen[None]):
         console = Console(width=200, no_color=True, record=True, file=io.StringIO())
         console.print(self.query_one("#verify-title", Label).render())
         for name in self.tables:
-            outcome = self.tui.verify_results.get(name) or VerifyOutcome(name)
+            outcome = self.tui.session.verify_results.get(name) or VerifyOutcome(name)
             console.print(outcome.renderable())
         return console.export_text()
 

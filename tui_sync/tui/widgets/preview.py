@@ -3,26 +3,29 @@
 `PreviewPane(db_path)` is mounted by the Preview screen, which then calls
 `show_table(table, cursor_column)`. Every DuckDB read, the detection and the
 export run in thread workers that only post the typed messages below; the
-`@on` handlers are the only code that touches widgets. A worker's result is
-dropped when a newer request has been made since (`token`), so a slow query
-never overwrites a newer one.
+`@on` handlers are the only code that touches widgets. The workers are the app's
+(`workers.run_in_thread`): a failure goes through the app's one
+`Worker.StateChanged` handler, which hands it back to `_failed` (the status line).
+A worker's result is dropped when a newer request has been made since (`token`),
+so a slow query never overwrites a newer one. The Chart tab is `ChartTab`, the base
+class (`preview_chart.py`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any, ClassVar
 
 import polars as pl
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     DataTable,
@@ -36,16 +39,17 @@ from textual.widgets import (
 
 from tui_sync.errors import TuiSyncError
 from tui_sync.preview import query
-from tui_sync.preview.detect import ColumnDetection, Detection, Kind, detect_frame
+from tui_sync.preview.detect import Detection, detect_frame
 from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
 from tui_sync.preview.query import ColumnInfo, Preset, TableInfo
 
-from .chart import ChartData, ChartKind, ChartView, Overlays
+from ..workers import run_in_thread
+from .chart import ChartKind, ChartView
+from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_like, toggle_label
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
 _EXPORT = Binding.Group("Export CSV/Parquet ", compact=True)
-MAX_Y = 4
 _CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
 
 
@@ -69,22 +73,7 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _CELL_MAX else text[: _CELL_MAX - 1] + "…"
 
 
-@dataclass(frozen=True)
-class ChartRequest:
-    """What a chart shows; equal requests are not fetched twice."""
-
-    table: str
-    preset: Preset
-    cursor: str | None
-    kind: ChartKind
-    x: str | None
-    ys: tuple[str, ...]
-    with_stats: bool
-    width: int
-    casts: dict[str, ColumnDetection] = field(default_factory=dict, compare=False, hash=False)
-
-
-class PreviewPane(Widget):
+class PreviewPane(ChartTab):
     """Rows grid, detection summary, chart and export of one DuckDB target table."""
 
     DEFAULT_CSS = """
@@ -136,13 +125,6 @@ class PreviewPane(Widget):
             self.detection = detection
             self.seconds = seconds
 
-    class ChartLoaded(Message):
-        def __init__(self, token: int, request: ChartRequest, data: ChartData) -> None:
-            super().__init__()
-            self.token = token
-            self.request = request
-            self.data = data
-
     class Exported(Message):
         """A file was written; also bubbles up for screens that want to know."""
 
@@ -150,13 +132,6 @@ class PreviewPane(Widget):
             super().__init__()
             self.path = path
             self.rows = rows
-
-    class Failed(Message):
-        def __init__(self, what: str, error: str, token: int | None = None) -> None:
-            super().__init__()
-            self.what = what
-            self.error = error
-            self.token = token
 
     # --- construction -------------------------------------------------------------
 
@@ -211,7 +186,7 @@ class PreviewPane(Widget):
                     yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True)
                     yield SelectionList[str](id="pv-ys", compact=True)
                     for key, label in _OVERLAY_LABELS.items():
-                        yield Checkbox(_toggle_label(label, False), id=key, compact=True)
+                        yield Checkbox(toggle_label(label, False), id=key, compact=True)
                     yield Input(placeholder="lower limit", type="number", id="pv-lower", compact=True)
                     yield Input(placeholder="upper limit", type="number", id="pv-upper", compact=True)
                 yield ChartView(id="pv-chart")
@@ -277,43 +252,32 @@ class PreviewPane(Widget):
 
     # --- workers (no widget access in here) ---------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview-tables", description="Tables")
-    def _load_tables(self) -> None:
-        try:
-            tables = query.list_tables(self.db_path)
-        except Exception as exc:  # noqa: BLE001 - any failure becomes one line, never a crash
-            self.post_message(self.Failed("tables", _one_line(exc)))
-            return
-        self.post_message(self.TablesLoaded(tables))
+    def _run(self, job: Callable[[], object], group: str, description: str,
+             on_error: Callable[[BaseException], None], *, exclusive: bool = True) -> None:
+        run_in_thread(self, job, group=group, description=description, on_error=on_error,
+                      exclusive=exclusive)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview-rows", description="Reading rows")
+    def _load_tables(self) -> None:
+        def job() -> None:
+            self.post_message(self.TablesLoaded(query.list_tables(self.db_path)))
+
+        self._run(job, "preview-tables", "Tables", partial(self._failed, "tables", None))
+
     def _fetch_rows(self, token: int, table: str, preset: Preset, cursor: str | None) -> None:
-        started = perf_counter()
-        try:
+        def job() -> None:
+            started = perf_counter()
             rows = query.fetch_preview(self.db_path, table, self.row_limit, preset, cursor)
             detection = detect_frame(rows.frame)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("rows", _one_line(exc), token))
-            return
-        self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
+            self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preview-chart", description="Chart data")
-    def _fetch_chart(self, token: int, req: ChartRequest) -> None:
-        try:
-            data = _chart_data(self.db_path, req, self.row_limit)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("chart", _one_line(exc), token))
-            return
-        self.post_message(self.ChartLoaded(token, req, data))
+        self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
 
-    @work(thread=True, exit_on_error=False, group="preview-export", description="Exporting rows")
     def _export(self, frame: pl.DataFrame, path: Path) -> None:
-        try:
-            written = export_frame(frame, path)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("export", _one_line(exc)))
-            return
-        self.post_message(self.Exported(written, frame.height))
+        def job() -> None:
+            self.post_message(self.Exported(export_frame(frame, path), frame.height))
+
+        self._run(job, "preview-export", "Exporting rows", partial(self._failed, "export", None),
+                  exclusive=False)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -390,28 +354,23 @@ class PreviewPane(Widget):
         if self.screen.focused is None:
             self.query_one("#pv-rows", DataTable).focus()
 
-    @on(ChartLoaded)
-    def _chart_loaded(self, message: ChartLoaded) -> None:
-        message.stop()
-        if message.token != self._chart_token:
-            return
-        self.query_one("#pv-chart", ChartView).show(message.data, self._overlays())
-
     @on(Exported)
     def _exported(self, message: Exported) -> None:
         self.last_export = message.path
         self._set_status(f"Exported {message.rows:,} rows to {message.path}")
         self.notify(f"Exported {message.rows:,} rows to {message.path}", title="Export")
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        message.stop()
-        if message.what == "rows" and message.token != self._rows_token:
+    def _failed(self, what: str, token: int | None, error: BaseException) -> None:
+        """A worker failed (called on the UI thread by the app's worker handler)."""
+        if not self.is_mounted:
+            return  # the pane was replaced while the worker ran
+        if what == "rows" and token != self._rows_token:
             return
-        if message.what == "chart" and message.token != self._chart_token:
+        if what == "chart" and token != self._chart_token:
             return
-        self._set_status(f"{message.what}: {message.error}")
-        self.notify(message.error, title=f"Preview {message.what}", severity="error")
+        text = _one_line(error)
+        self._set_status(f"{what}: {text}")
+        self.notify(text, title=f"Preview {what}", severity="error")
 
     @on(Select.Changed, "#pv-table")
     def _table_changed(self, event: Select.Changed) -> None:
@@ -436,43 +395,6 @@ class PreviewPane(Widget):
         preset = self.query_one("#pv-preset", Select).value
         if preset is not Preset.FIRST:  # the first rows do not depend on the cursor
             self._load(self._table, value)
-
-    @on(Select.Changed, "#pv-kind")
-    @on(Select.Changed, "#pv-x")
-    def _chart_control_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        self._maybe_request_chart()
-
-    @on(SelectionList.SelectedChanged, "#pv-ys")
-    def _ys_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
-        event.stop()
-        selected = list(event.selection_list.selected)
-        self._ys_order = [y for y in self._ys_order if y in selected]
-        self._ys_order += [y for y in selected if y not in self._ys_order]
-        if len(self._ys_order) > MAX_Y:
-            extra = self._ys_order.pop()
-            event.selection_list.deselect(extra)
-            self.notify(f"At most {MAX_Y} y columns", severity="warning")
-            return
-        self._maybe_request_chart()
-
-    @on(Checkbox.Changed)
-    def _overlay_toggled(self, event: Checkbox.Changed) -> None:
-        event.stop()
-        # The state in words too: with NO_COLOR a checkbox's X differs by colour only.
-        box = event.checkbox
-        box.label = _toggle_label(_OVERLAY_LABELS.get(box.id or "", str(box.label)), event.value)
-        self._apply_overlays()
-
-    @on(Input.Changed, "#pv-lower, #pv-upper")
-    def _limit_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._apply_overlays()
-
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        event.stop()
-        self._maybe_request_chart()
 
     # --- filling widgets ------------------------------------------------------------------
 
@@ -501,14 +423,8 @@ class PreviewPane(Widget):
             ratio = f"{det.parse_ratio:.1%}" + (" (sample)" if det.sampled else "")
             table.add_row(det.name, str(det.kind), det.format or "", ratio, f"{det.non_null:,}", result)
 
-    def _time_like(self, columns: list[ColumnInfo], detection: Detection) -> list[str]:
-        return [c.name for c in columns if c.is_temporal or _converted_to(detection, c.name, _TIME_KINDS)]
-
-    def _number_like(self, columns: list[ColumnInfo], detection: Detection) -> list[str]:
-        return [c.name for c in columns if c.is_numeric or _converted_to(detection, c.name, _NUMBER_KINDS)]
-
     def _fill_cursor(self, columns: list[ColumnInfo], detection: Detection, cursor: str | None) -> None:
-        options = self._time_like(columns, detection)
+        options = time_like(columns, detection)
         if cursor and cursor not in options:
             options.insert(0, cursor)
         select = self.query_one("#pv-cursor", Select)
@@ -517,137 +433,7 @@ class PreviewPane(Widget):
             if cursor:
                 select.value = cursor
 
-    def _fill_chart_controls(
-        self, columns: list[ColumnInfo], detection: Detection, cursor: str | None
-    ) -> None:
-        times = self._time_like(columns, detection)
-        numbers = self._number_like(columns, detection)
-        xs = times + [n for n in numbers if n not in times]
-        x_select = self.query_one("#pv-x", Select)
-        old_x = x_select.value
-        if isinstance(old_x, str) and old_x in xs:
-            x = old_x
-        elif cursor in xs:
-            x = cursor
-        else:
-            x = xs[0] if xs else None
-        with x_select.prevent(Select.Changed):  # the caller asks for the chart once
-            x_select.set_options([(f"x: {name}", name) for name in xs])
-            if x is not None:
-                x_select.value = x
-        ys = self.query_one("#pv-ys", SelectionList)
-        keep = [y for y in self._ys_order if y in numbers]
-        if not keep:
-            keep = [n for n in numbers if n != x][:1]
-        with ys.prevent(SelectionList.SelectedChanged):
-            ys.clear_options()
-            ys.add_options([(name, name, name in keep) for name in numbers])
-        self._ys_order = keep
-
     # --- chart ---------------------------------------------------------------------
 
-    def _overlays(self) -> Overlays:
-        def level(selector: str) -> float | None:
-            text = self.query_one(selector, Input).value.strip()
-            try:
-                value = float(text)
-            except ValueError:
-                return None
-            return value if math.isfinite(value) else None
-
-        return Overlays(
-            mean=self.query_one("#pv-mean", Checkbox).value,
-            median=self.query_one("#pv-median", Checkbox).value,
-            sigma=self.query_one("#pv-sigma", Checkbox).value,
-            lower=level("#pv-lower"),
-            upper=level("#pv-upper"),
-        )
-
-    def _apply_overlays(self) -> None:
-        overlays = self._overlays()
-        self.query_one("#pv-chart", ChartView).set_overlays(overlays)
-        if overlays.mean or overlays.median or overlays.sigma:
-            self._maybe_request_chart()  # statistics are fetched only once an overlay needs them
-
-    def _current_request(self) -> ChartRequest | None:
-        if self._table is None or self._detection is None:
-            return None
-        kind = self.query_one("#pv-kind", Select).value
-        x = self.query_one("#pv-x", Select).value
-        preset = self.query_one("#pv-preset", Select).value
-        overlays = self._overlays()
-        chart = self.query_one("#pv-chart", ChartView)
-        return ChartRequest(
-            table=self._table,
-            preset=preset if isinstance(preset, Preset) else Preset.FIRST,
-            cursor=self._cursor,
-            kind=kind if isinstance(kind, ChartKind) else ChartKind.LINE,
-            x=x if isinstance(x, str) else None,
-            ys=tuple(self._ys_order),
-            with_stats=overlays.mean or overlays.median or overlays.sigma,
-            width=max(40, chart.size.width or 200),
-            casts={c.name: c for c in self._detection.converted},
-        )
-
-    def _maybe_request_chart(self) -> None:
-        """Fetch chart data when the chart tab is showing and what it should show changed."""
-        if self.query_one(TabbedContent).active != "pv-tab-chart":
-            return
-        req = self._current_request()
-        if req is None:
-            return
-        chart = self.query_one("#pv-chart", ChartView)
-        if not req.ys or (req.kind is not ChartKind.HISTOGRAM and req.x is None):
-            self._chart_request = None
-            chart.show(ChartData(req.kind, title="choose an x and at least one y column"), self._overlays())
-            return
-        last = self._chart_request
-        if (
-            last is not None
-            and replace(last, width=req.width, with_stats=req.with_stats) == req
-            and (last.with_stats or not req.with_stats)
-        ):
-            return  # same data (a resized chart only re-downsamples what it has)
-        self._chart_request = req
-        self._chart_token += 1
-        self._fetch_chart(self._chart_token, req)
 
 
-_OVERLAY_LABELS = {"pv-mean": "mean", "pv-median": "median", "pv-sigma": "±1σ band"}
-
-
-def _toggle_label(label: str, on: bool) -> str:
-    return f"{label}: {'on' if on else 'off'}"
-
-
-_TIME_KINDS = (Kind.DATE, Kind.DATETIME)
-_NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
-
-
-def _converted_to(detection: Detection, name: str, kinds: tuple[Kind, ...]) -> bool:
-    det = detection.get(name)
-    return det is not None and det.converted and det.kind in kinds
-
-
-def _chart_data(db: Path, req: ChartRequest, limit: int) -> ChartData:
-    """Worker side: the chart's data straight from DuckDB (no widget access)."""
-    ys = list(req.ys)
-    stats = (
-        query.column_stats(db, req.table, ys, req.preset, req.cursor, limit=limit, casts=req.casts)
-        if req.with_stats
-        else {}
-    )
-    title = f"{req.table} · {req.preset.label.lower()}"
-    if req.kind is ChartKind.HISTOGRAM:
-        bins = max(10, min(60, req.width // 3))
-        hist = query.fetch_histogram(
-            db, req.table, ys, req.preset, req.cursor, bins, limit=limit, casts=req.casts
-        )
-        return ChartData(req.kind, histogram=hist, stats=stats, title=title)
-    assert req.x is not None
-    series = query.fetch_series(
-        db, req.table, req.x, ys, req.preset, req.cursor, max_points=req.width, limit=limit, casts=req.casts
-    )
-    if series.reduced_in_db:
-        title += f" · {series.rows:,} rows, downsampled"
-    return ChartData(req.kind, req.x, series.x_is_time, series.series, stats=stats, title=title)

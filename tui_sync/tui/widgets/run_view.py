@@ -1,179 +1,19 @@
-"""The state of a sync run as the UI sees it, and the widget that draws one table of it.
+"""The widget that draws one table of a sync run: a `TableRun` of `tui_sync.progress`.
 
-`RunState` is plain data owned by the app on the UI thread: engine events are
-applied to it by `@on` handlers, and the Progress screen renders from it
-(so a run started while another screen is shown is complete when you look).
+The app folds engine events into its `RunState` on the UI thread; the Progress
+screen renders from it (so a run started while another screen is shown is
+complete when you look) and asks each row to `update_view`.
 """
 
 from __future__ import annotations
-
-import time
-from collections import deque
-from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
-from ...events import (
-    Control,
-    Event,
-    LogLine,
-    Mode,
-    Phase,
-    PhaseChanged,
-    Progress,
-    RunFinished,
-    Status,
-    TableFinished,
-    TableResult,
-)
-
-LOG_LINES_KEPT = 5_000  # the log pane is for watching a run, not an archive (logs rotate on disk)
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """0:07, 12:30, 1:02:03; '-' when unknown."""
-    if seconds is None or seconds != seconds or seconds < 0:  # None, NaN or negative
-        return "-"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def fmt_rate(rows_per_s: float) -> str:
-    if rows_per_s <= 0:
-        return "-"
-    if rows_per_s >= 1_000_000:
-        return f"{rows_per_s / 1_000_000:.1f}M/s"
-    if rows_per_s >= 1_000:
-        return f"{rows_per_s / 1_000:.1f}k/s"
-    return f"{rows_per_s:.0f}/s"
-
-
-def fmt_rows(n: int | None) -> str:
-    return "?" if n is None else f"{n:,}"
-
-
-@dataclass
-class TableRun:
-    """One table of a run: what the last events said about it."""
-
-    target: str
-    source: str
-    mode: Mode
-    phase: Phase = Phase.WAITING
-    rows_done: int = 0
-    rows_expected: int | None = None
-    rows_per_s: float = 0.0
-    elapsed_s: float = 0.0
-    eta_s: float | None = None
-    result: TableResult | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.result is not None
-
-
-@dataclass
-class RunState:
-    """A run started from the UI (or by the scheduler inside the UI)."""
-
-    mode: Mode
-    tables: dict[str, TableRun]  # by target name, in run order
-    control: Control = field(default_factory=Control)
-    scheduled: bool = False
-    log: deque[LogLine] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
-    finished: RunFinished | None = None
-    error: str | None = None  # the run failed before or outside any table (lock held, crash)
-    started: float = field(default_factory=time.monotonic)
-    ended: float | None = None
-
-    @classmethod
-    def create(cls, pairs: list[tuple[str, str]], mode: Mode, *, scheduled: bool = False) -> RunState:
-        """`pairs` are (source table, target table) in run order."""
-        tables = {target: TableRun(target=target, source=source, mode=mode) for source, target in pairs}
-        return cls(mode=mode, tables=tables, scheduled=scheduled)
-
-    @property
-    def running(self) -> bool:
-        return self.finished is None and self.error is None
-
-    @property
-    def paused(self) -> bool:
-        return self.running and self.control.paused
-
-    def apply(self, event: Event) -> str | None:
-        """Fold an engine event into the state; returns the target table it touched."""
-        if isinstance(event, PhaseChanged):
-            row = self._row(event.table)
-            row.phase = event.phase
-            if event.mode is not None and event.mode != Mode.AUTO:
-                row.mode = event.mode  # auto resolves to full or incremental per table
-            return row.target
-        if isinstance(event, Progress):
-            row = self._row(event.table)
-            row.rows_done, row.rows_expected = event.rows_done, event.rows_expected
-            row.rows_per_s, row.elapsed_s, row.eta_s = event.rows_per_s, event.elapsed_s, event.eta_s
-            return row.target
-        if isinstance(event, LogLine):
-            self.log.append(event)
-            return None
-        if isinstance(event, TableFinished):
-            res = event.result
-            row = self._row(res.table)
-            row.result, row.mode = res, res.mode
-            row.phase = {Status.OK: Phase.DONE, Status.CANCELLED: Phase.CANCELLED}.get(
-                res.status, Phase.FAILED)
-            if res.status == Status.OK:
-                row.rows_done = res.rows
-                row.rows_expected = res.rows  # what was really read is the final expectation
-            row.rows_per_s, row.elapsed_s, row.eta_s = res.rows_per_s, res.duration_s, 0.0
-            return row.target
-        if isinstance(event, RunFinished):
-            self.finished = event
-            self.ended = time.monotonic()
-            for res in event.results:
-                if self._row(res.table).result is None:
-                    self.apply(TableFinished(res))
-            return None
-        return None
-
-    def fail(self, message: str) -> None:
-        """The whole run ended with an error outside any table result."""
-        self.error = message
-        self.ended = time.monotonic()
-        for row in self.tables.values():
-            if row.result is None:
-                row.phase = Phase.FAILED
-        self.log.append(LogLine("error", message))
-
-    def _row(self, target: str) -> TableRun:
-        row = self.tables.get(target)
-        if row is None:  # a table we did not predict (renamed target): show it anyway
-            row = self.tables[target] = TableRun(target=target, source=target, mode=self.mode)
-        return row
-
-    def summary(self) -> str:
-        """One line: counts by status, rows, total time."""
-        if self.error is not None:
-            return f"Run failed: {self.error}"
-        if self.finished is None:
-            done = sum(1 for r in self.tables.values() if r.finished)
-            state = "paused" if self.control.paused else "running"
-            return f"{state.capitalize()}: {done} of {len(self.tables)} tables done"
-        results = self.finished.results
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.status.value] = counts.get(r.status.value, 0) + 1
-        parts = [f"{n} {status}" for status, n in sorted(counts.items())]
-        rows = sum(r.rows for r in results)
-        secs = sum(r.duration_s for r in results)
-        verdict = "Finished" if self.finished.ok else "Finished with problems"
-        return f"{verdict}: {', '.join(parts) or 'nothing ran'} · {rows:,} rows in {fmt_duration(secs)}"
-
+from ...events import Phase, Status
+from ...progress import TableRun, fmt_duration, fmt_rate, fmt_rows
 
 _PHASE_STYLE = {
     Phase.DONE: "bold green",

@@ -1,0 +1,71 @@
+"""The Tables screen's data: the source's tables and the target's sync state, read on threads
+through `services.catalog` and kept in the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ...config import Config
+from ...engine import one_line
+from ...services import catalog
+from ..messages import SourceTablesLoaded, TableStatesLoaded
+from ..screens.tables import TablesScreen
+
+if TYPE_CHECKING:
+    from ..app import TuiSyncApp
+
+
+class CatalogController:
+    def __init__(self, app: TuiSyncApp) -> None:
+        self.app = app
+        self.session = app.session
+
+    def refresh_tables(self, *, retry: Callable[[], object] | None = None) -> None:
+        """List the source's tables and read the sync state (posts SourceTablesLoaded)."""
+        self.app.run_in_thread(partial(self._list_worker, self.session.config), group="list-tables",
+                               description="Listing the source tables", retry=retry or self.refresh_tables)
+
+    def _list_worker(self, config: Config) -> None:
+        """On a thread: the source's tables and the sync state."""
+        post = self.app.post_message
+        try:
+            tables = catalog.list_tables(config)
+        except Exception as exc:
+            post(SourceTablesLoaded([], {}, one_line(exc)))
+            raise  # the app's worker handler shows it in the error dialog
+        try:
+            target = catalog.read_target_state(config)
+        except Exception:
+            # The DuckDB file is busy or broken: still list the tables, and report why.
+            post(SourceTablesLoaded(tables, {}))
+            raise
+        post(SourceTablesLoaded(tables, target.states, resume=target.resume))
+
+    def refresh_states(self) -> None:
+        """Re-read the sync state and resume points (after a run) for the Tables screen."""
+        if self.session.config_ok:
+            self.app.run_in_thread(partial(self._states_worker, self.session.config), group="states",
+                                   description="Reading the sync state", retry=self.refresh_states)
+
+    def _states_worker(self, config: Config) -> None:
+        target = catalog.read_target_state(config)
+        self.app.post_message(TableStatesLoaded(target.states, target.resume))
+
+    def tables_loaded(self, message: SourceTablesLoaded) -> None:
+        if message.error is None:
+            self.session.set_catalog(message.tables, catalog.TargetState(message.states, message.resume))
+        self._redraw(message.error)
+
+    def states_loaded(self, message: TableStatesLoaded) -> None:
+        self.session.target = catalog.TargetState(message.states, message.resume)
+        self._redraw(None)
+
+    def _redraw(self, error: str | None) -> None:
+        screen = self.app.mounted_screen("tables")
+        if isinstance(screen, TablesScreen):
+            screen.catalog_changed(error)
+
+
+__all__ = ["CatalogController"]

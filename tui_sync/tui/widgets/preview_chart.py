@@ -1,0 +1,258 @@
+"""The Preview pane's Chart tab: controls, overlays, and the chart's data request.
+
+`ChartTab` is the base of `PreviewPane` (kept apart so each file stays readable):
+it owns the chart's controls and handlers and asks for data through the pane's
+`_run` (a thread worker whose failure reaches the pane's `_failed`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from textual import on
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Select, SelectionList, TabbedContent
+
+from tui_sync.preview import query
+from tui_sync.preview.detect import ColumnDetection, Detection, Kind
+from tui_sync.preview.query import ColumnInfo, Preset
+
+from .chart import ChartData, ChartKind, ChartView, Overlays
+
+MAX_Y = 4
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """What a chart shows; equal requests are not fetched twice."""
+
+    table: str
+    preset: Preset
+    cursor: str | None
+    kind: ChartKind
+    x: str | None
+    ys: tuple[str, ...]
+    with_stats: bool
+    width: int
+    casts: dict[str, ColumnDetection] = field(default_factory=dict, compare=False, hash=False)
+
+
+class ChartTab(Widget):
+    """The chart part of the Preview pane (see `PreviewPane`)."""
+
+    # Set by PreviewPane: what is shown, and how to run a worker.
+    db_path: Path
+    row_limit: int
+    _table: str | None
+    _cursor: str | None
+    _detection: Detection | None
+    _chart_token: int
+    _chart_request: ChartRequest | None
+    _ys_order: list[str]
+    _run: Callable[..., object]
+    _failed: Callable[..., None]
+
+    class ChartLoaded(Message):
+        def __init__(self, token: int, request: ChartRequest, data: ChartData) -> None:
+            super().__init__()
+            self.token = token
+            self.request = request
+            self.data = data
+
+    @on(ChartLoaded)
+    def _chart_loaded(self, message: ChartLoaded) -> None:
+        message.stop()
+        if message.token != self._chart_token:
+            return
+        self.query_one("#pv-chart", ChartView).show(message.data, self._overlays())
+
+    @on(Select.Changed, "#pv-kind")
+    @on(Select.Changed, "#pv-x")
+    def _chart_control_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._maybe_request_chart()
+
+    @on(SelectionList.SelectedChanged, "#pv-ys")
+    def _ys_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        selected = list(event.selection_list.selected)
+        self._ys_order = [y for y in self._ys_order if y in selected]
+        self._ys_order += [y for y in selected if y not in self._ys_order]
+        if len(self._ys_order) > MAX_Y:
+            extra = self._ys_order.pop()
+            event.selection_list.deselect(extra)
+            self.notify(f"At most {MAX_Y} y columns", severity="warning")
+            return
+        self._maybe_request_chart()
+
+    @on(Checkbox.Changed)
+    def _overlay_toggled(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        # The state in words too: with NO_COLOR a checkbox's X differs by colour only.
+        box = event.checkbox
+        box.label = toggle_label(_OVERLAY_LABELS.get(box.id or "", str(box.label)), event.value)
+        self._apply_overlays()
+
+    @on(Input.Changed, "#pv-lower, #pv-upper")
+    def _limit_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._apply_overlays()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self._maybe_request_chart()
+
+    def _fill_chart_controls(
+        self, columns: list[ColumnInfo], detection: Detection, cursor: str | None
+    ) -> None:
+        times = time_like(columns, detection)
+        numbers = number_like(columns, detection)
+        xs = times + [n for n in numbers if n not in times]
+        x_select = self.query_one("#pv-x", Select)
+        old_x = x_select.value
+        if isinstance(old_x, str) and old_x in xs:
+            x = old_x
+        elif cursor in xs:
+            x = cursor
+        else:
+            x = xs[0] if xs else None
+        with x_select.prevent(Select.Changed):  # the caller asks for the chart once
+            x_select.set_options([(f"x: {name}", name) for name in xs])
+            if x is not None:
+                x_select.value = x
+        ys = self.query_one("#pv-ys", SelectionList)
+        keep = [y for y in self._ys_order if y in numbers]
+        if not keep:
+            keep = [n for n in numbers if n != x][:1]
+        with ys.prevent(SelectionList.SelectedChanged):
+            ys.clear_options()
+            ys.add_options([(name, name, name in keep) for name in numbers])
+        self._ys_order = keep
+
+    def _fetch_chart(self, token: int, req: ChartRequest) -> None:
+        self._run(partial(self._chart_job, token, req), "preview-chart", "Chart data",
+                  partial(self._failed, "chart", token))
+
+    def _chart_job(self, token: int, req: ChartRequest) -> None:
+        """On a thread: no widget access in here."""
+        self.post_message(self.ChartLoaded(token, req, chart_data(self.db_path, req, self.row_limit)))
+
+    def _overlays(self) -> Overlays:
+        def level(selector: str) -> float | None:
+            text = self.query_one(selector, Input).value.strip()
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+            return value if math.isfinite(value) else None
+
+        return Overlays(
+            mean=self.query_one("#pv-mean", Checkbox).value,
+            median=self.query_one("#pv-median", Checkbox).value,
+            sigma=self.query_one("#pv-sigma", Checkbox).value,
+            lower=level("#pv-lower"),
+            upper=level("#pv-upper"),
+        )
+
+    def _apply_overlays(self) -> None:
+        overlays = self._overlays()
+        self.query_one("#pv-chart", ChartView).set_overlays(overlays)
+        if overlays.mean or overlays.median or overlays.sigma:
+            self._maybe_request_chart()  # statistics are fetched only once an overlay needs them
+
+    def _current_request(self) -> ChartRequest | None:
+        if self._table is None or self._detection is None:
+            return None
+        kind = self.query_one("#pv-kind", Select).value
+        x = self.query_one("#pv-x", Select).value
+        preset = self.query_one("#pv-preset", Select).value
+        overlays = self._overlays()
+        chart = self.query_one("#pv-chart", ChartView)
+        return ChartRequest(
+            table=self._table,
+            preset=preset if isinstance(preset, Preset) else Preset.FIRST,
+            cursor=self._cursor,
+            kind=kind if isinstance(kind, ChartKind) else ChartKind.LINE,
+            x=x if isinstance(x, str) else None,
+            ys=tuple(self._ys_order),
+            with_stats=overlays.mean or overlays.median or overlays.sigma,
+            width=max(40, chart.size.width or 200),
+            casts={c.name: c for c in self._detection.converted},
+        )
+
+    def _maybe_request_chart(self) -> None:
+        """Fetch chart data when the chart tab is showing and what it should show changed."""
+        if self.query_one(TabbedContent).active != "pv-tab-chart":
+            return
+        req = self._current_request()
+        if req is None:
+            return
+        chart = self.query_one("#pv-chart", ChartView)
+        if not req.ys or (req.kind is not ChartKind.HISTOGRAM and req.x is None):
+            self._chart_request = None
+            chart.show(ChartData(req.kind, title="choose an x and at least one y column"), self._overlays())
+            return
+        last = self._chart_request
+        if (
+            last is not None
+            and replace(last, width=req.width, with_stats=req.with_stats) == req
+            and (last.with_stats or not req.with_stats)
+        ):
+            return  # same data (a resized chart only re-downsamples what it has)
+        self._chart_request = req
+        self._chart_token += 1
+        self._fetch_chart(self._chart_token, req)
+
+
+_OVERLAY_LABELS = {"pv-mean": "mean", "pv-median": "median", "pv-sigma": "±1σ band"}
+
+
+def toggle_label(label: str, on: bool) -> str:
+    return f"{label}: {'on' if on else 'off'}"
+
+
+_TIME_KINDS = (Kind.DATE, Kind.DATETIME)
+_NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
+
+
+def _converted_to(detection: Detection, name: str, kinds: tuple[Kind, ...]) -> bool:
+    det = detection.get(name)
+    return det is not None and det.converted and det.kind in kinds
+
+
+def chart_data(db: Path, req: ChartRequest, limit: int) -> ChartData:
+    """Worker side: the chart's data straight from DuckDB (no widget access)."""
+    ys = list(req.ys)
+    stats = (
+        query.column_stats(db, req.table, ys, req.preset, req.cursor, limit=limit, casts=req.casts)
+        if req.with_stats
+        else {}
+    )
+    title = f"{req.table} · {req.preset.label.lower()}"
+    if req.kind is ChartKind.HISTOGRAM:
+        bins = max(10, min(60, req.width // 3))
+        hist = query.fetch_histogram(
+            db, req.table, ys, req.preset, req.cursor, bins, limit=limit, casts=req.casts
+        )
+        return ChartData(req.kind, histogram=hist, stats=stats, title=title)
+    assert req.x is not None
+    series = query.fetch_series(
+        db, req.table, req.x, ys, req.preset, req.cursor, max_points=req.width, limit=limit, casts=req.casts
+    )
+    if series.reduced_in_db:
+        title += f" · {series.rows:,} rows, downsampled"
+    return ChartData(req.kind, req.x, series.x_is_time, series.series, stats=stats, title=title)
+
+
+def time_like(columns: list[ColumnInfo], detection: Detection) -> list[str]:
+    return [c.name for c in columns if c.is_temporal or _converted_to(detection, c.name, _TIME_KINDS)]
+
+
+def number_like(columns: list[ColumnInfo], detection: Detection) -> list[str]:
+    return [c.name for c in columns if c.is_numeric or _converted_to(detection, c.name, _NUMBER_KINDS)]
