@@ -65,8 +65,8 @@ class VerifyController:
     def _job(self, config: Config, tables: list[str], token: int, control: Control) -> None:
         """On a thread: verify table after table; a busy DuckDB file stops it (and is retried).
         `control.cancel()` (the app is closing) breaks the running source query."""
-        from ...sources import open_source
         from ...services.verify import verify_table  # the source aggregates load when first needed
+        from ...sources import open_source
 
         post = self.app.post_message
 
