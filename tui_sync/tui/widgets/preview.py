@@ -34,11 +34,11 @@ from textual.widgets import (
     TabPane,
 )
 
-from tui_sync.errors import TuiSyncError
+from tui_sync.errors import one_line
 from tui_sync.preview import query
 from tui_sync.preview.detect import ColumnDetection, Detection, Kind, detect_frame
 from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
-from tui_sync.preview.query import ColumnInfo, Preset, TableInfo
+from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
 
 from .chart import ChartData, ChartKind, ChartView, Overlays
 
@@ -47,14 +47,6 @@ _TABS = Binding.Group("Tabs ", compact=True)
 _EXPORT = Binding.Group("Export CSV/Parquet ", compact=True)
 MAX_Y = 4
 _CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
-
-
-def _one_line(exc: BaseException) -> str:
-    """A user-facing line: our errors are already one line; others get their type named."""
-    text = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, TuiSyncError):
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _cell(value: Any) -> str:
@@ -121,7 +113,7 @@ class PreviewPane(Widget):
     # --- messages (posted by workers, handled on the UI thread) -----------------------
 
     class TablesLoaded(Message):
-        def __init__(self, tables: list[TableInfo]) -> None:
+        def __init__(self, tables: list[TargetTable]) -> None:
             super().__init__()
             self.tables = tables
 
@@ -174,7 +166,7 @@ class PreviewPane(Widget):
         self.db_path = Path(db_path)
         self.export_dir = Path(export_dir) if export_dir else self.db_path.parent / "exports"
         self.row_limit = row_limit
-        self._tables: list[TableInfo] | None = None
+        self._tables: list[TargetTable] | None = None
         self._wanted: tuple[str, str | None] | None = None  # show_table before the list arrived
         self._table: str | None = None
         self._cursor: str | None = None
@@ -282,7 +274,7 @@ class PreviewPane(Widget):
         try:
             tables = query.list_tables(self.db_path)
         except Exception as exc:  # noqa: BLE001 - any failure becomes one line, never a crash
-            self.post_message(self.Failed("tables", _one_line(exc)))
+            self.post_message(self.Failed("tables", one_line(exc, named=True)))
             return
         self.post_message(self.TablesLoaded(tables))
 
@@ -293,7 +285,7 @@ class PreviewPane(Widget):
             rows = query.fetch_preview(self.db_path, table, self.row_limit, preset, cursor)
             detection = detect_frame(rows.frame)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("rows", _one_line(exc), token))
+            self.post_message(self.Failed("rows", one_line(exc, named=True), token))
             return
         self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
@@ -302,7 +294,7 @@ class PreviewPane(Widget):
         try:
             data = _chart_data(self.db_path, req, self.row_limit)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("chart", _one_line(exc), token))
+            self.post_message(self.Failed("chart", one_line(exc, named=True), token))
             return
         self.post_message(self.ChartLoaded(token, req, data))
 
@@ -311,7 +303,7 @@ class PreviewPane(Widget):
         try:
             written = export_frame(frame, path)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("export", _one_line(exc)))
+            self.post_message(self.Failed("export", one_line(exc, named=True)))
             return
         self.post_message(self.Exported(written, frame.height))
 
