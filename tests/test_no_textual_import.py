@@ -35,12 +35,16 @@ HEADLESS_MODULES = [
     "tui_sync.stats",
     "tui_sync.demo",
     "tui_sync.verify",
-    "tui_sync.cli_schedule",
+    "tui_sync.cli.schedule",
+    "tui_sync.cli.schedule_text",
+    "tui_sync.cli.sync",
+    "tui_sync.cli.reports",
     "tui_sync.logs",
     # The preview's data side: the chart and table widgets import Textual, these must not.
     "tui_sync.preview.detect",
     "tui_sync.preview.lttb",
     "tui_sync.preview.query",
+    "tui_sync.preview.db",
     "tui_sync.preview.export",
 ]
 

@@ -1,6 +1,6 @@
 """Cron schedules per table: next runs, due runs, retries and the run loop (issue 6).
 
-One `Scheduler` serves `tui-sync schedule` (cli_schedule.py) and the TUI, which
+One `Scheduler` serves `tui-sync schedule` (cli/schedule.py) and the TUI, which
 runs it in a thread worker. It never imports Textual and never touches the
 DuckDB file except to read run history and record 'skipped' runs: the syncs
 themselves go through the `run_sync` callable the caller provides.

@@ -38,7 +38,7 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from .. import paths
 from ..config import Config, find_config, load_config
 from ..engine import Engine, one_line
-from ..errors import ConfigError, LockHeldError, TargetBusyError, TuiSyncError
+from ..errors import ConfigError, ExitCode, LockHeldError, TargetBusyError, TuiSyncError
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
 from ..scheduler import Scheduler
 from ..state import read_resume_points, read_table_states
@@ -71,7 +71,7 @@ from .screens.verify import VerifyOutcome, VerifyScreen
 from .widgets.run_view import LOG_LINES_KEPT, RunState
 
 SCHEDULE_CHECK_S = 10.0  # how often the open app looks for due scheduled tables
-EXIT_INTERRUPTED = 130  # DESIGN §7: the app's return code after SIGHUP/SIGTERM
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED  # the app's return code after SIGHUP/SIGTERM
 BUSY_ERRORS = (TargetBusyError, LockHeldError)  # another process has the file: Retry makes sense
 
 _logger = logging.getLogger("tui_sync.tui")
