@@ -182,14 +182,16 @@ class SqliteSource(Source):
     def _one(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
         """The first row of a query. The fetch steps the statement again, and an interrupt
         (cancel) can land there as well as in execute."""
+        cur = self._execute(sql, binds)  # every statement goes through _execute
         try:
-            return self.conn.execute(sql, binds or {}).fetchone()
+            return cur.fetchone()
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
     def _all(self, sql: str, binds: dict[str, Any] | None = None) -> list[Any]:
+        cur = self._execute(sql, binds)
         try:
-            return self.conn.execute(sql, binds or {}).fetchall()
+            return cur.fetchall()
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
 
