@@ -21,7 +21,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from ...config import Config, find_table_key
-from ...engine import Engine, PlanReport, list_source_tables, one_line
+from ...engine import Engine, PlanReport, list_source_tables
+from ...errors import one_line
 from ...events import Mode
 from ...sources.base import TableInfo
 from ...state import ResumePoint, TableState, read_resume_points, read_table_states
