@@ -35,8 +35,11 @@ HEADLESS_MODULES = [
     "tui_sync.stats",
     "tui_sync.demo",
     "tui_sync.services.verify",
-    "tui_sync.verify_cli",
-    "tui_sync.cli_schedule",
+    "tui_sync.cli.verify",
+    "tui_sync.cli.schedule",
+    "tui_sync.cli.schedule_text",
+    "tui_sync.cli.sync",
+    "tui_sync.cli.reports",
     "tui_sync.logs",
     # Shared by both front ends: the run-state reducer and the catalog service.
     "tui_sync.progress",
@@ -45,6 +48,7 @@ HEADLESS_MODULES = [
     "tui_sync.preview.detect",
     "tui_sync.preview.lttb",
     "tui_sync.preview.query",
+    "tui_sync.preview.db",
     "tui_sync.preview.export",
 ]
 

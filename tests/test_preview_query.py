@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from tui_sync import state
 from tui_sync.errors import TargetBusyError
 from tui_sync.preview import query
 from tui_sync.preview.detect import detect_frame
@@ -38,9 +39,9 @@ def db(tmp_path: Path) -> Path:
         """
     )
     con.execute('CREATE TABLE "we""ird" AS SELECT range AS "Id" FROM range(3)')
-    con.execute("CREATE SCHEMA tui_sync")
-    con.execute("CREATE TABLE tui_sync.tables (target_table VARCHAR, cursor_column VARCHAR)")
-    con.execute("INSERT INTO tui_sync.tables VALUES (?, 'select')", [TABLE])
+    # the sync state as the engine writes it (the preview reads it through tui_sync.state)
+    state.ensure_schema(con)
+    state.put_table_state(con, state.TableState(TABLE, TABLE, "select", None, None, MINUTES, 1, "full", END))
     con.close()
     return path
 
@@ -48,6 +49,21 @@ def db(tmp_path: Path) -> Path:
 def test_list_tables_leaves_out_the_state_schema(db: Path) -> None:
     tables = query.list_tables(db)
     assert [(t.name, t.rows) for t in tables] == [('we"ird', 3), (TABLE, MINUTES)]
+
+
+def test_the_sync_states_cursor_wins_over_the_first_time_column(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    state.put_table_state(con, state.TableState(TABLE, TABLE, "ts_text", None, None, 1, 1, "full", END))
+    con.close()
+    assert query.resolve_cursor(db, TABLE) == "ts_text"
+    assert query.fetch_preview(db, TABLE, 5).cursor == "ts_text"
+
+
+def test_a_file_without_sync_state_falls_back_to_the_first_time_column(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("DROP SCHEMA tui_sync CASCADE")
+    con.close()
+    assert query.resolve_cursor(db, TABLE) == "select"
 
 
 def test_columns_and_cursor_from_the_sync_state(db: Path) -> None:
@@ -208,7 +224,8 @@ def test_file_locked_by_another_process_names_the_holder(db: Path) -> None:
             with pytest.raises(TargetBusyError) as err:
                 query.list_tables(db)
             message = str(err.value)
-            assert f"PID {proc.pid}" in message and "\n" not in message
+            # the target's own message (tui_sync.target.busy_error): one wording for CLI, TUI and preview
+            assert f"(pid {proc.pid})" in message and "in use by" in message and "\n" not in message
         finally:
             proc.stdin.write("\n")
             proc.stdin.flush()

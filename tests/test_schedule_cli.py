@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from tui_sync import cli, state
-from tui_sync.cli_schedule import cron_text, cron_to_oncalendar, systemd_text, unit_name
+from tui_sync.cli.schedule_text import cron_text, cron_to_oncalendar, systemd_text, unit_name
 from tui_sync.config import Config, load_config
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "schedule"

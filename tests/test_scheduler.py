@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tui_sync import state
-from tui_sync.cli_schedule import once_exit_code
+from tui_sync.cli.schedule import once_exit_code
 from tui_sync.config import Config, load_config
 from tui_sync.errors import SourceError
 from tui_sync.events import Control, LogLine, Mode, RunFinished, Status, TableResult

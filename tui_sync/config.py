@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from . import paths
-from .errors import ConfigError
+from .errors import ConfigError, one_line
 
 DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
 TABLE_PREFIX = "table "
@@ -307,8 +307,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         parser.read_string(p.read_text(encoding="utf-8"), source=filename)
     except configparser.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise ConfigError(f"{filename}: {first}") from None
+        raise ConfigError(f"{filename}: {one_line(exc)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{filename}: cannot read: {exc}") from None
     return parse_config(parser, p)

@@ -29,7 +29,7 @@ from configupdater.option import Option
 from configupdater.section import Section
 
 from .config import TABLE_PREFIX, Config, SourceConfig, load_config
-from .errors import ConfigError
+from .errors import ConfigError, one_line
 
 SOURCE_KEYS: tuple[str, ...] = ("kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir",
                                 "path")
@@ -142,8 +142,7 @@ def _read(path: Path) -> ConfigUpdater:
     try:
         updater.read_string(text, source=str(path))
     except Exception as exc:  # noqa: BLE001 - configparser/configupdater raise many kinds
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: {first}") from None
+        raise ConfigError(f"{path}: {one_line(exc)}") from None
     return updater
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config
-from .errors import TuiSyncError
+from .errors import ExitCode, TuiSyncError, one_line
 from .sources.base import Source
 
 
@@ -117,7 +117,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        return ExitCode.OK if self.ok else ExitCode.FAILED
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "config": self.config_path,
@@ -158,7 +158,7 @@ def run_doctor(config: Config, tables: Sequence[str] = (), *,
                 break
             except Exception as exc:  # noqa: BLE001 - a check's own failure is one step
                 ctx.fail(getattr(check, "group", check.__name__.removeprefix("check_")),
-                         "check failed", _one_line(exc))
+                         "check failed", one_line(exc, named=True))
     finally:
         if ctx.source is not None:
             try:
@@ -170,14 +170,8 @@ def run_doctor(config: Config, tables: Sequence[str] = (), *,
 
 def config_failure_report(path: str, exc: BaseException) -> Report:
     """The report when the config itself does not load."""
-    return Report([Step("config", "load", StepStatus.FAIL, _one_line(exc),
+    return Report([Step("config", "load", StepStatus.FAIL, one_line(exc, named=True),
                         "fix the file (tui-sync init writes a commented one)")], path)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text and not isinstance(exc, TuiSyncError) else (
-        text[0] if text else type(exc).__name__)
 
 
 # -- checks every source shares ---------------------------------------------------------------
@@ -246,7 +240,7 @@ def check_sqlite_source(ctx: DoctorContext) -> None:
         source.connect()
         info = source.server_info()
     except Exception as exc:  # noqa: BLE001
-        ctx.fail("source", "opens", _one_line(exc), "is it a SQLite database file?")
+        ctx.fail("source", "opens", one_line(exc, named=True), "is it a SQLite database file?")
         raise StopChecks from None
     ctx.source = source
     ctx.data["server_info"] = info

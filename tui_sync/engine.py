@@ -32,6 +32,7 @@ from .errors import (
     SourceError,
     SyncCancelled,
     TuiSyncError,
+    one_line,
 )
 from .events import (
     Control,
@@ -1087,11 +1088,6 @@ class Engine:
 def shown(name: str) -> str:
     """A name fit for a one-line message (control characters escaped)."""
     return name if name.isprintable() else repr(name)
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def list_source_tables(config: Config) -> list[TableInfo]:

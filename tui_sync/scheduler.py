@@ -1,6 +1,6 @@
 """Cron schedules per table: next runs, due runs, retries and the run loop (issue 6).
 
-One `Scheduler` serves `tui-sync schedule` (cli_schedule.py) and the TUI, which
+One `Scheduler` serves `tui-sync schedule` (cli/schedule.py) and the TUI, which
 runs it in a thread worker. It never imports Textual and never touches the
 DuckDB file except to read run history and record 'skipped' runs: the syncs
 themselves go through the `run_sync` callable the caller provides.
@@ -36,7 +36,7 @@ from croniter import CroniterError, croniter
 
 from . import state
 from .config import Config, TableConfig
-from .errors import LockHeldError, SyncCancelled, TargetBusyError
+from .errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
 from .events import Control, LogLine, Mode, RunFinished, Status, TableResult
 
 RunSync = Callable[..., RunFinished]
@@ -156,11 +156,6 @@ def _accepts_control(fn: Callable[..., object]) -> bool:
     except (TypeError, ValueError):
         return False
     return "control" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class Scheduler:
@@ -372,14 +367,14 @@ class Scheduler:
                 finished = self._run_sync([key], Mode.AUTO)
             result = self._pick(finished, tc)
         except (LockHeldError, TargetBusyError) as exc:
-            result = self._skip(tc, _one_line(exc), started)
+            result = self._skip(tc, one_line(exc), started)
         except SyncCancelled as exc:
             result = TableResult(target, tc.source_table, Mode.AUTO, Status.CANCELLED,
-                                 error=_one_line(exc))
+                                 error=one_line(exc))
         except Exception as exc:  # noqa: BLE001 - one broken run must not end the scheduler
             # Engine.run raises before its own run record exists (source unreachable,
             # unknown table): record the failure so the history shows it.
-            msg = _one_line(exc)
+            msg = one_line(exc)
             run_id = self._record(tc, "failed", started, msg)
             result = TableResult(target, tc.source_table, Mode.AUTO, Status.FAILED, error=msg,
                                  run_id=run_id)
@@ -410,7 +405,7 @@ class Scheduler:
             return state.record_unrun(self.db_path, tc.target_name(), tc.source_table, Mode.AUTO.value,
                                       status, error, utc_naive(started), utc_naive(self._now_fn()))
         except Exception as exc:  # noqa: BLE001 - losing one history row beats stopping
-            self._log("warning", f"could not record the {status} run: {_one_line(exc)}",
+            self._log("warning", f"could not record the {status} run: {one_line(exc)}",
                       tc.target_name())
             return ""
 
@@ -472,7 +467,7 @@ class Scheduler:
         try:
             return next_slot(expr, after, self.tz).astimezone(UTC)
         except CroniterError as exc:
-            self._log("error", f"{key}: schedule {expr!r} has no next run ({_one_line(exc)})")
+            self._log("error", f"{key}: schedule {expr!r} has no next run ({one_line(exc)})")
             return None
 
     def _missed_slot(self, tc: TableConfig, now: datetime) -> tuple[datetime | None, bool]:
@@ -485,7 +480,7 @@ class Scheduler:
         try:
             runs = state.read_runs(self.db_path, table=target, limit=50)
         except Exception as exc:  # noqa: BLE001 - a busy or broken file: carry on without history
-            self._log("warning", f"cannot read the run history ({_one_line(exc)}); "
+            self._log("warning", f"cannot read the run history ({one_line(exc)}); "
                       "a missed run would not be caught up", target)
             return None, False
         last = next((r for r in runs if r.status in _SERVED and r.mode != Mode.TEST.value), None)

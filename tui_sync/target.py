@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .errors import TargetBusyError, TuiSyncError
+from .errors import TargetBusyError, TuiSyncError, one_line
 from .typeplan import TypePlan
 
 STAGE_SUFFIX = "__tui_sync_stage"
@@ -40,7 +40,7 @@ def connect(path: Path, *, create: bool = True) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise busy_error(path, exc) from None
     except duckdb.Error as exc:
-        raise TuiSyncError(f"cannot open DuckDB file {path}: {str(exc).splitlines()[0]}") from None
+        raise TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}") from None
 
 
 def tune_for_loading(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> None:
@@ -52,7 +52,7 @@ def tune_for_loading(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> 
 def busy_error(path: Path, exc: Exception) -> TuiSyncError:
     text = str(exc)
     if "lock" not in text.lower():
-        return TuiSyncError(f"cannot open DuckDB file {path}: {text.splitlines()[0]}")
+        return TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}")
     m = _HOLDER_RE.search(text)
     if m:
         who = f"{Path(m.group(1)).name} (pid {m.group(2)})"
@@ -92,7 +92,7 @@ def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
 
 
-def _settle(con: duckdb.DuckDBPyConnection) -> None:
+def settle(con: duckdb.DuckDBPyConnection) -> None:
     """Finish a half-read result (a fetchone()): DuckDB 2 refuses other work until then."""
     complete = getattr(con, "complete", None)
     if complete is not None:
@@ -101,7 +101,7 @@ def _settle(con: duckdb.DuckDBPyConnection) -> None:
 
 def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> None:
     """Insert one Arrow batch; columns match by position (the plan's order)."""
-    _settle(con)
+    settle(con)
     view = "__tui_sync_batch"
     con.register(view, batch)
     try:
@@ -129,7 +129,7 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
             raised.append(exc)
             raise
 
-    _settle(con)
+    settle(con)
     view = "__tui_sync_stream"
     con.register(view, pa.RecordBatchReader.from_batches(schema, guarded()))
     # preserve_insertion_order = false would load ~35% faster, but the unordered table

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tui_sync.errors import TuiSyncError
+from tui_sync.errors import TuiSyncError, one_line
 
 
 class ExportError(TuiSyncError):
@@ -78,6 +78,5 @@ def export_frame(frame: pl.DataFrame, path: Path, fmt: ExportFormat | str | None
     except (OSError, pl.exceptions.PolarsError) as exc:
         with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
             partial.unlink(missing_ok=True)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ExportError(f"cannot write {path}: {first}") from None
+        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
     return path.resolve()

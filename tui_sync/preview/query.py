@@ -4,19 +4,15 @@ Filters, limits, statistics and the first stage of chart downsampling run in
 DuckDB, so a 10,000,000-row target never comes into Python whole: the rows grid
 asks for a few hundred rows, a chart for a few thousand bucket extremes.
 
-Connection policy: every call opens the file with the default (read-write)
-config, runs, and closes right away. The sync engine opens the same file in
-this process with the same config and DuckDB shares one instance per file per
-process, so `read_only=True` would conflict with it; and the app must not hold
-the file while idle (another process may want to sync). Nothing here imports
-Textual.
+Every read opens the file through preview.db (the target's connect, quoting and
+busy message; the sync state through tui_sync.state) and closes it right after.
+Nothing here imports Textual.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -26,17 +22,26 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from tui_sync.errors import TargetBusyError, TuiSyncError
+from tui_sync.preview.db import (
+    ColumnInfo,
+    PreviewError,
+    TargetTable,
+    connect,
+    list_tables,
+    pick_cursor,
+    resolve_cursor,
+    state_cursor,
+    table_columns,
+)
+from tui_sync.preview.db import columns_of as _columns
+from tui_sync.preview.db import frame as _frame
+from tui_sync.preview.db import one as _one
 from tui_sync.preview.detect import ColumnDetection, Kind, duckdb_expression
 from tui_sync.preview.lttb import downsample
+from tui_sync.target import qi as quote
 
-STATE_SCHEMA = "tui_sync"
 # Up to this many points a series is fetched whole and downsampled in Python.
 DIRECT_SERIES_MAX = 50_000
-
-
-class PreviewError(TuiSyncError):
-    """A preview query failed; the message is one line for the user."""
 
 
 class Preset(StrEnum):
@@ -71,36 +76,14 @@ _PRESET_SPANS = {
     Preset.LAST_30D: timedelta(days=30),
 }
 
-_TEMPORAL = re.compile(r"^(DATE|TIMESTAMP.*|DATETIME)$")
-_NUMERIC = re.compile(
-    r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT"
-    r"|FLOAT|DOUBLE|REAL|DECIMAL.*)$"
-)
 _INTEGER = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$")
 
 
-@dataclass(frozen=True)
-class TableInfo:
-    name: str
-    rows: int
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    name: str
-    type: str  # DuckDB type name, e.g. "TIMESTAMP", "DECIMAL(12,3)", "VARCHAR"
-
-    @property
-    def is_temporal(self) -> bool:
-        return bool(_TEMPORAL.match(self.type))
-
-    @property
-    def is_numeric(self) -> bool:
-        return bool(_NUMERIC.match(self.type))
-
-    @property
-    def is_text(self) -> bool:
-        return self.type == "VARCHAR"
+__all__ = [  # the catalog half lives in preview.db; callers import both halves from here
+    "DIRECT_SERIES_MAX", "ColumnInfo", "Histogram", "Preset", "PreviewError", "PreviewRows", "SeriesData",
+    "Stats", "TargetTable", "column_stats", "fetch_histogram", "fetch_preview", "fetch_rows", "fetch_series",
+    "list_tables", "pick_cursor", "resolve_cursor", "table_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -131,136 +114,6 @@ class SeriesData:
 class Histogram:
     edges: list[float]  # bins + 1 edges, shared by every column
     counts: dict[str, list[int]] = field(default_factory=dict)
-
-
-def quote(name: str) -> str:
-    """A DuckDB identifier, quoted: Korean names, reserved words and mixed case all work."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-_PID = re.compile(r"\(PID (\d+)\)")
-_HOLDER = re.compile(r"lock is held in (.*?) \(PID")
-
-
-def _busy(db: Path, exc: BaseException) -> TargetBusyError:
-    text = str(exc)
-    pid = _PID.search(text)
-    holder = _HOLDER.search(text)
-    who = ""
-    if pid:
-        program = holder.group(1).strip() if holder else ""
-        who = f" by PID {pid.group(1)}" + (f" ({program})" if program and program != "." else "")
-    return TargetBusyError(f"{db} is locked{who}; close that program or wait for it to finish")
-
-
-@contextmanager
-def connect(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open `db` for one read, closing it right after; DuckDB errors become one line."""
-    db = Path(db)
-    if not db.is_file():
-        raise PreviewError(f"DuckDB file not found: {db} (run a sync first)")
-    try:
-        con = duckdb.connect(str(db))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise _busy(db, exc) from None
-        raise PreviewError(f"cannot open {db}: {_one_line(exc)}") from None
-    except duckdb.Error as exc:
-        raise PreviewError(f"cannot open {db}: {_one_line(exc)}") from None
-    try:
-        yield con
-    except duckdb.Error as exc:
-        raise PreviewError(_one_line(exc)) from None
-    finally:
-        con.close()
-
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-    rel = con.sql(sql, params=list(params) if params else None)
-    assert rel is not None
-    frame = pl.from_arrow(rel.to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-    """The first row; fetchall() so the result is finished (DuckDB 2 refuses new work on a
-    connection with a half-read result)."""
-    rows = con.execute(sql, list(params)).fetchall()
-    return rows[0] if rows else None
-
-
-# --- catalog -----------------------------------------------------------------
-
-
-def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def list_tables(db: Path) -> list[TableInfo]:
-    """Tables of the main schema (the sync state in schema tui_sync is left out), with exact row counts."""
-    with connect(db) as con:
-        names = _table_names(con)
-        if not names:
-            return []
-        # One query: count(*) of a DuckDB table reads row-group metadata, not the data.
-        sql = " UNION ALL ".join(f"SELECT {i} AS k, count(*) FROM {quote(n)}" for i, n in enumerate(names))
-        counts = dict(con.execute(sql).fetchall())
-    return [TableInfo(name, int(counts[i])) for i, name in enumerate(names)]
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnInfo]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? "
-        "ORDER BY column_index",
-        [table],
-    ).fetchall()
-    if not rows:
-        raise PreviewError(f"table {table} not found")
-    return [ColumnInfo(name, dtype) for name, dtype in rows]
-
-
-def table_columns(db: Path, table: str) -> list[ColumnInfo]:
-    with connect(db) as con:
-        return _columns(con, table)
-
-
-def _state_cursor(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    exists = _one(
-        con,
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = 'tables'",
-        [STATE_SCHEMA],
-    )
-    if not exists or not exists[0]:
-        return None
-    row = _one(con, f"SELECT cursor_column FROM {STATE_SCHEMA}.tables WHERE target_table = ?", [table])
-    return row[0] if row and row[0] else None
-
-
-def pick_cursor(columns: Sequence[ColumnInfo], *candidates: str | None) -> str | None:
-    """The first candidate that names a column (case-insensitively), else the first DATE/TIMESTAMP."""
-    by_lower = {c.name.lower(): c.name for c in columns}
-    for cand in candidates:
-        if cand and cand.lower() in by_lower:
-            return by_lower[cand.lower()]
-    return next((c.name for c in columns if c.is_temporal), None)
-
-
-def resolve_cursor(db: Path, table: str, requested: str | None = None) -> str | None:
-    """The cursor column to use: the requested one, the sync state's, or the first time column."""
-    with connect(db) as con:
-        return pick_cursor(_columns(con, table), requested, _state_cursor(con, table))
 
 
 # --- value expressions ---------------------------------------------------------
@@ -375,7 +228,7 @@ def fetch_preview(
     preset = Preset(preset)
     with connect(db) as con:
         columns = _columns(con, table)
-        cursor = pick_cursor(columns, cursor_column, _state_cursor(con, table))
+        cursor = pick_cursor(columns, cursor_column, state_cursor(con, table))
         if cursor is None and preset.span is not None:
             preset = Preset.FIRST
         count = _one(con, f"SELECT count(*) FROM {quote(table)}")

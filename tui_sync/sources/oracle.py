@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import SourceConfig
-from ..errors import SourceError, SyncCancelled, UnknownTableError
+from ..errors import SourceError, SyncCancelled, UnknownTableError, one_line
 from ..timens import parse_timestamp, ts_text
 from ..typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, parse_declared_type, plan_column
 from .base import (
@@ -248,7 +248,7 @@ class OracleSource(Source):
             try:
                 conn.close()
             except self._driver.Error as exc:
-                log.debug("closing the Oracle connection failed: %s", _first_line(exc))
+                log.debug("closing the Oracle connection failed: %s", one_line(exc))
 
     def cancel(self) -> None:
         """Break a running call from another thread; it raises ORA-01013 (-> SyncCancelled)."""
@@ -260,7 +260,7 @@ class OracleSource(Source):
         try:
             conn.cancel()
         except self._driver.Error as exc:
-            log.debug("Oracle cancel failed: %s", _first_line(exc))
+            log.debug("Oracle cancel failed: %s", one_line(exc))
 
     @property
     def conn(self) -> Any:
@@ -286,7 +286,7 @@ class OracleSource(Source):
         err = exc.args[0] if exc.args else None
         full_code = str(getattr(err, "full_code", "") or "")
         code = int(getattr(err, "code", 0) or 0)
-        message = _one_line(str(getattr(err, "message", None) or exc))
+        message = _joined(str(getattr(err, "message", None) or exc))
         if secret and len(secret) >= 4:
             message = message.replace(secret, "***")
         if self._cancel_requested.is_set():
@@ -696,7 +696,7 @@ class OracleSource(Source):
             raise self._map_error(exc) from None
         except ValueError as exc:  # the driver's datetime for a year outside 1-9999
             raise SourceError(f"{table.info.name}: MAX of cursor column {cursor}: "
-                              f"{_one_line(str(exc))}") from None
+                              f"{_joined(str(exc))}") from None
         value = result.column(0)[0].as_py() if result.num_rows else None
         if isinstance(value, str) and table.column(cursor).data_type.upper() in _NUMBER_TYPES:
             number = Decimal(value.strip())
@@ -746,7 +746,7 @@ class OracleSource(Source):
                                              requested_schema=pa.schema([("BAD", pa.large_string())]))
                 value = pa.table(odf).column(0)[0].as_py()
             except self._driver.Error as exc:
-                log.debug("probing %s for out-of-range values failed: %s", cp.name, _first_line(exc))
+                log.debug("probing %s for out-of-range values failed: %s", cp.name, one_line(exc))
                 continue
             if value is not None:
                 return (f"column {cp.name}: value {value.strip()} is outside the years 1-9999 that "
@@ -797,7 +797,7 @@ class OracleSource(Source):
             if found:
                 raise SourceError(f"{spec.table.info.name}: {found}") from None
             raise SourceError(f"{spec.table.info.name}: converting a fetched batch failed: "
-                              f"{_one_line(str(exc))}") from None
+                              f"{_joined(str(exc))}") from None
         finally:
             close = getattr(batches, "close", None)
             if close is not None:
@@ -809,14 +809,11 @@ class OracleSource(Source):
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _one_line(text: str) -> str:
-    """Join a multi-line driver message into one line, dropping 'Help: <url>' lines."""
+def _joined(text: str) -> str:
+    """Join a multi-line driver message into one line, dropping 'Help: <url>' lines (the ORA-
+    text's later lines carry the detail, so they are kept rather than cut by one_line())."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("Help:")]
     return "; ".join(lines)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def _squash(sql: str) -> str:

@@ -37,7 +37,7 @@ from urllib.parse import quote as url_quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import SourceError, SyncCancelled
+from ..errors import SourceError, SyncCancelled, one_line
 from . import sqlite_kernels as k
 from .base import ReadSpec, key_fields
 from .sqlite_values import raw_keys, to_arrow
@@ -253,7 +253,7 @@ class ArrowReads:
             try:
                 self._conn = adbc_sqlite.connect(file_uri(self.path), autocommit=True)
             except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
-                raise SourceError(f"cannot open SQLite source {self.path}: {_first(exc)}") from None
+                raise SourceError(f"cannot open SQLite source {self.path}: {one_line(exc)}") from None
         return self._conn
 
     def close(self) -> None:
@@ -520,13 +520,8 @@ def _valid_utf8(arr: pa.Array) -> bool:
     return True
 
 
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 def _mapped(exc: BaseException) -> Exception:
-    text = _first(exc)
+    text = one_line(exc)
     if "interrupt" in text.lower():
         return SyncCancelled("cancelled")
     transient = "locked" in text or "busy" in text

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import SourceError
+from ..errors import SourceError, one_line
 from ..typeplan import ColumnPlan, Conversion
 
 _WIDE = Context(prec=80)
@@ -69,7 +69,7 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
             return pa.array([_to_bool(v) for v in values], t)
         return pa.array(values, t)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, ArithmeticError, TypeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        first = one_line(exc)
         if isinstance(exc, InvalidOperation):
             first = "not a number that fits the column"
         raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
@@ -153,7 +153,7 @@ def _to_timestamp(values: tuple[Any, ...], t: pa.TimestampType) -> pa.Array:
         try:
             out.append(_timestamp_value(text, t))
         except (ValueError, OverflowError, pa.ArrowInvalid) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason = one_line(exc)
             raise ValueError(f"value {text!r}: {reason}") from None
     return pa.array(out, pa.int64()).cast(t)
 

@@ -29,8 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import paths
 from ..config import Config, find_config, load_config
-from ..engine import one_line
-from ..errors import ConfigError, TuiSyncError
+from ..errors import ConfigError, TuiSyncError, one_line
 from ..events import LogLine, Mode
 from ..progress import RunState
 from ..scheduler import Scheduler

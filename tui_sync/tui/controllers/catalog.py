@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ...config import Config
-from ...engine import one_line
+from ...errors import one_line
 from ...services import catalog
 from ..messages import SourceTablesLoaded, TableStatesLoaded
 from ..screens.tables import TablesScreen

@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ...config import Config
-from ...engine import one_line
+from ...errors import one_line
 from ...events import Control, Mode, RunFinished
 from ...scheduler import Scheduler
 from ..messages import SchedulerReady, SyncLog, SyncRunFailed, SyncStarted

@@ -14,12 +14,13 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ...errors import ExitCode
 from ...events import LogLine
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
 
-EXIT_INTERRUPTED = 130  # DESIGN §7: the app's return code after SIGHUP/SIGTERM
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED  # DESIGN §7: the app's return code after SIGHUP/SIGTERM
 
 _logger = logging.getLogger("tui_sync.tui")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.worker import Worker
 
 from ...config import Config
-from ...engine import one_line
+from ...errors import one_line
 from ...events import Control
 from ..messages import VerifyDone, VerifyResult, VerifyStarted
 from ..screens.tables import TablesScreen

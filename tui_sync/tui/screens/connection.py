@@ -22,8 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...config import Config, SourceConfig
 from ...config_writer import save_source
-from ...engine import one_line
-from ...errors import ConfigError
+from ...errors import ConfigError, one_line
 from ..messages import ConnectionTested, DoctorStepDone
 from .base import AppScreen
 from .dialogs import ConfirmScreen

@@ -24,8 +24,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...config import Config, TableConfig, parse_cron, parse_lookback, parse_name_list
 from ...config_writer import save_table
-from ...engine import Engine, PlanReport, one_line
-from ...errors import ConfigError
+from ...engine import Engine, PlanReport
+from ...errors import ConfigError, one_line
 from ...sources.base import TableDescription
 from ..messages import PlanLoaded
 

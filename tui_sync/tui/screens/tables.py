@@ -24,7 +24,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from ...config import Config, find_table_key
-from ...engine import Engine, PlanReport, one_line
+from ...engine import Engine, PlanReport
+from ...errors import one_line
 from ...events import Mode
 from ...services.catalog import CatalogEntry
 from ...state import ResumePoint, TableState

@@ -37,11 +37,11 @@ from textual.widgets import (
     TabPane,
 )
 
-from tui_sync.errors import TuiSyncError
+from tui_sync.errors import one_line
 from tui_sync.preview import query
 from tui_sync.preview.detect import Detection, detect_frame
 from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
-from tui_sync.preview.query import ColumnInfo, Preset, TableInfo
+from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
 
 from ..workers import run_in_thread
 from .chart import ChartKind, ChartView
@@ -51,14 +51,6 @@ ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
 _EXPORT = Binding.Group("Export CSV/Parquet ", compact=True)
 _CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
-
-
-def _one_line(exc: BaseException) -> str:
-    """A user-facing line: our errors are already one line; others get their type named."""
-    text = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, TuiSyncError):
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _cell(value: Any) -> str:
@@ -110,7 +102,7 @@ class PreviewPane(ChartTab):
     # --- messages (posted by workers, handled on the UI thread) -----------------------
 
     class TablesLoaded(Message):
-        def __init__(self, tables: list[TableInfo]) -> None:
+        def __init__(self, tables: list[TargetTable]) -> None:
             super().__init__()
             self.tables = tables
 
@@ -149,7 +141,7 @@ class PreviewPane(ChartTab):
         self.db_path = Path(db_path)
         self.export_dir = Path(export_dir) if export_dir else self.db_path.parent / "exports"
         self.row_limit = row_limit
-        self._tables: list[TableInfo] | None = None
+        self._tables: list[TargetTable] | None = None
         self._wanted: tuple[str, str | None] | None = None  # show_table before the list arrived
         self._table: str | None = None
         self._cursor: str | None = None
@@ -368,7 +360,7 @@ class PreviewPane(ChartTab):
             return
         if what == "chart" and token != self._chart_token:
             return
-        text = _one_line(error)
+        text = one_line(error, named=True)
         self._set_status(f"{what}: {text}")
         self.notify(text, title=f"Preview {what}", severity="error")
 

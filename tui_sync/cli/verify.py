@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .services.verify import verify_table
-from .services.verify_report import format_report
+from ..errors import ExitCode
+from ..services.verify import verify_table
+from ..services.verify_report import format_report
+from .common import common_options, load, print_json
 
 VERIFY_HELP = """\
 Compare the source table with its DuckDB target, per partition (cursor day, primary-key
@@ -25,23 +27,19 @@ not hash LOB, LONG or VECTOR columns (listed as not content-checked)."""
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .cli import EXIT_FAILED, EXIT_OK, load, print_json
-
     config = load(args)
     report = verify_table(config, args.table, quick=bool(getattr(args, "quick", False)))
     if args.json:
         print_json(report.to_dict())
     else:
         print(format_report(report))
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return ExitCode.OK if report.ok else ExitCode.FAILED
 
 
 def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
     """`tui-sync verify TABLE [--quick] [--json] [--config PATH | --demo]`."""
-    from .cli import _common
-
     p = subparsers.add_parser(
-        "verify", parents=[_common()], formatter_class=argparse.RawDescriptionHelpFormatter,
+        "verify", parents=[common_options()], formatter_class=argparse.RawDescriptionHelpFormatter,
         help="compare source and target by content, per partition",
         description=VERIFY_HELP)
     p.add_argument("table", metavar="TABLE")

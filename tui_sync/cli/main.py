@@ -1,0 +1,110 @@
+"""The headless CLI (DESIGN §7) and the entry point that opens the TUI.
+
+Exit codes are tui_sync.errors.ExitCode: 0 ok, 1 a sync failed, 2 bad usage/config/input,
+3 another sync holds the lock, 130 interrupted. Errors are one line on stderr unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..config import find_config, load_config
+from ..errors import ConfigError, ExitCode, TuiSyncError
+from .common import common_options
+from .reports import add_report_parsers
+from .schedule import add_schedule_parser
+from .sync import add_sync_parser
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from importlib.resources import files
+
+    path = Path(args.path or "tui-sync.ini")
+    if path.exists():
+        raise ConfigError(f"{path} already exists; not overwriting it")
+    path.write_text(files("tui_sync").joinpath("config_template.ini").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    print(f"wrote {path}; edit [source] and add [table ...] sections, then: tui-sync tables --config {path}")
+    return ExitCode.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..demo import add_rows, ensure_demo
+
+    path = ensure_demo()
+    if args.add_rows is None:
+        print(f"demo config: {path}")
+        return ExitCode.OK
+    added = add_rows(args.add_rows)
+    for table, n in added.items():
+        print(f"added {n:,} rows to {table}")
+    return ExitCode.OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    try:
+        from ..tui.app import create_app
+    except ImportError as exc:
+        raise TuiSyncError(f"the terminal UI is not available in this build ({exc}); "
+                           "use the headless commands: tui-sync --help") from None
+    config_path = None
+    if not args.demo:
+        config_path = find_config(args.config)
+        load_config(config_path)  # a bad config is a one-line error, not a broken screen
+    app = create_app(config_path, demo=args.demo)
+    app.run()
+    return app.return_code or ExitCode.OK  # 130 when a signal (SIGHUP, SIGTERM) ended a run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-sync", parents=[common_options(json_flag=False)],
+        description="Copy Oracle tables into a local DuckDB file. Without a command, opens the TUI.")
+    parser.add_argument("--version", action="version", version=f"tui-sync {__version__}")
+    parser.set_defaults(func=cmd_tui)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_sync_parser(sub)
+    add_report_parsers(sub)
+
+    p = sub.add_parser("init", help="write a commented config file")
+    p.add_argument("path", nargs="?", metavar="PATH", help="default ./tui-sync.ini")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="build or grow the demo source")
+    p.add_argument("--add-rows", type=int, metavar="N", help="append N new rows (to try incremental)")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    from .verify import add_verify_parser
+
+    add_verify_parser(sub)
+    add_schedule_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ..logs import setup_file_log
+
+    setup_file_log(logging.DEBUG if args.debug else logging.INFO)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except TuiSyncError as exc:
+        if args.debug:
+            raise
+        print(f"tui-sync: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tui-sync: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `tui-sync ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return ExitCode.OK

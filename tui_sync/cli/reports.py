@@ -1,0 +1,245 @@
+"""Read-only commands: `plan`, `tables`, `status`, `history` (and its `--stats` table) and
+`doctor`. None of them writes to the target."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from rich.cells import cell_len
+
+from ..config import Config
+from ..errors import ExitCode, TuiSyncError
+from ..scheduler import schedule_zone
+from ..stats import TableStats, stats_document, table_stats
+from .common import common_options, load, print_json
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from ..engine import Engine
+
+    config = load(args)
+    report = Engine(config).plan(args.table)
+    if args.json:
+        print_json({
+            "table": report.description.info.name, "target": report.target,
+            "cursor": report.cursor, "primary_key": list(report.primary_key),
+            "columns": [{"source": c.name, "source_type": c.source.declared(),
+                         "precision": c.source.precision, "scale": c.source.scale,
+                         "target": c.target_name, "duckdb_type": c.duckdb_type,
+                         "conversion": c.conversion.value, "skipped": c.skipped,
+                         "warning": c.warning} for c in report.plan.columns],
+            "warnings": report.plan.warnings,
+            "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
+        })
+        return ExitCode.OK
+    out = [f"Table {report.description.info.name} -> {report.target}",
+           f"  primary key: {', '.join(report.primary_key) or '(none: incremental deletes the window)'}",
+           f"  cursor:      {report.cursor or '(none: auto mode runs full)'}", "",
+           f"  {'source column':<24} {'source type':<26} {'target column':<24} duckdb type"]
+    for c in report.plan.columns:
+        src = c.source.declared()
+        dst = c.duckdb_type or "(skipped)"
+        if c.conversion.value != "none":
+            dst += f"  [{c.conversion.value}]"
+        out.append(f"  {c.name:<24} {src:<26} {c.target_name:<24} {dst}")
+    if report.plan.warnings:
+        out += ["", "Warnings:"] + [f"  - {w}" for w in report.plan.warnings]
+    for kind, (sql, binds) in report.sql.items():
+        out += ["", f"SQL ({kind}):", f"  {sql}"]
+        if binds:
+            out.append(f"  binds: {binds}")
+    print("\n".join(out))
+    return ExitCode.OK
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from ..engine import list_source_tables
+    from ..state import read_table_states
+
+    config = load(args)
+    infos = list_source_tables(config)
+    states = read_table_states(config.target_path())
+    rows = []
+    for info in infos:
+        tc = config.table(info.name)
+        s = states.get(tc.target_name())
+        rows.append({"table": info.name, "estimated_rows": info.estimated_rows,
+                     "configured": info.name in config.tables or tc.target != "",
+                     "target": tc.target_name(), "rows": s.rows if s else None,
+                     "last_success_at": s.last_success_at if s else None,
+                     "last_status": s.last_status if s else None})
+    if args.json:
+        print_json(rows)
+        return ExitCode.OK
+    print(f"{'table':<36} {'est. rows':>12} {'target':<28} {'synced rows':>12}  last sync")
+    for r in rows:
+        est = f"{r['estimated_rows']:,}" if r["estimated_rows"] is not None else "?"
+        synced = f"{r['rows']:,}" if r["rows"] is not None else "-"
+        last = f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never"
+        print(f"{r['table']:<36} {est:>12} {r['target']:<28} {synced:>12}  {last}"
+              + (f" ({r['last_status']})" if r["last_status"] else ""))
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ..state import read_table_states
+
+    config = load(args)
+    states = read_table_states(config.target_path())
+    if args.json:
+        print_json([asdict(s) for s in states.values()])
+        return ExitCode.OK
+    if not states:
+        print(f"no sync state yet in {config.target_path()}")
+        return ExitCode.OK
+    print(f"{'target':<28} {'rows':>12} {'mode':<12} {'last success (UTC)':<20} {'watermark':<28} status")
+    for s in states.values():
+        last = f"{s.last_success_at:%Y-%m-%d %H:%M:%S}" if s.last_success_at else "never"
+        rows = f"{s.rows:,}" if s.rows is not None else "-"
+        status = s.last_status or "-"
+        if s.last_error and s.last_status != "ok":
+            status += f": {s.last_error}"
+        if s.last_consistency and s.last_consistency != "one statement":
+            status += f" [reads: {s.last_consistency}]"  # one point in time, or why not
+        print(f"{s.target_table:<28} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
+              f"{s.watermark or '-':<28} {status}")
+    return ExitCode.OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from ..state import read_runs
+
+    config = load(args)
+    if getattr(args, "stats", False):
+        return run_history_stats(args, config)
+    runs = read_runs(config.target_path(), args.table, limit=args.last)
+    if args.json:
+        print_json([asdict(r) for r in runs])
+        return ExitCode.OK
+    if not runs:
+        print("no runs recorded yet")
+        return ExitCode.OK
+    print(f"{'started (UTC)':<20} {'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
+          f"{'secs':>7} {'rows/s':>10}  error")
+    for r in runs:
+        secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.target_table:<24} {r.mode:<12} {r.status:<10} "
+              f"{r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  {r.error or ''}")
+    return ExitCode.OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check config, connection, rights and the read path; exit 0 when nothing failed."""
+    from ..doctor import config_failure_report, render_step, run_doctor
+
+    try:
+        config = load(args)
+    except TuiSyncError as exc:
+        report = config_failure_report(str(getattr(args, "config", "") or ""), exc)
+    else:
+        live = None if args.json else (lambda step: print(render_step(step), flush=True))
+        if live is not None:
+            print(f"tui-sync doctor: {config.path or '(demo)'}", flush=True)
+        report = run_doctor(config, args.tables, on_step=live)
+        if live is not None:
+            failed = sum(s.status.value == "fail" for s in report.steps)
+            warned = sum(s.status.value == "warning" for s in report.steps)
+            print(f"{'all checks passed' if report.ok else f'{failed} check(s) failed'}"
+                  + (f", {warned} warning(s)" if warned else ""))
+            return report.exit_code
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(report.render())
+    return report.exit_code
+
+
+# -- history --stats ---------------------------------------------------------------------
+
+def run_history_stats(args: argparse.Namespace, config: Config, *, now: datetime | None = None) -> int:
+    """`tui-sync history [TABLE] --stats [--json]`. A TargetBusyError (another process has
+    the DuckDB file open for writing) propagates to the main CLI's error handler (exit 3)."""
+    name = getattr(args, "table", None)
+    if isinstance(name, list):  # a nargs='*' TABLE positional
+        name = name[0] if name else None
+    target = config.table(name).target_name() if name else None
+    include = [target] if target else [tc.target_name() for tc in config.tables.values()]
+    stats = table_stats(config.target_path(), now=now, table=target, include=include)
+    if getattr(args, "json", False):
+        print(json.dumps(stats_document(stats, now), ensure_ascii=False, indent=2))
+    else:
+        print(format_stats(stats, schedule_zone(config)), end="")
+    return ExitCode.OK
+
+
+def _dur(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 60:
+        return f"{s:.1f}s"
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m}m{sec:02d}s" if m < 60 else f"{m // 60}h{m % 60:02d}m"
+
+
+def _local(t: datetime | None, tz: tzinfo) -> str:
+    return t.replace(tzinfo=UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M") if t else "-"
+
+
+def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
+    """A plain table (fits 100 columns) with the last error under its table."""
+    if not stats:
+        return "no runs recorded yet\n"
+    head = ["table", "runs 7d", "30d", "ok%", "mean", "last run", "status", "time", "rows", "rows/s"]
+    rows: list[list[str]] = []
+    for s in stats:
+        rate = "-" if s.success_rate_30d is None else f"{s.success_rate_30d * 100:.0f}%"
+        rows.append([s.table, str(s.runs_7d), str(s.runs_30d), rate, _dur(s.mean_duration_s_30d),
+                     _local(s.last_run_at, tz), s.last_status or "-", _dur(s.last_duration_s),
+                     "-" if s.last_rows is None else f"{s.last_rows:,}",
+                     "-" if s.mean_rows_per_s_30d is None else f"{s.mean_rows_per_s_30d:,.0f}"])
+    # Widths in terminal cells: a Korean table name takes two cells per character.
+    widths = [max(cell_len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (w - cell_len(c))
+            out.append(c + pad if i in (0, 5, 6) else pad + c)
+        return "  ".join(out).rstrip()
+
+    out = [line(head)]
+    for s, r in zip(stats, rows, strict=True):
+        out.append(line(r))
+        if s.last_error:
+            out.append(f"    last error {_local(s.last_error_at, tz)}: {s.last_error}")
+    tz_name = datetime.now(tz).strftime("%Z")
+    out.append(f"(times in {tz_name}; ok%, mean time and rows/s over the last 30 days' runs)")
+    return "\n".join(out) + "\n"
+
+
+def add_report_parsers(sub: Any) -> None:
+    p = sub.add_parser("plan", parents=[common_options()], help="print the type plan and SQL; writes nothing")
+    p.add_argument("table", metavar="TABLE")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("tables", parents=[common_options()], help="source tables, estimates, sync state")
+    p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("status", parents=[common_options()], help="per-table sync state")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("history", parents=[common_options()], help="past runs")
+    p.add_argument("table", nargs="?", metavar="TABLE")
+    p.add_argument("--last", type=int, default=50, metavar="N", help="how many runs (default 50)")
+    p.add_argument("--stats", action="store_true", help="per-table statistics of the runs")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("doctor", parents=[common_options()],
+                       help="check config, connection, rights and the type round trip; moves no data")
+    p.add_argument("tables", nargs="*", metavar="TABLE", help="tables to check (default: the configured ones)")
+    p.set_defaults(func=cmd_doctor)
