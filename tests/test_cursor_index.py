@@ -99,9 +99,10 @@ def test_plan_warns_with_the_create_index(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "Warnings:" in out and "every incremental run scans the whole table" in out and CREATE in out
     assert cli.main(["plan", "T", "--config", str(cfg.path), "--json"]) == 0
-    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    doc = json.loads(capsys.readouterr().out)
+    warnings = doc["warnings"]
     assert len(warnings) == 1 and warnings[0].startswith("cursor TS is not the first column of any index")
-    assert warnings[0].endswith(CREATE)
+    assert warnings[0].endswith(CREATE) and doc["cursor_index"] == {"index": None, "create": CREATE}
 
 
 @pytest.mark.parametrize(("ddl", "cursor"), [
@@ -112,7 +113,8 @@ def test_plan_and_doctor_are_quiet_for_an_indexed_cursor(tmp_path: Path, ddl: st
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     cfg = _config(tmp_path, ddl, cursor)
     assert cli.main(["plan", "T", "--config", str(cfg.path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["warnings"] == []
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["warnings"] == [] and doc["cursor_index"]["index"] and doc["cursor_index"]["create"] is None
     assert Engine(cfg).plan("T").warnings == []
     steps = [s for s in run_doctor(cfg).steps if s.name == "cursor index"]
     assert len(steps) == 1 and steps[0].status == StepStatus.OK and steps[0].detail.startswith(f"{cursor} leads ")
@@ -122,7 +124,8 @@ def test_doctor_warns_with_the_create_index(tmp_path: Path, capsys: pytest.Captu
     cfg = _config(tmp_path, UNINDEXED)
     step = [s for s in run_doctor(cfg).steps if s.name == "cursor index"]
     assert len(step) == 1 and step[0].status == StepStatus.WARN and step[0].group == "table T"
-    assert "every incremental run scans the whole table" in step[0].detail and step[0].hint.endswith(CREATE)
+    assert "every incremental run scans the whole table" in step[0].detail
+    assert step[0].hint == f"run it on {cfg.source_path()}: {CREATE}"
     assert cli.main(["doctor", "--config", str(cfg.path)]) == 0  # a warning, not a failure
     out = capsys.readouterr().out
     assert " ! table T: cursor index - cursor TS is not the first column of any index" in out and CREATE in out

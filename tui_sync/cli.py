@@ -201,6 +201,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                          "conversion": c.conversion.value, "skipped": c.skipped,
                          "warning": c.warning} for c in report.plan.columns],
             "warnings": report.warnings,
+            "cursor_index": None if report.cursor_index is None else {
+                "index": report.cursor_index.index, "create": report.cursor_index.create or None},
             "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
         })
         return EXIT_OK

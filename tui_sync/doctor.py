@@ -258,7 +258,8 @@ def check_sqlite_tables(ctx: DoctorContext) -> None:
     assert ctx.source is not None
     infos = ctx.source.list_tables()
     ctx.ok("source", "tables", f"{len(infos)} table(s)")
-    check_tables(ctx, extra=(check_cursor_index,))
+    hint = f"run it on {ctx.config.source_path()}: "
+    check_tables(ctx, extra=(lambda c, job: check_cursor_index(c, job, hint),))
 
 
 def check_cursor_index(ctx: DoctorContext, job: Any, hint: str = "run it in the source database: ") -> None:
