@@ -177,3 +177,40 @@ def test_incremental_counts_the_window_only_when_the_cursor_is_indexed(tmp_path:
     got = duck_query(cfg.target_path(), "SELECT COUNT(*), MAX(id), MAX(ts) FROM t")
     assert got == [(80, 79, T0 + timedelta(minutes=79))]
     assert duck_query(cfg.target_path(), "SELECT v FROM t WHERE id = 49") == [("new",)]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_oracle_incremental_counts_the_window_only_when_the_cursor_is_indexed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool) -> None:
+    from tests.oracle_fake import FakeOracle, events_rows, events_table
+    from tests.test_oracle_engine import PASSWORD, TABLE, make_config, source_rows, upsert
+    from tui_sync.sources import oracle as oracle_mod
+    from tui_sync.sources.oracle import OracleSource
+
+    monkeypatch.setattr(oracle_mod, "_thick_args", None)
+    monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", PASSWORD)
+    fake = FakeOracle([events_table(25)])
+    if indexed:
+        fake.indexes[("APP", "EQUIPMENT_EVENTS")] = [("EV_TIME_IX", ["EVENT_TIME"])]
+    config = make_config(tmp_path, primary_key=["EVENT_ID"])
+    counts: list[ReadSpec] = []
+
+    class Counting(OracleSource):
+        def count_rows(self, spec: ReadSpec) -> int:
+            counts.append(spec)
+            return super().count_rows(spec)
+
+    events: list = []
+    engine = Engine(config, on_event=events.append, source_factory=lambda: Counting(config.source, driver=fake))
+    assert engine.run([TABLE], Mode.FULL).ok
+    upsert(fake.tables[("APP", "EQUIPMENT_EVENTS")], events_rows(26, 14))
+    counts.clear()
+    events.clear()
+    done = engine.run([TABLE], Mode.INCREMENTAL)
+    assert done.ok, done.results[0].error
+    windowed = [s for s in counts if s.window is not None]
+    expected = {p.rows_expected for p in events if isinstance(p, Progress)}
+    assert (len(windowed), expected) == ((1, {done.results[0].rows}) if indexed else (0, {None}))
+    got = duck_query(config.target_path(), "SELECT event_id, equip_id, event_time, value, note FROM events "
+                     "ORDER BY event_id")
+    assert got == source_rows(fake)
