@@ -252,7 +252,27 @@ def check_sqlite_tables(ctx: DoctorContext) -> None:
     assert ctx.source is not None
     infos = ctx.source.list_tables()
     ctx.ok("source", "tables", f"{len(infos)} table(s)")
-    check_tables(ctx)
+    hint = f"run it on {ctx.config.source_path()}: "
+    check_tables(ctx, extra=(lambda c, job: check_cursor_index(c, job, hint),))
+
+
+def check_cursor_index(ctx: DoctorContext, job: Any, hint: str = "run it in the source database: ") -> None:
+    """An incremental run reads MAX(cursor) and the window: without an index on the
+    cursor, each is a scan of the whole table. `hint` leads the CREATE INDEX."""
+    group = f"table {job.name}"
+    if not job.cursor:
+        return
+    assert ctx.source is not None
+    if job.description.is_view:
+        ctx.skip(group, "cursor index", "a view: the indexes of its base tables decide")
+        return
+    found = ctx.source.cursor_index(job.description, job.cursor)
+    if found is None:
+        ctx.skip(group, "cursor index", "the source cannot tell")
+    elif found.indexed:
+        ctx.ok(group, "cursor index", f"{job.cursor} leads {found.index}")
+    else:
+        ctx.warn(group, "cursor index", found.problem(), hint + found.create)
 
 
 def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, Any], None]] = ()) -> None:
@@ -287,5 +307,5 @@ def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, An
             check(ctx, job)
 
 
-__all__ = ["CHECKS", "DoctorContext", "Report", "Step", "StepStatus", "StopChecks", "config_failure_report",
-           "register", "render_step", "run_doctor"]
+__all__ = ["CHECKS", "DoctorContext", "Report", "Step", "StepStatus", "StopChecks", "check_cursor_index",
+           "config_failure_report", "register", "render_step", "run_doctor"]

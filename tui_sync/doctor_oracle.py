@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .doctor import DoctorContext, StopChecks, check_tables, register
+from .doctor import DoctorContext, StopChecks, check_cursor_index, check_tables, register
 from .errors import SourceError, TuiSyncError
 from .sources.oracle_connect import MIN_DRIVER_TEXT, ConnectError, check_driver_version, dsn_parts
 
@@ -249,36 +249,8 @@ def _check_flashback(ctx: DoctorContext, job: Any) -> None:
     ctx.ok(group, "flashback (AS OF SCN)", "readable as of an SCN")
 
 
-_IND_SQL = ("SELECT INDEX_NAME, COLUMN_POSITION FROM ALL_IND_COLUMNS\n"
-            "WHERE TABLE_OWNER = :owner AND TABLE_NAME = :table_name AND COLUMN_NAME = :column_name\n"
-            "ORDER BY COLUMN_POSITION")
-
-
 def _check_cursor_index(ctx: DoctorContext, job: Any) -> None:
-    group = f"table {job.name}"
-    if not job.cursor:
-        return
-    desc = job.description
-    if desc.is_view:
-        ctx.skip(group, "cursor index", "a view: the indexes of its base tables decide")
-        return
-    rows = _src(ctx).run_query(_IND_SQL, {"owner": desc.info.owner, "table_name": desc.info.table,
-                                          "column_name": job.cursor})
-    leading = [r[0] for r in rows if int(r[1]) == 1]
-    if leading:
-        ctx.ok(group, "cursor index", f"{job.cursor} leads index {leading[0]}")
-        return
-    name = _index_name(desc.info.table, job.cursor)
-    create = f'CREATE INDEX "{desc.info.owner}"."{name}" ON "{desc.info.owner}"."{desc.info.table}" ("{job.cursor}")'
-    detail = (f"{job.cursor} is not the first column of any index" + (f" (it is column {rows[0][1]} of "
-              f"{rows[0][0]})" if rows else "") + ": every incremental run scans the whole table")
-    ctx.warn(group, "cursor index", detail, f"ask the DBA: {create}")
-
-
-def _index_name(table: str, column: str) -> str:
-    """An index name within 30 bytes (11g's limit)."""
-    base = re.sub(r"\W", "_", f"{table}_{column}".upper())
-    return (base[:27] + "_IX").strip("_") if len(base) > 27 else base + "_IX"
+    check_cursor_index(ctx, job, hint="ask the DBA: ")
 
 
 __all__ = ["CONNECT_STEPS", "check_connect"]

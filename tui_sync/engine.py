@@ -53,6 +53,7 @@ from .sources import open_source
 from .sources.base import (
     ROWID_FIELD,
     ROWID_KEY,
+    CursorIndex,
     KeyRange,
     ReadSpec,
     Source,
@@ -100,6 +101,15 @@ class PlanReport:
     cursor: str | None
     primary_key: tuple[str, ...]
     sql: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    cursor_index: CursorIndex | None = None  # None: no cursor, or the source cannot tell
+
+    @property
+    def warnings(self) -> list[str]:
+        """The type plan's warnings, then an unindexed cursor's (with the CREATE INDEX)."""
+        found = self.cursor_index
+        if found is None or found.indexed:
+            return list(self.plan.warnings)
+        return [*self.plan.warnings, f"{found.problem()}; create one: {found.create}"]
 
 
 def plan_options(config: Config, tc: TableConfig) -> PlanOptions:
@@ -143,6 +153,17 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
                     cursor=cursor, cursor_target=cursor_target,
                     primary_key=tuple(c.name for c in key_plans),
                     key_targets=tuple(c.target_name for c in key_plans), batch_rows=batch_rows)
+
+
+def _cursor_index(source: Source, job: TableJob) -> CursorIndex | None:
+    """Whether the job's cursor leads an index; None when unknown. Advisory: a dictionary
+    that cannot be read here must not stop a plan or a run (doctor reports it)."""
+    if not job.cursor:
+        return None
+    try:
+        return source.cursor_index(job.description, job.cursor)
+    except SourceError:
+        return None
 
 
 _CURSOR_TYPES = ("DATE", "NUMBER", "FLOAT", "BINARY_FLOAT", "BINARY_DOUBLE", "CHAR", "NCHAR",
@@ -328,8 +349,9 @@ class Engine:
                     sql["max_cursor"] = build_max(job.description, job.cursor, job.config.where)
                 sql["incremental"] = source.build_select(
                     self._spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
+            found = _cursor_index(source, job)
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
-                          job.primary_key, sql)
+                          job.primary_key, sql, found)
 
     def run(self, tables: Sequence[str], mode: Mode = Mode.AUTO, *, limit: int | None = None,
             resume: bool = False, reconcile: bool | None = None) -> RunFinished:
@@ -624,6 +646,13 @@ class Engine:
         est = job.description.info.estimated_rows
         if spec.window is None and not spec.where and est is not None:
             return min(est, spec.limit) if spec.limit is not None else est
+        found = _cursor_index(source, job) if spec.window is not None else None
+        if found is not None and not found.indexed:
+            # Without an index on the cursor the window's COUNT is one more scan of the whole
+            # table (after MAX(cursor), before the read): progress shows rows without a total.
+            self.log("info", f"{found.problem()}; rows are not counted first (tui-sync plan "
+                     "shows the CREATE INDEX)", job.target)
+            return None
         self._phase(job.target, Phase.COUNTING, mode)
         return source.count_rows(spec)
 

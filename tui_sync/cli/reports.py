@@ -33,7 +33,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
                          "target": c.target_name, "duckdb_type": c.duckdb_type,
                          "conversion": c.conversion.value, "skipped": c.skipped,
                          "warning": c.warning} for c in report.plan.columns],
-            "warnings": report.plan.warnings,
+            "warnings": report.warnings,
+            "cursor_index": None if report.cursor_index is None else {
+                "index": report.cursor_index.index, "create": report.cursor_index.create or None},
             "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
         })
         return ExitCode.OK
@@ -47,8 +49,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if c.conversion.value != "none":
             dst += f"  [{c.conversion.value}]"
         out.append(f"  {c.name:<24} {src:<26} {c.target_name:<24} {dst}")
-    if report.plan.warnings:
-        out += ["", "Warnings:"] + [f"  - {w}" for w in report.plan.warnings]
+    if report.warnings:
+        out += ["", "Warnings:"] + [f"  - {w}" for w in report.warnings]
     for kind, (sql, binds) in report.sql.items():
         out += ["", f"SQL ({kind}):", f"  {sql}"]
         if binds:

@@ -102,6 +102,27 @@ class ReadSpec:
 
 
 @dataclass(frozen=True)
+class CursorIndex:
+    """Whether a table's cursor column leads an index. Without one, MAX(cursor) and the
+    incremental window (its read, and a COUNT of it) each scan the whole table."""
+
+    column: str  # exact dictionary name
+    index: str | None  # what the column leads ("index EV_IX", "the INTEGER PRIMARY KEY"); None: nothing
+    note: str = ""  # where the column does sit, e.g. "it is column 2 of EV_IX"
+    create: str = ""  # the CREATE INDEX statement that would make the column lead one
+
+    @property
+    def indexed(self) -> bool:
+        return self.index is not None
+
+    def problem(self) -> str:
+        """One line for plan and doctor when the column leads no index."""
+        where = f" ({self.note})" if self.note else ""
+        return (f"cursor {self.column} is not the first column of any index{where}: every "
+                "incremental run scans the whole table")
+
+
+@dataclass(frozen=True)
 class ServerInfo:
     kind: str  # "oracle" or "sqlite"
     version: str
@@ -176,6 +197,11 @@ class Source(ABC):
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         """MIN and MAX of a numeric key column under the filter (for parallel ranges)."""
         raise NotImplementedError(f"{self.kind} source cannot split reads by key range")
+
+    def cursor_index(self, table: TableDescription, column: str) -> CursorIndex | None:
+        """Whether `column` leads an index of `table`; None when the source cannot tell (a
+        view, whose base tables' indexes decide, or a source without index metadata)."""
+        return None
 
     def snapshot(self) -> Any:
         """An id of the source's current committed state that reads can pin (or None)."""

@@ -37,6 +37,7 @@ from ..typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, parse_
 from .base import (
     ROWID_FIELD,
     ROWID_KEY,
+    CursorIndex,
     ReadSpec,
     ServerInfo,
     Source,
@@ -474,6 +475,23 @@ class OracleSource(Source):
         info = TableInfo(display_name(owner, table), owner, table,
                          int(num_rows) if num_rows is not None else None)
         return TableDescription(info, columns, pk, is_view=is_view == "Y")
+
+    _IND_SQL = ("SELECT INDEX_NAME, COLUMN_POSITION FROM ALL_IND_COLUMNS\n"
+                "WHERE TABLE_OWNER = :owner AND TABLE_NAME = :table_name AND COLUMN_NAME = :column_name\n"
+                "ORDER BY COLUMN_POSITION")
+
+    def cursor_index(self, table: TableDescription, column: str) -> CursorIndex | None:
+        if table.is_view:
+            return None
+        col = table.column(column).name
+        rows = self._query(self._IND_SQL, {"owner": table.info.owner, "table_name": table.info.table,
+                                           "column_name": col})
+        leading = [r[0] for r in rows if int(r[1]) == 1]
+        if leading:
+            return CursorIndex(col, f"index {leading[0]}")
+        ref = f'"{table.info.owner}"."{_index_name(table.info.table, col)}"'
+        return CursorIndex(col, None, f"it is column {rows[0][1]} of {rows[0][0]}" if rows else "",
+                           f'CREATE INDEX {ref} ON "{table.info.owner}"."{table.info.table}" ("{col}")')
 
     def _lookup(self, owners: list[str], tables: list[str]) -> tuple | None:
         # The typed name is only a bind value: exact spelling first, then Oracle's upper case.
@@ -1164,6 +1182,12 @@ def _as_datetime(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _index_name(table: str, column: str) -> str:
+    """An index name within 30 bytes (11g's limit)."""
+    base = re.sub(r"\W", "_", f"{table}_{column}".upper())
+    return (base[:27] + "_IX").strip("_") if len(base) > 27 else base + "_IX"
 
 
 class _BadValue(ValueError):

@@ -24,6 +24,7 @@ from ..errors import SourceError, SyncCancelled, UnknownTableError
 from ..timens import parse_timestamp
 from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
 from .base import (
+    CursorIndex,
     ReadSpec,
     ServerInfo,
     Source,
@@ -294,6 +295,36 @@ class SqliteSource(Source):
 
     def has_row_address(self, table: TableDescription) -> bool:
         return self._row_alias(table) is not None
+
+    def cursor_index(self, table: TableDescription, column: str) -> CursorIndex | None:
+        """Whether `column` leads an index: an INTEGER PRIMARY KEY (the rowid's alias, the
+        table's own b-tree), a WITHOUT ROWID table's key or any full index (PRAGMA
+        index_list lists both). A partial index serves only queries implying its WHERE."""
+        if table.is_view:
+            return None
+        name, col = table.info.table, table.column(column).name
+        indexes = self._all(f"PRAGMA index_list({quote(name)})")  # seq, name, unique, origin, partial
+        # A one-column key of a rowid table without a key index is the rowid's alias (an
+        # INTEGER PRIMARY KEY; INT, TEXT or "INTEGER PRIMARY KEY DESC" keys get an index).
+        if (list(table.primary_key) == [col] and self._row_alias(table) is not None
+                and not any(r[3] == "pk" for r in indexes)):
+            return CursorIndex(col, "the INTEGER PRIMARY KEY (the table's rowid)")
+        notes = []
+        for _seq, index, _unique, _origin, partial, *_ in indexes:
+            cols = [r[2] for r in sorted(self._all(f"PRAGMA index_info({quote(index)})"))]
+            if col in cols and cols.index(col) == 0 and not partial:
+                return CursorIndex(col, f"index {index}")
+            if col in cols:
+                notes.append(f"it leads the partial index {index}" if cols.index(col) == 0
+                             else f"it is column {cols.index(col) + 1} of {index}")
+        taken = {r[0].lower() for r in self._all("SELECT name FROM sqlite_master")}
+        ix = stem = re.sub(r"\W", "_", f"{name}_{col}") + "_ix"
+        n = 1
+        while ix.lower() in taken:  # a name some other index or table already has
+            n += 1
+            ix = f"{stem}{n}"
+        return CursorIndex(col, None, "; ".join(notes),
+                           f"CREATE INDEX {quote(ix)} ON {quote(name)} ({quote(col)});")
 
     # -- SQL ------------------------------------------------------------------------------
     def _expr(self, cp: ColumnPlan) -> str:

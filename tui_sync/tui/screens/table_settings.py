@@ -213,7 +213,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
             if cp.warning:
                 note = (note + ": " if note else "") + cp.warning
             table.add_row(src.name, stype, cp.duckdb_type or "-", note)
-        warnings = report.plan.warnings
+        warnings = report.warnings
         self.query_one("#plan-warnings", Static).update(
             Text("\n".join(f"warning: {w}" for w in warnings)) if warnings else "No warnings.")
 

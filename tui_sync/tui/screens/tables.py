@@ -368,9 +368,9 @@ class TablesScreen(AppScreen):
         cols = plan.plan.columns
         included = [c for c in cols if not c.skipped]
         lines = [f"not loaded yet · plan: {len(included)} of {len(cols)} columns → DuckDB"
-                 + (f" · {len(plan.plan.warnings)} warning(s) (e shows all):" if plan.plan.warnings
+                 + (f" · {len(plan.warnings)} warning(s) (e shows all):" if plan.warnings
                     else " · no warnings")]
-        lines += [f"  ! {w}" for w in plan.plan.warnings[:2]]
+        lines += [f"  ! {w}" for w in plan.warnings[:2]]
         return lines
 
     def _schedule_plan(self, name: str) -> None:
