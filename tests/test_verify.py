@@ -31,7 +31,7 @@ from tui_sync.sources.oracle_verify import oracle_aggregate_sql
 from tui_sync.sources.sqlite import format_timestamp
 from tui_sync.sources.verify_spec import Partitioning
 from tui_sync.typeplan import PlanOptions, SourceColumn, build_plan
-from tui_sync.verify_cli import add_verify_parser, cmd_verify
+from tui_sync.cli.verify import add_verify_parser, cmd_verify
 
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
 T0 = datetime(2026, 3, 1, 20, 0, 0)
@@ -332,7 +332,7 @@ def test_console_script_verify(tmp_path: Path) -> None:
 
 
 def test_verify_never_imports_textual() -> None:
-    probe = ("import sys, tui_sync.services.verify, tui_sync.verify_cli; "
+    probe = ("import sys, tui_sync.services.verify, tui_sync.cli.verify; "
              "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr

@@ -79,7 +79,10 @@ def timestamps(arr: pa.Array, t: pa.TimestampType) -> pa.Array | None:
     the text; a shape the kernel does not parse goes to the reference's parser)."""
     out = _cast(arr, t)
     if out is None:
-        out = _cast(pc.utf8_trim(arr, _ASCII_BLANKS), t)
+        try:
+            out = _cast(pc.utf8_trim(arr, _ASCII_BLANKS), t)
+        except pa.ArrowInvalid:  # not UTF-8 (a BLOB read as text): the reference says so
+            return None
     return out
 
 
