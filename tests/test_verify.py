@@ -20,6 +20,7 @@ from tests.conftest import env_with_home, make_sqlite, write_config
 from tests.test_edge_values import CASES as EDGE_CASES
 from tests.test_edge_values import sync_case
 from tui_sync import cli
+from tui_sync.cli.verify import add_verify_parser, cmd_verify
 from tui_sync.config import load_config
 from tui_sync.engine import Engine
 from tui_sync.errors import TuiSyncError, UnknownTableError
@@ -31,7 +32,6 @@ from tui_sync.sources.oracle_verify import oracle_aggregate_sql
 from tui_sync.sources.sqlite import format_timestamp
 from tui_sync.sources.verify_spec import Partitioning
 from tui_sync.typeplan import PlanOptions, SourceColumn, build_plan
-from tui_sync.cli.verify import add_verify_parser, cmd_verify
 
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
 T0 = datetime(2026, 3, 1, 20, 0, 0)
