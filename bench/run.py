@@ -209,7 +209,11 @@ class Suite:
                     small_peak_mib=r["small"]["peak_rss_bytes"] / mib,
                     large_peak_mib=r["large"]["peak_rss_bytes"] / mib,
                     mid_rows=s.mem_mid, mid_peak_mib=r["mid"]["peak_rss_bytes"] / mib,
-                    large_over_mid=r["large_over_mid"])
+                    large_over_mid=r["large_over_mid"], raw_insert_growth=r["raw_insert"]["memory_growth"])
+        raw = r["raw_insert"]
+        self.log(f"  the bare INSERT of the same rows (no engine): {raw['small']['peak_rss_bytes'] / mib:.0f} -> "
+                 f"{raw['large']['peak_rss_bytes'] / mib:.0f} MiB, growth {raw['memory_growth']:.2f} "
+                 f"(DuckDB holds {raw['large']['duckdb_buffer_bytes'] / mib:.0f} MiB of written blocks at the end)")
         # DuckDB's buffer cache grows toward its default limit (80% of RAM): capped, the
         # curve shows what the engine itself holds.
         lim = memory.memory_growth(s.mem_small, s.mem_large, self.folder, memory_limit="256MB")
