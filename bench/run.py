@@ -252,10 +252,14 @@ class Suite:
                  f"{r['idle_p50_ms']:.0f} ms, p95 {r['idle_p95_ms']:.0f} ms")
         self.log(f"  presses over 100 ms: {r['slow_presses']}, of which during a GC collection: "
                  f"{r['slow_presses_during_gc']}; longest collection {r['gc_max_ms']:.0f} ms")
+        sp = r["slow_split_ms"]
+        self.log(f"  slowest 10% of presses, mean per press: {sp['wall']:.0f} ms = UI-thread CPU {sp['ui_cpu']:.0f} + "
+                 f"waiting for a core {sp['runqueue_wait']:.0f} + other (GIL, polling) {sp['other']:.0f}; "
+                 f"load average {r['load_avg']}")
         self.figure("ui_latency_ms", r["p95_ms"], p50_ms=r["p50_ms"], max_ms=r["max_ms"],
                     samples=r["samples"], idle_p50_ms=r["idle_p50_ms"], idle_p95_ms=r["idle_p95_ms"],
                     slow_presses=r["slow_presses"], slow_presses_during_gc=r["slow_presses_during_gc"],
-                    gc_max_ms=r["gc_max_ms"], demo_rows=self.sizes.demo_rows)
+                    gc_max_ms=r["gc_max_ms"], demo_rows=self.sizes.demo_rows, slow_split_ms=sp)
 
     def sqlite_source(self) -> None:
         import importlib.util
