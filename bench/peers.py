@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
     log = print
+    started = datetime.now(UTC)
     folder = Path(tempfile.mkdtemp(prefix="tui-sync-peers-", dir=args.tmp))
     try:
         src = ss.build_source(folder / "peers.sqlite", args.rows)
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(folder, ignore_errors=True)
     limit = statistics.median(times["limit"])
     m = machine_info()
-    print(f"\n{args.rows:,} rows, {args.reps} interleaved repetitions, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+    print(f"\n{args.rows:,} rows, {args.reps} interleaved repetitions, started {started:%Y-%m-%d %H:%M} UTC; "
           f"{m['cpu_model']}, {m['logical_cores']} cores (nproc), load at start {m['load_avg_at_start']}\n")
     print("| path | wall (median) | ratio to the limit | DuckDB column types |\n|---|---|---|---|")
     for name, ts in times.items():
