@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,20 @@ def _cpu_extra() -> tuple[int | None, int | None]:
     return physical, freq
 
 
+def cpu_calibration(n: int = 2_000_000, reps: int = 3) -> float:
+    """CPU seconds of a fixed pure-Python loop (fastest of `reps`): how fast one core of this
+    machine runs Python today. Compare runs with it: a figure that is slow because the core is
+    slow (a throttled or oversubscribed VM) moves with this number, not with tui-sync's code."""
+    best = float("inf")
+    for _ in range(reps):
+        c0 = time.thread_time()
+        s = 0
+        for i in range(n):
+            s += i
+        best = min(best, time.thread_time() - c0)
+    return best
+
+
 def machine_info() -> dict[str, Any]:
     physical, freq = _cpu_extra()
     ram = _ram_bytes()
@@ -78,4 +93,5 @@ def machine_info() -> dict[str, Any]:
                                               "textual-plotext", "plotext", "tui-sync", "adbc-driver-sqlite")},
         "git_commit": _git_commit(),
         "load_avg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "cpu_calibration_s": round(cpu_calibration(), 3),
     }

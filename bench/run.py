@@ -325,7 +325,8 @@ def table_text(doc: dict[str, Any]) -> str:
     lines = [
         f"tui-sync bench ({doc['mode']}) {doc['started_at']}  commit {m['git_commit']}",
         f"machine: {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gib']} GiB RAM, "
-        f"{m['os']}",
+        f"{m['os']}; 2M-step Python loop {m.get('cpu_calibration_s')} CPU s (the core's speed today), "
+        f"load average at start {m.get('load_avg_at_start')}",
         f"python {m['python']}, duckdb {v['duckdb']}, pyarrow {v['pyarrow']}, polars {v['polars']}, "
         f"pandas {v['pandas']}, textual {v['textual']}, plotext {v['plotext']}",
         "",
