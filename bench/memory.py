@@ -62,10 +62,40 @@ def sync_once(rows: int, folder: Path, memory_limit: str = "") -> dict[str, Any]
             "seconds": elapsed, "db_bytes": size}
 
 
-def run_child(rows: int, folder: Path, timeout: float = 900, memory_limit: str = "") -> dict[str, Any]:
+def raw_once(rows: int, folder: Path) -> dict[str, Any]:
+    """In this process: no engine, the bare limit. One `INSERT INTO t SELECT * FROM reader` of the
+    same lazily generated rows into a fresh DuckDB file, committed and closed. What it grows by is
+    DuckDB's (its buffer cache keeps the blocks it wrote), not tui-sync's."""
+    import duckdb
+    import pyarrow as pa
+
+    from tui_sync import target as tg
+
+    from . import data
+
+    data.make_batch(0, 10)
+    baseline = _peak_rss()
+    db = folder / f"raw{rows}.duckdb"
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(db))
+    tg.create_table(con, "t", data.plan())
+    reader = pa.RecordBatchReader.from_batches(data.schema(), data.iter_batches(rows))  # noqa: F841
+    con.execute("INSERT INTO t SELECT * FROM reader")
+    cached = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+    con.close()
+    elapsed = time.perf_counter() - t0
+    for p in folder.glob(db.name + "*"):
+        p.unlink(missing_ok=True)
+    return {"rows": rows, "peak_rss_bytes": _peak_rss(), "baseline_rss_bytes": baseline, "seconds": elapsed,
+            "duckdb_buffer_bytes": cached}
+
+
+def run_child(rows: int, folder: Path, timeout: float = 900, memory_limit: str = "",
+              raw: bool = False) -> dict[str, Any]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-m", "bench.memory", str(rows), str(folder), memory_limit], cwd=REPO,
+    args = [str(rows), str(folder), memory_limit] + (["raw"] if raw else [])
+    proc = subprocess.run([sys.executable, "-m", "bench.memory", *args], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"memory child for {rows} rows failed: {proc.stderr.strip()[-2000:]}")
@@ -86,6 +116,10 @@ def memory_growth(small: int, large: int, folder: Path, mid: int | None = None,
         / max(a["peak_rss_bytes"] - a["baseline_rss_bytes"], 1),
         "small": a, "large": b,
     }
+    if not memory_limit:  # the same sizes through the bare INSERT (no engine), in fresh processes too
+        ra, rb = run_child(small, folder, raw=True), run_child(large, folder, raw=True)
+        out["raw_insert"] = {"small": ra, "large": rb,
+                             "memory_growth": rb["peak_rss_bytes"] / ra["peak_rss_bytes"]}
     if mid is not None:
         m = run_child(mid, folder, memory_limit=memory_limit)
         out["mid"] = m
@@ -94,4 +128,7 @@ def memory_growth(small: int, large: int, folder: Path, mid: int | None = None,
 
 
 if __name__ == "__main__":
-    print(json.dumps(sync_once(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")))
+    if sys.argv[4:5] == ["raw"]:
+        print(json.dumps(raw_once(int(sys.argv[1]), Path(sys.argv[2]))))
+    else:
+        print(json.dumps(sync_once(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")))

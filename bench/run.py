@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,14 +20,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make `bench` and `tui_sync` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import data, memory, preview, ui, writes  # noqa: E402
+from bench import data, memory, preview, sqlite_source, ui, writes  # noqa: E402
+from bench.machine import machine_info  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,18 +54,27 @@ class Sizes:
     chart_points: int
     chart_reps: int
     ui_samples: int
+    src_rows: int  # sqlite_source_ratio and parallel_speedup: the SQLite table
+    src_reps: int
+    par_reps: int
+    inc_base: int  # sqlite_incremental_ratio: new + updated rows into the base
+    inc_new: int
+    inc_updated: int
+    inc_reps: int
 
 
 QUICK = Sizes(rows=1_000_000, write_reps=3, legacy_rows=500_000, legacy_reps=1, executemany_rows=1_000,
               demo_rows=250_000, demo_reps=1, merge_base=1_000_000, merge_changed=200_000, merge_reps=1,
               mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=500_000,
               progress_reps=15, detect_rows=1_000_000, detect_reps=3, chart_points=1_000_000, chart_reps=5,
-              ui_samples=30)
+              ui_samples=30, src_rows=300_000, src_reps=3, par_reps=2, inc_base=500_000, inc_new=50_000,
+              inc_updated=5_000, inc_reps=3)
 FULL = Sizes(rows=5_000_000, write_reps=5, legacy_rows=2_000_000, legacy_reps=1, executemany_rows=5_000,
              demo_rows=1_000_000, demo_reps=2, merge_base=5_000_000, merge_changed=200_000, merge_reps=3,
              mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=1_000_000,
              progress_reps=41, detect_rows=1_000_000, detect_reps=7, chart_points=1_000_000, chart_reps=9,
-             ui_samples=60)
+             ui_samples=60, src_rows=1_000_000, src_reps=5, par_reps=3, inc_base=2_000_000,
+             inc_new=200_000, inc_updated=20_000, inc_reps=3)
 
 # name -> (goal operator, threshold, unit, what it is)
 GOALS: dict[str, tuple[str | None, float | None, str, str]] = {
@@ -84,6 +91,9 @@ GOALS: dict[str, tuple[str | None, float | None, str, str]] = {
     "detect_1m_s": ("<", 0.5, "s", "Polars type detection, 5 text columns"),
     "chart_1m_s": ("<", 0.2, "s", "LTTB + plotext render to 200x50"),
     "ui_latency_ms": ("<", 100.0, "ms", "key press to screen change during a sync, p95"),
+    "sqlite_source_ratio": ("<=", 1.3, "x", "Engine full sync from SQLite / ADBC reader -> DuckDB with casts"),
+    "sqlite_incremental_ratio": (None, None, "x", "Engine incremental run from SQLite / ADBC window + merge"),
+    "parallel_speedup": (">", 1.0, "x", "full sync from SQLite, serial time / parallel = 2 time"),
 }
 
 
@@ -91,78 +101,7 @@ def verdict(name: str, value: float | None) -> bool | None:
     op, goal, _, _ = GOALS[name]
     if op is None or goal is None or value is None:
         return None
-    return {">=": value >= goal, "<=": value <= goal, "<": value < goal}[op]
-
-
-# -- machine ----------------------------------------------------------------------------------
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, timeout=10, check=False)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _ram_bytes() -> int | None:
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().total)
-    except ImportError:
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _cpu_extra() -> tuple[int | None, int | None]:
-    """Physical cores and max MHz when psutil is there (it is optional)."""
-    try:
-        import psutil
-    except ImportError:
-        return None, None
-    physical = freq = None
-    try:
-        physical = psutil.cpu_count(logical=False)
-        f = psutil.cpu_freq()
-        freq = round(f.max or f.current) if f else None
-    except Exception:  # noqa: BLE001 - unknown on some virtual machines
-        pass
-    return physical, freq
-
-
-def machine_info() -> dict[str, Any]:
-    physical, freq = _cpu_extra()
-    ram = _ram_bytes()
-    return {
-        "cpu_model": _cpu_model(), "logical_cores": os.cpu_count(), "physical_cores": physical,
-        "cpu_mhz": freq, "ram_gib": round(ram / 2**30, 1) if ram else None,
-        "os": platform.platform(), "python": platform.python_version(),
-        "versions": {d: _version(d) for d in ("duckdb", "pyarrow", "polars", "pandas", "textual",
-                                              "textual-plotext", "plotext", "tui-sync")},
-        "git_commit": _git_commit(),
-        "load_avg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
+    return {">=": value >= goal, ">": value > goal, "<=": value <= goal, "<": value < goal}[op]
 
 
 # -- the suite ----------------------------------------------------------------------------------
@@ -270,7 +209,11 @@ class Suite:
                     small_peak_mib=r["small"]["peak_rss_bytes"] / mib,
                     large_peak_mib=r["large"]["peak_rss_bytes"] / mib,
                     mid_rows=s.mem_mid, mid_peak_mib=r["mid"]["peak_rss_bytes"] / mib,
-                    large_over_mid=r["large_over_mid"])
+                    large_over_mid=r["large_over_mid"], raw_insert_growth=r["raw_insert"]["memory_growth"])
+        raw = r["raw_insert"]
+        self.log(f"  the bare INSERT of the same rows (no engine): {raw['small']['peak_rss_bytes'] / mib:.0f} -> "
+                 f"{raw['large']['peak_rss_bytes'] / mib:.0f} MiB, growth {raw['memory_growth']:.2f} "
+                 f"(DuckDB holds {raw['large']['duckdb_buffer_bytes'] / mib:.0f} MiB of written blocks at the end)")
         # DuckDB's buffer cache grows toward its default limit (80% of RAM): capped, the
         # curve shows what the engine itself holds.
         lim = memory.memory_growth(s.mem_small, s.mem_large, self.folder, memory_limit="256MB")
@@ -309,10 +252,38 @@ class Suite:
                  f"{r['idle_p50_ms']:.0f} ms, p95 {r['idle_p95_ms']:.0f} ms")
         self.log(f"  presses over 100 ms: {r['slow_presses']}, of which during a GC collection: "
                  f"{r['slow_presses_during_gc']}; longest collection {r['gc_max_ms']:.0f} ms")
+        sp = r["slow_split_ms"]
+        self.log(f"  slowest 10% of presses, mean per press: {sp['wall']:.0f} ms = UI-thread CPU {sp['ui_cpu']:.0f} + "
+                 f"waiting for a core {sp['runqueue_wait']:.0f} + other (GIL, polling) {sp['other']:.0f}; "
+                 f"load average {r['load_avg']}")
         self.figure("ui_latency_ms", r["p95_ms"], p50_ms=r["p50_ms"], max_ms=r["max_ms"],
                     samples=r["samples"], idle_p50_ms=r["idle_p50_ms"], idle_p95_ms=r["idle_p95_ms"],
                     slow_presses=r["slow_presses"], slow_presses_during_gc=r["slow_presses_during_gc"],
-                    gc_max_ms=r["gc_max_ms"], demo_rows=self.sizes.demo_rows)
+                    gc_max_ms=r["gc_max_ms"], demo_rows=self.sizes.demo_rows, slow_split_ms=sp)
+
+    def sqlite_source(self) -> None:
+        import importlib.util
+
+        s = self.sizes
+        if importlib.util.find_spec("adbc_driver_sqlite") is None:  # the limit's reader
+            note = "needs adbc-driver-sqlite: pip install -e '.[bench]'"
+            self.log(f"  skipped: {note}")
+            for name in ("sqlite_source_ratio", "parallel_speedup", "sqlite_incremental_ratio"):
+                self.figure(name, None, status="not measured", note=note)
+            return
+        r = sqlite_source.source_ratio(self.folder, s.src_rows, s.src_reps, self.log)
+        self.details["sqlite_source"] = {k: v for k, v in r.items() if k != "source"}
+        self.figure("sqlite_source_ratio", r["ratio"], rows=r["rows"], limit_s=r["limit_s"], ours_s=r["ours_s"])
+        p = sqlite_source.parallel_speedup(r["source"], self.folder, s.par_reps, self.log)
+        self.details["parallel"] = p
+        self.figure("parallel_speedup", p["speedup"], rows=r["rows"], **(
+            {"status": "not measured", "note": p["refused"]} if p["speedup"] is None else {}))
+        r["source"].unlink(missing_ok=True)
+        i = sqlite_source.incremental_ratio(self.folder, s.inc_base, s.inc_new, s.inc_updated, s.inc_reps,
+                                            self.log)
+        self.details["sqlite_incremental"] = i
+        self.figure("sqlite_incremental_ratio", i["ratio"], base_rows=i["base_rows"], new_rows=i["new_rows"],
+                    updated_rows=i["updated_rows"], limit_s=i["limit_s"], ours_s=i["ours_s"])
 
     def run(self) -> None:
         # Preview and UI first while the big Arrow data is not yet resident; the
@@ -326,9 +297,12 @@ class Suite:
         self.section("write_paths", self.write_paths, ["ingest_ratio", "engine_ratio"])
         self.section("legacy", self.legacy, ["vs_legacy", "vs_executemany"])
         self.section("progress", self.progress, ["progress_overhead"])
+        self.section("sqlite_source", self.sqlite_source,
+                     ["sqlite_source_ratio", "parallel_speedup", "sqlite_incremental_ratio"])
 
 
-SECTIONS = ("write_paths", "sqlite_demo", "legacy", "merge", "memory", "progress", "detect", "chart", "ui")
+SECTIONS = ("write_paths", "sqlite_demo", "legacy", "merge", "memory", "progress", "detect", "chart", "ui",
+            "sqlite_source")
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -351,7 +325,8 @@ def table_text(doc: dict[str, Any]) -> str:
     lines = [
         f"tui-sync bench ({doc['mode']}) {doc['started_at']}  commit {m['git_commit']}",
         f"machine: {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gib']} GiB RAM, "
-        f"{m['os']}",
+        f"{m['os']}; 2M-step Python loop {m.get('cpu_calibration_s')} CPU s (the core's speed today), "
+        f"load average at start {m.get('load_avg_at_start')}",
         f"python {m['python']}, duckdb {v['duckdb']}, pyarrow {v['pyarrow']}, polars {v['polars']}, "
         f"pandas {v['pandas']}, textual {v['textual']}, plotext {v['plotext']}",
         "",

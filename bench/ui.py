@@ -43,6 +43,17 @@ def press(app: Any, key: str) -> None:
 TABLE = "EQUIPMENT_EVENTS"
 
 
+def _sched() -> tuple[float, float]:
+    """(CPU seconds, seconds spent runnable but waiting for a CPU) of this thread, from the
+    kernel's schedstat: the second is the machine's share of a slow press (other processes
+    held the cores), which neither the GIL nor the app's own work explains."""
+    try:
+        run_ns, wait_ns, _ = Path("/proc/thread-self/schedstat").read_text().split()
+        return int(run_ns) / 1e9, int(wait_ns) / 1e9
+    except (OSError, ValueError):
+        return time.thread_time(), 0.0
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)
@@ -93,6 +104,7 @@ async def measure(samples: int, think_s: float = 0.05, verbose: bool = False,
     gc.callbacks.append(on_gc)
     slow_with_gc = 0  # samples over 100 ms that overlapped a collection
     latencies: list[float] = []
+    split: list[tuple[float, float, float]] = []  # per press: wall, UI-thread CPU, runqueue wait
     per_key: dict[str, list[float]] = {mode: [] for _, mode in KEYS}
     syncs = 0
     sync_started = time.perf_counter()
@@ -142,11 +154,14 @@ async def measure(samples: int, think_s: float = 0.05, verbose: bool = False,
                 key, mode = KEYS[i % len(KEYS)]
             i += 1
             frames.clear()
+            cpu0, wait0 = _sched()
             t0 = time.perf_counter()
             press(app, key)
             shown = await _wait_frame(frames, app, mode, t0)
+            cpu1, wait1 = _sched()
             if app.sync_busy:  # only presses that happened wholly while the sync ran
                 latencies.append(shown - t0)
+                split.append((shown - t0, cpu1 - cpu0, wait1 - wait0))
                 per_key[mode].append(shown - t0)
                 if shown - t0 > 0.1 and any(t0 <= t <= shown for t, _, _ in gc_pauses):
                     slow_with_gc += 1
@@ -172,8 +187,20 @@ async def measure(samples: int, think_s: float = 0.05, verbose: bool = False,
         "slow_presses": sum(1 for v in ms if v > 100), "slow_presses_during_gc": slow_with_gc,
         "gc_max_ms": max((d for _, d, _ in gc_pauses), default=0.0) * 1000,
         "gc_gen2_count": sum(1 for _, _, g in gc_pauses if g == 2),
+        # Where the time of the slowest 10% of presses went, on the UI thread: its own CPU, waiting
+        # for a core (the machine), and the rest (waiting for the GIL or sleeping between polls).
+        "slow_split_ms": _split([x for x in split if x[0] >= percentile(latencies, 90)]),
+        "all_split_ms": _split(split),
+        "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "sync_seconds": sync_seconds, "sync_statuses": statuses, "size": [120, 36],
     }
+
+
+def _split(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+    n = max(len(rows), 1)
+    wall, cpu, wait = (sum(r[i] for r in rows) * 1000 / n for i in range(3))
+    return {"presses": len(rows), "wall": wall, "ui_cpu": cpu, "runqueue_wait": wait,
+            "other": wall - cpu - wait}
 
 
 def run_child(home: Path, demo_source: Path | None, samples: int, timeout: float = 900) -> dict[str, Any]:

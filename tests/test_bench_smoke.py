@@ -21,7 +21,8 @@ from tui_sync.sources.base import KeyRange, ReadSpec  # noqa: E402
 TINY = replace(
     run.QUICK, rows=12_000, write_reps=1, legacy_rows=6_000, executemany_rows=50, demo_rows=300,
     merge_base=10_000, merge_changed=1_000, mem_small=2_000, mem_mid=4_000, mem_large=10_000,
-    progress_rows=6_000, progress_reps=2, detect_rows=3_000, detect_reps=1, chart_points=5_000, chart_reps=1)
+    progress_rows=6_000, progress_reps=2, detect_rows=3_000, detect_reps=1, chart_points=5_000, chart_reps=1,
+    src_rows=3_000, src_reps=1, par_reps=1, inc_base=3_000, inc_new=300, inc_updated=30, inc_reps=1)
 
 
 def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
@@ -47,6 +48,8 @@ def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
     sections = set(run.SECTIONS) - {"ui"}  # the Pilot run is the one part left out
     if importlib.util.find_spec("pandas") is None:
         sections.discard("legacy")  # the legacy contender needs pandas (the bench extra)
+    if importlib.util.find_spec("adbc_driver_sqlite") is None:
+        sections.discard("sqlite_source")  # the limit's reader (the bench extra)
     doc = run.run_suite(TINY, "tiny", sections, tmp_path, log=lambda msg: None)
     assert doc["errors"] == {}
     figures = doc["figures"]
@@ -56,6 +59,11 @@ def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
         assert figures[name]["value"] is not None and figures[name]["value"] > 0, name
     assert figures["ingest_ratio"]["pass"] in (True, False)
     assert figures["sqlite_demo_rows_s"]["pass"] is None  # reported, no goal
+    if "sqlite_source" in sections:
+        assert figures["sqlite_source_ratio"]["value"] > 0 and figures["sqlite_incremental_ratio"]["value"] > 0
+        # parallel = 2 on SQLite either runs (a speedup) or is refused with a message, never a crash
+        par = figures["parallel_speedup"]
+        assert (par["value"] is not None and par["value"] > 0) or par.get("status") == "not measured"
     if "legacy" in sections:
         assert figures["vs_legacy"]["value"] > 0
     assert doc["details"]["detect"]["verdicts"]["equipment_id"] == "text"
