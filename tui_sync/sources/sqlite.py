@@ -13,12 +13,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
 
 from ..errors import SourceError, SyncCancelled, UnknownTableError
 from ..timens import parse_timestamp
@@ -33,102 +31,24 @@ from .base import (
     key_fields,
     keyset_predicate,
 )
-from .sqlite_arrow import ArrowReads, ReadShape, build_shape, file_uri
+from .sqlite_arrow import ArrowReads, file_uri
 from .sqlite_arrow import available as arrow_available
-from .sqlite_arrow import kind_of as arrow_kind
-from .sqlite_values import raw_keys, to_arrow
+from .sqlite_cursor import (
+    TS_FUNCTION,
+    TZ_CURSOR_TYPES,
+    canonical_sql,
+    canonical_timestamp,
+    format_date,
+    format_timestamp,
+    is_time_cursor,
+    scan_bound,
+    window_bound,
+)
+from .sqlite_reads import SqliteReads
+from .sqlite_shape import quote
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-
-
-# -- cursor values compared as timestamps whatever their text shape (DESIGN §5) ---------------
-
-TS_FUNCTION = "tui_sync_ts"
-_TZ_CURSOR_TYPES = frozenset({"TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE"})
-_NANOS_RE = re.compile(r"\d\d:\d\d:\d\d[.,]\d{6}(\d{1,3})")
-
-
-def is_time_cursor(col: SourceColumn) -> bool:
-    return col.data_type == "DATE" or col.data_type.startswith("TIMESTAMP")
-
-
-def sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-_D = "[0-9]" * 4 + "-" + "[0-9]" * 2 + "-" + "[0-9]" * 2
-_HMS = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
-_US = "." + "[0-9]" * 6
-
-
-def canonical_sql(quoted: str, name: str, *, udf: bool = True) -> str:
-    """SQL for canonical_timestamp(column): the common ISO shapes in C (GLOB, concatenation;
-    the demo's own shape is already canonical), anything else (offsets, other fraction
-    lengths) through TS_FUNCTION, which parses like the read and fails where it fails."""
-    c = quoted
-    return (f"CASE WHEN {c} GLOB '{_D} {_HMS}{_US}' THEN {c} "
-            f"WHEN {c} GLOB '{_D}T{_HMS}{_US}' THEN substr({c}, 1, 10) || ' ' || substr({c}, 12) "
-            f"WHEN {c} GLOB '{_D}[ T]{_HMS}' THEN substr({c}, 1, 10) || ' ' || substr({c}, 12) "
-            "|| '.000000' "
-            f"WHEN {c} GLOB '{_D}' THEN {c} || ' 00:00:00.000000' "
-            + (f"ELSE {TS_FUNCTION}({c}, {sql_text(name)}) END" if udf else "ELSE NULL END"))
-
-
-def canonical_timestamp(value: Any) -> str | None:
-    """Text that sorts by time: 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC for values with an
-    offset), followed by three more digits only when TIMESTAMP(7-9) text has nonzero ones
-    (a prefix sorts first, so the order stays exact). '2024-01-01', '2024-01-01T00:00:00'
-    and '2024-01-01 00:00:00.000' are equal in it. It parses the way the read does
-    (datetime.fromisoformat after strip), so what compares is what lands; a value the
-    read cannot parse raises ValueError."""
-    if value is None:
-        return None
-    text = (value.decode() if isinstance(value, bytes) else str(value)).strip()
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    nanos = _NANOS_RE.search(text) if len(text) > 26 else None  # fromisoformat keeps µs only
-    extra = nanos.group(1).ljust(3, "0") if nanos else "000"
-    return dt.isoformat(sep=" ", timespec="microseconds") + ("" if extra == "000" else extra)
-
-
-def window_bound(value: Any, *, upper: bool = False) -> Any:
-    """A window bound as canonical text. A bound known to the microsecond only (a Python
-    datetime) covers its whole microsecond when it is the upper one, so a TIMESTAMP(9) row
-    at MAX(cursor) is not held back by the digits the datetime cannot carry."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        nanos = getattr(value, "nanosecond", None)  # pandas.Timestamp carries them
-        text = datetime.isoformat(value, sep=" ", timespec="microseconds")
-        if nanos:
-            return text + f"{nanos:03d}"
-        return text + ("999" if upper and nanos is None else "")
-    if isinstance(value, str) and value.startswith("<"):
-        return value  # the plan's placeholders ('<max cursor>') are shown, never run
-    try:
-        return canonical_timestamp(value)
-    except (ValueError, OverflowError):
-        raise SourceError(f"window bound {value!r} is not a date/time") from None
-
-
-def scan_bound(canonical: Any) -> str | None:
-    """Plain text below every stored shape of the values at or after `canonical`: its
-    date a day earlier (offsets move a value by less than a day), 'YYYY-MM-DD'. Every ISO
-    shape of a later value starts with a date (or a compact 'YYYYMMDD', whose year prefix
-    sorts the same or higher) that compares at or above it as text."""
-    try:
-        day = datetime.strptime(str(canonical)[:10], "%Y-%m-%d")
-        return (day - timedelta(days=1)).date().isoformat() if day.year > 1 else None
-    except ValueError:
-        return None
-
-
-class SqliteSource(Source):
+class SqliteSource(SqliteReads, Source):
     kind = "sqlite"
     implements_verify = True  # sqlite_verify: registered aggregates, a streamed content pass
     verify_hashing = "rows"
@@ -464,7 +384,7 @@ class SqliteSource(Source):
         if binds["lo_scan"] is None:
             sql, binds = sql.replace(f"({qc} >= :lo_scan OR {qc} < '0')", "TRUE"), {}
         top = self._one(sql, binds)[0]
-        if col.data_type in _TZ_CURSOR_TYPES:  # TIMESTAMPTZ holds microseconds
+        if col.data_type in TZ_CURSOR_TYPES:  # TIMESTAMPTZ holds microseconds
             return datetime.fromisoformat(top).replace(tzinfo=UTC)  # canonical text is UTC
         return self._python_value(col, top)
 
@@ -487,141 +407,6 @@ class SqliteSource(Source):
         if t == "NUMBER" and isinstance(raw, float) and raw.is_integer():
             return int(raw)
         return raw
-
-    # -- reading ----------------------------------------------------------------------------
-    def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
-        """Arrow-native through ADBC where it is exact and cancellable between batches;
-        else the stdlib read (the reason is noted for the run's log)."""
-        reason = self._stdlib_reason(spec)
-        if reason is None:
-            assert self._arrow is not None
-            try:
-                yield from self._arrow.read(spec, self._arrow_shape(spec),
-                                            lambda: self._arrow_shape(spec, projected=True))
-            finally:
-                self._note_per_value()
-            return
-        self._notes.append(f"{spec.table.info.name}: read value by value (slower): {reason}")
-        yield from self._stdlib_batches(spec)
-
-    def read_notes(self) -> list[str]:
-        notes, self._notes = self._notes, []
-        return list(dict.fromkeys(notes))  # one line per reason, however many chunks
-
-    def _note_per_value(self) -> None:
-        if self._arrow is not None and self._arrow.reruns:
-            self._notes.append("a column held a value of another storage class than its first "
-                               "rows: the read was re-run with every column checked (slower)")
-            self._arrow.reruns = 0
-        if self._arrow is not None and self._arrow.per_value:
-            self._notes.append(f"{self._arrow.per_value} irregular value(s) converted one by one "
-                               "(a storage class other than the column's, or text no kernel parses)")
-            self._arrow.per_value = 0
-
-    def _stdlib_reason(self, spec: ReadSpec) -> str | None:
-        if self._arrow is None:
-            return "the ADBC SQLite driver (adbc-driver-sqlite) is not installed"
-        if self._pinned_route is not None:
-            return None if self._pinned_route == "arrow" else self._pinned_route
-        reason = self._route(spec)
-        if self._arrow.pinned:
-            self._pinned_route = reason or "arrow"
-        return reason
-
-    def _route(self, spec: ReadSpec) -> str | None:
-        if self._row_alias(spec.table) is None:
-            return "a view or WITHOUT ROWID table has no rowid to re-read irregular values by"
-        for cp in spec.plan.included:
-            if arrow_kind(cp.arrow_type) is None:
-                return f"column {cp.name} ({cp.duckdb_type}) has no Arrow conversion"
-        if spec.window is not None and spec.limit is not None and is_time_cursor(
-                spec.table.column(spec.window.cursor)):
-            return "a limited read of a time window"
-        # ADBC cannot be interrupted inside a statement: a query that works long before its
-        # first row (a sort, a subquery in `where`) stays on the stdlib driver, which can.
-        sql, binds = self.build_select(spec)
-        plan = " ".join(str(r[-1]) for r in self._all(f"EXPLAIN QUERY PLAN {sql}", binds)).upper()
-        for marker, why in (("TEMP B-TREE", "the query sorts"), ("SUBQUERY", "the query has a subquery"),
-                            ("CORRELATED", "the query has a subquery")):
-            if marker in plan:
-                return f"{why} before its first row, which only the stdlib driver can interrupt"
-        return None
-
-    def _arrow_shape(self, spec: ReadSpec, *, projected: bool = False) -> ReadShape:
-        binds: dict[str, Any] = {}
-        odd: list[tuple[str, str, Any, Any]] = []
-        where = self._where(spec, binds, odd_rows=odd)
-        table = quote(spec.table.info.table)
-        order = ""
-        if spec.order_by:
-            order = " ORDER BY " + ", ".join(f"{table}.{quote(n)}" for n in spec.order_by)
-        if spec.limit is not None:
-            order += " LIMIT :max_rows"
-            binds["max_rows"] = spec.limit
-        alias = self._row_alias(spec.table)
-        assert alias is not None
-        return build_shape(spec, [self._expr(c) for c in spec.plan.included], f"FROM {table}{where}",
-                           order, binds, f"{table}.{alias}", table, odd[0] if odd else None,
-                           projected=projected)
-
-    def _stdlib_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
-        sql, binds = self.build_select(spec)
-        cur = self._execute(sql, binds)
-        schema = spec.plan.arrow_schema()
-        plans = spec.plan.included
-        raw_names = key_fields(spec)
-        while True:
-            try:
-                rows = cur.fetchmany(spec.batch_rows)
-            except sqlite3.Error as exc:
-                raise self._map_error(exc) from None
-            if not rows:
-                return
-            columns = list(zip(*rows, strict=True))
-            arrays = [to_arrow(cp, values) for cp, values in zip(plans, columns, strict=False)]
-            batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
-            for name, key, values in zip(raw_names, spec.order_by, columns[len(plans):], strict=True):
-                batch = batch.append_column(name, raw_keys(key, values))
-            yield batch
-
-    # -- one point in time for chunked reads ---------------------------------------------
-    def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
-        """Hold one read transaction across the chunks of a full sync, where that does not
-        stop the application writing.
-
-        In WAL mode a read transaction reads one snapshot and writers carry on beside it.
-        In rollback-journal mode (DELETE, TRUNCATE, PERSIST, MEMORY) a held read keeps a
-        SHARED lock that makes every writer's COMMIT fail with "database is locked" for as
-        long as the full sync runs: we do not hold it there. Each chunk is then its own
-        read; the watermark taken before the first read still makes the next incremental
-        re-read every row written meanwhile with a newer cursor value.
-        """
-        journal = str(self._one("PRAGMA journal_mode")[0]).lower()
-        if journal != "wal":
-            return None, (f"not pinned: the SQLite file is in {journal} journal mode, where a "
-                          "read held across chunks would block its writers (WAL mode allows it)")
-        self.unpin_reads()
-        self._execute("BEGIN")
-        # A deferred transaction takes its snapshot at its first read: take it now.
-        self._one("SELECT COUNT(*) FROM sqlite_master")
-        if self._arrow is not None:
-            # Both drivers hold a snapshot; every chunk of this read takes one path
-            # (_pinned_route), so all chunks read the same snapshot.
-            self._arrow.begin()
-            self._arrow.pinned = True
-        return None, "one SQLite read transaction (WAL snapshot)"
-
-    def unpin_reads(self) -> None:
-        self._pinned_route = None
-        if self._arrow is not None and self._arrow.pinned:
-            self._arrow.pinned = False
-            self._arrow.commit()
-        conn = self._conn
-        if conn is not None and conn.in_transaction:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                pass  # nothing was written: closing the connection ends it as well
 
     # -- `tui-sync verify` (the SQL lives in sqlite_verify) ----------------------------------
     def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
@@ -654,15 +439,6 @@ def _verify_errors() -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise VerifyQueryError(f"verify query failed in the source: {str(exc).splitlines()[0]}") from None
-
-
-def format_timestamp(dt: datetime) -> str:
-    """Canonical text for TIMESTAMP values written into SQLite sources (demo, tests)."""
-    return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def format_date(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M:%S")
 
 
 __all__ = ["SqliteSource", "format_date", "format_timestamp", "quote"]

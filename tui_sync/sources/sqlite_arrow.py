@@ -27,9 +27,7 @@ query (pinned for a chunked sync, or one per read), so they see the same rows.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -40,31 +38,14 @@ import pyarrow.compute as pc
 from ..errors import SourceError, SyncCancelled, one_line
 from . import sqlite_kernels as k
 from .base import ReadSpec, key_fields
+from .sqlite_cursor import canonical_timestamp  # the one parser of cursor text
+from .sqlite_shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
 from .sqlite_values import raw_keys, to_arrow
 
 try:  # a declared dependency; without it the stdlib read still works, slower
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 except ImportError:  # pragma: no cover - exercised only on a broken install
     adbc_sqlite = None
-
-# What a cell of another storage class reads as; a genuine value equal to one only costs a
-# re-read. Integers and REALs chosen exact in every parser.
-_SENTINEL_SQL = {
-    "integer": "(-9223372036854775807 - 1)",
-    "real": "-9007199254740991.0",
-    "text": "'\uffff tui-sync: another storage class \uffff'",
-    "blob": "x'00ff74756973796e63ff00'",
-}
-_SENTINEL = {
-    "integer": pa.scalar(-(2**63), pa.int64()),
-    "real": pa.scalar(-9007199254740991.0, pa.float64()),
-    "text": pa.scalar("\uffff tui-sync: another storage class \uffff", pa.string()),
-    "blob": pa.scalar(bytes.fromhex("00ff74756973796e63ff00"), pa.binary()),
-}
-_TYPED_LITERAL = {"integer": "0", "real": "0.0", "text": "''", "blob": "x''"}
-_CLASSES = ("integer", "real", "text", "blob")
-TR, RID, ODD = "__tui_sync_typed_row", "__tui_sync_rid", "__tui_sync_odd"
-
 
 def available() -> bool:
     return adbc_sqlite is not None
@@ -74,163 +55,6 @@ def file_uri(path: Path, *, read_only: bool = True) -> str:
     """A file: URI SQLite accepts for any path (spaces, '?', '#', '%' escaped)."""
     uri = "file:" + url_quote(str(Path(path).absolute()), safe="/")
     return uri + ("?mode=ro" if read_only else "")
-
-
-def kind_of(t: pa.DataType) -> str | None:
-    """The kernel family of a plan type; None where only the reference converts."""
-    if pa.types.is_decimal128(t):
-        return "decimal"
-    for name, test in (("bool", pa.types.is_boolean), ("int", pa.types.is_integer),
-                       ("float", pa.types.is_floating), ("timestamp", pa.types.is_timestamp),
-                       ("string", lambda x: pa.types.is_string(x) or pa.types.is_large_string(x)),
-                       ("binary", lambda x: pa.types.is_binary(x) or pa.types.is_large_binary(x))):
-        if test(t):
-            return name
-    return None
-
-
-_KIND_CLASS = {"int": "integer", "bool": "integer", "decimal": "integer", "float": "real",
-               "timestamp": "text", "string": "text", "binary": "blob"}
-
-
-def _project(expr: str, kind: str, bare: bool = False) -> list[str]:
-    """SQL for one column: one storage class, a sentinel for a cell of any other."""
-    if bare:
-        return [expr]
-    cls = _KIND_CLASS[kind]
-    if kind == "float":  # INTEGERs as REAL in SQL: C's (double) rounds as float(int) does
-        return [f"CASE typeof({expr}) WHEN 'real' THEN {expr} WHEN 'integer' THEN CAST({expr} AS REAL) "
-                f"WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['real']} END"]
-    if kind == "decimal":  # two columns: the INTEGERs, and the REALs
-        return [f"CASE typeof({expr}) WHEN 'integer' THEN {expr} WHEN 'real' THEN NULL "
-                f"WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['integer']} END",
-                f"CASE typeof({expr}) WHEN 'real' THEN {expr} END"]
-    return [f"CASE typeof({expr}) WHEN '{cls}' THEN {expr} WHEN 'null' THEN NULL "
-            f"ELSE {_SENTINEL_SQL[cls]} END"]
-
-
-def _typed(kind: str, bare: bool = False) -> list[str]:
-    if bare:
-        return [_TYPED_LITERAL["real" if kind == "decimal" else _KIND_CLASS[kind]]]
-    if kind == "decimal":
-        return [_TYPED_LITERAL["integer"], _TYPED_LITERAL["real"]]
-    return [_TYPED_LITERAL[_KIND_CLASS[kind]]]
-
-
-def key_kind(t: pa.DataType | None) -> str:
-    """A raw key column's expected class as a kind (its values are carried unconverted)."""
-    kind = kind_of(t) if t is not None else None
-    return {"float": "rawreal", "decimal": "int", "bool": "int", None: "int"}.get(kind, kind or "int")
-
-
-_KIND_CLASS["rawreal"] = "real"
-
-
-def positional(sql: str, binds: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """Named binds (:name) as numbered ones (?N) for ADBC, which binds by position. Text
-    in quotes and comments is left alone, so a user's `where` with ':' in a literal stays."""
-    order: list[str] = []
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in "'\"`[":
-            end_char = "]" if c == "[" else c
-            j = sql.find(end_char, i + 1)
-            while j != -1 and end_char != "]" and j + 1 < n and sql[j + 1] == end_char:
-                j = sql.find(end_char, j + 2)  # a doubled quote inside
-            j = n - 1 if j == -1 else j
-            out.append(sql[i:j + 1])
-            i = j + 1
-        elif sql.startswith("--", i) or sql.startswith("/*", i):
-            j = sql.find("\n" if sql[i + 1] == "-" else "*/", i + 2)
-            j = n if j == -1 else j + (1 if sql[i + 1] == "-" else 2)
-            out.append(sql[i:j])
-            i = j
-        elif c == ":" and (m := re.match(r":([A-Za-z_]\w*)", sql[i:])) and m.group(1) in binds:
-            name = m.group(1)
-            if name not in order:
-                order.append(name)
-            out.append(f"?{order.index(name) + 1}")
-            i += m.end()
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out), tuple(binds[name] for name in order)
-
-
-_TEXT_AFFINITY = ("CHAR", "CLOB", "TEXT")
-
-
-def reads_bare(cp: Any, kind: str) -> bool:
-    """Whether ADBC's own conversions of a bare column give the reference's values."""
-    if kind in ("int", "bool", "float", "timestamp", "binary"):
-        return True
-    if kind == "decimal":  # read as double: its integers must convert exactly
-        t = cp.arrow_type
-        return t.precision - t.scale <= 15 and t.scale <= 15
-    declared = cp.source.data_type.upper()  # a REAL in other columns becomes SQLite's text
-    return "INT" not in declared and any(a in declared for a in _TEXT_AFFINITY)
-
-
-@dataclass
-class ReadShape:
-    """How one read's query maps back to the plan: the SQL and the per-column layout."""
-    sql: str
-    params: tuple[Any, ...]
-    table: str
-    rowid: str
-    columns: list[tuple[str, str, int, bool]]  # (expr, kind, first result index, bare)
-    keys: list[tuple[str, str, int, str]]  # (expr, kind, index, key column name)
-    odd: tuple[int, str, Any, Any] | None = None  # (index, cursor expr, lo, hi) of a time window
-    notes: list[str] = field(default_factory=list)
-
-
-def build_shape(spec: ReadSpec, exprs: list[str], select_from: str, order_limit: str,
-                binds: dict[str, Any], rowid: str, table: str,
-                odd: tuple[str, str, Any, Any] | None, *, projected: bool = False) -> ReadShape:
-    """The query: a batch of typed rows, then the rows (the inner query keeps its own
-    ORDER BY/LIMIT, so the paging order is the stdlib read's). `projected`: every column
-    through its CASE typeof (the re-run after a type mismatch)."""
-    items: list[str] = [f"NULL AS {TR}", f"{rowid} AS {RID}"]
-    typed: list[str] = ["1", "0"]
-    columns: list[tuple[str, str, int, bool]] = []
-    for cp, expr in zip(spec.plan.included, exprs, strict=True):
-        kind = kind_of(cp.arrow_type)
-        assert kind is not None
-        bare = not projected and reads_bare(cp, kind)
-        columns.append((expr, kind, len(items), bare))
-        items += _project(expr, kind, bare)
-        typed += _typed(kind, bare)
-    keys: list[tuple[str, str, int, str]] = []
-    by_name = {cp.name: cp for cp in spec.plan.included}
-    for name, _field in zip(spec.order_by, key_fields(spec), strict=False):
-        col = spec.table.column(name)
-        cp = by_name.get(col.name)
-        kind = key_kind(cp.arrow_type if cp is not None else None)
-        expr = _quote(col.name)
-        keys.append((expr, kind, len(items), name))
-        items += _project(expr, kind) if kind != "rawreal" else [
-            f"CASE typeof({expr}) WHEN 'real' THEN {expr} WHEN 'null' THEN NULL ELSE {_SENTINEL_SQL['real']} END"]
-        typed += _typed(kind) if kind != "rawreal" else [_TYPED_LITERAL["real"]]
-    odd_at: tuple[int, str, Any, Any] | None = None
-    if odd is not None:
-        cursor_expr, odd_sql, lo, hi = odd
-        odd_at = (len(items), cursor_expr, lo, hi)
-        items.append(f"CASE WHEN {odd_sql} THEN 1 END")
-        typed.append("0")
-    if order_limit and " LIMIT " not in order_limit:
-        order_limit += " LIMIT -1"  # an ordered subquery without LIMIT may lose its order
-    inner = f"SELECT {', '.join(items)} {select_from}{order_limit}"
-    n = max(1, spec.batch_rows)
-    sql = (f"WITH RECURSIVE {TR}(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM {TR} WHERE n < {n}) "
-           f"SELECT {', '.join(typed)} FROM {TR} UNION ALL SELECT * FROM ({inner})")
-    sql, params = positional(sql, binds)
-    return ReadShape(sql, params, table, rowid, columns, keys, odd_at)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class _TypeMismatch(Exception):
@@ -361,7 +185,7 @@ class ArrowReads:
         out = pa.RecordBatch.from_arrays(arrays, schema=schema)
         for name, (expr, kind, at, key) in zip(names, shape.keys, strict=True):
             arr = batch.column(at)
-            if _has(arr, _SENTINEL[_KIND_CLASS[kind]]):
+            if _has(arr, SENTINEL[KIND_CLASS[kind]]):
                 arr = self._reference(shape, batch, expr, lambda v, key=key: raw_keys(key, v))
             out = out.append_column(name, arr)
         return out
@@ -370,7 +194,7 @@ class ArrowReads:
                 t: pa.DataType) -> pa.Array | None:
         """The column converted by kernels, or None for the reference to convert."""
         arr = batch.column(at)
-        if not bare and _has(arr, _SENTINEL[_KIND_CLASS[kind]]):
+        if not bare and _has(arr, SENTINEL[KIND_CLASS[kind]]):
             return None
         if kind == "int":
             return k.integers(arr, t)
@@ -417,8 +241,8 @@ class ArrowReads:
         return convert(tuple(values))
 
     def raw_values(self, shape: ReadShape, expr: str, rids: list[int]) -> list[Any]:
-        parts = ", ".join(f"CASE typeof({expr}) WHEN '{c}' THEN {expr} END" for c in _CLASSES)
-        typed = ", ".join(_TYPED_LITERAL[c] for c in _CLASSES)
+        parts = ", ".join(f"CASE typeof({expr}) WHEN '{c}' THEN {expr} END" for c in CLASSES)
+        typed = ", ".join(TYPED_LITERAL[c] for c in CLASSES)
         sql = (f"SELECT 0, 'typed', {typed} UNION ALL SELECT * FROM (SELECT {shape.rowid}, "
                f"typeof({expr}), {parts} FROM {shape.table} WHERE {shape.rowid} IN "
                "(SELECT value FROM json_each(?1)))")
@@ -435,14 +259,12 @@ class ArrowReads:
         for row, (rid, cls) in enumerate(zip(cols[0].to_pylist(), kinds, strict=True)):
             if row == 0:
                 continue  # the typed row
-            by_rid[rid] = None if cls == "null" else _py(cols[2 + _CLASSES.index(cls)], row, expr)
+            by_rid[rid] = None if cls == "null" else _py(cols[2 + CLASSES.index(cls)], row, expr)
         return [by_rid[r] for r in rids]
 
     def _window_filter(self, batch: pa.RecordBatch, shape: ReadShape) -> pa.RecordBatch:
         """Rows whose cursor text has a shape SQL cannot order (an offset, another fraction
         length) came along flagged; keep those inside the window by canonical value."""
-        from .sqlite import canonical_timestamp  # the one parser of cursor text
-
         assert shape.odd is not None
         at, cursor_expr, lo, hi = shape.odd
         flags = batch.column(at)
