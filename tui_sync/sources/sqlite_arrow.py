@@ -26,6 +26,7 @@ query (pinned for a chunked sync, or one per read), so they see the same rows.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,13 +43,11 @@ from .sqlite_cursor import canonical_timestamp  # the one parser of cursor text
 from .sqlite_shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
 from .sqlite_values import raw_keys, to_arrow
 
-try:  # a declared dependency; without it the stdlib read still works, slower
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-except ImportError:  # pragma: no cover - exercised only on a broken install
-    adbc_sqlite = None
 
 def available() -> bool:
-    return adbc_sqlite is not None
+    """A declared dependency; without it the stdlib read still works, slower. Imported on
+    the first read only: its import costs ~0.5 s (pyarrow.dataset) that `status` need not pay."""
+    return importlib.util.find_spec("adbc_driver_sqlite") is not None
 
 
 def file_uri(path: Path, *, read_only: bool = True) -> str:
@@ -75,6 +74,8 @@ class ArrowReads:
     def connection(self) -> Any:
         if self._conn is None:
             try:
+                import adbc_driver_sqlite.dbapi as adbc_sqlite
+
                 self._conn = adbc_sqlite.connect(file_uri(self.path), autocommit=True)
             except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
                 raise SourceError(f"cannot open SQLite source {self.path}: {one_line(exc)}") from None
