@@ -186,6 +186,11 @@ class Source(ABC):
     def count_rows(self, spec: ReadSpec) -> int:
         """COUNT(*) of the rows a read would return (filter, window and limit applied)."""
 
+    def estimate_rows(self, spec: ReadSpec) -> int | None:
+        """A cheap upper bound of count_rows for a progress total, where the exact COUNT
+        costs about as much as the read; None where the source has none (count instead)."""
+        return None
+
     @abstractmethod
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         """The exact SQL and binds of a read (what `tui-sync plan` prints)."""

@@ -345,14 +345,6 @@ class SqliteSource(SqliteReads, Source):
             binds["max_rows"] = spec.limit
         return sql, binds
 
-    def count_rows(self, spec: ReadSpec) -> int:
-        binds: dict[str, Any] = {}
-        inner = f"SELECT 1 FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
-        if spec.limit is not None:
-            inner += " LIMIT :max_rows"
-            binds["max_rows"] = spec.limit
-        return int(self._one(f"SELECT COUNT(*) FROM ({inner})", binds)[0])
-
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         col = quote(table.column(column).name)
         sql = f"SELECT MIN({col}), MAX({col}) FROM {quote(table.info.table)}"

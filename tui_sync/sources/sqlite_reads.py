@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .base import ReadSpec, key_fields
 from .sqlite_arrow import ArrowReads
-from .sqlite_cursor import is_time_cursor
+from .sqlite_cursor import is_time_cursor, scan_bound, window_bound
 from .sqlite_shape import ReadShape, build_shape, quote
 from .sqlite_shape import kind_of as arrow_kind
 from .sqlite_values import raw_keys, to_arrow
@@ -125,6 +125,33 @@ class SqliteReads:
             for name, key, values in zip(raw_names, spec.order_by, columns[len(plans):], strict=True):
                 batch = batch.append_column(name, raw_keys(key, values))
             yield batch
+
+    # -- how many rows a read returns -------------------------------------------------------
+    def count_rows(self, spec: ReadSpec) -> int:
+        """Exact: the read's own filter, window and limit."""
+        binds: dict[str, Any] = {}
+        inner = f"SELECT 1 FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
+        if spec.limit is not None:
+            inner += " LIMIT :max_rows"
+            binds["max_rows"] = spec.limit
+        return int(self._one(f"SELECT COUNT(*) FROM ({inner})", binds)[0])
+
+    def estimate_rows(self, spec: ReadSpec) -> int | None:
+        """An upper bound for the progress bar of a time window: the rows of its indexed scan
+        range, counted without evaluating each row's canonical time (which costs as much as
+        the read: the exact COUNT measured 30 % of an incremental run). None: not cheaper."""
+        window = spec.window
+        if window is None or spec.where or spec.limit is not None or window.lo is None:
+            return None
+        col = spec.table.column(window.cursor)
+        if not is_time_cursor(col):
+            return None  # a plain range on the column: the exact COUNT is as cheap
+        scan = scan_bound(window_bound(window.lo))
+        if scan is None:
+            return None
+        qc = quote(col.name)
+        sql = f"SELECT COUNT(*) FROM {quote(spec.table.info.table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')"
+        return int(self._one(sql, {"lo_scan": scan})[0])
 
     # -- one point in time for chunked reads ---------------------------------------------
     def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
