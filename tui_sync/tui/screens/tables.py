@@ -167,6 +167,8 @@ class TablesScreen(AppScreen):
 
     def catalog_changed(self, error: str | None) -> None:
         """The app read the catalog again (`error`: why the source could not be listed)."""
+        if not self.query(SourceTable):
+            return  # mounted but not composed yet (a busy machine): on_mount reads it again
         self.query_one(SourceTable).loading = False
         if error is not None:
             self.query_one("#table-details", Static).update(
