@@ -39,7 +39,7 @@ async def test_a_preview_failure_reaches_the_pane_through_the_app_handler(
     def broken(*_args: object, **_kwargs: object) -> object:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(query, "list_tables", lambda _db: [query.TableInfo("products", 500)])
+    monkeypatch.setattr(query, "list_tables", lambda _db: [query.TargetTable("products", 500)])
     monkeypatch.setattr(query, "fetch_preview", broken)
     app = make_app()
     groups: list[str] = []
