@@ -22,7 +22,7 @@ from ...timens import parse_timestamp
 from ..base import ROWID_FIELD, ROWID_KEY, ReadSpec, TableDescription, conform_batch, key_fields
 from .connect import joined
 from .rebuild import BadValue, rebuild
-from .sql import bad_datetime_probes, build_max_cursor, build_select, fetch_schema, squash
+from .sql import bad_datetime_probes, squash
 from .types import NUMBER_TYPES, TZ_TYPES, post_kind
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ DRIVER_RANGE_RE = re.compile(r"year -?\d+ is out of range")
 
 
 def max_cursor(src: OracleSource, table: TableDescription, cursor: str, where: str = "") -> Any:
-    sql, binds, fetch_type = build_max_cursor(table, cursor, where)
+    sql, binds, fetch_type = src.build_max_cursor(table, cursor, where)
     log.debug("oracle query: %s", squash(sql))
     src._cancel_requested.clear()
     try:
@@ -67,7 +67,8 @@ def find_bad_datetime(src: OracleSource, spec: ReadSpec) -> str | None:
     per datetime column, the first value outside years 1-9999 under the same filter,
     as text (TO_CHAR cannot fail the way the conversion did).
     """
-    for cp, sql, probe_binds in bad_datetime_probes(spec):
+    relation = src.from_sql(spec.table, spec.snapshot is not None)
+    for cp, sql, probe_binds in bad_datetime_probes(spec, relation):
         try:
             odf = src.conn.fetch_df_all(sql, parameters=probe_binds, arraysize=1,
                                         requested_schema=pa.schema([("BAD", pa.large_string())]))
@@ -83,8 +84,8 @@ def find_bad_datetime(src: OracleSource, spec: ReadSpec) -> str | None:
 
 
 def read_batches(src: OracleSource, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
-    sql, binds = build_select(spec)
-    schema = fetch_schema(spec)
+    sql, binds = src.build_select(spec)
+    schema = src.fetch_schema(spec)
     post = [(i, cp) for i, cp in enumerate(spec.plan.included) if post_kind(cp)]
     log.debug("oracle read: %s binds=%r batch_rows=%d", squash(sql), binds, spec.batch_rows)
     src._cancel_requested.clear()

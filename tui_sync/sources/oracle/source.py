@@ -314,25 +314,30 @@ class OracleSource(Source):
         return catalog.cursor_index(self, table, column)
 
     # -- SQL (sql.py) -----------------------------------------------------------------------
+    def from_sql(self, table: TableDescription, snapshot: bool = False) -> str:
+        """The FROM item every statement of a read names: "OWNER"."TABLE", AS OF SCN :scn when
+        pinned. The doctor's type probe overrides it with an inline view (doctor_probe)."""
+        return sql_text.from_ref(table, snapshot)
+
     def build_select(self, spec: ReadSpec) -> tuple[str, dict[str, Any]]:
-        return sql_text.build_select(spec)
+        return sql_text.build_select(spec, self.from_sql(spec.table, spec.snapshot is not None))
 
     def fetch_schema(self, spec: ReadSpec) -> pa.Schema:
         return sql_text.fetch_schema(spec)
 
     def count_rows(self, spec: ReadSpec) -> int:
-        sql, binds = sql_text.count_sql(spec)
+        sql, binds = sql_text.count_sql(spec, self.from_sql(spec.table))
         return int(self._query(sql, binds)[0][0])
 
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         """MIN and MAX of a numeric key under the filter (the ranges of a parallel read)."""
-        lo, hi = self._query(sql_text.key_bounds_sql(table, column, where), {})[0]
+        lo, hi = self._query(sql_text.key_bounds_sql(table, column, where, self.from_sql(table)), {})[0]
         return lo, hi
 
     def build_max_cursor(self, table: TableDescription, cursor: str,
                          where: str = "") -> tuple[str, dict[str, Any], pa.DataType]:
         """The exact SQL of `max_cursor` (for `tui-sync plan`), its binds and fetch type."""
-        return sql_text.build_max_cursor(table, cursor, where)
+        return sql_text.build_max_cursor(table, cursor, where, self.from_sql(table))
 
     # -- one committed state for every chunk (AS OF SCN) -------------------------------------
     def snapshot(self) -> Any:

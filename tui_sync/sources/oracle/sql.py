@@ -2,8 +2,8 @@
 ROWID paging, ROWNUM limit, AS OF SCN), its requested Arrow schema, COUNT, key bounds and
 MAX(cursor), and the binds every bound travels as.
 
-Pure functions of a ReadSpec or TableDescription: no connection, so every statement can be
-unit-tested as text. Rules kept here:
+Pure functions (no connection): every statement can be unit-tested as text. The FROM item
+comes in as `relation` (OracleSource.from_sql). Rules kept here:
 
 - Identifiers always come from the dictionary and are quoted (`quote_ident`); a table name
   the user typed is only ever a bind value (catalog.py).
@@ -72,6 +72,7 @@ def squash(sql: str) -> str:
 # -- the parts of a statement --------------------------------------------------------------
 
 def from_ref(table: TableDescription, snapshot: bool = False) -> str:
+    """The FROM item of a read: OracleSource.from_sql's default."""
     info = table.info
     if not info.owner:
         raise SourceError(f"table {info.name} has no owner in its description")
@@ -153,7 +154,7 @@ def conditions(spec: ReadSpec) -> tuple[list[str], dict[str, Any]]:
 
 # -- statements ---------------------------------------------------------------------------
 
-def build_select(spec: ReadSpec) -> tuple[str, dict[str, Any]]:
+def build_select(spec: ReadSpec, relation: str) -> tuple[str, dict[str, Any]]:
     items = [f"{read_expr(cp)} AS {quote_ident(cp.target_name)}" for cp in spec.plan.included]
     if spec.order_by == (ROWID_KEY,):
         items.append(f"ROWIDTOCHAR(ROWID) AS {quote_ident(ROWID_FIELD)}")
@@ -166,7 +167,7 @@ def build_select(spec: ReadSpec) -> tuple[str, dict[str, Any]]:
         binds["scn"] = int(spec.snapshot)
     order = ", ".join("ROWID" if c == ROWID_KEY else quote_ident(spec.table.column(c).name)
                       for c in spec.order_by)
-    sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {from_ref(spec.table, spec.snapshot is not None)}"
+    sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {relation}"
     if spec.limit is not None and not order:
         # ROWNUM straight in the WHERE: 11g has no FETCH FIRST, and a LONG column
         # may not sit in an inline view.
@@ -193,29 +194,29 @@ def fetch_schema(spec: ReadSpec) -> pa.Schema:
     return pa.schema(fields)
 
 
-def count_sql(spec: ReadSpec) -> tuple[str, dict[str, Any]]:
+def count_sql(spec: ReadSpec, relation: str) -> tuple[str, dict[str, Any]]:
     """COUNT(*) of what `spec` reads."""
     conds, binds = conditions(spec)
     if spec.limit is not None:
         conds.append("ROWNUM <= :max_rows")  # applied before COUNT: stops early
         binds["max_rows"] = int(spec.limit)
-    sql = f"SELECT COUNT(*) FROM {from_ref(spec.table)}"
+    sql = f"SELECT COUNT(*) FROM {relation}"
     if conds:
         sql += "\nWHERE " + "\n  AND ".join(conds)
     return sql, binds
 
 
-def key_bounds_sql(table: TableDescription, column_name: str, where: str = "") -> str:
+def key_bounds_sql(table: TableDescription, column_name: str, where: str, relation: str) -> str:
     """MIN and MAX of a numeric key under the filter (the ranges of a parallel read)."""
     q = quote_ident(column(table, column_name).name)
-    sql = f"SELECT MIN({q}), MAX({q}) FROM {from_ref(table)}"
+    sql = f"SELECT MIN({q}), MAX({q}) FROM {relation}"
     if where.strip():
         sql += f"\nWHERE ({where.strip()})"
     return sql
 
 
-def build_max_cursor(table: TableDescription, cursor: str,
-                     where: str = "") -> tuple[str, dict[str, Any], pa.DataType]:
+def build_max_cursor(table: TableDescription, cursor: str, where: str,
+                     relation: str) -> tuple[str, dict[str, Any], pa.DataType]:
     """The exact SQL of `max_cursor` (for `tui-sync plan`), its binds and fetch type."""
     try:
         col = table.column(cursor)
@@ -240,13 +241,13 @@ def build_max_cursor(table: TableDescription, cursor: str,
     else:
         raise SourceError(f"{col.name} ({col.data_type}) cannot be a cursor; use a DATE, "
                           "TIMESTAMP, NUMBER or sortable text column")
-    sql = f"SELECT {expr} AS \"MAX_CURSOR\" FROM {from_ref(table)}"
+    sql = f"SELECT {expr} AS \"MAX_CURSOR\" FROM {relation}"
     if where.strip():
         sql += f"\nWHERE ({where.strip()})"
     return sql, {}, fetch_type
 
 
-def bad_datetime_probes(spec: ReadSpec) -> Iterator[tuple[ColumnPlan, str, dict[str, Any]]]:
+def bad_datetime_probes(spec: ReadSpec, relation: str) -> Iterator[tuple[ColumnPlan, str, dict[str, Any]]]:
     """Per datetime column of `spec`: SQL for the first value outside years 1-9999 under the
     same filter, as text (TO_CHAR cannot fail the way the driver's datetime did)."""
     conds, binds = conditions(spec)
@@ -258,7 +259,7 @@ def bad_datetime_probes(spec: ReadSpec) -> Iterator[tuple[ColumnPlan, str, dict[
         bad = (f"({expr} < TIMESTAMP '0001-01-01 00:00:00' OR "
                f"{expr} > TIMESTAMP '9999-12-31 23:59:59.999999')")
         sql = (f"SELECT TO_CHAR(MIN({expr}), 'SYYYY-MM-DD HH24:MI:SS') AS \"BAD\"\n"
-               f"FROM {from_ref(spec.table, spec.snapshot is not None)}\n"
+               f"FROM {relation}\n"
                "WHERE " + "\n  AND ".join([*conds, bad]))
         probe_binds = dict(binds)
         if spec.snapshot is not None:
