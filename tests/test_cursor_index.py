@@ -184,8 +184,8 @@ def test_oracle_incremental_counts_the_window_only_when_the_cursor_is_indexed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool) -> None:
     from tests.oracle_fake import FakeOracle, events_rows, events_table
     from tests.test_oracle_engine import PASSWORD, TABLE, make_config, source_rows, upsert
-    from tui_sync.sources import oracle as oracle_mod
     from tui_sync.sources.oracle import OracleSource
+    from tui_sync.sources.oracle import source as oracle_mod
 
     monkeypatch.setattr(oracle_mod, "_thick_args", None)
     monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", PASSWORD)

@@ -18,8 +18,8 @@ from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError
 from tui_sync.events import Mode
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.oracle import OracleSource
+from tui_sync.sources.oracle import source as oracle_mod
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
 

@@ -18,7 +18,7 @@ HEADLESS_MODULES = [
     "tui_sync.sources.base",
     "tui_sync.sources.sqlite",
     "tui_sync.sources.oracle",
-    "tui_sync.sources.oracle_connect",
+    "tui_sync.sources.oracle.connect",
     "tui_sync.doctor",
     "tui_sync.doctor_oracle",
     "tui_sync.doctor_probe",

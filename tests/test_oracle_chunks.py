@@ -28,8 +28,8 @@ from tui_sync import state as st
 from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Event, LogLine, Mode, Status
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.oracle import OracleSource
+from tui_sync.sources.oracle import source as oracle_mod
 
 TABLE = "APP.EQUIPMENT_EVENTS"
 PASSWORD = "s3cret-Passw0rd"

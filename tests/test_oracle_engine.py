@@ -24,8 +24,8 @@ from tests.oracle_fake import BASE_TIME, FakeOracle, FakeTable, events_rows, eve
 from tui_sync.config import Config, SourceConfig, TableConfig  # noqa: E402
 from tui_sync.engine import Engine  # noqa: E402
 from tui_sync.events import Control, Event, LogLine, Mode, Phase, PhaseChanged, Status  # noqa: E402
-from tui_sync.sources import oracle as oracle_mod  # noqa: E402
 from tui_sync.sources.oracle import OracleSource  # noqa: E402
+from tui_sync.sources.oracle import source as oracle_mod  # noqa: E402
 
 TABLE = "APP.EQUIPMENT_EVENTS"
 PASSWORD = "s3cret-Passw0rd"

@@ -30,10 +30,10 @@ from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.errors import SourceError, SyncCancelled
 from tui_sync.events import Mode, Status
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.base import ReadSpec
 from tui_sync.sources.oracle import OracleSource
-from tui_sync.sources.oracle_connect import check_driver_version, thick_dsn
+from tui_sync.sources.oracle import source as oracle_mod
+from tui_sync.sources.oracle.connect import check_driver_version, thick_dsn
 from tui_sync.typeplan import build_plan
 
 PASSWORD = "s3cret-Passw0rd"

@@ -15,9 +15,9 @@ from tests.oracle_fake import FakeColumn, FakeOracle, FakeTable
 from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.base import Window
 from tui_sync.sources.oracle import OracleSource
+from tui_sync.sources.oracle import source as oracle_mod
 
 BIG = 2**53 + 1  # the first integer a double cannot hold
 

@@ -352,13 +352,13 @@ def plain_config(tmp_path: Path, name: str, **table: Any) -> Config:
 def test_driver_version_is_supported() -> None:
     import oracledb
 
-    from tui_sync.sources.oracle_connect import check_driver_version
+    from tui_sync.sources.oracle.connect import check_driver_version
 
     check_driver_version(oracledb)
 
 
 def test_unresolvable_host_is_one_line_naming_the_host() -> None:
-    from tui_sync.sources.oracle_connect import ConnectError
+    from tui_sync.sources.oracle.connect import ConnectError
 
     cfg = source_config()
     cfg.dsn = "no-such-host.invalid:1521/FREEPDB1"
@@ -369,7 +369,7 @@ def test_unresolvable_host_is_one_line_naming_the_host() -> None:
 
 
 def test_wrong_password_is_the_authentication_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui_sync.sources.oracle_connect import ConnectError
+    from tui_sync.sources.oracle.connect import ConnectError
 
     monkeypatch.setenv("TUI_SYNC_TEST_WRONG_PASSWORD", "certainly-not-the-password")
     cfg = source_config()
@@ -380,7 +380,7 @@ def test_wrong_password_is_the_authentication_step(monkeypatch: pytest.MonkeyPat
 
 
 def test_unknown_service_is_the_listener_step() -> None:
-    from tui_sync.sources.oracle_connect import ConnectError, dsn_parts
+    from tui_sync.sources.oracle.connect import ConnectError, dsn_parts
 
     cfg = source_config()
     parts = dsn_parts(cfg.dsn)

@@ -29,9 +29,9 @@ from tests.oracle_fake import (
 )
 from tui_sync.config import SourceConfig
 from tui_sync.errors import SourceError, SyncCancelled, UnknownTableError
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.base import KeyRange, ReadSpec, Window
 from tui_sync.sources.oracle import OracleSource
+from tui_sync.sources.oracle import source as oracle_mod
 from tui_sync.typeplan import PlanOptions, build_plan
 
 PASSWORD = "s3cret-Passw0rd"

@@ -22,9 +22,9 @@ from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.errors import SourceError
 from tui_sync.events import Mode, Status
-from tui_sync.sources import oracle as oracle_mod
 from tui_sync.sources.base import ReadSpec, Window
 from tui_sync.sources.oracle import OracleSource
+from tui_sync.sources.oracle import source as oracle_mod
 from tui_sync.state import decode_watermark, encode_watermark
 from tui_sync.timens import DatetimeNs, parse_timestamp
 from tui_sync.typeplan import PlanOptions, build_plan

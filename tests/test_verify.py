@@ -28,7 +28,7 @@ from tui_sync.events import Mode, Status
 from tui_sync.services.verify import sum_columns, verify_table
 from tui_sync.services.verify_duckdb import target_aggregates
 from tui_sync.services.verify_report import format_report
-from tui_sync.sources.oracle_verify import oracle_aggregate_sql
+from tui_sync.sources.oracle.verify import oracle_aggregate_sql
 from tui_sync.sources.sqlite import format_timestamp
 from tui_sync.sources.verify_spec import Partitioning
 from tui_sync.typeplan import PlanOptions, SourceColumn, build_plan
@@ -475,7 +475,7 @@ def test_content_check_agrees_on_a_clean_sync_of_every_type(tmp_path: Path, case
 def test_oracle_content_sql_renders_what_the_source_holds() -> None:
     """No Oracle server here and the fake does not evaluate aggregates: the SQL is checked as text."""
     from tui_sync.services.verify import content_columns
-    from tui_sync.sources.oracle_verify import oracle_content_sql
+    from tui_sync.sources.oracle.verify import oracle_content_sql
 
     cols = [SourceColumn("ID", "NUMBER", 10, 0, position=1),
             SourceColumn("PRICE", "NUMBER", 12, 2, position=2),
@@ -597,8 +597,8 @@ def test_oracle_11g_content_check_is_refused_in_one_line_before_any_query(tmp_pa
                                                                          monkeypatch) -> None:
     from tests.oracle_fake import FakeOracle, events_table
     from tests.test_oracle_engine import PASSWORD, TABLE, make_config
-    from tui_sync.sources import oracle as oracle_mod
     from tui_sync.sources.oracle import OracleSource
+    from tui_sync.sources.oracle import source as oracle_mod
 
     monkeypatch.setattr(oracle_mod, "_thick_args", None)
     monkeypatch.setenv("TUI_SYNC_ORACLE_PASSWORD", PASSWORD)

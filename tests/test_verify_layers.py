@@ -2,7 +2,7 @@
 
 services/verify and its helpers never branch on a source's kind, never touch a source's
 connection or private members, and never import the CLI or the TUI; the source-specific
-SQL lives in tui_sync/sources (sqlite_verify, oracle_verify) behind `implements_verify`.
+SQL lives in tui_sync/sources (sqlite_verify, oracle/verify) behind `implements_verify`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_the_scan_sees_every_verify_module(tmp_path: Path) -> None:
     names = {p.name for p in VERIFY_MODULES}
     assert {"verify.py", "verify_report.py", "verify_duckdb.py", "verify_render.py"} <= names
     assert PKG / "cli" / "verify.py" in VERIFY_MODULES
-    assert _violations(PKG / "sources" / "oracle_verify.py") == [], "sources may; the scan must still run"
+    assert _violations(PKG / "sources" / "oracle" / "verify.py") == [], "sources may; the scan must still run"
     bad = tmp_path / "old_verify.py"  # the scan is not vacuous: the old verify.py's shapes
     bad.write_text("def f(source):\n    return source.kind == 'oracle' or source._query('x') or source.conn\n")
     assert len(_violations(bad)) == 3

@@ -14,7 +14,7 @@ from typing import Any
 
 from .doctor import DoctorContext, StopChecks, check_cursor_index, check_tables, register
 from .errors import SourceError, TuiSyncError
-from .sources.oracle_connect import MIN_DRIVER_TEXT, ConnectError, check_driver_version, dsn_parts
+from .sources.oracle.connect import MIN_DRIVER_TEXT, ConnectError, check_driver_version, dsn_parts
 
 # ConnectError.step -> (the step's name, what to do); in the order a connect goes through
 CONNECT_STEPS = (

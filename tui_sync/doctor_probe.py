@@ -6,7 +6,7 @@ sync's own code path and compared with the exact values DESIGN §4 promises.
 the names and declared types a table would have; the probe builds the type plan
 with the config's options (`build_plan`), and reads with `OracleSource.read_batches`
 unchanged (same `build_select` conversions, same `requested_schema`, same rebuild
-and conform steps). Only the FROM clause differs: `_from` returns the inline view
+and conform steps). Only the FROM clause differs: `from_sql` returns the inline view
 instead of OWNER.TABLE. No DDL, no table, no rights beyond CREATE SESSION.
 
 When the one statement fails (a conversion raising for one type), each type is
@@ -111,7 +111,7 @@ def _inline_source_class(base: type) -> type:
 
         inline_sql = ""
 
-        def _from(self, table: TableDescription, snapshot: bool = False) -> str:
+        def from_sql(self, table: TableDescription, snapshot: bool = False) -> str:
             return self.inline_sql
 
     return InlineSource

@@ -3,7 +3,7 @@ row-hash definition built on it.
 
 The rules (see services/verify for the whole check): the value the source holds,
 with only the conversions the plan promises applied. Each rendering here has a DuckDB twin
-(services.verify_duckdb.duckdb_render) and an Oracle twin (sources.oracle_verify.render)
+(services.verify_duckdb.duckdb_render) and an Oracle twin (sources.oracle.verify.render)
 that must produce the same text. A core module like typeplan: sources and services both
 use it, so it imports neither. Plain Python: it never imports Textual.
 """

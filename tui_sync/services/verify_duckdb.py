@@ -2,7 +2,7 @@
 
 Counts and sums per partition (wide decimals summed in two integer halves, floats with the
 sum of their absolute values for the tolerance), and the DuckDB twin of the canonical
-rendering (verify_render.render; the Oracle twin is sources.oracle_verify.render) hashed by
+rendering (verify_render.render; the Oracle twin is sources.oracle.verify.render) hashed by
 either definition of the row hash:
 
 - "rows" (SQLite sources): md5 of the length-prefixed concatenation of the cells

@@ -29,7 +29,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import SourceError
+from ...errors import SourceError
 
 # requested_schema exists from 3.4.0; 4.0.0-4.0.2 and 26.0.0 return unequal decimal
 # columns across batches (python-oracledb issue 605); 26.0.1 carries the 605/606 fixes.
@@ -235,6 +235,13 @@ def _map_driver_error(exc: BaseException, err: Any, full_code: str, code: int, c
     return None
 
 
+def joined(text: str) -> str:
+    """Join a multi-line driver message into one line, dropping 'Help: <url>' lines (the ORA-
+    text's later lines carry the detail, so they are kept rather than cut by one_line())."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("Help:")]
+    return "; ".join(lines)
+
+
 def _first(exc: BaseException) -> str:
     err = exc.args[0] if exc.args else None
     text = str(getattr(err, "message", None) or exc)
@@ -269,5 +276,5 @@ def _socket_failure(exc: OSError, parts: DsnParts, where: str, dsn: str,
                         transient=True, code=code)
 
 
-__all__ = ["ConnectError", "DsnParts", "MIN_DRIVER", "check_driver_version", "dsn_parts",
+__all__ = ["ConnectError", "DsnParts", "MIN_DRIVER", "check_driver_version", "dsn_parts", "joined",
            "map_connect_error", "thick_dsn"]

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .. import verify_render as vr
-from ..typeplan import LOB_TYPES, ColumnPlan, Conversion
-from ..verify_render import NULL_CELL, ContentColumn, combine_sql
-from .base import TableDescription
-from .oracle import quote_ident
-from .verify_spec import Aggregates, Content, Partitioning, SumColumn, bucket_case
+from ... import verify_render as vr
+from ...typeplan import LOB_TYPES, ColumnPlan, Conversion
+from ...verify_render import NULL_CELL, ContentColumn, combine_sql
+from ..base import TableDescription
+from ..verify_spec import Aggregates, Content, Partitioning, SumColumn, bucket_case
+from .sql import quote_ident
 
 if TYPE_CHECKING:
-    from .oracle import OracleSource
+    from .source import OracleSource
 
 UNHASHED = LOB_TYPES | {"VECTOR"}
 _NLS = "'NLS_NUMERIC_CHARACTERS=''.,'''"
