@@ -22,7 +22,7 @@ from tui_sync.errors import SourceError, SyncCancelled
 from tui_sync.events import LogLine, Mode, Status
 from tui_sync.sources.base import ReadSpec, Window
 from tui_sync.sources.sqlite import SqliteSource
-from tui_sync.sources.sqlite_shape import positional
+from tui_sync.sources.sqlite.shape import positional
 from tui_sync.typeplan import PlanOptions, build_plan
 
 DECLS = ["NUMBER(9)", "NUMBER(10,2)", "NUMBER(20,4)", "NUMBER(38,10)", "NUMBER", "BINARY_DOUBLE",

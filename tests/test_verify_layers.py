@@ -2,7 +2,7 @@
 
 services/verify and its helpers never branch on a source's kind, never touch a source's
 connection or private members, and never import the CLI or the TUI; the source-specific
-SQL lives in tui_sync/sources (sqlite_verify, oracle/verify) behind `implements_verify`.
+SQL lives in tui_sync/sources (sqlite/verify, oracle/verify) behind `implements_verify`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both sides are aggregated where the data lives: the source in its own SQL through the
 Source's optional verify capability (`implements_verify`; SQLite: registered Python
-functions and a streamed pass, sources/sqlite_verify; Oracle: sources/oracle/verify), the
+functions and a streamed pass, sources/sqlite/verify; Oracle: sources/oracle/verify), the
 target in DuckDB (verify_duckdb). Partitions are the days of the cursor when the cursor is
 a DATE/TIMESTAMP, else ranges of the first key column (boundaries taken from the source
 with NTILE), else the whole table. Compared are (verify_report):

@@ -226,7 +226,7 @@ class Source(ABC):
         """Break a running fetch from another thread (default: nothing to break)."""
 
     # -- optional capability: `tui-sync verify` (harlequin's implements_* flags) --------------
-    # The source aggregates its own rows in its own SQL (sqlite_verify, oracle/verify);
+    # The source aggregates its own rows in its own SQL (sqlite/verify, oracle/verify);
     # services/verify compares them with DuckDB's and never looks at the source's kind.
     implements_verify: bool = False
     # The content hash definition the source computes (services/verify_duckdb docstring):

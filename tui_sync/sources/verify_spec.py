@@ -1,6 +1,6 @@
 """What a source computes for `tui-sync verify` (the optional verify capability of
 `base.Source`): the partitioning, the numeric columns summed, and the shapes of the
-answers. The SQL that computes them is each source's own (sqlite_verify, oracle/verify);
+answers. The SQL that computes them is each source's own (sqlite/verify, oracle/verify);
 the comparison and the report live in services/verify. Plain Python: no Textual.
 """
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .base import ReadSpec, key_fields
+from ..base import ReadSpec, key_fields
 
 # What a cell of another storage class reads as; a genuine value equal to one only costs a
 # re-read. Integers and REALs chosen exact in every parser.

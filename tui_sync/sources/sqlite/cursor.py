@@ -8,8 +8,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import SourceError
-from ..typeplan import SourceColumn
+from ...errors import SourceError
+from ...typeplan import SourceColumn
 
 # -- cursor values compared as timestamps whatever their text shape (DESIGN §5) ---------------
 

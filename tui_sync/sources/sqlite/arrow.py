@@ -36,12 +36,12 @@ from urllib.parse import quote as url_quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import SourceError, SyncCancelled, one_line
-from . import sqlite_kernels as k
-from .base import ReadSpec, key_fields
-from .sqlite_cursor import canonical_timestamp  # the one parser of cursor text
-from .sqlite_shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
-from .sqlite_values import raw_keys, to_arrow
+from ...errors import SourceError, SyncCancelled, one_line
+from ..base import ReadSpec, key_fields
+from . import kernels as k
+from .cursor import canonical_timestamp  # the one parser of cursor text
+from .shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
+from .values import raw_keys, to_arrow
 
 
 def available() -> bool:
@@ -286,7 +286,7 @@ class ArrowReads:
 
 
 def decimals_one_by_one(t: pa.Decimal128Type, values: list[Any], reads: ArrowReads) -> pa.Array | None:
-    from .sqlite_values import _to_decimal
+    from .values import _to_decimal
 
     reads.per_value += len(values)
     try:

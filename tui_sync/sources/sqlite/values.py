@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import SourceError, one_line
-from ..typeplan import ColumnPlan, Conversion
+from ...errors import SourceError, one_line
+from ...typeplan import ColumnPlan, Conversion
 
 _WIDE = Context(prec=80)
 _FRACTION_RE = re.compile(r"\d{2}:\d{2}:\d{2}\.(\d+)")

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .base import ReadSpec, key_fields
-from .sqlite_arrow import ArrowReads
-from .sqlite_cursor import is_time_cursor, scan_bound, window_bound
-from .sqlite_shape import ReadShape, build_shape, quote
-from .sqlite_shape import kind_of as arrow_kind
-from .sqlite_values import raw_keys, to_arrow
+from ..base import ReadSpec, key_fields
+from .arrow import ArrowReads
+from .cursor import is_time_cursor, scan_bound, window_bound
+from .shape import ReadShape, build_shape, quote
+from .shape import kind_of as arrow_kind
+from .values import raw_keys, to_arrow
 
 if TYPE_CHECKING:
-    from .sqlite import SqliteSource
+    from .source import SqliteSource
 
 
 class SqliteReads:

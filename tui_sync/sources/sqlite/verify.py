@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
-from ..typeplan import ColumnPlan, Conversion
-from ..verify_render import ContentColumn, h16, renderer, row_text
-from .sqlite import quote
-from .verify_spec import TZ_TYPES, Aggregates, Content, Partitioning, SumColumn, bucket_case
+from ...typeplan import ColumnPlan, Conversion
+from ...verify_render import ContentColumn, h16, renderer, row_text
+from ..verify_spec import TZ_TYPES, Aggregates, Content, Partitioning, SumColumn, bucket_case
+from .shape import quote
 
 _WIDE = Context(prec=200)  # exact sums of NUMBER(38) values need more than Decimal's default 28
 FETCH_ROWS = 5000

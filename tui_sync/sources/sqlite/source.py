@@ -18,10 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import SourceError, SyncCancelled, UnknownTableError
-from ..timens import parse_timestamp
-from ..typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
-from .base import (
+from ...errors import SourceError, SyncCancelled, UnknownTableError
+from ...timens import parse_timestamp
+from ...typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
+from ..base import (
     CursorIndex,
     ReadSpec,
     ServerInfo,
@@ -31,9 +31,9 @@ from .base import (
     key_fields,
     keyset_predicate,
 )
-from .sqlite_arrow import ArrowReads, file_uri
-from .sqlite_arrow import available as arrow_available
-from .sqlite_cursor import (
+from .arrow import ArrowReads, file_uri
+from .arrow import available as arrow_available
+from .cursor import (
     TS_FUNCTION,
     TZ_CURSOR_TYPES,
     canonical_sql,
@@ -44,8 +44,8 @@ from .sqlite_cursor import (
     scan_bound,
     window_bound,
 )
-from .sqlite_reads import SqliteReads
-from .sqlite_shape import quote
+from .reads import SqliteReads
+from .shape import quote
 
 
 class SqliteSource(SqliteReads, Source):
@@ -403,20 +403,20 @@ class SqliteSource(SqliteReads, Source):
     # -- `tui-sync verify` (the SQL lives in sqlite_verify) ----------------------------------
     def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
                           buckets: int) -> tuple[Any, ...]:
-        from . import sqlite_verify
+        from . import verify as sqlite_verify
 
         return sqlite_verify.key_bounds(self.conn, table.info.table, column, where, buckets)
 
     def verify_aggregates(self, table: TableDescription, where: str, part: Any,
                           sums: list[Any]) -> tuple[int, Any]:
-        from . import sqlite_verify
+        from . import verify as sqlite_verify
 
         with _verify_errors():
             return sqlite_verify.aggregates(self.conn, table.info.table, where, part, sums)
 
     def verify_content(self, table: TableDescription, where: str, part: Any, cols: list[Any],
                        columns_of: set[Any] | None = None) -> Any:
-        from . import sqlite_verify
+        from . import verify as sqlite_verify
 
         with _verify_errors():
             return sqlite_verify.content(self.conn, table.info.table, where, part, cols, columns_of)
@@ -425,7 +425,7 @@ class SqliteSource(SqliteReads, Source):
 @contextmanager
 def _verify_errors() -> Iterator[None]:
     """A failing verify query as one line (verify prefixes the table's name)."""
-    from .verify_spec import VerifyQueryError
+    from ..verify_spec import VerifyQueryError
 
     try:
         yield
