@@ -21,7 +21,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...config import Config, SourceConfig
-from ...config_writer import save_source
+from ...config.write import save_source
 from ...errors import ConfigError, one_line
 from ..messages import ConnectionTested, DoctorStepDone
 from .base import AppScreen
