@@ -188,7 +188,7 @@ class ConnectionScreen(AppScreen):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         src, target = self.form_source()
-        save_password = self.query_one("#save-password", Checkbox).value and src.kind == "oracle"
+        save_password = self.query_one("#save-password", Checkbox).value and src.needs_password
         if not save_password:
             self._save(src, target, False)
             return
