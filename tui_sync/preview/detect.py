@@ -165,6 +165,21 @@ def _parse_numbers(values: pl.Series, sample: pl.Series) -> tuple[pl.Series, str
     return out, label
 
 
+def _fill_missed(values: pl.Series, out: pl.Series, fmt: Format, cache: bool,
+                 used: list[tuple[int, Format]]) -> pl.Series | None:
+    """`out` with the values it left null parsed by `fmt` (recorded in `used` when any
+    parse); None when nothing is left to parse."""
+    missed = values.is_not_null() & out.is_null()
+    if not missed.any():
+        return None
+    idx = missed.arg_true()
+    part = fmt.parse(values.gather(idx), cache)
+    if part.null_count() < part.len():
+        out = out.scatter(idx, part)
+        used.append((part.len() - part.null_count(), fmt))
+    return out
+
+
 def _parse_family(values: pl.Series, family: Family, sample: pl.Series) -> tuple[pl.Series, list[Format]]:
     """Parse with the formats the sample saw (most used first), then the rest on the misses."""
     formats = FAMILY_FORMATS[family]
@@ -178,28 +193,20 @@ def _parse_family(values: pl.Series, family: Family, sample: pl.Series) -> tuple
             out = fmt.parse(values, cache)
             used.append((out.len() - out.null_count(), fmt))
             continue
-        missed = values.is_not_null() & out.is_null()
-        if not missed.any():
+        filled = _fill_missed(values, out, fmt, cache, used)
+        if filled is None:
             break
-        idx = missed.arg_true()
-        part = fmt.parse(values.gather(idx), cache)
-        if part.null_count() < part.len():
-            out = out.scatter(idx, part)
-            used.append((part.len() - part.null_count(), fmt))
+        out = filled
     if out is None:
         return pl.Series(values.name, [None] * values.len(), dtype=DATETIME_US), []
     # Formats the sample never saw, tried only on what is still unparsed.
     for fmt in formats:
         if fmt in chosen:
             continue
-        missed = values.is_not_null() & out.is_null()
-        if not missed.any():
+        filled = _fill_missed(values, out, fmt, False, used)
+        if filled is None:
             break
-        idx = missed.arg_true()
-        part = fmt.parse(values.gather(idx), False)
-        if part.null_count() < part.len():
-            out = out.scatter(idx, part)
-            used.append((part.len() - part.null_count(), fmt))
+        out = filled
     return out.alias(values.name), [f for _, f in sorted(used, key=lambda t: -t[0])]
 
 
