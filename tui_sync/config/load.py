@@ -29,6 +29,7 @@ _UNITS = {
 }
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
 
+
 # -- value parsers: each raises ValueError with the "what is wrong" part ----------
 
 def parse_duration(text: str) -> timedelta:
