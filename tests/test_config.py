@@ -198,7 +198,7 @@ def test_sqlite_owner_prefix_names_the_same_table(tmp_path: Path) -> None:
 
 
 def test_tui_save_onto_another_sections_target_is_refused_and_file_kept(tmp_path: Path) -> None:
-    from tui_sync.config_writer import save_table
+    from tui_sync.config.write import save_table
 
     p = write(tmp_path, BASE + "[table A.EVENTS]\n")
     before = p.read_text()

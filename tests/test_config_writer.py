@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tui_sync.config import SourceConfig, load_config
-from tui_sync.config_writer import PASSWORD_WARNING, save_source, save_table
+from tui_sync.config.write import PASSWORD_WARNING, save_source, save_table
 from tui_sync.errors import ConfigError
 
 ORIGINAL = """\

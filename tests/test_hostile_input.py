@@ -26,9 +26,9 @@ from hypothesis import strategies as hs
 
 from tests.conftest import env_with_home, make_sqlite
 from tests.oracle_fake import FakeColumn, FakeOracle, FakeTable
-from tui_sync import config as config_mod
 from tui_sync.config import SourceConfig, check_permissions, load_config
-from tui_sync.config_writer import save_source, save_table
+from tui_sync.config import load as config_mod
+from tui_sync.config.write import save_source, save_table
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError, TuiSyncError, UnknownTableError
 from tui_sync.events import Mode, Status

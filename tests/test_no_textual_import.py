@@ -28,7 +28,7 @@ HEADLESS_MODULES = [
     "tui_sync.config",
     "tui_sync.lock",
     "tui_sync.events",
-    "tui_sync.config_writer",
+    "tui_sync.config.write",
     # Headless entry points: cron and `tui-sync schedule` must not pay for (or need) Textual.
     "tui_sync.cli",
     "tui_sync.scheduler",

@@ -146,12 +146,11 @@ def run_doctor(config: Config, tables: Sequence[str] = (), *,
     factory = source_factory or (lambda: open_source(config.source, base_dir=config.base_dir))
     ctx = DoctorContext(config, list(tables) or list(config.tables), factory, on_step)
     try:
-        ctx.secret = config.source.resolve_password() if config.source.kind == "oracle" else None
+        ctx.secret = config.source.resolve_password() if config.source.needs_password else None
     except Exception:  # noqa: BLE001 - a broken keyring is reported by the password check
         ctx.secret = None
-    kind = config.source.kind if config.source.kind in CHECKS else "oracle"
     try:
-        for check in [*CHECKS["common"], *CHECKS[kind]]:
+        for check in [*CHECKS["common"], *CHECKS.get(config.source.spec.name, [])]:
             try:
                 check(ctx)
             except StopChecks:

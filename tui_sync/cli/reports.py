@@ -60,19 +60,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from ..engine import list_source_tables
-    from ..state import read_table_states
+    from ..services.catalog import load_catalog
 
     config = load(args)
-    infos = list_source_tables(config)
-    states = read_table_states(config.target_path())
     rows = []
-    for info in infos:
-        tc = config.table(info.name)
-        s = states.get(tc.target_name())
-        rows.append({"table": info.name, "estimated_rows": info.estimated_rows,
-                     "configured": info.name in config.tables or tc.target != "",
-                     "target": tc.target_name(), "rows": s.rows if s else None,
+    for e in load_catalog(config).entries(config):
+        s = e.state
+        rows.append({"table": e.name, "estimated_rows": e.estimated_rows, "configured": e.configured,
+                     "target": e.target, "rows": s.rows if s else None,
                      "last_success_at": s.last_success_at if s else None,
                      "last_status": s.last_status if s else None})
     if args.json:
@@ -89,10 +84,10 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ..state import read_table_states
+    from ..services.catalog import read_target_state
 
     config = load(args)
-    states = read_table_states(config.target_path())
+    states = read_target_state(config).states
     if args.json:
         print_json([asdict(s) for s in states.values()])
         return ExitCode.OK

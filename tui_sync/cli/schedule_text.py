@@ -45,10 +45,10 @@ def _file_part(name: str) -> str:
 
 
 def _password_note(config: Config) -> list[str]:
-    if config.source.kind != "oracle":
+    if not config.source.needs_password:
         return []
     var = config.source.password_env
-    return [f"# The Oracle password comes from ${var} (password_env): cron and systemd do not read",
+    return [f"# The {config.source.spec.label} password comes from ${var} (password_env): cron and systemd do not read",
             "# your shell profile, so provide it (see below) and keep that file private."]
 
 
@@ -62,7 +62,7 @@ def cron_text(config: Config, *, command: list[str], log_dir: Path, home: str | 
         "# (`... --print-cron | crontab -` would replace your whole crontab).",
         "# A run that finds another sync holding the lock exits 3 and does nothing.",
     ]
-    if config.source.kind == "oracle":
+    if config.source.needs_password:
         lines += _password_note(config)
         lines.append(f"# {config.source.password_env}=...")
     if config.sync.timezone:
@@ -226,9 +226,9 @@ def systemd_units(config: Config, *, command: list[str],
         ]
         if home:
             service.append(f"Environment={_systemd_arg('TUI_SYNC_HOME=' + home)}")
-        if config.source.kind == "oracle":
+        if config.source.needs_password:
             service += [f"# {config.source.password_env}=... in a file only you can read:",
-                        "EnvironmentFile=-%h/.config/tui-sync/oracle.env"]
+                        f"EnvironmentFile=-%h/.config/tui-sync/{config.source.spec.name}.env"]
         timer = [
             "[Unit]",
             f"Description=tui-sync schedule of {key} (cron: {tc.schedule})".replace("%", "%%"),

@@ -5,7 +5,8 @@ tries, per text column, a few families of formats: numbers (sign, decimals,
 optional thousands separators), ISO dates and times, 'YYYYMMDDHH24MISS',
 'YYYY/MM/DD HH24:MI:SS' and Oracle's 'DD-MON-YY' / 'DD-MON-YYYY'. A column is
 converted when the share of its non-null, non-empty values that parse reaches a
-threshold and it has enough values to judge.
+threshold and it has enough values to judge. The formats themselves are in
+`formats.py`; this module judges columns with them and converts the verdict in SQL.
 
 Everything is vectorised: a small sample picks the family and the formats that
 matter, one pass per chosen format parses the whole column, and only values the
@@ -16,13 +17,14 @@ Python. Nothing here imports Textual.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 import polars as pl
+
+from .formats import DATETIME_US, FAMILY_FORMATS, INT_RE, NUMBER_RE, Family, Format, TimeText, time_text
 
 DEFAULT_THRESHOLD = 0.95
 DEFAULT_MIN_COUNT = 10
@@ -41,16 +43,6 @@ class Kind(StrEnum):
     DATETIME = "datetime"
     DATE = "date"
     EMPTY = "empty"
-
-
-class Family(StrEnum):
-    """Groups of formats that are parsed together (and converted alike in SQL)."""
-
-    NUMBER = "number"
-    ISO = "iso"
-    COMPACT = "compact"  # YYYYMMDDHH24MISS
-    SLASH = "slash"  # YYYY/MM/DD HH24:MI:SS
-    ORACLE = "oracle"  # DD-MON-YY, DD-MON-YYYY
 
 
 @dataclass(frozen=True)
@@ -94,108 +86,6 @@ class Detection:
         return next((c for c in self.columns if c.name == name), None)
 
 
-# --- formats -----------------------------------------------------------------
-
-_DT = pl.Datetime("us")
-# Thousands separators only in proper groups; no leading zeros ("007" is a code,
-# not a number); optional exponent as Oracle TO_CHAR may print it.
-NUMBER_RE = r"^[+-]?(?:(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
-_INT_RE = r"^[+-]?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)$"
-
-
-@dataclass(frozen=True)
-class _Format:
-    label: str  # Oracle-style, shown to the user
-    parse: Callable[[pl.Series, bool], pl.Series]  # (values, cache) -> Datetime("us") or number
-    has_time: bool = True
-    # strftime pattern writing the format back, for formats whose text sorts by time
-    # (fixed width, most significant first): what a text cursor's lookback needs.
-    text: str | None = None
-
-
-def _fixed(label: str, pattern: str, *, has_time: bool = True) -> _Format:
-    return _Format(label, _strptime(pattern), has_time, text=pattern)
-
-
-def _strptime(
-    fmt: str, *, two_digit_year: bool = False, guard: str | None = None
-) -> Callable[[pl.Series, bool], pl.Series]:
-    def parse(values: pl.Series, cache: bool) -> pl.Series:
-        out = values.str.strptime(_DT, fmt, strict=False, cache=cache)
-        if guard is not None:
-            # chrono's %Y also takes two digits: '01-JAN-24' must not become year 24
-            out = pl.select(pl.when(values.str.contains(guard)).then(out)).to_series().alias(values.name)
-        if two_digit_year:
-            # chrono reads YY as 1970-2069; Oracle's RR reads 50-99 as 19xx. Calendar
-            # arithmetic is slow, so only the affected rows get it.
-            late = out.dt.year() >= 2050
-            if late.any():
-                idx = late.arg_true()
-                out = out.scatter(idx, out.gather(idx).dt.offset_by("-100y"))
-        return out
-
-    return parse
-
-
-def _iso_fraction(head_fmt: str) -> Callable[[pl.Series, bool], pl.Series]:
-    """'YYYY-MM-DD HH:MM:SS.fff…' split into a fast fixed-width parse plus the fraction.
-
-    chrono's `%.f` path is several times slower than a fixed format, so the
-    fraction digits are cast to an integer and added as a duration instead.
-    """
-
-    def parse(values: pl.Series, cache: bool) -> pl.Series:
-        v = pl.col("v")
-        digits = v.str.slice(20)
-        count = v.str.len_bytes() - 20  # ASCII when it matters: the checks below reject the rest
-        micros = (
-            pl.when(count <= 6)
-            .then(digits.cast(pl.Int64, strict=False) * pl.lit(10, pl.Int64).pow(6 - count))
-            .otherwise(digits.str.head(6).cast(pl.Int64, strict=False))
-        )
-        parsed = v.str.head(19).str.strptime(_DT, head_fmt, strict=False, cache=cache)
-        # Cheaper than a regex: 1-9 fraction digits after a '.' at offset 19.
-        shaped = (
-            count.is_between(1, 9) & (v.str.slice(19, 1) == ".") & (micros >= 0) & ~digits.str.starts_with("+")
-        )
-        return (
-            values.to_frame("v")
-            .select(pl.when(shaped).then(parsed + pl.duration(microseconds=micros)).alias(values.name))
-            .to_series()
-        )
-
-    return parse
-
-
-_YEAR4 = r"^\d{1,2}-[^-]+-\d{4}"
-
-_FAMILY_FORMATS: dict[Family, tuple[_Format, ...]] = {
-    Family.ISO: (
-        _fixed("YYYY-MM-DD HH24:MI:SS", "%Y-%m-%d %H:%M:%S"),
-        _fixed('YYYY-MM-DD"T"HH24:MI:SS', "%Y-%m-%dT%H:%M:%S"),
-        _fixed("YYYY-MM-DD", "%Y-%m-%d", has_time=False),
-        _Format("YYYY-MM-DD HH24:MI:SS.FF", _iso_fraction("%Y-%m-%d %H:%M:%S"),
-                text="%Y-%m-%d %H:%M:%S.%f"),
-        _Format('YYYY-MM-DD"T"HH24:MI:SS.FF', _iso_fraction("%Y-%m-%dT%H:%M:%S"),
-                text="%Y-%m-%dT%H:%M:%S.%f"),
-        _fixed("YYYY-MM-DD HH24:MI", "%Y-%m-%d %H:%M"),
-        _fixed('YYYY-MM-DD"T"HH24:MI', "%Y-%m-%dT%H:%M"),
-    ),
-    Family.COMPACT: (_fixed("YYYYMMDDHH24MISS", "%Y%m%d%H%M%S"),),
-    Family.SLASH: (
-        _fixed("YYYY/MM/DD HH24:MI:SS", "%Y/%m/%d %H:%M:%S"),
-        _fixed("YYYY/MM/DD", "%Y/%m/%d", has_time=False),
-    ),
-    Family.ORACLE: (
-        _Format("DD-MON-YY", _strptime("%d-%b-%y", two_digit_year=True), has_time=False),
-        _Format("DD-MON-YYYY", _strptime("%d-%b-%Y", guard=_YEAR4), has_time=False),
-        _Format("DD-MON-YY HH24:MI:SS", _strptime("%d-%b-%y %H:%M:%S", two_digit_year=True)),
-        _Format("DD-MON-YYYY HH24:MI:SS", _strptime("%d-%b-%Y %H:%M:%S", guard=_YEAR4)),
-        # Oracle's default NLS_TIMESTAMP_FORMAT, 'DD-MON-RR HH.MI.SSXFF AM'
-        _Format("DD-MON-YY HH.MI.SS.FF AM", _strptime("%d-%b-%y %I.%M.%S%.f %p", two_digit_year=True)),
-    ),
-}
-
 # DuckDB expressions that convert a detected column the same way over the whole
 # target (the chart and stats run in DuckDB, not on the shown rows).
 DUCKDB_FORMATS: dict[Family, tuple[str, ...]] = {
@@ -236,47 +126,6 @@ def duckdb_expression(quoted_column: str, detection: ColumnDetection) -> str:
     raise ValueError(f"column {detection.name} was not detected as a number or a time")
 
 
-# --- text cursors: the format of one value, to move it back in time -----------
-
-
-@dataclass(frozen=True)
-class TimeText:
-    """One text value read in a format whose text sorts by time (ISO, compact, slash)."""
-
-    label: str  # Oracle-style, as the preview shows it
-    value: datetime
-    pattern: str  # strftime writing the same format
-    digits: int = 0  # fraction digits of the .FF formats
-
-    def format(self, when: datetime) -> str:
-        """`when` in the same format; a coarser format floors it (a lower bound stays one)."""
-        text = when.strftime(self.pattern.replace("%Y", f"{when.year:04d}").replace(".%f", ""))
-        if self.digits:
-            text += "." + f"{when.microsecond:06d}"[:self.digits].ljust(self.digits, "0")
-        return text
-
-
-def time_text(value: str) -> TimeText | None:
-    """The sortable time format `value` is written in (exactly: it must read back the same,
-    so '2024-1-5' is no ISO date), or None. Parsed with the preview's own formats."""
-    text = value.strip()
-    one = pl.Series("v", [text], dtype=pl.String)
-    for family in (Family.COMPACT, Family.ISO, Family.SLASH):
-        for fmt in _FAMILY_FORMATS[family]:
-            if fmt.text is None:
-                continue
-            parsed = fmt.parse(one, False).item()
-            if parsed is None:
-                continue
-            digits = len(text) - 20 if fmt.text.endswith(".%f") else 0
-            found = TimeText(fmt.label, parsed, fmt.text, digits)
-            # beyond microseconds the parse truncates: compare the digits it kept
-            expected = text if digits <= 6 else text[:26] + "0" * (digits - 6)
-            if found.format(parsed) == expected:
-                return found
-    return None
-
-
 # --- detection ---------------------------------------------------------------
 
 
@@ -292,7 +141,7 @@ def _number_parse(values: pl.Series, *, integer: bool, commas: bool) -> pl.Serie
     frame = values.to_frame("v")
     text = pl.col("v").str.replace_all(",", "", literal=True) if commas else pl.col("v")
     dtype = pl.Int64 if integer else pl.Float64
-    pattern = _INT_RE if integer else NUMBER_RE
+    pattern = INT_RE if integer else NUMBER_RE
     return frame.select(
         pl.when(pl.col("v").str.contains(pattern)).then(text.cast(dtype, strict=False)).alias(values.name)
     ).to_series()
@@ -301,7 +150,7 @@ def _number_parse(values: pl.Series, *, integer: bool, commas: bool) -> pl.Serie
 def _parse_numbers(values: pl.Series, sample: pl.Series) -> tuple[pl.Series, str]:
     """Integers when the sample has no fractions, with a decimal fallback for the rest."""
     commas = bool(sample.str.contains(",", literal=True).any())
-    integer = bool(sample.str.contains(_INT_RE).sum() == sample.str.contains(NUMBER_RE).sum())
+    integer = bool(sample.str.contains(INT_RE).sum() == sample.str.contains(NUMBER_RE).sum())
     out = _number_parse(values, integer=integer, commas=commas)
     missed = values.is_not_null() & out.is_null()
     if missed.any():
@@ -316,41 +165,48 @@ def _parse_numbers(values: pl.Series, sample: pl.Series) -> tuple[pl.Series, str
     return out, label
 
 
-def _parse_family(values: pl.Series, family: Family, sample: pl.Series) -> tuple[pl.Series, list[_Format]]:
+def _fill_missed(values: pl.Series, out: pl.Series, fmt: Format, cache: bool,
+                 used: list[tuple[int, Format]]) -> pl.Series | None:
+    """`out` with the values it left null parsed by `fmt` (recorded in `used` when any
+    parse); None when nothing is left to parse."""
+    missed = values.is_not_null() & out.is_null()
+    if not missed.any():
+        return None
+    idx = missed.arg_true()
+    part = fmt.parse(values.gather(idx), cache)
+    if part.null_count() < part.len():
+        out = out.scatter(idx, part)
+        used.append((part.len() - part.null_count(), fmt))
+    return out
+
+
+def _parse_family(values: pl.Series, family: Family, sample: pl.Series) -> tuple[pl.Series, list[Format]]:
     """Parse with the formats the sample saw (most used first), then the rest on the misses."""
-    formats = _FAMILY_FORMATS[family]
+    formats = FAMILY_FORMATS[family]
     cache = sample.n_unique() < sample.len() // 2  # many repeats: chrono's cache pays off
     hits = [(int(f.parse(sample, True).is_not_null().sum()), i, f) for i, f in enumerate(formats)]
     chosen = [f for n, _, f in sorted(hits, key=lambda t: (-t[0], t[1])) if n > 0]
-    used: list[tuple[int, _Format]] = []
+    used: list[tuple[int, Format]] = []
     out: pl.Series | None = None
     for fmt in chosen:
         if out is None:
             out = fmt.parse(values, cache)
             used.append((out.len() - out.null_count(), fmt))
             continue
-        missed = values.is_not_null() & out.is_null()
-        if not missed.any():
+        filled = _fill_missed(values, out, fmt, cache, used)
+        if filled is None:
             break
-        idx = missed.arg_true()
-        part = fmt.parse(values.gather(idx), cache)
-        if part.null_count() < part.len():
-            out = out.scatter(idx, part)
-            used.append((part.len() - part.null_count(), fmt))
+        out = filled
     if out is None:
-        return pl.Series(values.name, [None] * values.len(), dtype=_DT), []
+        return pl.Series(values.name, [None] * values.len(), dtype=DATETIME_US), []
     # Formats the sample never saw, tried only on what is still unparsed.
     for fmt in formats:
         if fmt in chosen:
             continue
-        missed = values.is_not_null() & out.is_null()
-        if not missed.any():
+        filled = _fill_missed(values, out, fmt, False, used)
+        if filled is None:
             break
-        idx = missed.arg_true()
-        part = fmt.parse(values.gather(idx), False)
-        if part.null_count() < part.len():
-            out = out.scatter(idx, part)
-            used.append((part.len() - part.null_count(), fmt))
+        out = filled
     return out.alias(values.name), [f for _, f in sorted(used, key=lambda t: -t[0])]
 
 
@@ -359,7 +215,7 @@ def _sample_ratios(sample: pl.Series) -> dict[Family, float]:
     if n == 0:
         return {}
     ratios = {Family.NUMBER: float(sample.str.contains(NUMBER_RE).sum()) / n}
-    for family, formats in _FAMILY_FORMATS.items():
+    for family, formats in FAMILY_FORMATS.items():
         best: pl.Series | None = None
         for fmt in formats:
             parsed = fmt.parse(sample, True)
@@ -435,7 +291,7 @@ def detect_column(
     return detection, (parsed if detection.converted else column)
 
 
-def _family_kind(family: Family, used: Sequence[_Format] | None) -> Kind:
+def _family_kind(family: Family, used: Sequence[Format] | None) -> Kind:
     if family is Family.NUMBER:
         return Kind.DECIMAL
     if used and not any(f.has_time for f in used):
@@ -473,3 +329,9 @@ def detect_frame(
     converted = [series for det, series in results if det.converted]
     out = frame.with_columns(converted) if converted else frame
     return Detection(out, [det for det, _ in results])
+
+
+# Family, TimeText and time_text live in `formats`; offered here too, where callers look.
+__all__ = ["DEFAULT_MIN_COUNT", "DEFAULT_THRESHOLD", "DUCKDB_FORMATS", "NUMBER_RE", "SAMPLE_SIZE", "ColumnDetection",
+           "Detection", "Family", "Kind", "TimeText", "detect_column", "detect_frame", "duckdb_expression",
+           "time_text"]

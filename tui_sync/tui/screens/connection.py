@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...config import Config, SourceConfig
-from ...config_writer import save_source
+from ...config import SOURCE_KINDS, Config, SourceConfig
+from ...config.write import save_source
 from ...errors import ConfigError, one_line
 from ..messages import ConnectionTested, DoctorStepDone
 from .base import AppScreen
@@ -113,8 +113,9 @@ class ConnectionScreen(AppScreen):
 
     def _show_kind(self, kind: str) -> None:
         form = self.query_one("#connection-form")
-        form.set_class(kind == "sqlite", "-sqlite")
-        form.set_class(kind != "sqlite", "-oracle")
+        shown = SourceConfig(kind=kind).spec.name  # an unknown kind shows as the default one
+        for name in SOURCE_KINDS:
+            form.set_class(name == shown, f"-{name}")
 
     @on(Input.Changed, "#password")
     def _password_changed(self, event: Input.Changed) -> None:
@@ -188,7 +189,7 @@ class ConnectionScreen(AppScreen):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         src, target = self.form_source()
-        save_password = self.query_one("#save-password", Checkbox).value and src.kind == "oracle"
+        save_password = self.query_one("#save-password", Checkbox).value and src.needs_password
         if not save_password:
             self._save(src, target, False)
             return

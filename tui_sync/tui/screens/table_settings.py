@@ -2,7 +2,7 @@
 
 Target, primary key, cursor (DATE/TIMESTAMP columns suggested first), lookback,
 filter and schedule. Values are checked with the config's own parsers and
-against the source's columns, then written with `config_writer.save_table`; the
+against the source's columns, then written with `config.write.save_table`; the
 form returns the reloaded config.
 """
 
@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...config import Config, TableConfig, parse_cron, parse_lookback, parse_name_list
-from ...config_writer import save_table
+from ...config.write import save_table
 from ...engine import Engine, PlanReport
 from ...errors import ConfigError, one_line
 from ...sources.base import TableDescription

@@ -28,8 +28,9 @@ from configupdater import ConfigUpdater
 from configupdater.option import Option
 from configupdater.section import Section
 
-from .config import TABLE_PREFIX, Config, SourceConfig, load_config
-from .errors import ConfigError, one_line
+from ..errors import ConfigError, one_line
+from .load import load_config
+from .model import TABLE_PREFIX, Config, SourceConfig
 
 SOURCE_KEYS: tuple[str, ...] = ("kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir",
                                 "path")
@@ -129,7 +130,7 @@ def find_table_section(updater: ConfigUpdater, source_table: str) -> str | None:
         if not section.startswith(TABLE_PREFIX):
             continue
         name = section[len(TABLE_PREFIX):].strip().upper()
-        # A bare TABLE also matches a SCHEMA.TABLE section, as config.find_table_key does.
+        # A bare TABLE also matches a SCHEMA.TABLE section, as model.find_table_key does.
         if name == wanted or ("." not in wanted and name.split(".")[-1] == wanted):
             return section
     return None

@@ -1,25 +1,5 @@
-"""Cron schedules per table: next runs, due runs, retries and the run loop (issue 6).
-
-One `Scheduler` serves `tui-sync schedule` (cli/schedule.py) and the TUI, which
-runs it in a thread worker. It never imports Textual and never touches the
-DuckDB file except to read run history and record 'skipped' runs: the syncs
-themselves go through the `run_sync` callable the caller provides.
-
-Rules (DESIGN §6, issue 6):
-- Times follow `[sync] timezone` (an IANA name) or the machine's local zone.
-- One table at a time; due tables run earliest-due first, then in config order.
-- A due run while another sync holds the lock is recorded as 'skipped' (the
-  message names the holder) and waits for its next slot; no retry.
-- A failed run is retried after `retry_backoff`, doubling each time, up to
-  `retries` times, as long as the retry comes before the table's next slot.
-- A slot missed while the scheduler was down runs once at start-up, however many
-  slots were missed. A table that was never synced is not "missed" by the long-running
-  scheduler: its first (possibly full) load waits for its first slot rather than
-  hitting the source at whatever hour the scheduler happens to start. `once()` (cron
-  calling `schedule --once`) does run it: cron calls at the slot, and with no run
-  history there is no other way to tell that the slot has come.
-- Slots that pass while a run is busy are coalesced into one run, never queued.
-"""
+"""The `Scheduler`: due runs one at a time, retries, skips and the run loop (rules in the
+package docstring)."""
 
 from __future__ import annotations
 
@@ -27,17 +7,17 @@ import inspect
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterError, croniter
+from croniter import CroniterError
 
-from . import state
-from .config import Config, TableConfig
-from .errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
-from .events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from .. import state
+from ..config import Config, TableConfig
+from ..errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
+from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from .slots import TableSchedule, next_slot, prev_slot, schedule_zone, utc_naive
 
 RunSync = Callable[..., RunFinished]
 """`run_sync(tables, mode)` or `run_sync(tables, mode, control=Control)`: runs one sync
@@ -50,105 +30,7 @@ MAX_SLEEP_S = 60.0  # wake at least this often: wall-clock jumps, suspend/resume
 _SERVED = frozenset({"ok", "failed", "skipped", "running"})
 
 
-# -- time zones ----------------------------------------------------------------------
-
-def local_zone() -> tzinfo:
-    """The machine's zone with its DST rules (a fixed offset would be wrong half the year)."""
-    tz_env = os.environ.get("TZ", "").lstrip(":")
-    if tz_env:
-        try:
-            return ZoneInfo(tz_env)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    try:
-        link = os.readlink("/etc/localtime")
-        if "zoneinfo/" in link:
-            return ZoneInfo(link.split("zoneinfo/", 1)[1])
-    except (OSError, ZoneInfoNotFoundError, ValueError):
-        pass
-    try:
-        with open("/etc/localtime", "rb") as f:
-            return ZoneInfo.from_file(f, key="localtime")
-    except (OSError, ValueError):
-        pass
-    # Last resort (no tz database, e.g. Windows without tzdata): today's offset.
-    return datetime.now().astimezone().tzinfo or UTC
-
-
-def schedule_zone(config: Config) -> tzinfo:
-    name = config.sync.timezone
-    return ZoneInfo(name) if name else local_zone()
-
-
-# -- cron arithmetic (croniter does the parsing) --------------------------------------
-
-def _hour_restricted(expr: str) -> bool:
-    hours = croniter.expand(expr)[0][1]
-    return hours != ["*"] and len(hours) < 24
-
-
-def _repeated_wall_time(t: datetime) -> bool:
-    """True for the second pass through a wall-clock time when DST ends (fold=1)."""
-    return bool(t.fold) and t.replace(fold=0).utcoffset() != t.utcoffset()
-
-
-def next_slot(expr: str, after: datetime, tz: tzinfo) -> datetime:
-    """The first slot of `expr` strictly after `after` (aware), as an aware time in `tz`.
-
-    DST: a slot in the hour skipped in spring runs at the first valid time after it
-    (croniter); when an hour repeats in autumn, a job with fixed hours ('30 2 * * *')
-    runs once, on the first pass, while an hourly job ('0 * * * *') follows real time
-    and runs in both passes. That is how Vixie cron and cronie behave.
-    Raises croniter's CroniterError when no date matches (e.g. '0 0 30 2 *').
-    """
-    # Comparisons go through UTC: Python compares two times of the same zone by wall
-    # clock and ignores `fold`, so 02:00 CEST and 02:00 CET would look equal.
-    limit = after.astimezone(UTC)
-    it = croniter(expr, after.astimezone(tz))
-    dedupe = _hour_restricted(expr)
-    for _ in range(1000):
-        cand: datetime = it.get_next(datetime)
-        if cand.astimezone(UTC) <= limit:  # croniter works in whole seconds; never the past
-            continue
-        if dedupe and _repeated_wall_time(cand):
-            continue
-        return cand
-    raise CroniterError(f"no next time for {expr!r}")
-
-
-def prev_slot(expr: str, at: datetime, tz: tzinfo) -> datetime:
-    """The latest slot of `expr` at or before `at`, aware in `tz`."""
-    it = croniter(expr, at.astimezone(tz))
-    dedupe = _hour_restricted(expr)
-    prev: datetime = it.get_prev(datetime)  # strictly before `at`
-    while dedupe and _repeated_wall_time(prev):
-        prev = it.get_prev(datetime)
-    nxt = next_slot(expr, prev, tz)
-    return nxt if nxt.astimezone(UTC) <= at.astimezone(UTC) else prev
-
-
-def utc_naive(t: datetime) -> datetime:
-    """What the TIMESTAMP columns of tui_sync.runs hold."""
-    return t.astimezone(UTC).replace(tzinfo=None)
-
-
 # -- the scheduler ------------------------------------------------------------------------
-
-@dataclass
-class TableSchedule:
-    """One scheduled table, as the TUI shows it. Copies are handed out; edit nothing."""
-
-    key: str  # the config table name ([table KEY])
-    target: str
-    cron: str
-    next_run: datetime | None  # aware (copies: in the schedule zone); None: no date matches
-    reason: str = "cron"  # why next_run: "cron" (its slot), "missed" (start-up catch-up), "retry"
-    attempt: int = 0  # retries already used for the current slot
-    order: int = 0  # position in the config: the tie-break between tables due together
-    last_status: str | None = None  # outcome of the last run this scheduler made
-    last_error: str | None = None
-    never_synced: bool = False  # no run in tui_sync.runs at start-up
-
 
 def _accepts_control(fn: Callable[..., object]) -> bool:
     try:

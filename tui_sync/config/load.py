@@ -1,4 +1,4 @@
-"""The INI config file (DESIGN §8): load, validate, and report bad values.
+"""Load the INI config file (DESIGN §8): parse, validate, and report bad values.
 
 Every bad value raises `ConfigError("file:section:key: what is wrong")`.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import configparser
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,11 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from . import paths
-from .errors import ConfigError, one_line
-
-DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
-TABLE_PREFIX = "table "
+from .. import paths
+from ..errors import ConfigError, one_line
+from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 
 _UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -31,114 +28,6 @@ _UNITS = {
     "ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
 }
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
-
-Lookback = timedelta | Decimal
-
-
-@dataclass
-class SourceConfig:
-    kind: str = "oracle"
-    dsn: str = ""
-    user: str = ""
-    password_env: str = DEFAULT_PASSWORD_ENV
-    mode: str = "thin"
-    lib_dir: str = ""
-    config_dir: str = ""
-    path: str = ""
-    call_timeout: timedelta | None = None
-    expire_time: int = 0
-    # Typed in the TUI for this session only: never read from or written to the file.
-    password: str | None = field(default=None, repr=False, compare=False)
-
-    def resolve_password(self) -> str | None:
-        if self.password is not None:
-            return self.password
-        return os.environ.get(self.password_env or DEFAULT_PASSWORD_ENV)
-
-
-@dataclass
-class TargetConfig:
-    path: str = "sync.duckdb"
-    memory_limit: str = ""  # DuckDB memory_limit for syncs (e.g. 1GB); empty = DuckDB's default
-
-
-@dataclass
-class SyncConfig:
-    batch_rows: int = 50_000
-    lob_batch_rows: int = 2_000
-    test_rows: int = 10_000
-    retries: int = 3
-    retry_backoff: timedelta = timedelta(seconds=2)
-    number_without_precision: str = "double"
-    lowercase_names: bool = True
-    rtrim_char: bool = False
-    timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
-    chunk_rows: int = 5_000_000  # large full syncs commit (and resume) per chunk of this many rows
-    reconcile_max_delete: float = 0.10  # refuse a reconcile that would delete more than this share
-
-
-@dataclass
-class TableConfig:
-    source_table: str
-    target: str = ""
-    primary_key: list[str] = field(default_factory=list)
-    cursor: str = ""
-    lookback: Lookback | None = None
-    where: str = ""
-    schedule: str = ""
-    batch_rows: int | None = None
-    parallel: int = 1
-    reconcile: bool = False
-    reconcile_window: bool = False  # only reconcile keys inside the incremental window
-    consistent: bool = False  # parallel reads share one source snapshot (Oracle AS OF SCN)
-    columns: dict[str, str] = field(default_factory=dict)
-
-    def target_name(self) -> str:
-        if self.target:
-            return self.target
-        quoted = re.search(r'"((?:[^"]|"")+)"\s*$', self.source_table.strip())
-        if quoted:  # a quoted name is case-sensitive in Oracle: keep it as written
-            return quoted.group(1).replace('""', '"')
-        return self.source_table.split(".")[-1].strip().lower()
-
-
-@dataclass
-class Config:
-    path: Path | None
-    source: SourceConfig = field(default_factory=SourceConfig)
-    target: TargetConfig = field(default_factory=TargetConfig)
-    sync: SyncConfig = field(default_factory=SyncConfig)
-    tables: dict[str, TableConfig] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def base_dir(self) -> Path:
-        return self.path.parent if self.path else Path.cwd()
-
-    def target_path(self) -> Path:
-        p = Path(self.target.path).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
-
-    def source_path(self) -> Path:
-        p = Path(self.source.path).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
-
-    def table(self, name: str) -> TableConfig:
-        """The settings of a table: its section, or defaults for an unconfigured one."""
-        key = find_table_key(self.tables, name)
-        return self.tables[key] if key else TableConfig(source_table=name)
-
-
-def find_table_key(tables: dict[str, TableConfig], name: str) -> str | None:
-    if name in tables:
-        return name
-    folded = name.upper()
-    for key, tc in tables.items():
-        if key.upper() == folded or key.split(".")[-1].upper() == folded:
-            return key
-        if tc.target_name().lower() == name.lower():
-            return key
-    return None
 
 
 # -- value parsers: each raises ValueError with the "what is wrong" part ----------
@@ -235,19 +124,7 @@ def parse_name_list(text: str) -> list[str]:
     return names
 
 
-_IDENT_PART = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
-_TABLE_RE = re.compile(rf"^{_IDENT_PART}(?:\.{_IDENT_PART})?$")
-
-
-def source_table_key(name: str, kind: str) -> str:
-    """The table a (validated) section name denotes, for spotting one named twice: Oracle
-    upper-cases unquoted names and keeps quoted ones; SQLite has no owners and folds the
-    case of every name."""
-    parts = [p[1:-1].replace('""', '"') if p.startswith('"') else p.upper()
-             for p in re.findall(_IDENT_PART, name)]
-    if kind == "sqlite":
-        return parts[-1].upper()
-    return ".".join(parts)
+_TABLE_RE = re.compile(rf"^{IDENT_PART}(?:\.{IDENT_PART})?$")
 
 
 def parse_table_name(text: str) -> str:
@@ -336,7 +213,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         if warning:
             cfg.warnings.append(warning)
     s = cfg.source
-    s.kind = r.get("kind", lambda t: parse_choice(t, ("oracle", "sqlite")), "oracle")
+    s.kind = r.get("kind", lambda t: parse_choice(t, tuple(SOURCE_KINDS)), "oracle")
     s.dsn = r.get("dsn", default="")
     s.user = r.get("user", default="")
     s.password_env = r.get("password_env", default=DEFAULT_PASSWORD_ENV)
@@ -346,13 +223,9 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     s.path = r.get("path", default="")
     s.call_timeout = r.get("call_timeout", parse_duration, None)
     s.expire_time = r.get("expire_time", lambda t: parse_int(t, 0, 1440), 0)
-    if s.kind == "oracle":
-        if not s.dsn:
-            raise r.error("dsn", "required for kind = oracle (host:port/service or a tnsnames alias)")
-        if not s.user:
-            raise r.error("user", "required for kind = oracle")
-    elif not s.path:
-        raise r.error("path", "required for kind = sqlite (path to the SQLite file)")
+    missing = s.missing_setting()
+    if missing:
+        raise r.error(*missing)
 
     r = _Reader(filename, "target", {k.lower(): v for k, v in parser.items("target")})
     r.check_keys(_TARGET_KEYS)
@@ -380,7 +253,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         y.chunk_rows = r.get("chunk_rows", lambda t: parse_int(t, 1, 1_000_000_000), y.chunk_rows)
         y.reconcile_max_delete = r.get("reconcile_max_delete", parse_share, y.reconcile_max_delete)
 
-    from .typeplan import parse_duckdb_override  # local: typeplan imports this module's types
+    from ..typeplan import parse_duckdb_override  # local: typeplan loads pyarrow; only table sections need it
 
     # Two sections on one source table or one target would replace each other's data and
     # state without a word: refuse them, naming the section seen first.
@@ -423,7 +296,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             raise r.error("target", "is empty")
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: table configured twice")
-        skey = source_table_key(name, cfg.source.kind)
+        skey = cfg.source.table_key(name)
         if skey in sources:
             raise ConfigError(f"{filename}:{section}: names the same source table as "
                               f"[{sources[skey]}]; configure each source table once")

@@ -1,0 +1,186 @@
+"""The settings a config file holds (DESIGN §8), as plain dataclasses.
+
+Loading and validating them is `load.py`; writing them back is `write.py`. The dataclasses
+stay mutable: the TUI sets a typed password on `SourceConfig` for the session, and tests and
+benchmarks build configs field by field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
+TABLE_PREFIX = "table "
+
+Lookback = timedelta | Decimal
+
+# One part of a table name: a quoted identifier (doubled quotes inside) or a bare word.
+IDENT_PART = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """What the config and the front ends need to know about one kind of source.
+
+    The one place that tells kinds apart outside `sources/`: everything else asks the
+    `SourceConfig` (`needs_password`, `table_key`, ...) instead of comparing `kind`.
+    """
+
+    name: str
+    label: str
+    # (key, why) for each [source] key this kind cannot work without
+    required: tuple[tuple[str, str], ...]
+    # connects with a password (password_env, the TUI's "Save password", cron/systemd notes)
+    needs_password: bool
+    # names are OWNER.TABLE, unquoted ones upper-cased; without owners every name folds case
+    has_owners: bool
+
+
+SOURCE_KINDS: dict[str, SourceKind] = {
+    "oracle": SourceKind(
+        "oracle", "Oracle",
+        required=(("dsn", "required for kind = oracle (host:port/service or a tnsnames alias)"),
+                  ("user", "required for kind = oracle")),
+        needs_password=True, has_owners=True),
+    "sqlite": SourceKind(
+        "sqlite", "SQLite",
+        required=(("path", "required for kind = sqlite (path to the SQLite file)"),),
+        needs_password=False, has_owners=False),
+}
+
+
+@dataclass
+class SourceConfig:
+    kind: str = "oracle"
+    dsn: str = ""
+    user: str = ""
+    password_env: str = DEFAULT_PASSWORD_ENV
+    mode: str = "thin"
+    lib_dir: str = ""
+    config_dir: str = ""
+    path: str = ""
+    call_timeout: timedelta | None = None
+    expire_time: int = 0
+    # Typed in the TUI for this session only: never read from or written to the file.
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def spec(self) -> SourceKind:
+        # A kind the loader never lets through (built in code) behaves like the default.
+        return SOURCE_KINDS.get(self.kind, SOURCE_KINDS["oracle"])
+
+    @property
+    def needs_password(self) -> bool:
+        return self.spec.needs_password
+
+    def resolve_password(self) -> str | None:
+        if self.password is not None:
+            return self.password
+        return os.environ.get(self.password_env or DEFAULT_PASSWORD_ENV)
+
+    def missing_setting(self) -> tuple[str, str] | None:
+        """(key, what is wrong) for the first required key left empty."""
+        for key, why in self.spec.required:
+            if not getattr(self, key):
+                return key, why
+        return None
+
+    def table_key(self, name: str) -> str:
+        """The table a (validated) section name denotes, for spotting one named twice: Oracle
+        upper-cases unquoted names and keeps quoted ones; SQLite has no owners and folds the
+        case of every name."""
+        parts = [p[1:-1].replace('""', '"') if p.startswith('"') else p.upper()
+                 for p in re.findall(IDENT_PART, name)]
+        if not self.spec.has_owners:
+            return parts[-1].upper()
+        return ".".join(parts)
+
+
+@dataclass
+class TargetConfig:
+    path: str = "sync.duckdb"
+    memory_limit: str = ""  # DuckDB memory_limit for syncs (e.g. 1GB); empty = DuckDB's default
+
+
+@dataclass
+class SyncConfig:
+    batch_rows: int = 50_000
+    lob_batch_rows: int = 2_000
+    test_rows: int = 10_000
+    retries: int = 3
+    retry_backoff: timedelta = timedelta(seconds=2)
+    number_without_precision: str = "double"
+    lowercase_names: bool = True
+    rtrim_char: bool = False
+    timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
+    chunk_rows: int = 5_000_000  # large full syncs commit (and resume) per chunk of this many rows
+    reconcile_max_delete: float = 0.10  # refuse a reconcile that would delete more than this share
+
+
+@dataclass
+class TableConfig:
+    source_table: str
+    target: str = ""
+    primary_key: list[str] = field(default_factory=list)
+    cursor: str = ""
+    lookback: Lookback | None = None
+    where: str = ""
+    schedule: str = ""
+    batch_rows: int | None = None
+    parallel: int = 1
+    reconcile: bool = False
+    reconcile_window: bool = False  # only reconcile keys inside the incremental window
+    consistent: bool = False  # parallel reads share one source snapshot (Oracle AS OF SCN)
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def target_name(self) -> str:
+        if self.target:
+            return self.target
+        quoted = re.search(r'"((?:[^"]|"")+)"\s*$', self.source_table.strip())
+        if quoted:  # a quoted name is case-sensitive in Oracle: keep it as written
+            return quoted.group(1).replace('""', '"')
+        return self.source_table.split(".")[-1].strip().lower()
+
+
+@dataclass
+class Config:
+    path: Path | None
+    source: SourceConfig = field(default_factory=SourceConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    tables: dict[str, TableConfig] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def target_path(self) -> Path:
+        p = Path(self.target.path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def source_path(self) -> Path:
+        p = Path(self.source.path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def table(self, name: str) -> TableConfig:
+        """The settings of a table: its section, or defaults for an unconfigured one."""
+        key = find_table_key(self.tables, name)
+        return self.tables[key] if key else TableConfig(source_table=name)
+
+
+def find_table_key(tables: dict[str, TableConfig], name: str) -> str | None:
+    if name in tables:
+        return name
+    folded = name.upper()
+    for key, tc in tables.items():
+        if key.upper() == folded or key.split(".")[-1].upper() == folded:
+            return key
+        if tc.target_name().lower() == name.lower():
+            return key
+    return None
