@@ -11,11 +11,11 @@ import pyarrow as pa
 import pytest
 
 from tests.conftest import duck_query, duck_rows, make_sqlite, write_config
-from tui_sync import state as st
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Mode, Progress, Status
 from tui_sync.sources.base import ReadSpec
 from tui_sync.sources.sqlite import SqliteSource
+from tui_sync.target import state as st
 
 ROWS = 200_000
 

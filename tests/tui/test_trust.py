@@ -14,9 +14,9 @@ import duckdb
 import pytest
 from textual.widgets import Button, DataTable, Static
 
-from tui_sync import engine
+from tui_sync.engine import hooks as engine
 from tui_sync.events import Mode, Phase, Status
-from tui_sync.state import read_resume_points, read_runs, read_table_states
+from tui_sync.target.state import read_resume_points, read_runs, read_table_states
 from tui_sync.tui.app import TuiSyncApp
 from tui_sync.tui.controllers.run import SyncStep, start_over_steps
 from tui_sync.tui.controllers.signals import EXIT_INTERRUPTED
@@ -256,7 +256,7 @@ async def test_a_busy_duckdb_file_names_its_holder_and_retry_runs_the_sync_again
 
 
 async def test_a_lock_error_offers_retry_but_enter_just_closes(make_app, demo_db: Path) -> None:
-    from tui_sync.lock import SyncLock
+    from tui_sync.target.lock import SyncLock
 
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

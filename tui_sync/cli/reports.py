@@ -61,7 +61,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_tables(args: argparse.Namespace) -> int:
     from ..engine import list_source_tables
-    from ..state import read_table_states
+    from ..target.state import read_table_states
 
     config = load(args)
     infos = list_source_tables(config)
@@ -89,7 +89,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ..state import read_table_states
+    from ..target.state import read_table_states
 
     config = load(args)
     states = read_table_states(config.target_path())
@@ -114,7 +114,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from ..state import read_runs
+    from ..target.state import read_runs
 
     config = load(args)
     if getattr(args, "stats", False):

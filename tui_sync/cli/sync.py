@@ -74,7 +74,7 @@ class _Reporter:
 
 
 def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
-    from ..state import record_unrun
+    from ..target.state import record_unrun
 
     for name in tables:
         tc = config.table(name)

@@ -1,0 +1,451 @@
+"""Sync state inside the DuckDB file, schema `tui_sync` (DESIGN §6).
+
+`tables`, `runs` and `schema_versions` are a contract other tools read. Writes
+that belong to a sync are made on the caller's connection inside its
+transaction, so state commits with the data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..errors import TargetBusyError, TuiSyncError
+from ..timens import parse_timestamp
+from .duckdb import connect
+from .lock import is_held
+
+SCHEMA_DDL = """
+CREATE SCHEMA IF NOT EXISTS tui_sync;
+CREATE TABLE IF NOT EXISTS tui_sync.tables (
+    target_table VARCHAR PRIMARY KEY,
+    source_table VARCHAR,
+    cursor_column VARCHAR,
+    watermark VARCHAR,
+    watermark_type VARCHAR,
+    rows BIGINT,
+    schema_version INTEGER,
+    last_mode VARCHAR,
+    last_success_at TIMESTAMP,
+    primary_key VARCHAR
+);
+CREATE TABLE IF NOT EXISTS tui_sync.runs (
+    run_id VARCHAR PRIMARY KEY,
+    target_table VARCHAR,
+    source_table VARCHAR,
+    mode VARCHAR,
+    status VARCHAR,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    rows BIGINT,
+    rows_per_s DOUBLE,
+    error VARCHAR,
+    host VARCHAR,
+    pid INTEGER,
+    holder VARCHAR
+);
+CREATE TABLE IF NOT EXISTS tui_sync.resume (
+    target_table VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    source_table VARCHAR,
+    columns VARCHAR,
+    last_key VARCHAR,
+    rows BIGINT,
+    chunks INTEGER,
+    started_at TIMESTAMP,
+    updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS tui_sync.schema_versions (
+    target_table VARCHAR,
+    version INTEGER,
+    columns VARCHAR,
+    created_at TIMESTAMP,
+    PRIMARY KEY (target_table, version)
+);
+-- Added later (files made by older versions get them here): how a full run's reads were
+-- pinned to one point in time ('scn 123', 'one SQLite read transaction', 'not pinned: why'),
+-- and what an interrupted full sync fixed at its start (watermark, SCN) for its resume.
+ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS consistency VARCHAR;
+ALTER TABLE tui_sync.resume ADD COLUMN IF NOT EXISTS start_state VARCHAR;
+"""
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what the TIMESTAMP columns of the state hold."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass
+class TableState:
+    target_table: str
+    source_table: str
+    cursor_column: str | None
+    watermark: str | None
+    watermark_type: str | None
+    rows: int | None
+    schema_version: int | None
+    last_mode: str | None
+    last_success_at: datetime | None
+    primary_key: str | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    last_run_at: datetime | None = None
+    last_consistency: str | None = None
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    target_table: str
+    source_table: str
+    mode: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    rows: int = 0
+    rows_per_s: float = 0.0
+    error: str | None = None
+    consistency: str | None = None  # full runs: how the reads were pinned (see SCHEMA_DDL)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_DDL)
+
+
+# -- watermark encoding: text in the state, typed in Python -----------------------------
+
+def encode_watermark(value: Any) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" "), "timestamp"
+    if isinstance(value, bool):
+        raise TuiSyncError("a BOOLEAN column cannot be a cursor")
+    if isinstance(value, int):
+        return str(value), "integer"
+    if isinstance(value, Decimal):
+        return str(value), "decimal"
+    if isinstance(value, float):
+        return repr(value), "float"
+    if isinstance(value, str):
+        return value, "text"
+    if isinstance(value, bytes):  # a RAW key's resume point
+        return value.hex(), "binary"
+    raise TuiSyncError(f"unsupported cursor value type {type(value).__name__}")
+
+
+def decode_watermark(text: str | None, kind: str | None) -> Any:
+    if text is None or kind is None:
+        return None
+    if kind == "timestamp":
+        return parse_timestamp(text)  # keeps digits 7-9 of a TIMESTAMP(9) watermark
+    if kind == "integer":
+        return int(text)
+    if kind == "decimal":
+        return Decimal(text)
+    if kind == "float":
+        return float(text)
+    if kind == "binary":
+        return bytes.fromhex(text)
+    return text
+
+
+# -- writes on the sync's connection -----------------------------------------------------
+
+def get_table_state(con: duckdb.DuckDBPyConnection, target: str) -> TableState | None:
+    row = con.execute(
+        "SELECT target_table, source_table, cursor_column, watermark, watermark_type, rows, "
+        "schema_version, last_mode, last_success_at, primary_key FROM tui_sync.tables "
+        "WHERE target_table = ?", [target]).fetchone()
+    return TableState(*row) if row else None
+
+
+def put_table_state(con: duckdb.DuckDBPyConnection, st: TableState) -> None:
+    con.execute("DELETE FROM tui_sync.tables WHERE target_table = ?", [st.target_table])
+    con.execute(
+        "INSERT INTO tui_sync.tables (target_table, source_table, cursor_column, watermark, "
+        "watermark_type, rows, schema_version, last_mode, last_success_at, primary_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [st.target_table, st.source_table, st.cursor_column, st.watermark, st.watermark_type,
+         st.rows, st.schema_version, st.last_mode, st.last_success_at, st.primary_key])
+
+
+def latest_schema(con: duckdb.DuckDBPyConnection, target: str) -> tuple[int, dict[str, str]] | None:
+    row = con.execute(
+        "SELECT version, columns FROM tui_sync.schema_versions WHERE target_table = ? "
+        "ORDER BY version DESC LIMIT 1", [target]).fetchone()
+    return (int(row[0]), json.loads(row[1])) if row else None
+
+
+def add_schema_version(con: duckdb.DuckDBPyConnection, target: str, columns: dict[str, str]) -> int:
+    """Record `columns` as the table's shape; returns its version (unchanged shape: same)."""
+    latest = latest_schema(con, target)
+    if latest and latest[1] == columns:
+        return latest[0]
+    version = (latest[0] + 1) if latest else 1
+    con.execute("INSERT INTO tui_sync.schema_versions VALUES (?, ?, ?, ?)",
+                [target, version, json.dumps(columns), utcnow()])
+    return version
+
+
+def start_run(con: duckdb.DuckDBPyConnection, rec: RunRecord, holder: str) -> None:
+    import socket
+
+    con.execute(
+        "INSERT INTO tui_sync.runs (run_id, target_table, source_table, mode, status, started_at, "
+        "rows, rows_per_s, host, pid, holder) VALUES (?, ?, ?, ?, 'running', ?, 0, 0, ?, ?, ?)",
+        [rec.run_id, rec.target_table, rec.source_table, rec.mode, rec.started_at,
+         socket.gethostname(), os.getpid(), holder])
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
+    con.execute(
+        "UPDATE tui_sync.runs SET status = ?, finished_at = ?, rows = ?, rows_per_s = ?, error = ?, "
+        "consistency = ? WHERE run_id = ?",
+        [rec.status, rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.consistency,
+         rec.run_id])
+
+
+def insert_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
+    con.execute(
+        "INSERT INTO tui_sync.runs (run_id, target_table, source_table, mode, status, started_at, "
+        "finished_at, rows, rows_per_s, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [rec.run_id, rec.target_table, rec.source_table, rec.mode, rec.status, rec.started_at,
+         rec.finished_at, rec.rows, rec.rows_per_s, rec.error])
+
+
+def close_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs left 'running' by a process that died: we hold the lock, so none is alive."""
+    n = con.execute(
+        "UPDATE tui_sync.runs SET status = 'failed', finished_at = COALESCE(finished_at, ?), "
+        "error = 'interrupted: the sync process ended without finishing (killed or crashed)' "
+        "WHERE status = 'running' RETURNING run_id", [utcnow()]).fetchall()
+    return len(n)
+
+
+# -- resumable full syncs: the last committed chunk of a staging load --------------------
+
+@dataclass
+class FullStart:
+    """What a chunked full sync fixed before its first read, kept for its resume: the
+    source's MAX(cursor) then (the watermark it will commit, encoded like
+    tui_sync.tables.watermark) and the source snapshot every chunk reads (an Oracle SCN)."""
+
+    cursor_column: str | None
+    watermark: str | None
+    watermark_type: str | None
+    snapshot: int | None
+    consistency: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> FullStart | None:
+        if not text:
+            return None  # a point written by a version that did not record it
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            return None
+
+
+@dataclass
+class ResumePoint:
+    target_table: str
+    run_id: str
+    source_table: str
+    columns: dict[str, str]
+    # The last key read, as the SOURCE holds it (raw, not converted by the plan), so the
+    # next chunk's keyset bound matches exactly.
+    last_key: list[Any]
+    rows: int
+    chunks: int
+    start: FullStart | None = None
+
+
+def get_resume(con: duckdb.DuckDBPyConnection, target: str) -> ResumePoint | None:
+    row = con.execute(
+        "SELECT target_table, run_id, source_table, columns, last_key, rows, chunks, start_state "
+        "FROM tui_sync.resume WHERE target_table = ?", [target]).fetchone()
+    if not row:
+        return None
+    key = [decode_watermark(text, kind) for text, kind in json.loads(row[4])]
+    return ResumePoint(row[0], row[1], row[2], json.loads(row[3]), key, int(row[5]), int(row[6]),
+                       FullStart.from_json(row[7]))
+
+
+def put_resume(con: duckdb.DuckDBPyConnection, rp: ResumePoint, started_at: datetime) -> None:
+    key = json.dumps([list(encode_watermark(v)) for v in rp.last_key])
+    con.execute("DELETE FROM tui_sync.resume WHERE target_table = ?", [rp.target_table])
+    con.execute("INSERT INTO tui_sync.resume (target_table, run_id, source_table, columns, last_key, "
+                "rows, chunks, started_at, updated_at, start_state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rp.target_table, rp.run_id, rp.source_table, json.dumps(rp.columns), key, rp.rows,
+                 rp.chunks, started_at, utcnow(), rp.start.to_json() if rp.start else None])
+
+
+def clear_resume(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    con.execute("DELETE FROM tui_sync.resume WHERE target_table = ?", [target])
+
+
+# -- runs recorded from outside a sync (the scheduler's 'skipped') -----------------------
+
+def pending_path(db_path: Path) -> Path:
+    return Path(str(db_path) + ".pending-runs.jsonl")
+
+
+def _record_to_json(rec: RunRecord) -> str:
+    d = asdict(rec)
+    for k in ("started_at", "finished_at"):
+        if d[k] is not None:
+            d[k] = d[k].isoformat()
+    return json.dumps(d)
+
+
+def record_run(db_path: Path, rec: RunRecord) -> None:
+    """Write a finished run; if another process holds the file, queue it beside the
+    file for the next sync to flush (DuckDB admits one writing process)."""
+    try:
+        con = connect(db_path)
+    except TargetBusyError:
+        with open(pending_path(db_path), "a", encoding="utf-8") as f:
+            f.write(_record_to_json(rec) + "\n")
+        return
+    try:
+        ensure_schema(con)
+        insert_run(con, rec)
+    finally:
+        con.close()
+
+
+def record_unrun(db_path: Path, target_table: str, source_table: str, mode: str, status: str,
+                 error: str, started: datetime | None = None,
+                 finished: datetime | None = None) -> str:
+    """Record a run that moved no rows (skipped, or failed before reading); its run_id."""
+    now = utcnow()
+    rec = RunRecord(new_run_id(), target_table, source_table, mode, status, started or now,
+                    finished or now, 0, 0.0, error)
+    record_run(db_path, rec)
+    return rec.run_id
+
+
+def flush_pending_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
+    p = pending_path(db_path)
+    if not p.exists():
+        return 0
+    n = 0
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            for k in ("started_at", "finished_at"):
+                if d.get(k):
+                    d[k] = datetime.fromisoformat(d[k])
+            rec = RunRecord(**d)
+        except (ValueError, TypeError):
+            continue  # a torn last line from a crash: nothing to recover
+        if con.execute("SELECT 1 FROM tui_sync.runs WHERE run_id = ?", [rec.run_id]).fetchone():
+            continue
+        insert_run(con, rec)
+        n += 1
+    p.unlink()
+    return n
+
+
+# -- reads for the CLI and the TUI (brief connections) -----------------------------------
+
+def _open_for_read(db_path: Path) -> duckdb.DuckDBPyConnection | None:
+    if not Path(db_path).exists():
+        return None
+    con = connect(db_path, create=False)
+    has_state = con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'tui_sync' "
+        "AND table_name = 'runs'").fetchone()
+    if not has_state:
+        con.close()
+        return None
+    return con
+
+
+def read_table_states(db_path: Path) -> dict[str, TableState]:
+    con = _open_for_read(db_path)
+    if con is None:
+        return {}
+    try:
+        out: dict[str, TableState] = {}
+        for row in con.execute(
+                "SELECT target_table, source_table, cursor_column, watermark, watermark_type, rows, "
+                "schema_version, last_mode, last_success_at, primary_key FROM tui_sync.tables "
+                "ORDER BY target_table").fetchall():
+            out[row[0]] = TableState(*row)
+        has_consistency = con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
+            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
+        rows = con.execute(
+            "SELECT target_table, status, error, started_at, "
+            + ("consistency" if has_consistency else "NULL") + " FROM tui_sync.runs "
+            "WHERE mode <> 'test' QUALIFY row_number() OVER "
+            "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall()
+        live = any(r[1] == "running" for r in rows) and is_held(db_path)
+        for target, status, error, started, consistency in rows:
+            if status == "running" and not live:
+                # its process died (killed, crashed): the next sync records it as failed
+                status, error = "interrupted", "the sync process ended without finishing"
+            st = out.get(target) or TableState(target, "", None, None, None, None, None, None, None)
+            st.last_status, st.last_error, st.last_run_at = status, error, started
+            st.last_consistency = consistency
+            out[target] = st
+        return out
+    finally:
+        con.close()
+
+
+def read_runs(db_path: Path, table: str | None = None, limit: int = 500) -> list[RunRecord]:
+    con = _open_for_read(db_path)
+    if con is None:
+        return []
+    try:
+        has_consistency = con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
+            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
+        sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
+               "rows, rows_per_s, error, " + ("consistency" if has_consistency else "NULL")
+               + " FROM tui_sync.runs")
+        params: list[Any] = []
+        if table:
+            sql += " WHERE lower(target_table) = lower(?) OR lower(source_table) = lower(?)"
+            params += [table, table]
+        sql += " ORDER BY started_at DESC LIMIT ?"
+        params.append(limit)
+        return [RunRecord(*row) for row in con.execute(sql, params).fetchall()]
+    finally:
+        con.close()
+
+
+def read_resume_points(db_path: Path) -> dict[str, ResumePoint]:
+    """Interrupted chunked full syncs that `--resume` (or auto mode) would continue."""
+    con = _open_for_read(db_path)
+    if con is None:
+        return {}
+    try:
+        if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'tui_sync' "
+                           "AND table_name = 'resume'").fetchone():
+            return {}
+        targets = [r[0] for r in con.execute("SELECT target_table FROM tui_sync.resume").fetchall()]
+        return {t: p for t in targets if (p := get_resume(con, t)) is not None}
+    finally:
+        con.close()
