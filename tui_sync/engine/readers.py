@@ -283,81 +283,98 @@ class Readers:
             run.consistency = f"scn {snapshot}"
         else:
             run.consistency = "not pinned: parallel partitions read apart (consistent = false)"
-        if key is not None and bounds_lo_hi is not None and bounds_lo_hi[0] is None:
-            key = None  # no key value at all (empty, or every key NULL): hash buckets
-        if key is not None:
-            assert bounds_lo_hi is not None
-            lo, hi = int(bounds_lo_hi[0]), int(bounds_lo_hi[1])
-            step = max((hi - lo + 1) // n, 1)
-            bounds = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
-            edges: list[Any] = [None, *bounds, None]  # open ends: every key lands in one range
-            # A configured key may be nullable: the first range takes the NULL keys.
-            parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1], nulls=i == 0))
-                     for i in range(len(edges) - 1)]
-            what = f"key ranges of {key}"
-        else:
-            parts = [replace(spec, bucket=(i, n)) for i in range(n)]
-            what = "row-address hash buckets"
+        parts, what = partitions(spec, n, key, bounds_lo_hi)
         self.log("info", f"parallel read: {len(parts)} {what} on {len(parts)} connections", job.target)
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = self._new_meter(job.target, expected)
         meter.add(0, force=True)
-        q: queue.Queue[Any] = queue.Queue(maxsize=2 * len(parts))
-        stop = threading.Event()
-        done = object()
-
-        def put(item: Any) -> None:
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        def reader(part: ReadSpec) -> None:
-            src = self.source_factory()
-            self.control.add_cancel_hook(src.cancel)
-            try:
-                src.connect()
-                for batch in src.read_batches(part):
-                    if stop.is_set():
-                        break
-                    put(batch)
-                for note in src.read_notes():
-                    self.log("info", note, job.target)
-                put(done)
-            except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
-                put(exc)
-            finally:
-                self.control.remove_cancel_hook(src.cancel)
-                try:
-                    src.close()
-                except Exception:  # noqa: BLE001
-                    pass
-
-        threads = [threading.Thread(target=reader, args=(part,), daemon=True,
-                                    name=f"tui-sync-read-{i}") for i, part in enumerate(parts)]
-        for t in threads:
-            t.start()
-        def from_readers() -> Iterator[pa.RecordBatch]:
-            finished = 0
-            while finished < len(threads):
-                item = q.get()
-                if item is done:
-                    finished += 1
-                    continue
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-
-        try:
+        with ParallelReads(self.source_factory, parts, self.control,
+                           lambda note: self.log("info", note, job.target)) as reads:
             tg.append_stream(con, stage, job.plan.arrow_schema(),
-                             self._metered(from_readers(), job, Mode.FULL, meter))
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
+                             self._metered(reads.batches(), job, Mode.FULL, meter))
         meter.add(0, force=True)
         self._checkpoint(job, Mode.FULL)
         return meter.rows
 
+
+def partitions(spec: ReadSpec, n: int, key: str | None,
+               bounds: tuple[Any, Any] | None) -> tuple[list[ReadSpec], str]:
+    """Split a full read into N parts, and say how: key ranges on a numeric key from its
+    MIN/MAX `bounds`, else hash buckets of the row address."""
+    if key is not None and bounds is not None and bounds[0] is None:
+        key = None  # no key value at all (empty, or every key NULL): hash buckets
+    if key is None or bounds is None:
+        return [replace(spec, bucket=(i, n)) for i in range(n)], "row-address hash buckets"
+    lo, hi = int(bounds[0]), int(bounds[1])
+    step = max((hi - lo + 1) // n, 1)
+    inner = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
+    edges: list[Any] = [None, *inner, None]  # open ends: every key lands in one range
+    # A configured key may be nullable: the first range takes the NULL keys.
+    parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1], nulls=i == 0))
+             for i in range(len(edges) - 1)]
+    return parts, f"key ranges of {key}"
+
+
+class ParallelReads:
+    """One reader thread per part, each on its own source connection, feeding the single
+    DuckDB writer through a bounded queue. Leaving the `with` stops and joins the readers;
+    `batches()` yields in arrival order and raises what a reader raised."""
+
+    def __init__(self, source_factory: Callable[[], Source], parts: list[ReadSpec],
+                 control: Control, note: Callable[[str], None]):
+        self.source_factory, self.parts, self.control, self.note = source_factory, parts, control, note
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2 * len(parts))
+        self.stop = threading.Event()
+        self.done = object()
+        self.threads = [threading.Thread(target=self._read, args=(part,), daemon=True,
+                                         name=f"tui-sync-read-{i}") for i, part in enumerate(parts)]
+
+    def __enter__(self) -> ParallelReads:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+    def _put(self, item: Any) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _read(self, part: ReadSpec) -> None:
+        src = self.source_factory()
+        self.control.add_cancel_hook(src.cancel)
+        try:
+            src.connect()
+            for batch in src.read_batches(part):
+                if self.stop.is_set():
+                    break
+                self._put(batch)
+            for note in src.read_notes():
+                self.note(note)
+            self._put(self.done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer thread
+            self._put(exc)
+        finally:
+            self.control.remove_cancel_hook(src.cancel)
+            try:
+                src.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        finished = 0
+        while finished < len(self.threads):
+            item = self.queue.get()
+            if item is self.done:
+                finished += 1
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            yield item
