@@ -108,6 +108,7 @@ class Modes:
         if not job.cursor:
             return None
         return source.max_cursor(job.description, job.cursor, job.config.where)
+
     def _test(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
               run: st.RunRecord, limit: int) -> int:
         spec = read_spec(job, limit=limit)
