@@ -138,6 +138,7 @@ def test_parallel_in_the_request_is_for_that_run_only(tmp_path: Path, capsys: py
     assert result.ok and result.results[0].rows == 300
     assert sorted(s.bucket for s in RecordingSource.specs) == [(0, 3), (1, 3), (2, 3)]
     assert cfg.table("T").parallel == 1
+    assert not SqliteSource(src).implements_max_cursor_sql  # an optional capability SQLite lacks
     result = Engine(cfg, source_factory=recording(src)).run(["T"], Mode.FULL)  # the config's: one read
     assert result.ok and [s.bucket for s in RecordingSource.specs] == [None]
     assert cli.main(["sync", "T", "--config", str(cfg.path), "--mode", "full", "--parallel", "2",
