@@ -90,7 +90,7 @@ def test_exit_3_when_another_process_holds_the_lock(home: Path, tmp_path: Path) 
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from tui_sync.lock import SyncLock
+            from tui_sync.target.lock import SyncLock
             with SyncLock({str(db)!r}, holder="cron", tables=["LOT_HISTORY"]):
                 print("locked", flush=True)
                 time.sleep(60)

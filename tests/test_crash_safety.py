@@ -27,12 +27,12 @@ import duckdb
 import pytest
 
 from tests.conftest import env_with_home, make_sqlite
-from tui_sync import state as st
 from tui_sync.config import load_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
-from tui_sync.lock import holder_path
 from tui_sync.sources.sqlite import format_timestamp
+from tui_sync.target import state as st
+from tui_sync.target.lock import holder_path
 
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
 T0 = datetime(2026, 4, 1, 6, 0, 0)

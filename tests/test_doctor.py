@@ -17,9 +17,9 @@ from tui_sync import cli
 from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.doctor import CHECKS, DoctorContext, Report, StepStatus, register, run_doctor
 from tui_sync.doctor_probe import inline_view, probe_cases
-from tui_sync.lock import SyncLock
 from tui_sync.sources.oracle import OracleSource
 from tui_sync.sources.oracle import source as oracle_mod
+from tui_sync.target.lock import SyncLock
 
 PASSWORD = "s3cret-Passw0rd"
 TABLE = "APP.EQUIPMENT_EVENTS"

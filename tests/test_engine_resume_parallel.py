@@ -11,11 +11,12 @@ import pyarrow as pa
 import pytest
 
 from tests.conftest import duck_query, duck_rows, make_sqlite, write_config
-from tui_sync import state as st
+from tui_sync import cli
 from tui_sync.engine import Engine
-from tui_sync.events import Control, Mode, Progress, Status
+from tui_sync.events import Control, Mode, Progress, Status, SyncRequest
 from tui_sync.sources.base import ReadSpec
 from tui_sync.sources.sqlite import SqliteSource
+from tui_sync.target import state as st
 
 ROWS = 200_000
 
@@ -125,6 +126,25 @@ def test_parallel_without_numeric_key_reads_hash_buckets(tmp_path: Path) -> None
     assert result.results[0].rows == 1000
     assert sorted(s.bucket for s in RecordingSource.specs) == [(0, 4), (1, 4), (2, 4), (3, 4)]
     assert duck_rows(cfg.target_path(), "t", "v") == [(f"k{i}", i) for i in range(1000)]
+
+
+def test_parallel_in_the_request_is_for_that_run_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--parallel` travels in the SyncRequest: the run reads on N connections and the loaded
+    config (which the TUI or a scheduler may reuse) still says what the file says."""
+    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (K VARCHAR2(5), V NUMBER(5));",
+                      [("INSERT INTO T VALUES (?, ?)", [(f"k{i}", i) for i in range(300)])])
+    cfg = write_config(tmp_path, src, "[table T]\n", sync="batch_rows = 64")
+    result = Engine(cfg, source_factory=recording(src)).run(SyncRequest(("T",), Mode.FULL, parallel=3))
+    assert result.ok and result.results[0].rows == 300
+    assert sorted(s.bucket for s in RecordingSource.specs) == [(0, 3), (1, 3), (2, 3)]
+    assert cfg.table("T").parallel == 1
+    assert not SqliteSource(src).implements_max_cursor_sql  # an optional capability SQLite lacks
+    result = Engine(cfg, source_factory=recording(src)).run(["T"], Mode.FULL)  # the config's: one read
+    assert result.ok and [s.bucket for s in RecordingSource.specs] == [None]
+    assert cli.main(["sync", "T", "--config", str(cfg.path), "--mode", "full", "--parallel", "2",
+                     "--json"]) == 0
+    assert cli.main(["sync", "T", "--config", str(cfg.path), "--parallel", "0"]) == 2
+    assert "--parallel takes 1 to 64" in capsys.readouterr().err
 
 
 RECON = """CREATE TABLE R (ID NUMBER(8) PRIMARY KEY, TS DATE NOT NULL, V NUMBER(6));"""

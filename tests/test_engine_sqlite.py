@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import duck_query, duck_rows, duck_types, make_sqlite, write_config
-from tui_sync import state as st
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError, LockHeldError, UnknownTableError
 from tui_sync.events import Control, LogLine, Mode, Phase, PhaseChanged, Progress, Status, TableFinished
-from tui_sync.lock import SyncLock
 from tui_sync.sources.sqlite import format_timestamp
+from tui_sync.target import state as st
+from tui_sync.target.lock import SyncLock
 
 T0 = datetime(2026, 3, 1, 8, 0, 0)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import tui_sync.engine as engine_module
+import tui_sync.engine.hooks as engine_module
 from tests.conftest import duck_query, env_with_home, make_sqlite, write_config
-from tui_sync import state as st
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Mode, Progress, Status
+from tui_sync.target import state as st
 
 T0 = datetime(2026, 5, 1, 8, 0, 0)
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
@@ -134,14 +134,14 @@ def test_single_read_full_sync_takes_the_watermark_before_reading(
     written between that and the SELECT is re-read by the next incremental."""
     src = events_source(tmp_path / "ev.sqlite", 30)
     cfg = ev_config(tmp_path, src, chunk_rows=1000)
-    real = engine_module.Engine._load_stage
+    real = Engine._load_stage
 
     def load_then_write(self, con, source, job, spec, mode, expected):  # type: ignore[no-untyped-def]
         if mode == Mode.FULL:
             write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')")
         return real(self, con, source, job, spec, mode, expected)
 
-    monkeypatch.setattr(engine_module.Engine, "_load_stage", load_then_write)
+    monkeypatch.setattr(Engine, "_load_stage", load_then_write)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
     assert st.read_table_states(cfg.target_path())["ev"].watermark == str(T0 + timedelta(seconds=30))
     assert target_rows(cfg.target_path()) == source_rows(src)
@@ -152,14 +152,14 @@ def test_parallel_full_sync_takes_the_watermark_before_reading(
     src = events_source(tmp_path / "ev.sqlite", 30)
     cfg = write_config(tmp_path, src, "[table EV]\ntarget = ev\ncursor = TS\nparallel = 2\n",
                        sync="batch_rows = 5")
-    real = engine_module.Engine._load_parallel
+    real = Engine._load_parallel
 
     def write_then_load(self, *args):  # type: ignore[no-untyped-def]
         write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')",
                                  f"UPDATE EV SET TS = '{ts(400)}', V = 'updated' WHERE ID = 2")
         return real(self, *args)
 
-    monkeypatch.setattr(engine_module.Engine, "_load_parallel", write_then_load)
+    monkeypatch.setattr(Engine, "_load_parallel", write_then_load)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
     assert st.read_table_states(cfg.target_path())["ev"].watermark == str(T0 + timedelta(seconds=30))
     monkeypatch.undo()

@@ -23,10 +23,11 @@ HEADLESS_MODULES = [
     "tui_sync.doctor_oracle",
     "tui_sync.doctor_probe",
     "tui_sync.target",
-    "tui_sync.state",
+    "tui_sync.target.state",
+    "tui_sync.target.loads",
     "tui_sync.typeplan",
     "tui_sync.config",
-    "tui_sync.lock",
+    "tui_sync.target.lock",
     "tui_sync.events",
     "tui_sync.config.write",
     # Headless entry points: cron and `tui-sync schedule` must not pay for (or need) Textual.

@@ -24,12 +24,12 @@ import pyarrow as pa
 import pytest
 
 from tests.oracle_fake import BASE_TIME, FakeColumn, FakeOracle, FakeTable, events_rows, events_table, ora_error
-from tui_sync import state as st
 from tui_sync.config import Config, SourceConfig, TableConfig
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Event, LogLine, Mode, Status
 from tui_sync.sources.oracle import OracleSource
 from tui_sync.sources.oracle import source as oracle_mod
+from tui_sync.target import state as st
 
 TABLE = "APP.EQUIPMENT_EVENTS"
 PASSWORD = "s3cret-Passw0rd"

@@ -314,3 +314,15 @@ def test_keyless_chunked_full_sync_pages_by_rowid_and_resumes(tmp_path: Path) ->
     assert "ROWID > CHARTOROWID(:k0)" in reads[3][0]
     assert "__tui_sync_rowid" not in {r[0] for r in duckdb.connect(str(run.config.target_path()), read_only=True)
                                       .execute("SELECT column_name FROM information_schema.columns").fetchall()}
+
+
+def test_plan_shows_the_max_cursor_sql_as_sql_and_binds(tmp_path: Path) -> None:
+    """`tui-sync plan` on an Oracle table with a cursor: the max-cursor SQL is the source's
+    optional capability, reported like every other mode's SQL as (sql, binds); the fetch
+    type the source also returns made the plan printer's unpacking fail."""
+    config = make_config(tmp_path)
+    engine = Engine(config, source_factory=lambda: OracleSource(config.source, driver=FakeOracle([events_table(3)])))
+    report = engine.plan(TABLE)
+    sql, binds = report.sql["max_cursor"]
+    assert "MAX(" in sql and isinstance(binds, dict)
+    assert all(len(v) == 2 for v in report.sql.values())

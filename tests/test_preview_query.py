@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from tui_sync import state
 from tui_sync.errors import TargetBusyError
 from tui_sync.preview import query
 from tui_sync.preview.detect import detect_frame
 from tui_sync.preview.query import Preset, PreviewError
+from tui_sync.target import state
 
 TABLE = "설비 이벤트"  # Korean, with a space
 END = datetime(2020, 3, 1, 12, 0)  # long ago: presets must follow MAX(cursor), not the clock

@@ -14,7 +14,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tui_sync.engine as engine_module
+import tui_sync.engine.hooks as engine_module
 from tests.conftest import duck_query, write_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode

@@ -15,12 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tui_sync import state
 from tui_sync.cli.schedule import once_exit_code
 from tui_sync.config import Config, load_config
 from tui_sync.errors import SourceError
 from tui_sync.events import Control, LogLine, Mode, RunFinished, Status, TableResult
-from tui_sync.lock import SyncLock
 from tui_sync.scheduler import (
     Scheduler,
     local_zone,
@@ -28,6 +26,8 @@ from tui_sync.scheduler import (
     prev_slot,
     schedule_zone,
 )
+from tui_sync.target import state
+from tui_sync.target.lock import SyncLock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -25,7 +25,7 @@ from tui_sync.events import Mode, Status
 from tui_sync.sources.base import ReadSpec, Window
 from tui_sync.sources.oracle import OracleSource
 from tui_sync.sources.oracle import source as oracle_mod
-from tui_sync.state import decode_watermark, encode_watermark
+from tui_sync.target.watermark import decode_watermark, encode_watermark
 from tui_sync.timens import DatetimeNs, parse_timestamp
 from tui_sync.typeplan import PlanOptions, build_plan
 

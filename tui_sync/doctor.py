@@ -216,7 +216,7 @@ def check_target(ctx: DoctorContext) -> None:
 
 @register("common")
 def check_lock(ctx: DoctorContext) -> None:
-    from .lock import describe_holder, is_held, read_holder
+    from .target.lock import describe_holder, is_held, read_holder
 
     path = ctx.config.target_path()
     if is_held(path):

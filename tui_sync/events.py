@@ -42,6 +42,23 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class SyncRequest:
+    """One sync run as a front end asks for it; the engine keeps nothing else per run.
+
+    `limit` caps a test load (default: the config's test_rows); `resume` continues an
+    interrupted chunked full sync (auto always does); `reconcile` and `parallel`, when
+    given, override the tables' settings for this run only (the config stays as loaded).
+    """
+
+    tables: tuple[str, ...]
+    mode: Mode = Mode.AUTO
+    limit: int | None = None
+    resume: bool = False
+    reconcile: bool | None = None
+    parallel: int | None = None
+
+
+@dataclass(frozen=True)
 class PhaseChanged:
     table: str  # target table name
     phase: Phase

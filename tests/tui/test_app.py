@@ -13,8 +13,8 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from tui_sync import demo
 from tui_sync.config import load_config
 from tui_sync.events import Phase, Status
-from tui_sync.lock import SyncLock
-from tui_sync.state import read_runs, read_table_states
+from tui_sync.target.lock import SyncLock
+from tui_sync.target.state import read_runs, read_table_states
 from tui_sync.tui.screens.connection import ConnectionScreen
 from tui_sync.tui.screens.dialogs import ConfirmScreen, ErrorScreen
 from tui_sync.tui.screens.history import HistoryScreen

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.binding import Binding
 
-from tui_sync.state import read_runs
+from tui_sync.target.state import read_runs
 from tui_sync.tui.app import TuiSyncApp
 from tui_sync.tui.commands import app_commands
 from tui_sync.tui.screens.progress import ProgressScreen

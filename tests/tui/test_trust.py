@@ -14,11 +14,11 @@ import duckdb
 import pytest
 from textual.widgets import Button, DataTable, Static
 
-from tui_sync import engine
-from tui_sync.events import Mode, Phase, Status
-from tui_sync.state import read_resume_points, read_runs, read_table_states
+from tui_sync.engine import hooks as engine
+from tui_sync.events import Mode, Phase, Status, SyncRequest
+from tui_sync.target.state import read_resume_points, read_runs, read_table_states
 from tui_sync.tui.app import TuiSyncApp
-from tui_sync.tui.controllers.run import SyncStep, start_over_steps
+from tui_sync.tui.controllers.run import start_over_steps
 from tui_sync.tui.controllers.signals import EXIT_INTERRUPTED
 from tui_sync.tui.screens.dialogs import ChoiceScreen, ErrorScreen
 from tui_sync.tui.screens.tables import TablesScreen
@@ -215,8 +215,8 @@ async def test_start_over_reads_the_whole_table_again(make_app, demo_config: Pat
 
 def test_start_over_in_auto_mode_runs_only_the_interrupted_tables_in_full() -> None:
     steps = start_over_steps(["A", "B", "C"], Mode.AUTO, {"B"})
-    assert steps == [SyncStep(("B",), Mode.FULL), SyncStep(("A", "C"), Mode.AUTO)]
-    assert start_over_steps(["A", "B"], Mode.FULL, {"B"}) == [SyncStep(("A", "B"), Mode.FULL)]
+    assert steps == [SyncRequest(("B",), Mode.FULL), SyncRequest(("A", "C"), Mode.AUTO)]
+    assert start_over_steps(["A", "B"], Mode.FULL, {"B"}) == [SyncRequest(("A", "B"), Mode.FULL)]
 
 
 # -- a DuckDB file held by another process ------------------------------------------------------
@@ -256,7 +256,7 @@ async def test_a_busy_duckdb_file_names_its_holder_and_retry_runs_the_sync_again
 
 
 async def test_a_lock_error_offers_retry_but_enter_just_closes(make_app, demo_db: Path) -> None:
-    from tui_sync.lock import SyncLock
+    from tui_sync.target.lock import SyncLock
 
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

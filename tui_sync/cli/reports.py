@@ -109,7 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from ..state import read_runs
+    from ..target.state import read_runs
 
     config = load(args)
     if getattr(args, "stats", False):

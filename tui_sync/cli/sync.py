@@ -10,7 +10,17 @@ from typing import Any
 
 from ..config import Config
 from ..errors import ConfigError, ExitCode, LockHeldError, TuiSyncError
-from ..events import Control, Event, LogLine, Mode, Progress, RunFinished, Status, TableFinished
+from ..events import (
+    Control,
+    Event,
+    LogLine,
+    Mode,
+    Progress,
+    RunFinished,
+    Status,
+    SyncRequest,
+    TableFinished,
+)
 from .common import common_options, load, print_json
 
 
@@ -74,7 +84,7 @@ class _Reporter:
 
 
 def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
-    from ..state import record_unrun
+    from ..target.state import record_unrun
 
     for name in tables:
         tc = config.table(name)
@@ -114,21 +124,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     mode = Mode(args.mode)
     if args.limit is not None and mode != Mode.TEST:
         raise ConfigError("--limit applies to --mode test")
-    if args.parallel is not None:
-        if not 1 <= args.parallel <= 64:
-            raise ConfigError("--parallel takes 1 to 64")
-        for name in tables:
-            tc = config.table(name)
-            tc.parallel = args.parallel
-            config.tables.setdefault(tc.source_table, tc)
+    if args.parallel is not None and not 1 <= args.parallel <= 64:
+        raise ConfigError("--parallel takes 1 to 64")
+    # --parallel is this run's, not the config's: it travels in the request
+    request = SyncRequest(tuple(tables), mode, args.limit, args.resume,
+                          True if args.reconcile else None, args.parallel)
     control = Control()
     fired = install_signal_handlers(control)
     use_bar = sys.stderr.isatty() and not args.json
     with _Reporter(use_bar) as reporter:
         engine = Engine(config, on_event=reporter, control=control, holder="cli")
         try:
-            finished: RunFinished = engine.run(tables, mode, limit=args.limit, resume=args.resume,
-                                               reconcile=True if args.reconcile else None)
+            finished: RunFinished = engine.run(request)
         except LockHeldError as exc:
             record_skipped(config, tables, mode, str(exc))  # cron overlaps show in history
             raise

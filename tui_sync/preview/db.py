@@ -23,9 +23,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from tui_sync import state, target
+from tui_sync import target
 from tui_sync.errors import TargetBusyError, TuiSyncError, one_line
-from tui_sync.target import qi
+from tui_sync.target import qi, state
 
 
 class PreviewError(TuiSyncError):

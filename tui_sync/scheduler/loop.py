@@ -13,10 +13,10 @@ from pathlib import Path
 
 from croniter import CroniterError
 
-from .. import state
 from ..config import Config, TableConfig
 from ..errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from ..target import state
 from .slots import TableSchedule, next_slot, prev_slot, schedule_zone, utc_naive
 
 RunSync = Callable[..., RunFinished]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..sources import open_source
 from ..sources.base import TableInfo
-from ..state import ResumePoint, TableState, read_resume_points, read_table_states
+from ..target.state import ResumePoint, TableState, read_resume_points, read_table_states
 
 
 @dataclass(frozen=True)

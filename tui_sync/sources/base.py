@@ -199,6 +199,17 @@ class Source(ABC):
     def read_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
         """Stream the read as record batches with schema `spec.plan.arrow_schema()`."""
 
+    # Optional capability: the exact SQL `max_cursor` runs, for `tui-sync plan` to show.
+    # A source that has it overrides `build_max_cursor`; `implements_max_cursor_sql` says so.
+    @property
+    def implements_max_cursor_sql(self) -> bool:
+        return type(self).build_max_cursor is not Source.build_max_cursor
+
+    def build_max_cursor(self, table: TableDescription, cursor: str,
+                         where: str = "") -> tuple[str, dict[str, Any], pa.DataType]:
+        """The exact SQL of `max_cursor`, its binds and the Arrow type it is fetched as."""
+        raise NotImplementedError(f"{self.kind} source does not show its MAX(cursor) SQL")
+
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         """MIN and MAX of a numeric key column under the filter (for parallel ranges)."""
         raise NotImplementedError(f"{self.kind} source cannot split reads by key range")

@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # only for annotations: keeps this module light
     from ..scheduler import Scheduler
     from ..services.verify_report import VerifyReport
     from ..sources.base import ServerInfo, TableDescription, TableInfo
-    from ..state import ResumePoint, RunRecord, TableState
     from ..stats import TableStats
+    from ..target.state import ResumePoint, RunRecord, TableState
 
 
 class ConnectionTested(Message):

@@ -19,7 +19,7 @@ from ..events import LogLine
 from ..progress import LOG_LINES_KEPT, RunState
 from ..services.catalog import CatalogEntry, TargetState, merge
 from ..sources.base import TableInfo
-from ..state import ResumePoint
+from ..target.state import ResumePoint
 
 if TYPE_CHECKING:
     from .screens.verify import VerifyOutcome

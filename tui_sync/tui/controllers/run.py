@@ -8,7 +8,6 @@ them into the session's `RunState` and redraws the Progress screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from textual.worker import Worker, WorkerFailed
 
 from ...config import Config
 from ...engine import Engine
-from ...events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from ...events import Control, LogLine, Mode, RunFinished, Status, SyncRequest, TableResult
 from ...progress import RunState
 from ..messages import message_for
 from ..screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -28,22 +27,13 @@ if TYPE_CHECKING:
     from ..app import TuiSyncApp
 
 
-@dataclass(frozen=True)
-class SyncStep:
-    """One Engine.run of a manual sync; a run is one or more steps on the same thread."""
-
-    tables: tuple[str, ...]
-    mode: Mode
-    resume: bool = False
-
-
-def start_over_steps(tables: list[str], mode: Mode, resumable: set[str]) -> list[SyncStep]:
+def start_over_steps(tables: list[str], mode: Mode, resumable: set[str]) -> list[SyncRequest]:
     """Full mode without resume starts over; auto would resume, so those tables run full."""
     if mode == Mode.FULL:
-        return [SyncStep(tuple(tables), Mode.FULL)]
+        return [SyncRequest(tuple(tables), Mode.FULL)]
     again = tuple(t for t in tables if t in resumable)
     rest = tuple(t for t in tables if t not in resumable)
-    return [SyncStep(again, Mode.FULL)] + ([SyncStep(rest, mode)] if rest else [])
+    return [SyncRequest(again, Mode.FULL)] + ([SyncRequest(rest, mode)] if rest else [])
 
 
 class RunController:
@@ -74,15 +64,15 @@ class RunController:
         mode = Mode(mode)
         resumable = self.session.resume_points_of(tables) if mode in (Mode.AUTO, Mode.FULL) else {}
         if not resumable:
-            return self._launch(tables, mode, [SyncStep(tuple(tables), mode, resume=bool(resume))])
+            return self._launch(tables, mode, [SyncRequest(tuple(tables), mode, resume=bool(resume))])
         if resume is not None:
-            steps = ([SyncStep(tuple(tables), mode, resume=True)] if resume
+            steps = ([SyncRequest(tuple(tables), mode, resume=True)] if resume
                      else start_over_steps(tables, mode, set(resumable)))
             return self._launch(tables, mode, steps)
 
         def answered(choice: str | None) -> None:
             if choice == "resume":
-                self._launch(tables, mode, [SyncStep(tuple(tables), mode, resume=True)])
+                self._launch(tables, mode, [SyncRequest(tuple(tables), mode, resume=True)])
             elif choice == "over":
                 self._launch(tables, mode, start_over_steps(tables, mode, set(resumable)))
 
@@ -108,7 +98,7 @@ class RunController:
             return False
         return True
 
-    def _launch(self, tables: list[str], mode: Mode, steps: list[SyncStep]) -> bool:
+    def _launch(self, tables: list[str], mode: Mode, steps: list[SyncRequest]) -> bool:
         """Run `steps` on the sync thread as one run of `tables` shown on the Progress screen."""
         if not self._can_sync(tables):
             return False
@@ -146,8 +136,9 @@ class RunController:
             names = ", ".join(r.source for r in run.tables.values())
             self.app.notify(f"Scheduled sync of {names} started (g shows it).", title="Schedule")
 
-    def engine_steps(self, config: Config, steps: list[SyncStep], run: RunState) -> RunFinished:
-        """On the sync thread: one Engine.run per step, reported as one run (one RunFinished)."""
+    def engine_steps(self, config: Config, steps: list[SyncRequest], run: RunState) -> RunFinished:
+        """On the sync thread: one Engine.run per request (a step), reported as one run (one
+        RunFinished): a start-over of some tables is a full request, then the rest's."""
         results: list[TableResult] = []
 
         def post(event: Any) -> None:
@@ -159,7 +150,7 @@ class RunController:
         finished = RunFinished(())
         for step in steps:
             engine = Engine(config, on_event=post, control=run.control, holder="tui")
-            finished = engine.run(list(step.tables), step.mode, resume=step.resume)
+            finished = engine.run(step)
         if len(steps) > 1:
             finished = RunFinished(tuple(results))
             self.app.post_message(message_for(finished, run))
@@ -322,4 +313,4 @@ class RunController:
         self.app.exit(return_code=return_code)
 
 
-__all__ = ["RunController", "SyncStep", "start_over_steps"]
+__all__ = ["RunController", "start_over_steps"]

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 
 from ...config import Config
 from ...errors import one_line
-from ...events import Control, Mode, RunFinished
+from ...events import Control, Mode, RunFinished, SyncRequest
 from ...scheduler import Scheduler
 from ..messages import SchedulerReady, SyncLog, SyncRunFailed, SyncStarted
 from ..screens.tables import TablesScreen
-from .run import SyncStep
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
@@ -67,7 +66,7 @@ class ScheduleController:
         self.app.post_message(SyncStarted(run))
         try:
             config = self.scheduler.config if self.scheduler else self.session.config
-            return runs.engine_steps(config, [SyncStep(tuple(tables), mode)], run)
+            return runs.engine_steps(config, [SyncRequest(tuple(tables), mode)], run)
         except Exception as exc:
             # The scheduler records this (skipped when the lock is held); the run view ends.
             self.app.post_message(SyncRunFailed(run, one_line(exc)))

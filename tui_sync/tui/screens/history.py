@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
 from ...progress import fmt_duration, fmt_rate
-from ...state import RunRecord, read_runs
 from ...stats import TableStats, table_stats
+from ...target.state import RunRecord, read_runs
 from ..messages import HistoryLoaded
 from .base import AppScreen
 from .dialogs import ErrorScreen

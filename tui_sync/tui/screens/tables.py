@@ -28,7 +28,7 @@ from ...engine import Engine, PlanReport
 from ...errors import one_line
 from ...events import Mode
 from ...services.catalog import CatalogEntry
-from ...state import ResumePoint, TableState
+from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
 from .base import AppScreen
 from .table_settings import TableSettingsScreen, lookback_text

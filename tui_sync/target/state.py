@@ -12,16 +12,15 @@ import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from .errors import TargetBusyError, TuiSyncError
+from ..errors import TargetBusyError
+from .duckdb import connect
 from .lock import is_held
-from .target import connect
-from .timens import parse_timestamp
+from .watermark import decode_watermark, encode_watermark
 
 SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS tui_sync;
@@ -122,44 +121,6 @@ class RunRecord:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_DDL)
-
-
-# -- watermark encoding: text in the state, typed in Python -----------------------------
-
-def encode_watermark(value: Any) -> tuple[str | None, str | None]:
-    if value is None:
-        return None, None
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" "), "timestamp"
-    if isinstance(value, bool):
-        raise TuiSyncError("a BOOLEAN column cannot be a cursor")
-    if isinstance(value, int):
-        return str(value), "integer"
-    if isinstance(value, Decimal):
-        return str(value), "decimal"
-    if isinstance(value, float):
-        return repr(value), "float"
-    if isinstance(value, str):
-        return value, "text"
-    if isinstance(value, bytes):  # a RAW key's resume point
-        return value.hex(), "binary"
-    raise TuiSyncError(f"unsupported cursor value type {type(value).__name__}")
-
-
-def decode_watermark(text: str | None, kind: str | None) -> Any:
-    if text is None or kind is None:
-        return None
-    if kind == "timestamp":
-        return parse_timestamp(text)  # keeps digits 7-9 of a TIMESTAMP(9) watermark
-    if kind == "integer":
-        return int(text)
-    if kind == "decimal":
-        return Decimal(text)
-    if kind == "float":
-        return float(text)
-    if kind == "binary":
-        return bytes.fromhex(text)
-    return text
 
 
 # -- writes on the sync's connection -----------------------------------------------------

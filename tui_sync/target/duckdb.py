@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .errors import TargetBusyError, TuiSyncError, one_line
-from .typeplan import TypePlan
+from ..errors import TargetBusyError, TuiSyncError, one_line
+from ..typeplan import TypePlan
 
 STAGE_SUFFIX = "__tui_sync_stage"
 

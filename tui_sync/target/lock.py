@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import LockHeldError
+from ..errors import LockHeldError
 
 
 def lock_path(db_path: Path) -> Path:

@@ -1,0 +1,228 @@
+"""The three modes of a table's sync (DESIGN §5): a full load swapped in, a test load
+into `<target>_test`, an incremental window merged (with delete reconciliation). Mixed
+into the Engine (run.py); the SQL they run is in target/loads.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from .. import target as tg
+from ..errors import ConfigError, SchemaDriftError, TuiSyncError
+from ..events import Mode, Phase, Status
+from ..sources.base import ReadSpec, Source, Window
+from ..target import loads
+from ..target import state as st
+from ..typeplan import build_plan
+from . import hooks
+from .jobs import TableJob, apply_lookback, cursor_index, plan_options, read_spec
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..events import SyncRequest
+    from .meter import TableRunState
+
+TEST_SUFFIX = "_test"
+
+
+class Modes:
+    """Full, test and incremental loads of one resolved table; the Engine supplies the rest."""
+
+    config: Config
+    _request: SyncRequest
+    _table: TableRunState
+
+    if TYPE_CHECKING:
+        def log(self, level: str, message: str, table: str | None = None) -> None: ...
+        def _phase(self, table: str, phase: Phase, mode: Mode | None = None) -> None: ...
+        def _checkpoint(self, job: TableJob, mode: Mode) -> None: ...
+        def _schema_drift(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> str | None: ...
+        def _parallel(self, job: TableJob) -> int: ...
+        def _parallel_key(self, job: TableJob) -> str | None: ...
+        def _chunked(self, job: TableJob, expected: int | None, source: Source) -> bool: ...
+        _load_stage: Callable[..., int]
+        _load_parallel: Callable[..., int]
+        _load_chunked: Callable[..., tuple[int, Any]]
+
+    def _expected(self, source: Source, job: TableJob, spec: ReadSpec, mode: Mode) -> int | None:
+        est = job.description.info.estimated_rows
+        if spec.window is None and not spec.where and est is not None:
+            return min(est, spec.limit) if spec.limit is not None else est
+        found = cursor_index(source, job) if spec.window is not None else None
+        if found is not None and not found.indexed:
+            # Without an index on the cursor the window's COUNT is one more scan of the whole
+            # table (after MAX(cursor), before the read): progress shows rows without a total.
+            self.log("info", f"{found.problem()}; rows are not counted first (tui-sync plan "
+                     "shows the CREATE INDEX)", job.target)
+            return None
+        self._phase(job.target, Phase.COUNTING, mode)
+        return source.count_rows(spec)
+
+    def _full(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+              run: st.RunRecord) -> int:
+        spec = read_spec(job)
+        expected = self._expected(source, job, spec, Mode.FULL)
+        if self._chunked(job, expected, source):
+            rows, watermark = self._load_chunked(con, source, job, run, expected)
+        else:
+            # The watermark is the source's MAX(cursor) taken BEFORE the first read (DESIGN
+            # §5), never the MAX of what was read: a row committed while the full sync reads
+            # (say into a key range already read) has a newer cursor value and is re-read by
+            # the next incremental instead of being passed over for good.
+            watermark = self._start_watermark(source, job)
+            if self._parallel(job) > 1 and (self._parallel_key(job) is not None
+                                            or source.has_row_address(job.description)):
+                # (a keyless view has no row address to hash: it reads in one statement below)
+                rows = self._load_parallel(con, job, spec, expected, run)
+            else:
+                st.clear_resume(con, job.target)
+                rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
+                run.consistency = "one statement"  # one SELECT reads one point in time
+        stage = tg.stage_name(job.target)
+        if watermark is not None and job.cursor_target:
+            # The same bound in the target's own terms (a padded CHAR lands trimmed, a time
+            # with nanoseconds in a microsecond column): the newest loaded value at or below
+            # it. Incremental windows and the keyless DELETE compare target values with it; a
+            # value no target row holds made the DELETE miss the row the window re-read.
+            watermark = loads.max_value(con, stage, job.cursor_target, upto=watermark)
+        self._phase(job.target, Phase.SWAPPING, Mode.FULL)
+        loads.begin(con)
+        loads.swap(con, stage, job.target)
+        version = st.add_schema_version(con, job.target, job.plan.target_columns())
+        wm_text, wm_type = st.encode_watermark(watermark)
+        st.put_table_state(con, st.TableState(
+            job.target, job.description.info.name, job.cursor, wm_text, wm_type, rows, version,
+            Mode.FULL.value, st.utcnow(), ",".join(job.primary_key) or None))
+        st.clear_resume(con, job.target)
+        self._finish_ok(con, run, rows)
+        hooks._fault("swap")
+        loads.commit(con)
+        return rows
+
+    def _start_watermark(self, source: Source, job: TableJob) -> Any:
+        """The source's MAX(cursor) now, as the source holds it. The swap turns it into the
+        target's terms (the newest loaded value at or below it): a cast here would round
+        1.006 up to a NUMBER(10,2) target's 1.01, above a value the target never got."""
+        if not job.cursor:
+            return None
+        return source.max_cursor(job.description, job.cursor, job.config.where)
+
+    def _test(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+              run: st.RunRecord, limit: int) -> int:
+        spec = read_spec(job, limit=limit)
+        rows = self._load_stage(con, source, job, spec, Mode.TEST,
+                                self._expected(source, job, spec, Mode.TEST))
+        test_table = job.target + TEST_SUFFIX
+        self._phase(job.target, Phase.SWAPPING, Mode.TEST)
+        loads.begin(con)
+        loads.swap(con, tg.stage_name(job.target), test_table)
+        self._finish_ok(con, run, rows)
+        loads.commit(con)
+        self.log("info", f"test rows are in {test_table}; {job.target} and its state are untouched",
+                 job.target)
+        return rows
+
+    def _incremental(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                     run: st.RunRecord) -> int:
+        if not job.cursor or not job.cursor_target:
+            raise ConfigError(f"{job.name}: incremental sync needs a cursor column "
+                              f"(cursor = ... in [table {job.config.source_table}])")
+        state = st.get_table_state(con, job.target)
+        if state is None or state.watermark is None or not tg.table_exists(con, job.target):
+            raise TuiSyncError(f"{job.name}: incremental sync needs a previous full sync "
+                               "(run --mode full or auto)")
+        if state.cursor_column != job.cursor:
+            raise TuiSyncError(f"{job.name}: the cursor changed from {state.cursor_column} to "
+                               f"{job.cursor}; run a full sync")
+        drift = self._schema_drift(con, job)
+        if drift:
+            raise SchemaDriftError(f"{job.name}: columns {drift}; run a full sync")
+        existing = tg.table_columns(con, job.target)
+        added = [c for c in job.plan.included if c.target_name not in existing]
+
+        self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
+        watermark = st.decode_watermark(state.watermark, state.watermark_type)
+        lo = apply_lookback(watermark, job.config.lookback, job.cursor,
+                            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
+        hi = source.max_cursor(job.description, job.cursor, job.config.where)
+        self.log("info", f"window {job.cursor} >= {lo} and <= {hi}", job.target)
+        spec = read_spec(job, window=Window(job.cursor, lo, hi))
+        if hi is None:
+            rows = 0
+            tg.recreate_table(con, tg.stage_name(job.target), job.plan)
+        else:
+            rows = self._load_stage(con, source, job, spec, Mode.INCREMENTAL,
+                                    self._expected(source, job, spec, Mode.INCREMENTAL))
+        stage = tg.stage_name(job.target)
+        reconcile = (self._request.reconcile if self._request.reconcile is not None
+                     else job.config.reconcile)
+        keys = self._load_source_keys(con, source, job, lo) if reconcile else None
+        self._phase(job.target, Phase.MERGING, Mode.INCREMENTAL)
+        loads.begin(con)
+        for c in added:
+            loads.add_column(con, job.target, c.target_name, c.duckdb_type)
+            self.log("warning", f"new source column {c.name} added; rows outside this window "
+                     "hold NULL there until a full sync", job.target)
+        loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
+                    job.key_targets, job.cursor_target, lo)
+        if keys is not None:
+            self._reconcile_deletes(con, job, keys, lo)
+        # at or below the window's top in the target's terms: a value the target rounded up
+        # past the source's (1.006 landing as 1.01) would start the next window above it
+        new_wm = loads.max_value(con, stage, job.cursor_target, upto=hi)
+        if new_wm is None or (watermark is not None and new_wm < watermark):
+            new_wm = watermark
+        version = st.add_schema_version(con, job.target, job.plan.target_columns())
+        wm_text, wm_type = st.encode_watermark(new_wm)
+        st.put_table_state(con, st.TableState(
+            job.target, job.description.info.name, job.cursor, wm_text, wm_type,
+            tg.row_count(con, job.target), version, Mode.INCREMENTAL.value, st.utcnow(),
+            ",".join(job.primary_key) or None))
+        tg.drop_table(con, stage)
+        self._finish_ok(con, run, rows)
+        hooks._fault("merge")
+        loads.commit(con)
+        return rows
+
+    # -- delete reconciliation (no CDC): drop target keys the source no longer has -------------
+    def _load_source_keys(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                          lo: Any) -> str:
+        if not job.key_targets:
+            raise ConfigError(f"{job.name}: reconcile needs a primary key (primary_key = ...)")
+        key_plan = build_plan([job.description.column(k) for k in job.primary_key],
+                              plan_options(self.config, job.config))
+        window = Window(job.cursor, lo, None) if job.config.reconcile_window and job.cursor else None
+        spec = ReadSpec(table=job.description, plan=key_plan, where=job.config.where, window=window,
+                        batch_rows=max(job.batch_rows, 100_000))
+        keys = loads.keys_name(job.target)
+        tg.recreate_table(con, keys, key_plan)
+        self.log("info", "reading the source's keys to reconcile deletes"
+                 + (" inside the window" if window else ""), job.target)
+        for batch in source.read_batches(spec):
+            self._checkpoint(job, Mode.INCREMENTAL)
+            tg.append(con, keys, batch)
+        return keys
+
+    def _reconcile_deletes(self, con: duckdb.DuckDBPyConnection, job: TableJob, keys: str,
+                           lo: Any) -> None:
+        """Inside the merge transaction: delete target rows whose key the source lost, unless
+        that is more than `reconcile_max_delete` of the rows in scope (a partial read looks
+        like a mass delete): then the whole run rolls back."""
+        windowed = job.config.reconcile_window and job.cursor_target
+        doomed = loads.reconcile(con, job.target, keys, job.key_targets,
+                                 cursor_column=job.cursor_target if windowed else None, lo=lo,
+                                 max_delete=self.config.sync.reconcile_max_delete, name=job.name)
+        self.log("info", f"reconcile: {doomed:,} row(s) deleted in the source removed", job.target)
+        tg.drop_table(con, keys)
+
+    def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:
+        run.finished_at = st.utcnow()
+        secs = (run.finished_at - run.started_at).total_seconds()
+        # rows_per_s: this run's rows over this run's time (a resume carries earlier rows);
+        # `rows` stays the rows the target got from this run's mode (a full: all of them).
+        mine = rows - self._table.carried_rows
+        run.status, run.rows, run.rows_per_s = Status.OK.value, rows, mine / secs if secs > 0 else 0.0
+        st.finish_run(con, run)
+

@@ -1,0 +1,360 @@
+"""The sync engine (DESIGN §5): test, full, incremental and auto runs.
+
+Plain Python: it reads Arrow batches from a Source, writes them into DuckDB,
+keeps the state in the same file, emits typed events through a callback and
+obeys a Control between batches. It never imports Textual. This module runs a
+request: the lock, the mode choice per table, retries and checkpoints; how a mode
+loads is in modes.py, how a full load reads in readers.py, the SQL in target/loads.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+
+from .. import target as tg
+from ..config import Config
+from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, one_line
+from ..events import (
+    Control,
+    Event,
+    EventCallback,
+    LogLine,
+    Mode,
+    Phase,
+    PhaseChanged,
+    RunFinished,
+    Status,
+    SyncRequest,
+    TableFinished,
+    TableResult,
+)
+from ..sources import open_source
+from ..sources.base import Source, Window
+from ..target import loads
+from ..target import state as st
+from ..target.lock import SyncLock
+from .jobs import PlanReport, TableJob, cursor_index, read_spec, resolve_job
+from .meter import TableRunState
+from .modes import Modes
+from .readers import Readers
+
+_logger = logging.getLogger("tui_sync.engine")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+           "error": logging.ERROR}
+
+
+class Engine(Modes, Readers):
+    """Runs sync requests; one request at a time per instance (the per-run state is reset
+    by each `run`)."""
+
+    def __init__(self, config: Config, *, on_event: EventCallback | None = None,
+                 control: Control | None = None,
+                 source_factory: Callable[[], Source] | None = None, holder: str = "cli",
+                 sleep: Callable[[float], None] | None = None):
+        self.config = config
+        self.on_event = on_event
+        self.control = control or Control()
+        self.source_factory = source_factory or (
+            lambda: open_source(config.source, base_dir=config.base_dir))
+        self.holder = holder
+        self._sleep = sleep
+        self._request = SyncRequest(())  # the run in progress (run() sets it)
+        self._table = TableRunState()  # the table in progress (_run_table() sets it)
+
+    # -- events ---------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def log(self, level: str, message: str, table: str | None = None) -> None:
+        # The rotating log file (set up by the CLI/TUI) gets every engine line too.
+        _logger.log(_LEVELS.get(level, logging.INFO), "%s%s", f"{table}: " if table else "", message)
+        self.emit(LogLine(level, message, table))
+
+    def _phase(self, table: str, phase: Phase, mode: Mode | None = None) -> None:
+        self.emit(PhaseChanged(table, phase, mode))
+
+    # -- public API -------------------------------------------------------------------
+    def plan(self, name: str) -> PlanReport:
+        """The type plan and the exact SQL of each mode; writes nothing."""
+        source = self.source_factory()
+        with source:
+            job = resolve_job(self.config, source, name)
+            sql = {
+                "full": source.build_select(read_spec(job)),
+                "test": source.build_select(read_spec(job, limit=self.config.sync.test_rows)),
+            }
+            if job.cursor:
+                if source.implements_max_cursor_sql:
+                    text, binds, _ = source.build_max_cursor(job.description, job.cursor,
+                                                             job.config.where)
+                    sql["max_cursor"] = (text, binds)
+                sql["incremental"] = source.build_select(
+                    read_spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
+            found = cursor_index(source, job)
+        return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
+                          job.primary_key, sql, found)
+
+    def run(self, tables: SyncRequest | Sequence[str], mode: Mode = Mode.AUTO, *,
+            limit: int | None = None, resume: bool = False, reconcile: bool | None = None,
+            parallel: int | None = None) -> RunFinished:
+        """Sync the request's tables one after another under the file's lock.
+
+        Takes a SyncRequest, or its fields as arguments (`run(tables, mode, limit=...)`).
+        Raises LockHeldError, TargetBusyError, UnknownTableError or ConfigError
+        before any data moves; per-table failures and cancels are results.
+        """
+        if isinstance(tables, SyncRequest):
+            request = tables
+        else:
+            request = SyncRequest(tuple(tables), Mode(mode), limit, resume, reconcile, parallel)
+        self._request = request
+        tables, mode, limit = request.tables, request.mode, request.limit
+        if not tables:
+            raise ConfigError("no tables to sync: name tables or use --all")
+        claimed: dict[str, str] = {}  # two names on one target would replace each other's data
+        for name in tables:
+            target = self.config.table(name).target_name()
+            other = claimed.setdefault(target.lower(), name)
+            if other != name:
+                raise ConfigError(f"{other} and {name} would both load the target table {target}; "
+                                  "give them [table ...] sections with distinct targets")
+        mode = Mode(mode)
+        db_path = self.config.target_path()
+        results: list[TableResult] = []
+        with SyncLock(db_path, self.holder, list(tables)):
+            source = self.source_factory()
+            self.control.add_cancel_hook(source.cancel)
+            try:
+                for name in tables:
+                    self._phase(self.config.table(name).target_name(), Phase.CONNECTING, mode)
+                try:
+                    self._retrying("connect", source.connect, source, reconnect=False)
+                    jobs = [resolve_job(self.config, source, name) for name in tables]
+                except (SourceError, SyncCancelled) as exc:
+                    # The source is unreachable: every table's run failed, and history says why.
+                    results = self._record_unreachable(db_path, tables, mode, exc)
+                    jobs = []
+                if jobs:
+                    con = tg.connect(db_path)
+                    try:
+                        tg.tune_for_loading(con, self.config.target.memory_limit)
+                        st.ensure_schema(con)
+                        stale = st.close_stale_runs(con)
+                        if stale:
+                            self.log("warning", f"{stale} earlier run(s) had been interrupted; "
+                                     "recorded as failed")
+                        st.flush_pending_runs(con, db_path)
+                        for job in jobs:
+                            results.append(self._run_table(con, source, job, mode, limit))
+                    finally:
+                        con.close()
+            finally:
+                self.control.remove_cancel_hook(source.cancel)
+                try:
+                    source.close()
+                except Exception:  # noqa: BLE001 - closing a broken connection
+                    pass
+        finished = RunFinished(tuple(results))
+        self.emit(finished)
+        return finished
+
+    # -- one table ----------------------------------------------------------------------
+    def _choose_mode(self, con: duckdb.DuckDBPyConnection, job: TableJob, mode: Mode) -> Mode:
+        if mode != Mode.AUTO:
+            return mode
+        if st.get_resume(con, job.target) is not None:
+            self.log("info", "auto: an interrupted full sync can be resumed, running full", job.target)
+            return Mode.FULL
+        state = st.get_table_state(con, job.target)
+        if state is None or not tg.table_exists(con, job.target):
+            self.log("info", "auto: no previous sync of this table, running full", job.target)
+            return Mode.FULL
+        drift = self._schema_drift(con, job)
+        if drift:
+            self.log("warning", f"auto: {drift}; running full", job.target)
+            return Mode.FULL
+        if job.cursor and state.cursor_column == job.cursor and state.watermark is not None:
+            return Mode.INCREMENTAL
+        if job.cursor:
+            self.log("info", "auto: the cursor changed or has no watermark yet, running full",
+                     job.target)
+        return Mode.FULL
+
+    def _schema_drift(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> str | None:
+        """Describe dropped or retyped columns (incompatible), or None."""
+        latest = st.latest_schema(con, job.target)
+        if latest is None:
+            return None
+        old, new = latest[1], job.plan.target_columns()
+        dropped = [c for c in old if c not in new]
+        retyped = [f"{c} {old[c]} -> {new[c]}" for c in old if c in new and old[c] != new[c]]
+        parts = []
+        if dropped:
+            parts.append("dropped in the source: " + ", ".join(dropped))
+        if retyped:
+            parts.append("retyped: " + ", ".join(retyped))
+        return "; ".join(parts) or None
+
+    def _run_table(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
+                   requested: Mode, limit: int | None) -> TableResult:
+        started = st.utcnow()
+        t0 = time.monotonic()
+        mode = requested
+        run = st.RunRecord(st.new_run_id(), job.target, job.description.info.name,
+                           requested.value, "running", started)
+        rows = 0
+        self._table = TableRunState(auto_requested=requested == Mode.AUTO)
+        try:
+            mode = self._choose_mode(con, job, requested)
+            run.mode = mode.value
+            st.start_run(con, run, self.holder)
+            for w in job.plan.warnings:
+                self.log("warning", w, job.target)
+
+            def attempt() -> int:
+                if mode == Mode.FULL:
+                    return self._full(con, source, job, run)
+                if mode == Mode.TEST:
+                    return self._test(con, source, job, run, limit or self.config.sync.test_rows)
+                return self._incremental(con, source, job, run)
+
+            # A transient error restarts the table from its last committed point: the
+            # staging table is rebuilt and nothing of a failed attempt reaches the target.
+            rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
+            status, error = Status.OK, None
+        except SyncCancelled:
+            status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
+        except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
+            if self.control.cancelled:
+                # The cancel broke a running call (a driver's interrupt): what it raised is
+                # the cancel's doing, and the run ends as the user asked, rolled back.
+                _logger.info("%s: cancelled; the interrupted call raised %s: %s",
+                             job.target, type(exc).__name__, one_line(exc))
+                status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
+            elif isinstance(exc, TuiSyncError | duckdb.Error):
+                status, error = Status.FAILED, one_line(exc)
+            else:
+                _logger.exception("internal error while syncing %s", job.target)
+                status, error = (Status.FAILED,
+                                 f"internal error: {type(exc).__name__}: {one_line(exc)}")
+        for note in source.read_notes():  # a slower path the source took, counted
+            self.log("info", note, job.target)
+        duration = time.monotonic() - t0
+        # This run's work over this run's time: a resumed run does not count the rows an
+        # earlier run loaded (its `rows` still reports the table's total loaded).
+        rate = ((rows - self._table.carried_rows) / duration if duration > 0 and status == Status.OK
+                else 0.0)
+        if status != Status.OK:
+            self._rollback(con, job)
+            run.status, run.finished_at, run.error = status.value, st.utcnow(), error
+            run.rows, run.rows_per_s = 0, 0.0
+            try:
+                st.finish_run(con, run)
+            except duckdb.Error:
+                pass
+            self._phase(job.target, Phase.CANCELLED if status == Status.CANCELLED else Phase.FAILED,
+                        mode)
+            self.log("error" if status == Status.FAILED else "warning",
+                     f"{mode.value} sync {status.value}: {error}", job.target)
+        else:
+            self._phase(job.target, Phase.DONE, mode)
+            self.log("info", f"{mode.value} sync ok: {rows:,} rows in {duration:.1f}s", job.target)
+        result = TableResult(job.target, job.description.info.name, mode, status, rows if
+                             status == Status.OK else 0, duration, rate, error, run.run_id)
+        self.emit(TableFinished(result))
+        return result
+
+    def _retrying(self, what: str, func: Callable[[], Any], source: Source, *, reconnect: bool,
+                  table: str | None = None, mode: Mode | None = None) -> Any:
+        """Run `func`, retrying transient source errors with backoff (DESIGN §5)."""
+        attempt = 0
+        pending_reconnect = False
+        while True:
+            try:
+                if pending_reconnect:
+                    # Inside the try: a reconnect that fails is one more attempt, not the end.
+                    pending_reconnect = False
+                    source.reconnect()
+                return func()
+            except SourceError as exc:
+                if not exc.transient or attempt >= self.config.sync.retries:
+                    raise
+                attempt += 1
+                delay = self.config.sync.retry_backoff.total_seconds() * 2 ** (attempt - 1)
+                if table:
+                    self._phase(table, Phase.RETRYING, mode)
+                self.log("warning", f"{what}: {exc} - retrying in {delay:g}s "
+                         f"(retry {attempt} of {self.config.sync.retries})", table)
+                self._wait(delay)
+                if reconnect:
+                    pending_reconnect = True
+
+    def _record_unreachable(self, db_path: Any, tables: Sequence[str], mode: Mode,
+                            exc: Exception) -> list[TableResult]:
+        cancelled = isinstance(exc, SyncCancelled)
+        status = Status.CANCELLED if cancelled else Status.FAILED
+        error = (self.control.reason or "cancelled by the user") if cancelled else one_line(exc)
+        results = []
+        for name in tables:
+            tc = self.config.table(name)
+            run_id = st.record_unrun(db_path, tc.target_name(), tc.source_table, mode.value,
+                                     status.value, error)
+            result = TableResult(tc.target_name(), tc.source_table, mode, status, error=error,
+                                 run_id=run_id,
+                                 config_mistake=bool(getattr(exc, "config_mistake", False)))
+            self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
+            self.log("error", f"{mode.value} sync {status.value}: {error}", result.table)
+            self.emit(TableFinished(result))
+            results.append(result)
+        return results
+
+    def _wait(self, seconds: float) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.control.cancelled:
+                raise SyncCancelled("cancelled")
+            time.sleep(min(0.1, deadline - time.monotonic()))
+
+    def _rollback(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> None:
+        try:
+            loads.rollback(con)
+        except duckdb.Error:
+            pass  # no transaction was open
+        try:
+            if st.get_resume(con, job.target) is not None:
+                self.log("info", "the chunks committed so far are kept: the next auto or --resume "
+                         "run continues from there", job.target)
+                return
+            tg.drop_table(con, tg.stage_name(job.target))
+        except duckdb.Error:
+            pass
+        try:
+            tg.drop_table(con, loads.keys_name(job.target))
+        except duckdb.Error:
+            pass
+
+    def _checkpoint(self, job: TableJob, mode: Mode) -> None:
+        """Between batches: honour cancel, and block while paused."""
+        if self.control.cancelled:
+            raise SyncCancelled("cancelled")
+        if self.control.paused:
+            if self._table.meter is not None:
+                self._table.meter.add(0, force=True)  # the paused screen shows the rows really done
+            self._phase(job.target, Phase.PAUSED, mode)
+            self.log("info", "paused", job.target)
+            while not self.control.wait_while_paused(0.2):
+                pass
+            if self.control.cancelled:
+                raise SyncCancelled("cancelled")
+            self.log("info", "resumed", job.target)
+            self._phase(job.target, Phase.READING, mode)
+
