@@ -150,7 +150,10 @@ def _rows(start: int, n: int) -> list[tuple]:
 
 
 @pytest.mark.parametrize("indexed", [False, True])
-def test_incremental_counts_the_window_only_when_the_cursor_is_indexed(tmp_path: Path, indexed: bool) -> None:
+def test_incremental_takes_no_exact_window_count(tmp_path: Path, indexed: bool) -> None:
+    """Issue 11: the window's exact COUNT costs about what the read costs (each row's
+    canonical time). Indexed: the index range gives an upper bound for the progress total;
+    unindexed: no total at all (any count would be one more scan of the table)."""
     ddl = "CREATE TABLE T (ID NUMBER(10) PRIMARY KEY, TS TIMESTAMP(6) NOT NULL, V VARCHAR2(10));"
     if indexed:
         ddl += "CREATE INDEX T_TS ON T (TS);"
@@ -169,10 +172,11 @@ def test_incremental_counts_the_window_only_when_the_cursor_is_indexed(tmp_path:
     windowed = [s for s in CountingSource.counts if s.window is not None]
     progress = [e for e in events if isinstance(e, Progress)]
     assert progress and progress[-1].rows_done == 31
+    assert windowed == []
     if indexed:
-        assert len(windowed) == 1 and {p.rows_expected for p in progress} == {31}
+        totals = {p.rows_expected for p in progress}
+        assert len(totals) == 1 and totals.pop() >= 31  # the scan range's rows: an upper bound
     else:
-        assert windowed == []  # no COUNT: it would be one more scan of the whole table
         assert {p.rows_expected for p in progress} == {None} and all(p.eta_s is None for p in progress)
     got = duck_query(cfg.target_path(), "SELECT COUNT(*), MAX(id), MAX(ts) FROM t")
     assert got == [(80, 79, T0 + timedelta(minutes=79))]

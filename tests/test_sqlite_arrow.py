@@ -202,3 +202,19 @@ def test_the_run_log_counts_values_converted_one_by_one(tmp_path: Path) -> None:
                 ).run(["T"], Mode.FULL).results[0]
     assert ok.status == Status.OK
     assert any("converted one by one" in line for line in lines), lines
+
+
+def test_a_time_window_estimate_bounds_the_count_from_above_by_the_index_range(tmp_path: Path) -> None:
+    t0 = datetime(2026, 3, 1, 8)
+    rows = [(i, (t0 + timedelta(hours=i)).isoformat(sep=" ")) for i in range(200)]
+    path = make_sqlite(tmp_path / "e.sqlite", "CREATE TABLE T (ID NUMBER(9) PRIMARY KEY, TS TIMESTAMP(6));"
+                       "CREATE INDEX T_TS ON T (TS);", [("INSERT INTO T VALUES (?, ?)", rows)])
+    src = SqliteSource(path)
+    src.connect()
+    desc = src.describe("T")
+    spec = ReadSpec(table=desc, plan=build_plan(desc.columns, PlanOptions()),
+                    window=Window("TS", t0 + timedelta(hours=150), None))
+    exact, estimate = src.count_rows(spec), src.estimate_rows(spec)
+    assert exact == 50 and estimate is not None and exact <= estimate < 200
+    assert src.estimate_rows(ReadSpec(table=desc, plan=spec.plan, where="ID > 3", window=spec.window)) is None
+    src.close()

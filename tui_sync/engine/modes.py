@@ -57,6 +57,9 @@ class Modes:
             self.log("info", f"{found.problem()}; rows are not counted first (tui-sync plan "
                      "shows the CREATE INDEX)", job.target)
             return None
+        estimate = source.estimate_rows(spec) if spec.window is not None else None
+        if estimate is not None:  # a bound cheaper than the exact COUNT, good for a progress bar
+            return estimate
         self._phase(job.target, Phase.COUNTING, mode)
         return source.count_rows(spec)
 
