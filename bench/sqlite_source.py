@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 
 from tui_sync import target as tg
 from tui_sync.config import Config, SourceConfig, SyncConfig, TableConfig, TargetConfig
-from tui_sync.engine import Engine, plan_options
+from tui_sync.engine import Engine
+from tui_sync.engine.jobs import plan_options
 from tui_sync.events import Mode, Status
 from tui_sync.typeplan import TypePlan, build_plan
 

@@ -17,6 +17,7 @@ import pyarrow.types as pa_types
 from .. import target as tg
 from ..errors import SourceError, one_line
 from ..events import Mode, Phase
+from ..readahead import prefetched
 from ..sources.base import ROWID_FIELD, ROWID_KEY, KeyRange, ReadSpec, Source, key_fields
 from ..target import loads
 from ..target import state as st
@@ -71,7 +72,7 @@ class Readers:
         meter = self._new_meter(job.target, expected)
         meter.add(0, force=True)
         tg.append_stream(con, stage, job.plan.arrow_schema(),
-                         self._metered(source.read_batches(spec), job, mode, meter))
+                         self._metered(prefetched(source.read_batches(spec)), job, mode, meter))
         meter.add(0, force=True)
         self._checkpoint(job, mode)
         return meter.rows
@@ -213,7 +214,7 @@ class Readers:
             loads.begin(con)
             try:
                 tg.append_stream(con, stage, job.plan.arrow_schema(),
-                                 self._metered(source.read_batches(spec), job, Mode.FULL, meter, note))
+                                 self._metered(prefetched(source.read_batches(spec)), job, Mode.FULL, meter, note))
                 n, last = seen["rows"], seen["last"]
                 if n and last == after:
                     # a source that ignores the keyset bound would loop here forever

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import SourceError, SyncCancelled, one_line
+from ...readahead import prefetched
 from ..base import ReadSpec, key_fields
 from . import kernels as k
 from .cursor import canonical_timestamp  # the one parser of cursor text
@@ -70,6 +72,7 @@ class ArrowReads:
         self.cancelled = False
         self.per_value = 0  # values the reference converted one by one, since the last note
         self.reruns = 0  # reads re-run with every column projected, since the last note
+        self._lock = threading.Lock()
 
     def connection(self) -> Any:
         if self._conn is None:
@@ -130,7 +133,7 @@ class ArrowReads:
             names = key_fields(spec)
             delivered: list[pa.Array] = []  # rowids already handed on, for a re-run to skip
             try:
-                for batch in self._batches(spec, shape):
+                for batch in prefetched(self._batches(spec, shape)):
                     out = self._convert(spec, shape, batch, schema, names)
                     delivered.append(batch.column(1))
                     yield out
@@ -140,7 +143,7 @@ class ArrowReads:
             shape = projected()
             skip = pa.concat_arrays(delivered) if delivered else pa.array([], pa.int64())
             left = len(skip)
-            for batch in self._batches(spec, shape):
+            for batch in prefetched(self._batches(spec, shape)):
                 if left:
                     seen = pc.is_in(batch.column(1), value_set=skip)
                     left -= pc.sum(seen).as_py() or 0
@@ -160,7 +163,8 @@ class ArrowReads:
                 if self.cancelled:
                     raise SyncCancelled("cancelled")
                 try:
-                    batch = reader.read_next_batch()
+                    with self._lock:  # the conversion's re-reads share the connection
+                        batch = reader.read_next_batch()
                 except StopIteration:
                     return
                 except Exception as exc:  # noqa: BLE001
@@ -247,13 +251,14 @@ class ArrowReads:
         sql = (f"SELECT 0, 'typed', {typed} UNION ALL SELECT * FROM (SELECT {shape.rowid}, "
                f"typeof({expr}), {parts} FROM {shape.table} WHERE {shape.rowid} IN "
                "(SELECT value FROM json_each(?1)))")
-        cur, reader = self._run(sql, (json.dumps(rids),), batch_rows=len(rids) + 1)
-        try:
-            table = reader.read_all()
-        except Exception as exc:  # noqa: BLE001
-            raise _mapped(exc) from None
-        finally:
-            cur.close()
+        with self._lock:  # the fetch ahead reads the main statement on another thread
+            cur, reader = self._run(sql, (json.dumps(rids),), batch_rows=len(rids) + 1)
+            try:
+                table = reader.read_all()
+            except Exception as exc:  # noqa: BLE001
+                raise _mapped(exc) from None
+            finally:
+                cur.close()
         by_rid: dict[int, Any] = {}
         cols = [table.column(i) for i in range(table.num_columns)]
         kinds = cols[1].to_pylist()
