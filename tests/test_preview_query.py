@@ -39,7 +39,7 @@ def db(tmp_path: Path) -> Path:
         """
     )
     con.execute('CREATE TABLE "we""ird" AS SELECT range AS "Id" FROM range(3)')
-    # the sync state as the engine writes it (the preview reads it through tui_sync.state)
+    # the sync state as the engine writes it (the preview reads it through tui_sync.target.state)
     state.ensure_schema(con)
     state.put_table_state(con, state.TableState(TABLE, TABLE, "select", None, None, MINUTES, 1, "full", END))
     con.close()

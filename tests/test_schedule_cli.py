@@ -21,9 +21,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tui_sync import cli, state
+from tui_sync import cli
 from tui_sync.cli.schedule_text import cron_text, cron_to_oncalendar, systemd_text, unit_name
 from tui_sync.config import Config, load_config
+from tui_sync.target import state
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "schedule"
 TUI_SYNC = Path(sys.executable).parent / "tui-sync"  # the console script of this venv
