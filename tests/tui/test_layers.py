@@ -66,6 +66,8 @@ async def test_the_catalog_service_merges_source_tables_and_target_state(make_ap
         await tables_loaded(pilot)
         app.start_sync(["PRODUCTS"], "full")
         await run_finished(pilot)
+        # the app reads the target's state again after a run, on a worker
+        await wait_for(pilot, lambda: app.session.is_synced("PRODUCTS"), "the state read after the run")
     config = load_config(demo_config)
     entries = {e.name: e for e in load_catalog(config).entries(config)}
     assert {"EQUIPMENT_EVENTS", "LOT_HISTORY", "PRODUCTS"} <= set(entries)
