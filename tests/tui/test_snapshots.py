@@ -8,6 +8,8 @@ after checking the new pictures.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
@@ -74,6 +76,11 @@ def test_table_settings_form(snap_compare, make_app) -> None:
         # the columns widen to their rows on a later refresh (CI once drew the frame before)
         await wait_for(pilot, lambda: plan.columns[next(iter(plan.columns))].get_render_width(plan) > 10,
                        "the plan's columns sized to their rows")
+        # ...and the header drawn at those widths (a fresh-clone CI run caught the frame
+        # between the two)
+        await wait_for(pilot, lambda: re.search(r"Column\s{4,}Source type", plan.render_line(0).text)
+                       is not None, "the plan's header drawn at the sized widths")
+        plan.refresh()
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
         await pilot.pause()
