@@ -136,8 +136,11 @@ def test_single_read_full_sync_takes_the_watermark_before_reading(
     cfg = ev_config(tmp_path, src, chunk_rows=1000)
     real = Engine._load_stage
 
+    written: list[bool] = []
+
     def load_then_write(self, con, source, job, spec, mode, expected):  # type: ignore[no-untyped-def]
-        if mode == Mode.FULL:
+        if mode == Mode.FULL and not written:  # once, as above
+            written.append(True)
             write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')")
         return real(self, con, source, job, spec, mode, expected)
 
@@ -154,9 +157,13 @@ def test_parallel_full_sync_takes_the_watermark_before_reading(
                        sync="batch_rows = 5")
     real = Engine._load_parallel
 
+    written: list[bool] = []
+
     def write_then_load(self, *args):  # type: ignore[no-untyped-def]
-        write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')",
-                                 f"UPDATE EV SET TS = '{ts(400)}', V = 'updated' WHERE ID = 2")
+        if not written:  # once: a transient retry of the load must not write again
+            written.append(True)
+            write_in_another_process(src, f"INSERT INTO EV VALUES (500, '{ts(500)}', 'during')",
+                                     f"UPDATE EV SET TS = '{ts(400)}', V = 'updated' WHERE ID = 2")
         return real(self, *args)
 
     monkeypatch.setattr(Engine, "_load_parallel", write_then_load)

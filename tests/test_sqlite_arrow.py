@@ -218,3 +218,34 @@ def test_a_time_window_estimate_bounds_the_count_from_above_by_the_index_range(t
     assert exact == 50 and estimate is not None and exact <= estimate < 200
     assert src.estimate_rows(ReadSpec(table=desc, plan=spec.plan, where="ID > 3", window=spec.window)) is None
     src.close()
+
+
+def test_the_arrow_read_waits_for_a_writers_lock_as_the_stdlib_driver_does(tmp_path: Path) -> None:
+    """A CI run failed a read with "database is locked" while another process committed:
+    the ADBC connection now waits like sqlite3's (5 s) instead of failing at once."""
+    path = table_with(tmp_path, "NUMBER(9)", list(range(10)))
+    src = SqliteSource(path)
+    src.connect()
+    desc = src.describe("T")
+    spec = ReadSpec(table=desc, plan=build_plan(desc.columns, PlanOptions()))
+    writer = sqlite3.connect(path, check_same_thread=False)
+    writer.execute("BEGIN EXCLUSIVE")  # a rollback-journal writer holds the file
+    releaser = threading.Timer(0.5, writer.commit)
+    releaser.start()
+    try:
+        got = pa.Table.from_batches(list(src.read_batches(spec)))
+    finally:
+        releaser.join()
+        writer.close()
+        src.close()
+    assert got.num_rows == 10
+
+
+def test_the_adbc_connection_has_the_stdlib_drivers_busy_timeout(tmp_path: Path) -> None:
+    from tui_sync.sources.sqlite.arrow import ArrowReads
+
+    reads = ArrowReads(table_with(tmp_path, "NUMBER(9)", [1]))
+    with reads.connection().cursor() as cur:
+        cur.execute("PRAGMA busy_timeout")
+        assert cur.fetchall() == [(5000,)]
+    reads.close()

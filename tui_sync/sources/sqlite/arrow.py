@@ -58,6 +58,9 @@ def file_uri(path: Path, *, read_only: bool = True) -> str:
     return uri + ("?mode=ro" if read_only else "")
 
 
+BUSY_TIMEOUT_MS = 5000  # sqlite3.connect's default timeout
+
+
 class _TypeMismatch(Exception):
     """ADBC met a cell whose class a bare column does not convert."""
 
@@ -79,7 +82,14 @@ class ArrowReads:
             try:
                 import adbc_driver_sqlite.dbapi as adbc_sqlite
 
-                self._conn = adbc_sqlite.connect(file_uri(self.path), autocommit=True)
+                conn = adbc_sqlite.connect(file_uri(self.path), autocommit=True)
+                # Wait for a writer's lock as the stdlib driver does (its 5 s default): the
+                # driver's own default fails a read at once with "database is locked" while
+                # the application commits (seen in CI, then retried as transient).
+                with conn.cursor() as cur:
+                    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                    cur.fetchall()
+                self._conn = conn
             except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
                 raise SourceError(f"cannot open SQLite source {self.path}: {one_line(exc)}") from None
         return self._conn
