@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 from ...errors import SourceError, SyncCancelled, one_line
 from ...readahead import prefetched
 from ..base import ReadSpec, key_fields
+from . import handles
 from . import kernels as k
 from .cursor import canonical_timestamp  # the one parser of cursor text
 from .shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
@@ -90,6 +91,7 @@ class ArrowReads:
                     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                     cur.fetchall()
                 self._conn = conn
+                handles.opened(self.path, handles.ADBC)
             except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
                 raise SourceError(f"cannot open SQLite source {self.path}: {one_line(exc)}") from None
         return self._conn
@@ -98,10 +100,7 @@ class ArrowReads:
         conn, self._conn = self._conn, None
         self.pinned = False
         if conn is not None:
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001, S110 - closing: nothing is left to protect
-                pass
+            handles.close(self.path, handles.ADBC, conn.close)  # see handles.py
 
     def _run(self, sql: str, params: tuple[Any, ...] = (), batch_rows: int = 65536) -> Any:
         cur = self.connection().cursor()

@@ -31,6 +31,7 @@ from ..base import (
     key_fields,
     keyset_predicate,
 )
+from . import handles
 from .arrow import ArrowReads, file_uri
 from .arrow import available as arrow_available
 from .cursor import (
@@ -80,6 +81,7 @@ class SqliteSource(SqliteReads, Source):
             self._arrow.cancelled = False
         conn.set_progress_handler(lambda: 1 if self._cancelled else 0, 10_000)
         conn.create_function(TS_FUNCTION, 2, self._canonical_cursor, deterministic=True)
+        handles.opened(self.path, handles.STDLIB)
         with self._lock:
             self._conn = conn
 
@@ -87,7 +89,7 @@ class SqliteSource(SqliteReads, Source):
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
-            conn.close()
+            handles.close(self.path, handles.STDLIB, conn.close)  # see handles.py
         if self._arrow is not None:
             self._arrow.close()
 
