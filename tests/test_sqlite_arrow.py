@@ -45,7 +45,6 @@ def read_both(path: Path, table: str = "T", batch_rows: int = 7, **spec: Any) ->
                            if not spec.get("carry_keys") else pa.Table.from_batches(batches))
             except SourceError as exc:
                 out.append(f"error: {exc}")
-        assert not src.read_notes() or True
         return out[0], out[1]
     finally:
         src.close()

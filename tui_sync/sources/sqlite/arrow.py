@@ -44,7 +44,7 @@ from . import handles
 from . import kernels as k
 from .cursor import canonical_timestamp  # the one parser of cursor text
 from .shape import CLASSES, KIND_CLASS, SENTINEL, TYPED_LITERAL, ReadShape
-from .values import raw_keys, to_arrow
+from .values import raw_keys, to_arrow, to_decimal
 
 
 def available() -> bool:
@@ -243,7 +243,7 @@ class ArrowReads:
             fixed = decimals_one_by_one(t, reals.take(positions).to_pylist(), self)
             if fixed is None:
                 return None
-            out = _put(out, positions.to_pylist(), fixed)
+            out = pc.replace_with_mask(out, unsafe, fixed)  # in order of the set bits
         return out
 
     def _reference(self, shape: ReadShape, batch: pa.RecordBatch, expr: str, convert: Any) -> pa.Array:
@@ -300,26 +300,11 @@ class ArrowReads:
 
 
 def decimals_one_by_one(t: pa.Decimal128Type, values: list[Any], reads: ArrowReads) -> pa.Array | None:
-    from .values import _to_decimal
-
     reads.per_value += len(values)
     try:
-        return pa.array([_to_decimal(v, t.scale) for v in values], t)
+        return pa.array([to_decimal(v, t.scale) for v in values], t)
     except (pa.ArrowInvalid, ArithmeticError, ValueError):
         return None  # out of range: the whole batch through the reference names the value
-
-
-def _put(arr: pa.Array, positions: list[int], values: pa.Array) -> pa.Array:
-    items = arr.to_pylist() if len(positions) * 4 > len(arr) else None
-    if items is not None:
-        for p, v in zip(positions, values.to_pylist(), strict=True):
-            items[p] = v
-        return pa.array(items, arr.type)
-    mask = [False] * len(arr)
-    for p in positions:
-        mask[p] = True
-    # replace_with_mask takes the replacements in order of the set mask bits
-    return pc.replace_with_mask(arr, pa.array(mask), values)
 
 
 def _has(arr: pa.Array, sentinel: pa.Scalar) -> bool:

@@ -46,7 +46,8 @@ def kind_of(t: pa.DataType) -> str | None:
 
 
 KIND_CLASS = {"int": "integer", "bool": "integer", "decimal": "integer", "float": "real",
-               "timestamp": "text", "string": "text", "binary": "blob"}
+               "timestamp": "text", "string": "text", "binary": "blob",
+               "rawreal": "real"}  # a raw key of REALs: carried as stored, no CAST
 
 
 def _project(expr: str, kind: str, bare: bool = False) -> list[str]:
@@ -79,7 +80,6 @@ def key_kind(t: pa.DataType | None) -> str:
     return {"float": "rawreal", "decimal": "int", "bool": "int", None: "int"}.get(kind, kind or "int")
 
 
-KIND_CLASS["rawreal"] = "real"
 
 
 def positional(sql: str, binds: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -166,9 +166,8 @@ def build_shape(spec: ReadSpec, exprs: list[str], select_from: str, order_limit:
         kind = key_kind(cp.arrow_type if cp is not None else None)
         expr = quote(col.name)
         keys.append((expr, kind, len(items), name))
-        items += _project(expr, kind) if kind != "rawreal" else [
-            f"CASE typeof({expr}) WHEN 'real' THEN {expr} WHEN 'null' THEN NULL ELSE {SENTINEL_SQL['real']} END"]
-        typed += _typed(kind) if kind != "rawreal" else [TYPED_LITERAL["real"]]
+        items += _project(expr, kind)
+        typed += _typed(kind)
     odd_at: tuple[int, str, Any, Any] | None = None
     if odd is not None:
         cursor_expr, odd_sql, lo, hi = odd

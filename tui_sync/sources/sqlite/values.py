@@ -31,7 +31,7 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
     assert t is not None
     try:
         if pa.types.is_decimal(t):
-            decimals = [_to_decimal(v, t.scale) for v in values]
+            decimals = [to_decimal(v, t.scale) for v in values]
             try:
                 return pa.array(decimals, t)
             except pa.ArrowInvalid:
@@ -130,7 +130,7 @@ def _to_bool(v: Any) -> bool | None:
     raise ValueError(f"{v!r} is not a boolean (0/1, true/false, y/n)")
 
 
-def _to_decimal(v: Any, scale: int) -> Decimal | None:
+def to_decimal(v: Any, scale: int) -> Decimal | None:
     if v is None:
         return None
     d = Decimal(str(v).strip()) if not isinstance(v, Decimal) else v
