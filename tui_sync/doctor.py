@@ -27,6 +27,7 @@ from . import __version__
 from .config import Config
 from .errors import ExitCode, TuiSyncError, one_line
 from .sources.base import Source
+from .target.spec import TargetSpec, target_spec
 
 
 class StepStatus(StrEnum):
@@ -195,7 +196,11 @@ def check_versions(ctx: DoctorContext) -> None:
 
 @register("common")
 def check_target(ctx: DoctorContext) -> None:
-    path = ctx.config.target_path()
+    spec = target_spec(ctx.config)
+    if spec.is_lake:
+        check_lake(ctx, spec)
+        return
+    path = spec.anchor
     folder = path.parent
     if path.exists():
         if os.access(path, os.W_OK):
@@ -214,11 +219,35 @@ def check_target(ctx: DoctorContext) -> None:
                  f"create it (mkdir -p {folder}) or point [target] path elsewhere")
 
 
+def check_lake(ctx: DoctorContext, spec: TargetSpec) -> None:
+    """A lake: its extensions load and its catalog opens (or can be created)."""
+    from .target import lake
+
+    if not spec.exists():  # doctor writes nothing: check the extensions, not the catalog
+        try:
+            lake.check_extensions(spec)
+        except TuiSyncError as exc:
+            ctx.fail("target", "lake", str(exc), "see README: The DuckLake target")
+            return
+        ctx.ok("target", "lake", f"{spec.display}: extensions load; the first sync creates it")
+        return
+    try:
+        con = lake.connect(spec, create=False)
+    except TuiSyncError as exc:
+        ctx.fail("target", "lake", str(exc), "see README: The DuckLake target")
+        return
+    try:
+        snapshot = lake.current_snapshot(con)
+    finally:
+        con.close()
+    ctx.ok("target", "lake", f"{spec.display}: opens, snapshot {snapshot}")
+
+
 @register("common")
 def check_lock(ctx: DoctorContext) -> None:
     from .target.lock import describe_holder, is_held, read_holder
 
-    path = ctx.config.target_path()
+    path = target_spec(ctx.config)
     if is_held(path):
         ctx.warn("target", "lock", f"a sync is running now: {describe_holder(read_holder(path))}",
                  "wait for it to finish; a second sync would be refused (exit 3)")

@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from .target import connect, table_exists
+from .target import Target, as_spec, connect, table_exists
 
 _RAN = "('ok', 'failed', 'cancelled')"
 
@@ -92,14 +91,14 @@ def _utc_naive(now: datetime | None) -> datetime:
     return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
-def table_stats(db_path: str | os.PathLike[str], *, now: datetime | None = None,
+def table_stats(db_path: Target | str | os.PathLike[str], *, now: datetime | None = None,
                 table: str | None = None, include: list[str] | tuple[str, ...] = ()) -> list[TableStats]:
     """Stats per target table found in tui_sync.runs (sorted by name), plus an empty entry
     for each name in `include` without runs (the configured tables). `table` keeps one.
     `now`: aware, or naive UTC; default the current time. Raises TargetBusyError when
     another process has the file open for writing."""
     at = _utc_naive(now)
-    path = Path(db_path)
+    path = as_spec(db_path)
     rows: list[tuple[Any, ...]] = []
     if path.exists():
         con = connect(path, create=False)

@@ -16,6 +16,7 @@ from ..config import Config
 from ..errors import ExitCode, TuiSyncError
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
+from ..target.spec import target_spec
 from .common import common_options, load, print_json
 
 
@@ -92,7 +93,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_json([asdict(s) for s in states.values()])
         return ExitCode.OK
     if not states:
-        print(f"no sync state yet in {config.target_path()}")
+        print(f"no sync state yet in {target_spec(config).display}")
         return ExitCode.OK
     print(f"{'target':<28} {'rows':>12} {'mode':<12} {'last success (UTC)':<20} {'watermark':<28} status")
     for s in states.values():
@@ -114,7 +115,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     config = load(args)
     if getattr(args, "stats", False):
         return run_history_stats(args, config)
-    runs = read_runs(config.target_path(), args.table, limit=args.last)
+    runs = read_runs(target_spec(config), args.table, limit=args.last)
     if args.json:
         print_json([asdict(r) for r in runs])
         return ExitCode.OK
@@ -166,7 +167,7 @@ def run_history_stats(args: argparse.Namespace, config: Config, *, now: datetime
         name = name[0] if name else None
     target = config.table(name).target_name() if name else None
     include = [target] if target else [tc.target_name() for tc in config.tables.values()]
-    stats = table_stats(config.target_path(), now=now, table=target, include=include)
+    stats = table_stats(target_spec(config), now=now, table=target, include=include)
     if getattr(args, "json", False):
         print(json.dumps(stats_document(stats, now), ensure_ascii=False, indent=2))
     else:

@@ -15,6 +15,7 @@ from croniter import croniter
 
 from ..config import Config
 from ..errors import ConfigError
+from ..target.spec import target_spec
 
 # -- the tui-sync command to put in crontab / units --------------------------------------
 
@@ -216,7 +217,7 @@ def systemd_units(config: Config, *, command: list[str],
         exec_start = " ".join(_systemd_arg(a) for a in [*command, *_sync_args(config, key)])
         service = [
             "[Unit]",
-            f"Description=tui-sync: sync {key} into {config.target_path()}".replace("%", "%%"),
+            f"Description=tui-sync: sync {key} into {target_spec(config).display}".replace("%", "%%"),
             "",
             "[Service]",
             "Type=oneshot",

@@ -84,12 +84,13 @@ class _Reporter:
 
 
 def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
+    from ..target.spec import target_spec
     from ..target.state import record_unrun
 
     for name in tables:
         tc = config.table(name)
         try:
-            record_unrun(config.target_path(), tc.target_name(), tc.source_table, mode.value,
+            record_unrun(target_spec(config), tc.target_name(), tc.source_table, mode.value,
                          "skipped", why)
         except TuiSyncError:
             return  # history is a courtesy here; the refusal itself is what matters

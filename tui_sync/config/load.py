@@ -75,6 +75,13 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not true or false")
 
 
+def parse_env_name(text: str) -> str:
+    name = text.strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"{name!r} is not an environment variable name (e.g. LAKE_PG_PASSWORD)")
+    return name
+
+
 def parse_memory(text: str) -> str:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.IGNORECASE)
     if not m or float(m.group(1)) <= 0:
@@ -138,7 +145,10 @@ def parse_table_name(text: str) -> str:
 
 _SOURCE_KEYS = {"kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir", "path",
                 "call_timeout", "expire_time", "password"}
-_TARGET_KEYS = {"path", "memory_limit"}
+_TARGET_KEYS = {"kind", "path", "memory_limit", "catalog", "data_path", "password_env",
+                "keep_snapshots", "s3_endpoint", "s3_region", "s3_url_style", "s3_use_ssl"}
+_LAKE_ONLY = ("catalog", "data_path", "password_env", "keep_snapshots", "s3_endpoint", "s3_region",
+              "s3_url_style", "s3_use_ssl")
 _SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_backoff",
               "number_without_precision", "lowercase_names", "rtrim_char", "timezone", "chunk_rows",
               "reconcile_max_delete"}
@@ -190,6 +200,80 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return parse_config(parser, p)
 
 
+def _parse_keep(text: str) -> timedelta | None:
+    if text.strip().lower() in ("all", "forever"):
+        return None
+    keep = parse_duration(text)
+    if keep <= timedelta(0):
+        raise ValueError(f"{text!r}: keep at least one second of snapshots (or 'all')")
+    return keep
+
+
+def _parse_catalog(text: str) -> str:
+    value = text.strip()
+    if value.lower().startswith("postgres:"):
+        conn = value[len("postgres:"):].strip()
+        if not conn:
+            raise ValueError("'postgres:' needs a libpq connection string, e.g. "
+                             "postgres:host=db1 dbname=lake user=sync")
+        if re.search(r"(?i)\bpassword\s*=", conn):
+            raise ValueError("a password does not belong in the config: name the variable "
+                             "holding it with password_env = ...")
+        return "postgres:" + conn
+    if "://" in value or value.lower().startswith(("sqlite:", "duckdb:", "ducklake:")):
+        raise ValueError(f"{value!r}: give a SQLite file path (e.g. data/lake.sqlite) or "
+                         "postgres:<libpq connection string>")
+    return value
+
+
+def _parse_data_path(text: str) -> str:
+    value = text.strip()
+    if "://" in value and not value.startswith("s3://"):
+        raise ValueError(f"{value!r}: a folder or an s3://bucket/prefix/ URL")
+    if value.startswith("s3://") and len(value) <= len("s3://"):
+        raise ValueError("s3:// needs a bucket (s3://bucket/prefix/)")
+    return value
+
+
+def _parse_target(r: _Reader, cfg: Config) -> None:
+    r.check_keys(_TARGET_KEYS)
+    t = cfg.target
+    t.kind = r.get("kind", lambda v: parse_choice(v, ("duckdb", "ducklake")), "duckdb")
+    t.memory_limit = r.get("memory_limit", parse_memory, "")
+    if t.kind == "duckdb":
+        t.path = r.get("path", default="")
+        for key in _LAKE_ONLY:
+            if r.get(key) is not None:
+                raise r.error(key, "only for kind = ducklake")
+        if not t.path:
+            raise r.error("path", "required (path of the DuckDB file)")
+        return
+    if r.get("path") is not None:
+        raise r.error("path", "kind = ducklake keeps its data in catalog and data_path, not path")
+    t.path = ""
+    t.catalog = r.get("catalog", _parse_catalog, "")
+    if not t.catalog:
+        raise r.error("catalog", "required for kind = ducklake: a SQLite file (data/lake.sqlite) "
+                      "or postgres:<libpq connection string>")
+    t.data_path = r.get("data_path", _parse_data_path, "")
+    postgres = t.catalog.startswith("postgres:")
+    if postgres and not t.data_path:
+        raise r.error("data_path", "required with a PostgreSQL catalog (a folder every writer "
+                      "and reader sees, or s3://bucket/prefix/)")
+    t.password_env = r.get("password_env", parse_env_name, "")
+    if t.password_env and not postgres:
+        raise r.error("password_env", "only for a postgres: catalog")
+    t.keep_snapshots = r.get("keep_snapshots", _parse_keep, t.keep_snapshots)
+    t.s3_endpoint = r.get("s3_endpoint", default="")
+    t.s3_region = r.get("s3_region", default="")
+    t.s3_url_style = r.get("s3_url_style", lambda v: parse_choice(v, ("vhost", "path")), "")
+    t.s3_use_ssl = r.get("s3_use_ssl", parse_bool, True)
+    if not t.data_path.startswith("s3://"):
+        for key in ("s3_endpoint", "s3_region", "s3_url_style", "s3_use_ssl"):
+            if r.get(key) is not None:
+                raise r.error(key, "only for an s3:// data_path")
+
+
 def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     filename = str(p)
     cfg = Config(path=p.resolve())
@@ -227,12 +311,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     if missing:
         raise r.error(*missing)
 
-    r = _Reader(filename, "target", {k.lower(): v for k, v in parser.items("target")})
-    r.check_keys(_TARGET_KEYS)
-    cfg.target.path = r.get("path", default="")
-    cfg.target.memory_limit = r.get("memory_limit", parse_memory, "")
-    if not cfg.target.path:
-        raise r.error("path", "required (path of the DuckDB file)")
+    _parse_target(_Reader(filename, "target", {k.lower(): v for k, v in parser.items("target")}),
+                  cfg)
 
     if parser.has_section("sync"):
         r = _Reader(filename, "sync", {k.lower(): v for k, v in parser.items("sync")})

@@ -103,8 +103,18 @@ class SourceConfig:
 
 @dataclass
 class TargetConfig:
-    path: str = "sync.duckdb"
+    kind: str = "duckdb"  # duckdb | ducklake
+    path: str = "sync.duckdb"  # kind duckdb: the file
     memory_limit: str = ""  # DuckDB memory_limit for syncs (e.g. 1GB); empty = DuckDB's default
+    # kind ducklake: a SQLite catalog file, or 'postgres:' + a libpq connection string
+    catalog: str = ""
+    data_path: str = ""  # ducklake: a folder or s3:// URL; empty = beside the SQLite catalog
+    password_env: str = ""  # a PostgreSQL catalog's password: the variable holding it
+    keep_snapshots: timedelta | None = timedelta(days=30)  # None: keep all
+    s3_endpoint: str = ""
+    s3_region: str = ""
+    s3_url_style: str = ""
+    s3_use_ssl: bool = True
 
 
 @dataclass

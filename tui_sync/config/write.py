@@ -201,8 +201,10 @@ def save_source(path: Path, source: SourceConfig, target_path: str, *,
             sec["password"].add_before.comment(PASSWORD_WARNING)
     tgt = _ensure_section(updater, "target")
     target_value = target_path.strip()
-    _check_value("target", "path", target_value)
-    _set_option(tgt, "path", target_value)
+    # one field on the screen: the DuckDB file, or a lake's catalog
+    key = "catalog" if "kind" in tgt and str(tgt["kind"].value).strip().lower() == "ducklake" else "path"
+    _check_value("target", key, target_value)
+    _set_option(tgt, key, target_value)
     return _write_checked(path, updater, private=save_password)
 
 

@@ -228,4 +228,5 @@ class Modes:
         mine = rows - self._table.carried_rows
         run.status, run.rows, run.rows_per_s = Status.OK.value, rows, mine / secs if secs > 0 else 0.0
         st.finish_run(con, run)
+        st.tag_run_commit(con, run)
 

@@ -65,6 +65,7 @@ class Engine(Modes, Readers):
         self._sleep = sleep
         self._request = SyncRequest(())  # the run in progress (run() sets it)
         self._table = TableRunState()  # the table in progress (_run_table() sets it)
+        self.spec = tg.target_spec(config)  # where the data goes (run() reads it again)
 
     # -- events ---------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -125,7 +126,7 @@ class Engine(Modes, Readers):
                 raise ConfigError(f"{other} and {name} would both load the target table {target}; "
                                   "give them [table ...] sections with distinct targets")
         mode = Mode(mode)
-        db_path = self.config.target_path()
+        db_path = self.spec = tg.target_spec(self.config)
         results: list[TableResult] = []
         with SyncLock(db_path, self.holder, list(tables)):
             source = self.source_factory()
@@ -152,6 +153,8 @@ class Engine(Modes, Readers):
                         st.flush_pending_runs(con, db_path)
                         for job in jobs:
                             results.append(self._run_table(con, source, job, mode, limit))
+                        if any(r.status == Status.OK for r in results):
+                            self._expire_snapshots(con)
                     finally:
                         con.close()
             finally:
@@ -228,6 +231,9 @@ class Engine(Modes, Readers):
             # staging table is rebuilt and nothing of a failed attempt reaches the target.
             rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
             status, error = Status.OK, None
+            snapshot = st.record_snapshot(con, run.run_id)
+            if snapshot is not None:
+                self.log("info", f"committed as lake snapshot {snapshot}", job.target)
         except SyncCancelled:
             status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
         except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
@@ -269,6 +275,21 @@ class Engine(Modes, Readers):
                              status == Status.OK else 0, duration, rate, error, run.run_id)
         self.emit(TableFinished(result))
         return result
+
+    def _expire_snapshots(self, con: duckdb.DuckDBPyConnection) -> None:
+        """A lake keeps `keep_snapshots` of history: older snapshots and their files go after
+        a successful run. A failure here is logged; the data is committed already."""
+        keep = self.spec.keep_snapshots
+        if not self.spec.is_lake or keep is None:
+            return
+        try:
+            snapshots, files = tg.expire_snapshots(con, keep)
+        except (duckdb.Error, TuiSyncError) as exc:
+            self.log("warning", f"expiring lake snapshots older than {keep} failed: {one_line(exc)}")
+            return
+        if snapshots or files:
+            self.log("info", f"lake: {snapshots} snapshot(s) older than {keep} expired, "
+                     f"{files} file(s) deleted")
 
     def _retrying(self, what: str, func: Callable[[], Any], source: Source, *, reconnect: bool,
                   table: str | None = None, mode: Mode | None = None) -> Any:

@@ -26,6 +26,7 @@ import polars as pl
 from tui_sync import target
 from tui_sync.errors import TargetBusyError, TuiSyncError, one_line
 from tui_sync.target import qi, state
+from tui_sync.target.spec import Target, as_spec
 
 
 class PreviewError(TuiSyncError):
@@ -67,11 +68,11 @@ class ColumnInfo:
 
 
 @contextmanager
-def connect(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(db: Target) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open `db` for one read, closing it right after; DuckDB errors become one line."""
-    db = Path(db)
-    if not db.is_file():  # checked here: a read must never create the file
-        raise PreviewError(f"DuckDB file not found: {db} (run a sync first)")
+    spec = as_spec(db)
+    if not spec.exists():  # checked here: a read must never create the file
+        raise PreviewError(f"{spec.display} not found (run a sync first)")
     try:
         con = target.connect(db, create=False)
     except TargetBusyError:

@@ -17,6 +17,7 @@ from ..config import Config, TableConfig
 from ..errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
 from ..target import state
+from ..target.spec import TargetSpec, target_spec
 from .slots import TableSchedule, next_slot, prev_slot, schedule_zone, utc_naive
 
 RunSync = Callable[..., RunFinished]
@@ -78,9 +79,9 @@ class Scheduler:
 
     # -- read side (any thread) ----------------------------------------------------------
     @property
-    def db_path(self) -> Path:
-        """The DuckDB file whose tui_sync.runs holds the run history."""
-        return self._state_path or self.config.target_path()
+    def db_path(self) -> Path | TargetSpec:
+        """The target whose tui_sync.runs holds the run history."""
+        return self._state_path or target_spec(self.config)
 
     @property
     def running(self) -> str | None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..sources import open_source
 from ..sources.base import TableInfo
+from ..target.spec import target_spec
 from ..target.state import ResumePoint, TableState, read_resume_points, read_table_states
 
 
@@ -80,7 +81,7 @@ def list_tables(config: Config) -> list[TableInfo]:
 
 def read_target_state(config: Config) -> TargetState:
     """Sync state and resume points from the DuckDB target (empty when it does not exist yet)."""
-    path = config.target_path()
+    path = target_spec(config)
     return TargetState(read_table_states(path), read_resume_points(path))
 
 

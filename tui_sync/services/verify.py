@@ -132,7 +132,7 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
     from ..engine import resolve_job
     from ..sources import open_source
 
-    db_path = config.target_path()
+    db_path = tg.target_spec(config)
     factory = source_factory or (lambda: open_source(config.source, base_dir=config.base_dir))
     source = factory()
     with source:

@@ -15,6 +15,8 @@ import pyarrow as pa
 
 from ..errors import TargetBusyError, TuiSyncError, one_line
 from ..typeplan import TypePlan
+from . import lake
+from .spec import Target, as_spec
 
 STAGE_SUFFIX = "__tui_sync_stage"
 
@@ -28,10 +30,15 @@ _HOLDER_RE = re.compile(r"held in (.+?) \(PID (\d+)\)")
 _PID_RE = re.compile(r"PID (\d+)")
 
 
-def connect(path: Path, *, create: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file read-write (the same config everywhere in this process,
-    so in-process users share one database instance)."""
-    path = Path(path)
+def connect(target: Target, *, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the target read-write: a DuckDB file (the same config everywhere in this process,
+    so in-process users share one database instance), or a lake (a connection whose default
+    catalog is the lake)."""
+    spec = as_spec(target)
+    if spec.is_lake:
+        return lake.connect(spec, create=create)
+    assert spec.path is not None
+    path = spec.path
     if not create and not path.exists():
         raise TuiSyncError(f"DuckDB file {path} does not exist yet (run a sync first)")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +72,8 @@ def busy_error(path: Path, exc: Exception) -> TuiSyncError:
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
     row = con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?",
         [schema, name]).fetchone()
     return row is not None
 
@@ -73,7 +81,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main"
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()
+        "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position", [name]).fetchall()
     return {r[0]: r[1] for r in rows}
 
 

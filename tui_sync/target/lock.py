@@ -15,17 +15,18 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import LockHeldError
+from .spec import Target, as_spec
 
 
-def lock_path(db_path: Path) -> Path:
-    return Path(str(db_path) + ".lock")
+def lock_path(db_path: Target) -> Path:
+    return Path(str(as_spec(db_path).anchor) + ".lock")
 
 
-def holder_path(db_path: Path) -> Path:
-    return Path(str(db_path) + ".lock.json")
+def holder_path(db_path: Target) -> Path:
+    return Path(str(as_spec(db_path).anchor) + ".lock.json")
 
 
-def read_holder(db_path: Path) -> dict | None:
+def read_holder(db_path: Target) -> dict | None:
     try:
         return json.loads(holder_path(db_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -40,10 +41,10 @@ def describe_holder(info: dict | None) -> str:
             f"(tables {tables}, since {info.get('started_at')})")
 
 
-def is_held(db_path: Path) -> bool:
+def is_held(db_path: Target) -> bool:
     """Whether a live process holds the sync lock (the OS frees it when a holder dies,
     even by SIGKILL, while its holder note may stay behind)."""
-    probe = FileLock(str(lock_path(Path(db_path))), timeout=0)
+    probe = FileLock(str(lock_path(db_path)), timeout=0)
     try:
         probe.acquire(timeout=0)
     except Timeout:
@@ -55,11 +56,17 @@ def is_held(db_path: Path) -> bool:
 
 
 class SyncLock:
-    """Context manager: hold the sync lock of a DuckDB file or raise LockHeldError."""
+    """Context manager: hold the sync lock of a target or raise LockHeldError.
 
-    def __init__(self, db_path: Path, holder: str = "cli", tables: list[str] | None = None,
+    A lake's lock sits beside its SQLite catalog; a PostgreSQL catalog has no local file, so
+    its lock is per machine (user data dir): two machines syncing one shared lake are not
+    refused by it, and DuckLake's own commit conflicts are what stop the second writer there.
+    """
+
+    def __init__(self, db_path: Target, holder: str = "cli", tables: list[str] | None = None,
                  timeout: float = 0):
-        self.db_path = Path(db_path)
+        self.spec = as_spec(db_path)
+        self.db_path = self.spec.anchor
         self.holder = holder
         self.tables = tables or []
         self.timeout = timeout
@@ -71,7 +78,8 @@ class SyncLock:
             self._lock.acquire(timeout=self.timeout)
         except Timeout:
             raise LockHeldError(
-                f"another sync holds {self.db_path}: {describe_holder(read_holder(self.db_path))}"
+                f"another sync holds {self.spec.display}: "
+                f"{describe_holder(read_holder(self.db_path))}"
             ) from None
         info = {"pid": os.getpid(), "host": socket.gethostname(), "holder": self.holder,
                 "tables": self.tables,

@@ -18,8 +18,10 @@ from typing import Any
 import duckdb
 
 from ..errors import TargetBusyError
+from . import lake
 from .duckdb import connect
 from .lock import is_held
+from .spec import Target, as_spec
 from .watermark import decode_watermark, encode_watermark
 
 SCHEMA_DDL = """
@@ -74,7 +76,13 @@ CREATE TABLE IF NOT EXISTS tui_sync.schema_versions (
 -- and what an interrupted full sync fixed at its start (watermark, SCN) for its resume.
 ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS consistency VARCHAR;
 ALTER TABLE tui_sync.resume ADD COLUMN IF NOT EXISTS start_state VARCHAR;
+-- A lake target: the DuckLake snapshot the run's data commit made (time travel: --at RUN).
+ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS snapshot_id BIGINT;
 """
+# DuckLake has no PRIMARY KEY constraints; the code never relies on them (it deletes before
+# it inserts a table's state and checks a run_id before flushing a queued run).
+LAKE_SCHEMA_DDL = SCHEMA_DDL.replace(" PRIMARY KEY,", ",").replace(
+    ",\n    PRIMARY KEY (target_table, version)", "")
 
 
 def utcnow() -> datetime:
@@ -117,10 +125,11 @@ class RunRecord:
     rows_per_s: float = 0.0
     error: str | None = None
     consistency: str | None = None  # full runs: how the reads were pinned (see SCHEMA_DDL)
+    snapshot_id: int | None = None  # a lake target: the snapshot the run's data commit made
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_DDL)
+    con.execute(LAKE_SCHEMA_DDL if lake.is_lake(con) else SCHEMA_DDL)
 
 
 # -- writes on the sync's connection -----------------------------------------------------
@@ -189,11 +198,14 @@ def insert_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
 
 def close_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
     """Runs left 'running' by a process that died: we hold the lock, so none is alive."""
-    n = con.execute(
-        "UPDATE tui_sync.runs SET status = 'failed', finished_at = COALESCE(finished_at, ?), "
-        "error = 'interrupted: the sync process ended without finishing (killed or crashed)' "
-        "WHERE status = 'running' RETURNING run_id", [utcnow()]).fetchall()
-    return len(n)
+    # (no UPDATE ... RETURNING: DuckLake does not support it)
+    n = con.execute("SELECT count(*) FROM tui_sync.runs WHERE status = 'running'").fetchall()[0][0]
+    if n:
+        con.execute(
+            "UPDATE tui_sync.runs SET status = 'failed', finished_at = COALESCE(finished_at, ?), "
+            "error = 'interrupted: the sync process ended without finishing (killed or crashed)' "
+            "WHERE status = 'running'", [utcnow()])
+    return int(n)
 
 
 # -- resumable full syncs: the last committed chunk of a staging load --------------------
@@ -264,8 +276,8 @@ def clear_resume(con: duckdb.DuckDBPyConnection, target: str) -> None:
 
 # -- runs recorded from outside a sync (the scheduler's 'skipped') -----------------------
 
-def pending_path(db_path: Path) -> Path:
-    return Path(str(db_path) + ".pending-runs.jsonl")
+def pending_path(db_path: Target) -> Path:
+    return Path(str(as_spec(db_path).anchor) + ".pending-runs.jsonl")
 
 
 def _record_to_json(rec: RunRecord) -> str:
@@ -276,7 +288,7 @@ def _record_to_json(rec: RunRecord) -> str:
     return json.dumps(d)
 
 
-def record_run(db_path: Path, rec: RunRecord) -> None:
+def record_run(db_path: Target, rec: RunRecord) -> None:
     """Write a finished run; if another process holds the file, queue it beside the
     file for the next sync to flush (DuckDB admits one writing process)."""
     try:
@@ -292,7 +304,7 @@ def record_run(db_path: Path, rec: RunRecord) -> None:
         con.close()
 
 
-def record_unrun(db_path: Path, target_table: str, source_table: str, mode: str, status: str,
+def record_unrun(db_path: Target, target_table: str, source_table: str, mode: str, status: str,
                  error: str, started: datetime | None = None,
                  finished: datetime | None = None) -> str:
     """Record a run that moved no rows (skipped, or failed before reading); its run_id."""
@@ -303,7 +315,7 @@ def record_unrun(db_path: Path, target_table: str, source_table: str, mode: str,
     return rec.run_id
 
 
-def flush_pending_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
+def flush_pending_runs(con: duckdb.DuckDBPyConnection, db_path: Target) -> int:
     p = pending_path(db_path)
     if not p.exists():
         return 0
@@ -329,20 +341,20 @@ def flush_pending_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
 
 # -- reads for the CLI and the TUI (brief connections) -----------------------------------
 
-def _open_for_read(db_path: Path) -> duckdb.DuckDBPyConnection | None:
-    if not Path(db_path).exists():
+def _open_for_read(db_path: Target) -> duckdb.DuckDBPyConnection | None:
+    if not as_spec(db_path).exists():
         return None
     con = connect(db_path, create=False)
     has_state = con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'tui_sync' "
-        "AND table_name = 'runs'").fetchone()
+        "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'tui_sync' AND table_name = 'runs'").fetchone()
     if not has_state:
         con.close()
         return None
     return con
 
 
-def read_table_states(db_path: Path) -> dict[str, TableState]:
+def read_table_states(db_path: Target) -> dict[str, TableState]:
     con = _open_for_read(db_path)
     if con is None:
         return {}
@@ -353,12 +365,9 @@ def read_table_states(db_path: Path) -> dict[str, TableState]:
                 "schema_version, last_mode, last_success_at, primary_key FROM tui_sync.tables "
                 "ORDER BY target_table").fetchall():
             out[row[0]] = TableState(*row)
-        has_consistency = con.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
-            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
         rows = con.execute(
             "SELECT target_table, status, error, started_at, "
-            + ("consistency" if has_consistency else "NULL") + " FROM tui_sync.runs "
+            + _runs_column(con, "consistency") + " FROM tui_sync.runs "
             "WHERE mode <> 'test' QUALIFY row_number() OVER "
             "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall()
         live = any(r[1] == "running" for r in rows) and is_held(db_path)
@@ -375,17 +384,23 @@ def read_table_states(db_path: Path) -> dict[str, TableState]:
         con.close()
 
 
-def read_runs(db_path: Path, table: str | None = None, limit: int = 500) -> list[RunRecord]:
+def _runs_column(con: duckdb.DuckDBPyConnection, column: str) -> str:
+    """`column` of tui_sync.runs, or NULL in a file written before that column existed."""
+    found = con.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = 'tui_sync' AND table_name = 'runs' AND column_name = ?",
+        [column]).fetchall()
+    return column if found else "NULL"
+
+
+def read_runs(db_path: Target, table: str | None = None, limit: int = 500) -> list[RunRecord]:
     con = _open_for_read(db_path)
     if con is None:
         return []
     try:
-        has_consistency = con.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'tui_sync' "
-            "AND table_name = 'runs' AND column_name = 'consistency'").fetchone()
         sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
-               "rows, rows_per_s, error, " + ("consistency" if has_consistency else "NULL")
-               + " FROM tui_sync.runs")
+               f"rows, rows_per_s, error, {_runs_column(con, 'consistency')}, "
+               f"{_runs_column(con, 'snapshot_id')} FROM tui_sync.runs")
         params: list[Any] = []
         if table:
             sql += " WHERE lower(target_table) = lower(?) OR lower(source_table) = lower(?)"
@@ -397,13 +412,31 @@ def read_runs(db_path: Path, table: str | None = None, limit: int = 500) -> list
         con.close()
 
 
-def read_resume_points(db_path: Path) -> dict[str, ResumePoint]:
+def tag_run_commit(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
+    """Inside a run's data transaction on a lake: the snapshot it commits names the run."""
+    if lake.is_lake(con):
+        lake.tag_commit(con, rec.run_id, rec.target_table, rec.mode)
+
+
+def record_snapshot(con: duckdb.DuckDBPyConnection, run_id: str) -> int | None:
+    """After a run's data commit on a lake: store the snapshot it made in tui_sync.runs (the
+    commit itself names the run in the snapshot's extra info, see lake.tag_commit)."""
+    if not lake.is_lake(con):
+        return None
+    snapshot = lake.run_snapshots(con).get(run_id)
+    if snapshot is not None:
+        con.execute("UPDATE tui_sync.runs SET snapshot_id = ? WHERE run_id = ?", [snapshot, run_id])
+    return snapshot
+
+
+def read_resume_points(db_path: Target) -> dict[str, ResumePoint]:
     """Interrupted chunked full syncs that `--resume` (or auto mode) would continue."""
     con = _open_for_read(db_path)
     if con is None:
         return {}
     try:
-        if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'tui_sync' "
+        if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_catalog = "
+                           "current_database() AND table_schema = 'tui_sync' "
                            "AND table_name = 'resume'").fetchone():
             return {}
         targets = [r[0] for r in con.execute("SELECT target_table FROM tui_sync.resume").fetchall()]

@@ -104,7 +104,9 @@ class ConnectionScreen(AppScreen):
         password = self.query_one("#password", Input)
         if self.tui.session.password is None and src.password:
             password.placeholder = "saved in the config file (type to use another this session)"
-        self.query_one("#target", Input).value = cfg.target.path if self.tui.session.config_ok else ""
+        self.query_one("#target", Input).value = (
+            (cfg.target.catalog if cfg.target.kind == "ducklake" else cfg.target.path)
+            if self.tui.session.config_ok else "")
         self._show_kind(src.kind)
 
     @on(Select.Changed, "#kind")
@@ -141,7 +143,12 @@ class ConnectionScreen(AppScreen):
         self._steps: list[Any] = []
         self.query_one("#check-steps", Static).update("")
         current = self.tui.session.config
-        config = replace(current, source=src, target=replace(current.target, path=target or current.target.path))
+        if current.target.kind == "ducklake":  # the field holds the lake's catalog
+            config = replace(current, source=src,
+                             target=replace(current.target, catalog=target or current.target.catalog))
+        else:
+            config = replace(current, source=src,
+                             target=replace(current.target, path=target or current.target.path))
         self.tui.run_in_thread(partial(self._check_worker, config), group="connection-test",
                                description="Checking the connection (doctor)")
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label
 
 from ...progress import fmt_duration, fmt_rate
 from ...stats import TableStats, table_stats
+from ...target.spec import target_spec
 from ...target.state import RunRecord, read_runs
 from ..messages import HistoryLoaded
 from .base import AppScreen
@@ -92,7 +93,7 @@ class HistoryScreen(AppScreen):
             self.query_one("#runs-title", Label).update("No valid config yet (c).")
             return
         targets = [tc.target_name() for tc in self.tui.session.config.tables.values()]
-        job = partial(self._load_worker, self.tui.session.config.target_path(), targets, self.tui.session.now())
+        job = partial(self._load_worker, target_spec(self.tui.session.config), targets, self.tui.session.now())
         self.tui.run_in_thread(job, group="history", description="Reading the run history")
 
     def _load_worker(self, db_path: Path, targets: list[str], now: datetime) -> None:

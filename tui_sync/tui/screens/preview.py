@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
 
+from ...target.spec import target_spec
 from .base import AppScreen
 
 
@@ -53,7 +54,7 @@ class PreviewScreen(AppScreen):
         # which keeps the app's start-up quick.
         from ..widgets.preview import PreviewPane
 
-        db_path = self.tui.session.config.target_path()
+        db_path = target_spec(self.tui.session.config)
         host = self.query_one("#preview-host", Container)
         if db_path != self._db_path or not host.children:
             host.remove_children()
