@@ -34,7 +34,7 @@ def make_sqlite(path: Path, ddl: str, inserts: Iterable[tuple[str, Sequence[Sequ
 
 
 def write_config(tmp_path: Path, source: Path, tables: str, sync: str = "", target: str = "t.duckdb") -> Config:
-    text = f"[source]\nkind = sqlite\npath = {source}\n\n[target]\npath = {target}\n\n"
+    text = f"[source]\nkind = sqlite\npath = {source}\n\n[target]\n{target_section(target)}\n"
     if sync:
         text += f"[sync]\n{sync}\n\n"
     text += tables
@@ -43,8 +43,17 @@ def write_config(tmp_path: Path, source: Path, tables: str, sync: str = "", targ
     return load_config(p)
 
 
+def _open(db: Any) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file (a Path) directly; a lake (a TargetSpec) through the target's door."""
+    if isinstance(db, (str, Path)):
+        return duckdb.connect(str(db))
+    from tui_sync import target
+
+    return target.connect(db, create=False)
+
+
 def duck_rows(db: Path, table: str, order: str) -> list[tuple]:
-    con = duckdb.connect(str(db))
+    con = _open(db)
     try:
         return con.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
     finally:
@@ -52,18 +61,18 @@ def duck_rows(db: Path, table: str, order: str) -> list[tuple]:
 
 
 def duck_types(db: Path, table: str) -> dict[str, str]:
-    con = duckdb.connect(str(db))
+    con = _open(db)
     try:
         rows = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position", [table]).fetchall()
+            "AND table_catalog = current_database() ORDER BY ordinal_position", [table]).fetchall()
         return dict(rows)
     finally:
         con.close()
 
 
 def duck_query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db))
+    con = _open(db)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -74,3 +83,59 @@ def env_with_home(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["TUI_SYNC_HOME"] = str(home)
     return env
+
+
+# -- target kinds: a DuckDB file, or a DuckLake with a SQLite catalog -------------------------
+
+_LAKE: list[str | None] = []
+
+
+def lake_unavailable() -> str | None:
+    """Why a lake cannot be opened in this environment (None: it can). Asked once: without
+    the `lake` extra, DuckDB would try to download the extension for seconds."""
+    if not _LAKE:
+        from tui_sync.target.lake import packaged_extension
+
+        why = None
+        if packaged_extension("ducklake") is None:
+            con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+            try:
+                con.execute("LOAD ducklake")
+            except duckdb.Error:
+                why = (f"DuckDB {duckdb.__version__} has no ducklake extension here "
+                       "(pip install -e '.[test,lake]')")
+            finally:
+                con.close()
+        _LAKE.append(why)
+    return _LAKE[0]
+
+
+TARGET_KIND = {"kind": "duckdb"}
+
+
+@pytest.fixture(params=["duckdb", "ducklake"])
+def target_kind(request: pytest.FixtureRequest) -> Iterable[str]:
+    """Runs a test on both target kinds: write_config() then writes that kind's [target]."""
+    if request.param == "ducklake":
+        why = lake_unavailable()
+        if why:
+            pytest.skip(why)
+    TARGET_KIND["kind"] = request.param
+    try:
+        yield request.param
+    finally:
+        TARGET_KIND["kind"] = "duckdb"
+
+
+def target_section(target: str = "t.duckdb") -> str:
+    """The [target] body write_config uses: the file, or a lake named after it."""
+    if TARGET_KIND["kind"] == "ducklake":
+        stem = target[:-len(".duckdb")] if target.endswith(".duckdb") else target
+        return f"kind = ducklake\ncatalog = {stem}.lake.sqlite\n"
+    return f"path = {target}\n"
+
+
+def target_of(cfg: Config):  # -> TargetSpec
+    from tui_sync.target.spec import target_spec
+
+    return target_spec(cfg)

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import duck_query, duck_rows, duck_types, make_sqlite, write_config
+from tests.conftest import duck_query, duck_rows, duck_types, make_sqlite, target_of, write_config
 from tui_sync.engine import Engine
 from tui_sync.errors import ConfigError, LockHeldError, UnknownTableError
 from tui_sync.events import Control, LogLine, Mode, Phase, PhaseChanged, Progress, Status, TableFinished
 from tui_sync.sources.sqlite import format_timestamp
 from tui_sync.target import state as st
 from tui_sync.target.lock import SyncLock
+
+# Everything here concerns the target: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 T0 = datetime(2026, 3, 1, 8, 0, 0)
 
@@ -86,7 +89,7 @@ def fresh_full(tmp_path: Path, source: Path, tables: str, name: str) -> list[tup
     sub.mkdir()
     cfg = write_config(sub, source, tables)
     assert Engine(cfg).run([next(iter(cfg.tables))], Mode.FULL).ok
-    return duck_rows(cfg.target_path(), cfg.table(next(iter(cfg.tables))).target_name(), "ALL")
+    return duck_rows(target_of(cfg), cfg.table(next(iter(cfg.tables))).target_name(), "ALL")
 
 
 def test_full_sync_copies_values_and_types_exactly(tmp_path: Path, model: Model) -> None:
@@ -94,16 +97,16 @@ def test_full_sync_copies_values_and_types_exactly(tmp_path: Path, model: Model)
     events: list = []
     result = Engine(cfg, on_event=events.append).run(["EVENTS"], Mode.FULL)
     assert result.ok and result.results[0].rows == 400
-    assert duck_rows(cfg.target_path(), "events", "id") == model.expected()
-    assert duck_types(cfg.target_path(), "events") == {
+    assert duck_rows(target_of(cfg), "events", "id") == model.expected()
+    assert duck_types(target_of(cfg), "events") == {
         "id": "BIGINT", "ts": "TIMESTAMP", "amount": "DECIMAL(12,3)", "name": "VARCHAR",
         "grp": "VARCHAR", "big": "DECIMAL(24,0)", "ratio": "DOUBLE", "d": "TIMESTAMP"}
     progress = [e for e in events if isinstance(e, Progress)]
     assert progress[-1].rows_done == 400 and progress[-1].rows_expected == 400
-    state = st.read_table_states(cfg.target_path())["events"]
+    state = st.read_table_states(target_of(cfg))["events"]
     assert state.watermark == (T0 + timedelta(seconds=12000, microseconds=400)).isoformat(sep=" ")
     assert state.rows == 400 and state.last_mode == "full" and state.schema_version == 1
-    runs = st.read_runs(cfg.target_path())
+    runs = st.read_runs(target_of(cfg))
     assert [(r.status, r.rows, r.mode) for r in runs] == [("ok", 400, "full")]
 
 
@@ -118,13 +121,13 @@ def test_incremental_after_inserts_updates_and_boundary_rows(tmp_path: Path, mod
     model.upsert([row(i, model.rows[i][1], "42.000", "updated") for i in (395, 398, 400)])
     result = Engine(cfg).run(["EVENTS"], Mode.INCREMENTAL)
     assert result.ok, result
-    got = duck_rows(cfg.target_path(), "events", "id")
+    got = duck_rows(target_of(cfg), "events", "id")
     assert got == model.expected()
     assert len({r[0] for r in got}) == len(got) == 451
     assert got == fresh_full(tmp_path, model.path, TABLE_CFG, "a")
     # a second incremental with no change reads the lookback window again and changes nothing
     assert Engine(cfg).run(["EVENTS"], Mode.AUTO).results[0].mode == Mode.INCREMENTAL
-    assert duck_rows(cfg.target_path(), "events", "id") == model.expected()
+    assert duck_rows(target_of(cfg), "events", "id") == model.expected()
 
 
 def test_incremental_without_primary_key_deletes_window_and_appends(tmp_path: Path) -> None:
@@ -143,7 +146,7 @@ def test_incremental_without_primary_key_deletes_window_and_appends(tmp_path: Pa
         m.rows[i] = m.rows[i][:3] + ("changed",) + m.rows[i][4:]
     m.upsert([row(101, wm), row(102, wm + timedelta(minutes=1))])
     assert Engine(cfg).run(["EVENTS"], Mode.AUTO).results[0].mode == Mode.INCREMENTAL
-    got = duck_rows(cfg.target_path(), "events", "id, ts")
+    got = duck_rows(target_of(cfg), "events", "id, ts")
     assert got == m.expected()
     assert got == fresh_full(tmp_path, m.path, tables, "b")
 
@@ -163,7 +166,7 @@ def test_composite_key_upsert(tmp_path: Path) -> None:
     con.commit()
     con.close()
     assert Engine(cfg).run(["LOTS"], Mode.INCREMENTAL).ok
-    got = duck_rows(cfg.target_path(), "lots", "lot, seq")
+    got = duck_rows(target_of(cfg), "lots", "lot, seq")
     assert len(got) == 51 and {r[2] for r in got if r[1] in (48, 49)} == {-1}
     assert got == fresh_full(tmp_path, src, tables, "c")
 
@@ -171,8 +174,8 @@ def test_composite_key_upsert(tmp_path: Path) -> None:
 def test_cancelled_full_sync_leaves_previous_target_untouched(tmp_path: Path, model: Model) -> None:
     cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="batch_rows = 100")
     assert Engine(cfg).run(["EVENTS"], Mode.FULL).ok
-    before = duck_rows(cfg.target_path(), "events", "id")
-    state_before = st.read_table_states(cfg.target_path())["events"]
+    before = duck_rows(target_of(cfg), "events", "id")
+    state_before = st.read_table_states(target_of(cfg))["events"]
     model.upsert([row(i, T0 + timedelta(days=1, seconds=i)) for i in range(401, 1001)])
     control = Control()
 
@@ -182,19 +185,19 @@ def test_cancelled_full_sync_leaves_previous_target_untouched(tmp_path: Path, mo
 
     result = Engine(cfg, on_event=on_event, control=control).run(["EVENTS"], Mode.FULL)
     assert result.results[0].status == Status.CANCELLED
-    assert duck_rows(cfg.target_path(), "events", "id") == before
-    after = st.read_table_states(cfg.target_path())["events"]
+    assert duck_rows(target_of(cfg), "events", "id") == before
+    after = st.read_table_states(target_of(cfg))["events"]
     assert (after.watermark, after.rows) == (state_before.watermark, state_before.rows)
-    assert st.read_runs(cfg.target_path())[0].status == "cancelled"
-    tables = {r[0] for r in duck_query(cfg.target_path(), "SELECT table_name FROM information_schema.tables")}
+    assert st.read_runs(target_of(cfg))[0].status == "cancelled"
+    tables = {r[0] for r in duck_query(target_of(cfg), "SELECT table_name FROM information_schema.tables")}
     assert not any("stage" in t for t in tables)
 
 
 def test_failed_incremental_leaves_target_and_watermark(tmp_path: Path, model: Model) -> None:
     cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="batch_rows = 50")
     assert Engine(cfg).run(["EVENTS"], Mode.FULL).ok
-    before = duck_rows(cfg.target_path(), "events", "id")
-    wm_before = st.read_table_states(cfg.target_path())["events"].watermark
+    before = duck_rows(target_of(cfg), "events", "id")
+    wm_before = st.read_table_states(target_of(cfg))["events"].watermark
     wm = model.rows[400][1]
     model.upsert([row(i, wm + timedelta(seconds=i)) for i in range(401, 500)])
     con = sqlite3.connect(model.path)  # a value that cannot be NUMBER(12,3): the read fails midway
@@ -204,8 +207,8 @@ def test_failed_incremental_leaves_target_and_watermark(tmp_path: Path, model: M
     result = Engine(cfg).run(["EVENTS"], Mode.INCREMENTAL)
     r = result.results[0]
     assert r.status == Status.FAILED and "AMOUNT" in (r.error or "")
-    assert duck_rows(cfg.target_path(), "events", "id") == before
-    assert st.read_table_states(cfg.target_path())["events"].watermark == wm_before
+    assert duck_rows(target_of(cfg), "events", "id") == before
+    assert st.read_table_states(target_of(cfg))["events"].watermark == wm_before
 
 
 def test_pause_and_resume_between_batches(tmp_path: Path, model: Model) -> None:
@@ -230,10 +233,10 @@ def test_test_mode_writes_test_table_only(tmp_path: Path, model: Model) -> None:
     cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="test_rows = 25")
     result = Engine(cfg).run(["EVENTS"], Mode.TEST)
     assert result.ok and result.results[0].rows == 25
-    assert len(duck_rows(cfg.target_path(), "events_test", "id")) == 25
-    assert st.read_table_states(cfg.target_path()) == {}
+    assert len(duck_rows(target_of(cfg), "events_test", "id")) == 25
+    assert st.read_table_states(target_of(cfg)) == {}
     assert Engine(cfg).run(["EVENTS"], Mode.TEST, limit=7).results[0].rows == 7
-    assert len(duck_rows(cfg.target_path(), "events_test", "id")) == 7
+    assert len(duck_rows(target_of(cfg), "events_test", "id")) == 7
 
 
 def test_auto_mode_full_then_incremental_and_no_cursor_is_full(tmp_path: Path, model: Model) -> None:
@@ -258,9 +261,9 @@ def test_schema_drift_added_column_and_dropped_column(tmp_path: Path, model: Mod
     con.close()
     result = Engine(cfg).run(["EVENTS"], Mode.INCREMENTAL)
     assert result.ok
-    assert "extra" in duck_types(cfg.target_path(), "events")
-    assert duck_query(cfg.target_path(), "SELECT extra FROM events WHERE id = 400") == [("x",)]
-    versions = duck_query(cfg.target_path(), "SELECT version FROM tui_sync.schema_versions ORDER BY 1")
+    assert "extra" in duck_types(target_of(cfg), "events")
+    assert duck_query(target_of(cfg), "SELECT extra FROM events WHERE id = 400") == [("x",)]
+    versions = duck_query(target_of(cfg), "SELECT version FROM tui_sync.schema_versions ORDER BY 1")
     assert versions == [(1,), (2,)]
     con = sqlite3.connect(model.path)
     con.execute("ALTER TABLE EVENTS DROP COLUMN NAME")
@@ -273,7 +276,7 @@ def test_schema_drift_added_column_and_dropped_column(tmp_path: Path, model: Mod
 
 def test_lock_held_refuses_with_holder_name(tmp_path: Path, model: Model) -> None:
     cfg = write_config(tmp_path, model.path, TABLE_CFG)
-    with SyncLock(cfg.target_path(), holder="scheduler", tables=["OTHER"]):
+    with SyncLock(target_of(cfg), holder="scheduler", tables=["OTHER"]):
         with pytest.raises(LockHeldError, match=r"scheduler pid \d+ .*OTHER"):
             Engine(cfg).run(["EVENTS"], Mode.FULL)
 
@@ -282,7 +285,7 @@ def test_unknown_table_and_bad_cursor_refused_before_any_write(tmp_path: Path, m
     cfg = write_config(tmp_path, model.path, TABLE_CFG + "\n[table BAD]\ncursor = NOPE\n")
     with pytest.raises(UnknownTableError, match="NO_SUCH"):
         Engine(cfg).run(["EVENTS", "NO_SUCH"], Mode.FULL)
-    assert not cfg.target_path().exists()
+    assert not target_of(cfg).exists()
     con = sqlite3.connect(model.path)
     con.execute("CREATE TABLE BAD (A NUMBER(3))")
     con.commit()
@@ -294,12 +297,12 @@ def test_unknown_table_and_bad_cursor_refused_before_any_write(tmp_path: Path, m
 def test_interrupted_run_is_recorded_as_failed_by_the_next_run(tmp_path: Path, model: Model) -> None:
     cfg = write_config(tmp_path, model.path, TABLE_CFG)
     assert Engine(cfg).run(["EVENTS"], Mode.FULL).ok
-    con = duckdb_connect(cfg.target_path())
+    con = duckdb_connect(target_of(cfg))
     con.execute("INSERT INTO tui_sync.runs (run_id, target_table, source_table, mode, status, started_at) "
                 "VALUES ('dead', 'events', 'EVENTS', 'full', 'running', now())")
     con.close()
     assert Engine(cfg).run(["EVENTS"], Mode.AUTO).ok
-    dead = [r for r in st.read_runs(cfg.target_path()) if r.run_id == "dead"][0]
+    dead = [r for r in st.read_runs(target_of(cfg)) if r.run_id == "dead"][0]
     assert dead.status == "failed" and "interrupted" in (dead.error or "")
 
 
@@ -313,10 +316,10 @@ def test_events_are_throttled_and_finish_is_reported(tmp_path: Path, model: Mode
     assert 2 <= len([e for e in events if isinstance(e, Progress)]) <= 6
 
 
-def duckdb_connect(path: Path):
-    import duckdb
+def duckdb_connect(target):
+    from tui_sync import target as tg
 
-    return duckdb.connect(str(path))
+    return tg.connect(target)
 
 
 def test_cancel_interrupts_a_running_source_fetch(tmp_path: Path) -> None:
@@ -352,7 +355,7 @@ def test_cancel_reason_is_recorded(tmp_path: Path, model: Model) -> None:
 
     r = Engine(cfg, on_event=on_event, control=control).run(["EVENTS"], Mode.FULL).results[0]
     assert r.status == Status.CANCELLED and r.error == "cancelled by SIGHUP (the terminal hung up)"
-    assert st.read_runs(cfg.target_path())[0].error == r.error
+    assert st.read_runs(target_of(cfg))[0].error == r.error
 
 
 def test_a_driver_error_raised_by_the_cancel_itself_ends_the_run_cancelled(
@@ -364,7 +367,7 @@ def test_a_driver_error_raised_by_the_cancel_itself_ends_the_run_cancelled(
 
     cfg = write_config(tmp_path, model.path, TABLE_CFG, sync="batch_rows = 50")
     assert Engine(cfg).run(["EVENTS"], Mode.FULL).ok
-    before = duck_rows(cfg.target_path(), "events", "id")
+    before = duck_rows(target_of(cfg), "events", "id")
     control = Control()
     real = SqliteSource.read_batches
 
@@ -377,8 +380,8 @@ def test_a_driver_error_raised_by_the_cancel_itself_ends_the_run_cancelled(
     monkeypatch.setattr(SqliteSource, "read_batches", interrupted)
     r = Engine(cfg, control=control).run(["EVENTS"], Mode.FULL).results[0]
     assert (r.status, r.error) == (Status.CANCELLED, "cancelled by SIGHUP (the terminal hung up)")
-    assert st.read_runs(cfg.target_path())[0].status == "cancelled"
-    assert duck_rows(cfg.target_path(), "events", "id") == before
+    assert st.read_runs(target_of(cfg))[0].status == "cancelled"
+    assert duck_rows(target_of(cfg), "events", "id") == before
 
 
 def test_an_interrupt_landing_on_a_fetch_is_a_cancel_in_every_sqlite_query(
