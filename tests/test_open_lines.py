@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import lake_unavailable, make_sqlite, target_of, write_config
+from tests.conftest import lake_unavailable, make_sqlite, target_of
+from tui_sync.config import load_config
 from tui_sync.target.open_lines import open_lines
 from tui_sync.target.spec import DUCKDB, DUCKLAKE, TargetSpec
 
@@ -114,16 +115,16 @@ def test_postgres_lines_never_hold_a_password(monkeypatch: pytest.MonkeyPatch) -
 # -- the lines against a real lake the engine synced --------------------------------------
 
 def _synced(tmp_path: Path, kind: str):
-    from tests import conftest
     from tui_sync.engine import Engine
 
     src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (ID NUMBER(10) PRIMARY KEY, V VARCHAR2(9));",
                       [("INSERT INTO T VALUES (?, ?)", [(i, f"v{i}") for i in range(7)])])
-    conftest.TARGET_KIND["kind"] = kind
-    try:
-        cfg = write_config(tmp_path, src, "[table T]\n", target=f"{ODD}.duckdb")
-    finally:
-        conftest.TARGET_KIND["kind"] = "duckdb"
+    target = f"kind = ducklake\ncatalog = {ODD}.sqlite" if kind == DUCKLAKE else f"path = {ODD}.duckdb"
+    p = tmp_path / "tui-sync.ini"
+    p.write_text(f"[source]\nkind = sqlite\npath = {src}\n\n[target]\n{target}\n\n[table T]\n",
+                 encoding="utf-8")
+    cfg = load_config(p)
+    assert target_of(cfg).kind == kind
     Engine(cfg).run(["T"])
     return cfg
 
