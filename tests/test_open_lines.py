@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -173,3 +174,62 @@ def test_status_prints_the_lines_and_json_keeps_its_list(tmp_path: Path, kind: s
     assert isinstance(doc, list) and doc[0]["target_table"] == "t" and doc[0]["rows"] == 7
     assert doc[0]["open"]["duckdb_cli"] == lines.duckdb_cli
     assert doc[0]["open"]["kind"] == kind
+
+
+@pytest.mark.postgres
+def test_postgres_lines_open_a_lake_with_the_password_from_the_named_variable(
+        tmp_path: Path) -> None:
+    """The printed Python lines, run in another process that has only the variable the config
+    names (no PGPASSWORD of its own): libpq gets the password through PGPASSWORD."""
+    import os
+    import uuid
+
+    dsn = os.environ.get("TUI_SYNC_TEST_PG_DSN")
+    if not dsn:
+        pytest.skip("no PostgreSQL server (set TUI_SYNC_TEST_PG_DSN)")
+    if lake_unavailable():
+        pytest.skip(str(lake_unavailable()))
+    from tui_sync.engine import Engine
+    from tui_sync.target.lake import load_extension
+
+    password = os.environ.get("TUI_SYNC_TEST_PG_PASSWORD", "")
+    name = f"tuisync_lines_{uuid.uuid4().hex[:10]}"
+    admin = duckdb.connect()
+    load_extension(admin, "postgres_scanner")
+    secret = (" password='" + password.replace("\\", "\\\\").replace("'", "\\'") + "'") if password else ""
+    admin.execute("ATTACH '" + (dsn + secret).replace("'", "''") + "' AS pg (TYPE postgres)")
+    admin.execute(f"CALL postgres_execute('pg', 'CREATE DATABASE {name}', use_transaction => false)")
+    try:
+        lake_dsn = re.sub(r"\bdbname\s*=\s*\S+", "", dsn).strip() + f" dbname={name}"
+        src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (ID NUMBER(10) PRIMARY KEY);",
+                          [("INSERT INTO T VALUES (?)", [(i,) for i in range(5)])])
+        ini = tmp_path / "pg.ini"
+        ini.write_text(f"[source]\nkind = sqlite\npath = {src}\n\n[target]\nkind = ducklake\n"
+                       f"catalog = postgres:{lake_dsn}\ndata_path = {tmp_path / 'files'}\n"
+                       "password_env = LINES_PG_PW\n\n[table T]\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}
+        env["LINES_PG_PW"] = password
+        os.environ["LINES_PG_PW"] = password
+        try:
+            cfg = load_config(ini)
+            assert Engine(cfg).run(["T"]).ok
+        finally:
+            del os.environ["LINES_PG_PW"]
+        spec = target_of(cfg)
+        lines = open_lines(spec)
+        assert password not in json.dumps(lines.as_dict()) or not password
+        code = [p for p in lines.python if "INSTALL" not in p]
+        at = code.index("con = duckdb.connect()") + 1
+        code[at:at] = ["from tui_sync.target.lake import load_extension",
+                       "load_extension(con, 'ducklake')", "load_extension(con, 'postgres_scanner')"]
+        code.append("print(con.execute('SELECT count(*) FROM t').fetchall()[0][0])")
+        r = subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True, text=True,
+                           env=env, timeout=120)
+        assert r.returncode == 0 and r.stdout.strip() == "5", r.stderr
+    finally:
+        from tui_sync.target import lake
+
+        lake.forget(spec) if "spec" in locals() else None
+        admin.execute(f"CALL postgres_execute('pg', 'DROP DATABASE IF EXISTS {name} WITH (FORCE)', "
+                      "use_transaction => false)")
+        admin.close()
