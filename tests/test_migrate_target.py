@@ -204,6 +204,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
         (["--to-lake", "postgres:host=db1"], "--data-path: required with a postgres: catalog"),
         (["--to-lake", "l.sqlite", "--password-env", "PW"], "--password-env: only for a postgres"),
         (["--to-lake", "l.sqlite", "--data-path", "http://x/"], "--data-path: 'http://x/'"),
+        (["--to-lake", "l.sqlite", "--s3-no-ssl"], "--s3-no-ssl: only for an s3:// --data-path"),
         (["--to-lake", "l.sqlite"], "does not exist (nothing to migrate)"),
     ]
     for extra, message in cases:
@@ -229,3 +230,56 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert doc["state"]["tui_sync.tables"] == 1 and isinstance(doc["snapshot"], int)
     assert doc["target"] == ["[target]", "kind = ducklake", f"catalog = {catalog}",
                              f"data_path = {tmp_path / 'jdata'}/"]
+
+
+@needs_lake
+def test_migrate_to_an_s3_data_path_and_read_it_with_the_printed_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a local S3 server (moto): the copy, the [target] lines, the next sync, and the
+    open lines `status` prints (their key placeholders filled in)."""
+    if lake.packaged_extension("httpfs") is None:
+        pytest.skip("no packaged httpfs extension")
+    boto3 = pytest.importorskip("boto3")
+    server_mod = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    from tui_sync.target.open_lines import open_lines
+
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        port = server.get_host_and_port()[1]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "tui-sync-test")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "tui-sync-test-secret")
+        monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+        client.create_bucket(Bucket="migrated")
+        model, cfg = _synced_file(tmp_path)
+        code = main(["migrate-target", "--config", str(cfg.path), "--to-lake",
+                     str(tmp_path / "s3lake.sqlite"), "--data-path", "s3://migrated/lake",
+                     "--s3-endpoint", f"127.0.0.1:{port}", "--s3-url-style", "path", "--s3-no-ssl"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        section = out[out.index("\n[target]\n"):].strip().splitlines()
+        assert section[3:] == ["data_path = s3://migrated/lake/", f"s3_endpoint = 127.0.0.1:{port}",
+                               "s3_url_style = path", "s3_use_ssl = false"]
+        keys = [o["Key"] for o in client.list_objects_v2(Bucket="migrated").get("Contents", [])]
+        assert any(k.startswith("lake/") and k.endswith(".parquet") for k in keys), keys
+        lake_cfg = _lake_config(tmp_path, model, section)
+        model.upsert([row(311, model.rows[310][1] + timedelta(seconds=1), "3.000")])
+        result = Engine(lake_cfg).run(["EVENTS"], Mode.AUTO)
+        assert result.ok and result.results[0].mode == Mode.INCREMENTAL, result
+
+        spec = target_of(lake_cfg)
+        reader = duckdb.connect()
+        for name in lake.extensions_for(spec):
+            lake.load_extension(reader, name)
+        for statement in open_lines(spec).sql:
+            if not statement.startswith("INSTALL"):
+                reader.execute(statement.replace("<AWS_ACCESS_KEY_ID>", "tui-sync-test")
+                               .replace("<AWS_SECRET_ACCESS_KEY>", "tui-sync-test-secret"))
+        assert reader.execute("SELECT count(*), count(DISTINCT id) FROM events").fetchall() == [(311, 311)]
+        assert reader.execute("SELECT count(*) FROM odd_types").fetchall() == [(2,)]
+        reader.close()
+        lake.forget(spec)
+    finally:
+        server.stop()

@@ -38,11 +38,18 @@ def lake_spec(args: argparse.Namespace, config: Any) -> TargetSpec:
         if args.password_env else ""
     if password_env and not postgres:
         raise ConfigError("--password-env: only for a postgres: catalog")
+    s3 = data_path.startswith("s3://")
+    for flag, value in (("--s3-endpoint", args.s3_endpoint), ("--s3-region", args.s3_region),
+                        ("--s3-url-style", args.s3_url_style), ("--s3-no-ssl", args.s3_no_ssl)):
+        if value and not s3:
+            raise ConfigError(f"{flag}: only for an s3:// --data-path")
     target = dataclasses.replace(
         config.target, kind=DUCKLAKE, path="",
         catalog=catalog if postgres else _local(catalog),
-        data_path=data_path if not data_path or data_path.startswith("s3://") else _local(data_path),
-        password_env=password_env)
+        data_path=data_path if not data_path or s3 else _local(data_path),
+        password_env=password_env, s3_endpoint=args.s3_endpoint or "",
+        s3_region=args.s3_region or "", s3_url_style=args.s3_url_style or "",
+        s3_use_ssl=not args.s3_no_ssl)
     return target_spec(dataclasses.replace(config, target=target))
 
 
@@ -51,6 +58,12 @@ def target_section(spec: TargetSpec, memory_limit: str = "") -> list[str]:
              f"data_path = {spec.data_path}"]
     if spec.password_env:
         lines.append(f"password_env = {spec.password_env}")
+    for key, value in (("s3_endpoint", spec.s3_endpoint), ("s3_region", spec.s3_region),
+                       ("s3_url_style", spec.s3_url_style)):
+        if value:
+            lines.append(f"{key} = {value}")
+    if spec.s3 and not spec.s3_use_ssl:
+        lines.append("s3_use_ssl = false")
     if memory_limit:
         lines.append(f"memory_limit = {memory_limit}")
     return lines
@@ -100,4 +113,9 @@ def add_migrate_parser(sub: Any) -> None:
                         "(default: beside a SQLite catalog, <name>.files/)")
     p.add_argument("--password-env", metavar="NAME",
                    help="a postgres: catalog's password is read from this variable")
+    s3 = p.add_argument_group("an s3:// data path (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")
+    s3.add_argument("--s3-endpoint", metavar="HOST:PORT", help="an S3-compatible server (MinIO)")
+    s3.add_argument("--s3-region", metavar="REGION")
+    s3.add_argument("--s3-url-style", choices=("vhost", "path"))
+    s3.add_argument("--s3-no-ssl", action="store_true", help="plain HTTP to the endpoint")
     p.set_defaults(func=cmd_migrate_target)
