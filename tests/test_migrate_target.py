@@ -283,3 +283,49 @@ def test_migrate_to_an_s3_data_path_and_read_it_with_the_printed_lines(
         lake.forget(spec)
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+@needs_lake
+def test_migrate_into_a_postgres_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import re
+    import uuid
+
+    dsn = os.environ.get("TUI_SYNC_TEST_PG_DSN")
+    if not dsn:
+        pytest.skip("no PostgreSQL server (set TUI_SYNC_TEST_PG_DSN)")
+    password = os.environ.get("TUI_SYNC_TEST_PG_PASSWORD", "")
+    admin = duckdb.connect()
+    lake.load_extension(admin, "postgres_scanner")
+    secret = (" password='" + password.replace("\\", "\\\\").replace("'", "\\'") + "'") if password else ""
+    admin.execute("ATTACH '" + (dsn + secret).replace("'", "''") + "' AS pg (TYPE postgres)")
+    name = f"tuisync_migrate_{uuid.uuid4().hex[:10]}"
+    admin.execute(f"CALL postgres_execute('pg', 'CREATE DATABASE {name}', use_transaction => false)")
+    monkeypatch.setenv("MIGRATE_PG_PW", password)
+    try:
+        model, cfg = _synced_file(tmp_path)
+        catalog = "postgres:" + re.sub(r"\bdbname\s*=\s*\S+", "", dsn).strip() + f" dbname={name}"
+        code = main(["migrate-target", "--config", str(cfg.path), "--to-lake", catalog,
+                     "--data-path", str(tmp_path / "pgdata"), "--password-env", "MIGRATE_PG_PW"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert not password or password not in out.out + out.err
+        section = out.out[out.out.index("\n[target]\n"):].strip().splitlines()
+        assert section[2:] == [f"catalog = {catalog}", f"data_path = {tmp_path / 'pgdata'}/",
+                               "password_env = MIGRATE_PG_PW"]
+        lake_cfg = _lake_config(tmp_path, model, section)
+        model.upsert([row(311, model.rows[310][1] + timedelta(seconds=1), "3.000")])
+        result = Engine(lake_cfg).run(["EVENTS"], Mode.AUTO)
+        assert result.ok and result.results[0].mode == Mode.INCREMENTAL, result
+        con = lake.connect(target_of(lake_cfg))
+        try:
+            assert con.execute('SELECT * FROM "events" ORDER BY id').fetchall() == model.expected()
+        finally:
+            con.close()
+            lake.forget(target_of(lake_cfg))
+    finally:
+        admin.execute(f"CALL postgres_execute('pg', 'DROP DATABASE IF EXISTS {name} WITH (FORCE)', "
+                      "use_transaction => false)")
+        admin.close()
