@@ -329,3 +329,40 @@ def test_migrate_into_a_postgres_catalog(tmp_path: Path, capsys: pytest.CaptureF
         admin.execute(f"CALL postgres_execute('pg', 'DROP DATABASE IF EXISTS {name} WITH (FORCE)', "
                       "use_transaction => false)")
         admin.close()
+
+
+@needs_lake
+def test_migrate_into_a_lake_that_syncs_other_tables(tmp_path: Path) -> None:
+    """A shared lake: the file's tables and state join the lake's own, both keep syncing."""
+    from tests.conftest import make_sqlite
+    from tui_sync.target import state as st
+
+    model, cfg = _synced_file(tmp_path)
+    other_src = make_sqlite(tmp_path / "other.sqlite", "CREATE TABLE OTHER (ID NUMBER(10) PRIMARY KEY);",
+                            [("INSERT INTO OTHER VALUES (?)", [(i,) for i in range(4)])])
+    (tmp_path / "other").mkdir()
+    ini = tmp_path / "other" / "tui-sync.ini"
+    ini.write_text(f"[source]\nkind = sqlite\npath = {other_src}\n\n[target]\nkind = ducklake\n"
+                   f"catalog = {tmp_path / 'shared.sqlite'}\n\n[table OTHER]\n", encoding="utf-8")
+    other_cfg = load_config(ini)
+    assert Engine(other_cfg).run(["OTHER"]).ok
+    spec = target_of(other_cfg)
+    done = mig.migrate_file_to_lake(target_of(cfg).path, spec)
+    assert done.state["tui_sync.tables"] == 1 and done.state["tui_sync.runs"] == 2
+    states = st.read_table_states(spec)
+    assert set(states) == {"events", "other"}
+    assert states["events"].watermark == st.read_table_states(target_of(cfg).path)["events"].watermark
+    assert len(st.read_runs(spec)) == 3
+    model.upsert([row(311, model.rows[310][1] + timedelta(seconds=1), "3.000")])
+    lake_cfg = _lake_config(tmp_path, model, ["[target]", "kind = ducklake",
+                                              f"catalog = {spec.catalog}"])
+    assert target_of(lake_cfg) == spec
+    result = Engine(lake_cfg).run(["EVENTS"], Mode.AUTO)
+    assert result.ok and result.results[0].mode == Mode.INCREMENTAL
+    assert Engine(other_cfg).run(["OTHER"], Mode.AUTO).ok
+    con = lake.connect(spec)
+    try:
+        assert con.execute('SELECT * FROM "events" ORDER BY id').fetchall() == model.expected()
+        assert con.execute('SELECT count(*) FROM "other"').fetchall() == [(4,)]
+    finally:
+        con.close()

@@ -127,6 +127,10 @@ def _copy(con: duckdb.DuckDBPyConnection, file: Path, spec: TargetSpec) -> Migra
     try:
         _refuse_clashes(con, src, spec)
         lake_tables = set(_tables(con, lake.ALIAS))
+        if any(schema == STATE_SCHEMA for schema, _ in lake_tables):
+            # a lake syncing other tables: its state gets the columns the file's rows bring
+            state.ensure_schema(con)
+            lake_tables = set(_tables(con, lake.ALIAS))
         for schema, table in src:
             rows = copy_table(con, schema, table, exists=(schema, table) in lake_tables)
             (out.state if schema == STATE_SCHEMA else out.tables)[f"{schema}.{table}"] = rows
