@@ -366,3 +366,38 @@ def test_migrate_into_a_lake_that_syncs_other_tables(tmp_path: Path) -> None:
         assert con.execute('SELECT count(*) FROM "other"').fetchall() == [(4,)]
     finally:
         con.close()
+
+
+@needs_lake
+def test_a_file_with_nothing_to_migrate_creates_no_lake(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(tmp_path, tmp_path / "none.sqlite", "")
+    duckdb.connect(str(target_of(cfg).path)).close()  # a DuckDB file without tables
+    catalog = tmp_path / "new" / "lake.sqlite"
+    code = main(["migrate-target", "--config", str(cfg.path), "--to-lake", str(catalog)])
+    err = capsys.readouterr().err
+    assert code == 2 and "has no tables (nothing to migrate)" in err
+    assert not catalog.exists() and not (tmp_path / "new" / "lake.files").exists()
+
+
+@needs_lake
+def test_a_file_another_process_writes_is_exit_3_and_no_lake(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import sys
+
+    _, cfg = _synced_file(tmp_path)
+    file = target_of(cfg).path
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               f"con = duckdb.connect({str(file)!r})\nprint('open', flush=True)\n"
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        catalog = tmp_path / "busy" / "lake.sqlite"
+        code = main(["migrate-target", "--config", str(cfg.path), "--to-lake", str(catalog)])
+        err = capsys.readouterr().err
+        assert code == 3 and f"pid {holder.pid}" in err, err
+        assert not catalog.exists()
+    finally:
+        holder.kill()
+        holder.wait()

@@ -46,6 +46,7 @@ def migrate_file_to_lake(file: Path, spec: TargetSpec) -> Migrated:
     if not file.is_file():
         raise ConfigError(f"DuckDB file {file} does not exist (nothing to migrate)")
     with SyncLock(file, holder="migrate-target"), SyncLock(spec, holder="migrate-target"):
+        _check_file(file)  # before the lake is opened: a refusal leaves no new lake behind
         con = lake.connect(spec)
         try:
             _attach(con, file)
@@ -59,13 +60,32 @@ def migrate_file_to_lake(file: Path, spec: TargetSpec) -> Migrated:
     return result
 
 
+def _check_file(file: Path) -> None:
+    """The file opens read-only here and has tables to copy."""
+    try:
+        con = duckdb.connect(str(file), read_only=True)
+    except duckdb.Error as exc:
+        raise _open_error(file, exc) from None
+    try:
+        n = con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT internal AND "
+                        "database_name = current_database()").fetchall()[0][0]
+    finally:
+        con.close()
+    if not n:
+        raise ConfigError(f"DuckDB file {file} has no tables (nothing to migrate)")
+
+
+def _open_error(file: Path, exc: duckdb.Error) -> TuiSyncError:
+    if isinstance(exc, duckdb.IOException):
+        return busy_error(file, exc)  # a duckdb shell has it open for writing: exit 3
+    return TuiSyncError(f"cannot open DuckDB file {file}: {one_line(exc)}")
+
+
 def _attach(con: duckdb.DuckDBPyConnection, file: Path) -> None:
     try:
         con.execute(f"ATTACH {_lit(str(file))} AS {SRC} (READ_ONLY)")
-    except duckdb.IOException as exc:
-        raise busy_error(file, exc) from None  # a duckdb shell has it open for writing: exit 3
     except duckdb.Error as exc:
-        raise TuiSyncError(f"cannot open DuckDB file {file}: {one_line(exc)}") from None
+        raise _open_error(file, exc) from None
 
 
 def _lit(value: str) -> str:
@@ -118,8 +138,6 @@ def _refuse_clashes(con: duckdb.DuckDBPyConnection, src: list[tuple[str, str]], 
 
 def _copy(con: duckdb.DuckDBPyConnection, file: Path, spec: TargetSpec) -> Migrated:
     src = _tables(con, SRC)
-    if not src:
-        raise ConfigError(f"DuckDB file {file} has no tables (nothing to migrate)")
     out = Migrated(views_skipped=[_name(s, v) for s, v in con.execute(
         "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = ? "
         "AND NOT internal ORDER BY 1, 2", [SRC]).fetchall()])
