@@ -317,6 +317,33 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def figures(raw: dict[str, Any], figure: Callable[..., None]) -> dict[str, Any]:
+    """The suite's figures from a measurement (`figure(name, value, **extra)`); a contender
+    that could not run makes its figures 'not measured' with the reason."""
+    s = summarize(raw)
+    med, notes, versions = s["medians"], raw["not_measured"], {
+        n: c["duckdb"] for n, c in raw["contenders"].items()}
+    common = {"rows": raw["rows"], "new_rows": raw["new_rows"], "updated_rows": raw["updated_rows"],
+              "reps": raw["reps"], "duckdb": versions}
+
+    def put(name: str, value: float | None, needs: str, **extra: Any) -> None:
+        if value is None:
+            figure(name, None, status="not measured", note=notes.get(needs, needs + " not measured"))
+        else:
+            figure(name, value, **common, **extra)
+
+    put("duckdb155_file_ratio", s["duckdb155_file_ratio"], "file_old",
+        incremental_ratio=s["duckdb155_file_incremental_ratio"], query_ratio=s["duckdb155_file_query_ratio"])
+    for step, name in (("full", "lake_full_ratio"), ("incremental", "lake_incremental_ratio"),
+                       ("query", "lake_query_ratio")):
+        seconds = {n: m[step + "_s"] for n, m in med.items()}  # the median seconds of each contender
+        put(name, s[name], "lake", vs=s["lake_vs"], vs_newest=s[name + "_vs_newest"], seconds=seconds)
+    put("lake_footprint_ratio", s.get("lake_footprint_ratio"), "lake", vs=s["lake_vs"],
+        after_full=s.get("lake_footprint_ratio_after_full"),
+        lake=med.get("lake", {}).get("footprint_after_incremental"), lake_open_s=s.get("lake_open_s"))
+    return s
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "--child":
         print(json.dumps(child(json.loads(argv[1])), default=str))
