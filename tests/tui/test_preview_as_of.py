@@ -56,11 +56,7 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         picker = app.screen
         index = next(i for i, r in enumerate(picker.runs) if r.run_id == full.run_id) + 1
         await pilot.press(*(["down"] * index), "enter")
-        try:
-            await wait_for(pilot, lambda: f"{before:,} rows" in screen_text(app), "the rows as of the full run")
-        except AssertionError:
-            print("SCREEN\n" + screen_text(app))
-            raise
+        await wait_for(pilot, lambda: f"{before:,} rows" in screen_text(app), "the rows as of the full run")
         assert f"As of run {full.run_id}" in screen_text(app)
         assert app.screen.query_one(PreviewPane).db_path.at_snapshot is not None
         await pilot.press("o")
