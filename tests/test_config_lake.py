@@ -84,7 +84,8 @@ def test_a_postgres_lake_keeps_its_connection_string_and_an_s3_path(tmp_path: Pa
 def test_the_password_goes_only_into_the_attach_string_and_is_redacted_elsewhere() -> None:
     spec = TargetSpec("ducklake", None, "postgres:host=db1 dbname=lake", "/d/", "PW")
     sql = attach_sql(spec, password="it's secret")
-    assert "password='it\\'s secret'" in sql  # libpq quoting inside the SQL text ('' doubled)
+    # libpq quoting ('it\'s secret'), then SQL text quoting (every ' doubled)
+    assert "password=''it\\''s secret''' AS lake" in sql
     assert "secret" not in spec.display
     assert redact("host=h password=abc dbname=x") == "host=h password=*** dbname=x"
     assert redact("host=h password='a b' dbname=x") == "host=h password=*** dbname=x"
