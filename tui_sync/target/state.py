@@ -289,19 +289,22 @@ def _record_to_json(rec: RunRecord) -> str:
 
 
 def record_run(db_path: Target, rec: RunRecord) -> None:
-    """Write a finished run; if another process holds the file, queue it beside the
-    file for the next sync to flush (DuckDB admits one writing process)."""
+    """Write a finished run; if another process holds the file (one writing process) or a
+    lake's catalog (a sync's open transaction), queue it for the next sync to flush."""
     try:
         con = connect(db_path)
+        try:
+            ensure_schema(con)
+            insert_run(con, rec)
+        except duckdb.Error:
+            if not as_spec(db_path).is_lake:
+                raise
+            raise TargetBusyError("the lake's catalog is locked") from None
+        finally:
+            con.close()
     except TargetBusyError:
         with open(pending_path(db_path), "a", encoding="utf-8") as f:
             f.write(_record_to_json(rec) + "\n")
-        return
-    try:
-        ensure_schema(con)
-        insert_run(con, rec)
-    finally:
-        con.close()
 
 
 def record_unrun(db_path: Target, target_table: str, source_table: str, mode: str, status: str,
