@@ -19,6 +19,7 @@ open the file during a sync, and `status`/`history` say so in one line naming th
 
 from __future__ import annotations
 
+import ast
 import json
 import sqlite3
 import subprocess
@@ -319,6 +320,59 @@ def test_readers_during_an_incremental_merge(tmp_path: Path, lake: None) -> None
     src.put(range(N + 1, N + 601), "3.000", "new")
     got = run_with_reader(tmp_path, cfg, "incremental", "merge")
     check_reads(got, old, aggregates(target_spec(cfg)), src.count_sum())
+
+
+# An analyst's session with a transaction open (DBeaver in manual-commit mode, a notebook
+# that ran BEGIN, a long query): it reads one snapshot throughout, and the sync commits anyway.
+OPEN_READ = r"""
+import sys, time
+from pathlib import Path
+import duckdb
+from tui_sync.target.lake import packaged_extension
+catalog, data_path, box = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+con = duckdb.connect()
+for name in ("ducklake", "sqlite_scanner"):
+    path = packaged_extension(name)
+    con.execute(f"LOAD '{path}'" if path else f"LOAD {name}")
+con.execute(f"ATTACH 'ducklake:sqlite:{catalog}' AS lk (DATA_PATH '{data_path}')")
+q = "SELECT count(*), sum(amount)::VARCHAR FROM lk.main.ev"
+con.execute("BEGIN")
+first = con.execute(q).fetchall()[0]
+(box / "reading").write_text("")
+deadline = time.monotonic() + 600
+while not (box / "writer-done").exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+inside = con.execute(q).fetchall()[0]
+con.execute("COMMIT")
+print(repr((first, inside, con.execute(q).fetchall()[0])))
+"""
+
+
+def test_a_reader_with_an_open_transaction_does_not_stop_the_sync(tmp_path: Path,
+                                                                   lake: None) -> None:
+    src, cfg = setup(tmp_path, "lake")
+    spec = target_spec(cfg)
+    old = aggregates(spec)
+    src.put(range(1, N + 1, 2), "6.000", "changed")
+    box = tmp_path / "box"
+    box.mkdir()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", OPEN_READ, spec.catalog, spec.data_path, str(box)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+        env=env(tmp_path))
+    try:
+        wait_for("the reader's open transaction", (box / "reading").exists, reader)
+        sync = cli(tmp_path, cfg, "sync", "EV", "--mode", "full")
+    finally:
+        (box / "writer-done").write_text("")
+        out, err = reader.communicate(timeout=WAIT_S)
+    assert sync.returncode == 0, sync.stderr
+    assert reader.returncode == 0, err
+    new = aggregates(spec)
+    assert new[:2] == src.count_sum() and new != old
+    first, inside, after = ast.literal_eval(out)
+    assert first == inside == (old[0], str(old[1]))  # one snapshot for the whole transaction
+    assert after == (new[0], str(new[1]))
 
 
 # -- the tool's lock and its reports while a sync holds a lake -------------------------------

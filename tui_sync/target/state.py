@@ -20,7 +20,7 @@ import duckdb
 from ..errors import TargetBusyError
 from . import lake
 from .duckdb import connect
-from .lock import is_held
+from .lock import held_by_another, is_held
 from .spec import Target, as_spec
 from .watermark import decode_watermark, encode_watermark
 
@@ -289,20 +289,21 @@ def _record_to_json(rec: RunRecord) -> str:
 
 
 def record_run(db_path: Target, rec: RunRecord) -> None:
-    """Write a finished run; if another process holds the file (one writing process) or a
-    lake's catalog (a sync's open transaction), queue it for the next sync to flush."""
+    """Write a finished run, or queue it for the next sync if another process holds the file
+    or syncs into the lake (a commit beside its open transaction fails one of the two)."""
+    spec = as_spec(db_path)
     try:
-        con = connect(db_path)
+        if spec.is_lake and held_by_another(spec):
+            raise TargetBusyError(spec.display)
+        con = connect(spec)
         try:
             ensure_schema(con)
             insert_run(con, rec)
-        except duckdb.Error:
-            if not as_spec(db_path).is_lake:
-                raise
-            raise TargetBusyError("the lake's catalog is locked") from None
         finally:
             con.close()
-    except TargetBusyError:
+    except (TargetBusyError, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.Error) and not spec.is_lake:
+            raise
         with open(pending_path(db_path), "a", encoding="utf-8") as f:
             f.write(_record_to_json(rec) + "\n")
 
