@@ -434,7 +434,7 @@ def test_a_file_target_is_closed_to_other_processes_during_a_sync(tmp_path: Path
             r = cli(tmp_path, cfg, cmd)
             assert r.returncode == 3, (cmd, r.returncode, r.stdout, r.stderr)
             assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
-            assert f"pid {pid}" in r.stderr and "sync" in r.stderr, r.stderr
+            assert f"in use by a sync: cli pid {pid} " in r.stderr, r.stderr  # who, and what
         second = cli(tmp_path, cfg, "sync", "EV", "--mode", "full")
         assert second.returncode == 3 and f"cli pid {pid} " in second.stderr, second.stderr
     finally:
