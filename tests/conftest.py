@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,17 @@ def target_of(cfg: Config):  # -> TargetSpec
     from tui_sync.target.spec import target_spec
 
     return target_spec(cfg)
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A temporary folder for one hypothesis example. A lake made in it is closed with it:
+    the process keeps one DuckDB instance per lake (target/lake.py) until it is forgotten."""
+    from tui_sync.target import lake
+
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            yield Path(d)
+        finally:
+            for spec in [s for s in list(lake._roots) if s.catalog.startswith(d + os.sep)]:
+                lake.forget(spec)

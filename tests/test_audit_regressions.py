@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import duck_query, make_sqlite, write_config
+from tests.conftest import duck_query, make_sqlite, target_of, write_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode, Status
+
+# Everything here concerns the target: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 
 def _run(cfg, mode: Mode, *names: str):
@@ -36,7 +39,7 @@ def test_keyless_incremental_after_full_never_duplicates_the_newest_row(tmp_path
     _run(cfg, Mode.FULL, "E")
     for _ in range(3):
         _run(cfg, Mode.INCREMENTAL, "E")
-    assert duck_query(cfg.target_path(), "SELECT id, count(*) FROM e GROUP BY id ORDER BY id") == [(1, 1), (2, 1)]
+    assert duck_query(target_of(cfg), "SELECT id, count(*) FROM e GROUP BY id ORDER BY id") == [(1, 1), (2, 1)]
 
 
 def test_chunked_full_sync_keeps_rows_whose_primary_key_holds_null(tmp_path: Path) -> None:
@@ -49,8 +52,8 @@ def test_chunked_full_sync_keeps_rows_whose_primary_key_holds_null(tmp_path: Pat
                        ("INSERT INTO C VALUES (?, ?, ?)", [(1, None, 1), (1, None, 2), (1, "x", 3), (1, "y", 4), (2, "a", 5)])])
     cfg = write_config(tmp_path, src, "[table T]\n\n[table C]\n", sync="chunk_rows = 2")
     _run(cfg, Mode.FULL, "T", "C")
-    assert duck_query(cfg.target_path(), "SELECT v FROM t ORDER BY v") == [(i,) for i in range(1, 7)]
-    assert duck_query(cfg.target_path(), "SELECT v FROM c ORDER BY v") == [(i,) for i in range(1, 6)]
+    assert duck_query(target_of(cfg), "SELECT v FROM t ORDER BY v") == [(i,) for i in range(1, 7)]
+    assert duck_query(target_of(cfg), "SELECT v FROM c ORDER BY v") == [(i,) for i in range(1, 6)]
 
 
 def test_chunks_on_a_char_key_with_rtrim_char_order_by_the_stored_key(tmp_path: Path) -> None:
@@ -60,7 +63,7 @@ def test_chunks_on_a_char_key_with_rtrim_char_order_by_the_stored_key(tmp_path: 
                       [("INSERT INTO C VALUES (?, ?)", [("a\t", 1), ("a ", 2), ("b", 3)])])
     cfg = write_config(tmp_path, src, "[table C]\n", sync="chunk_rows = 1\nrtrim_char = true")
     _run(cfg, Mode.FULL, "C")
-    assert duck_query(cfg.target_path(), "SELECT v FROM c ORDER BY v") == [(1,), (2,), (3,)]
+    assert duck_query(target_of(cfg), "SELECT v FROM c ORDER BY v") == [(1,), (2,), (3,)]
 
 
 def test_parallel_reads_of_tables_without_a_usable_rowid(tmp_path: Path) -> None:
@@ -73,8 +76,8 @@ def test_parallel_reads_of_tables_without_a_usable_rowid(tmp_path: Path) -> None
                        ("INSERT INTO W VALUES (?, ?)", [("a", 1), ("b", 2)])])
     cfg = write_config(tmp_path, src, "[table R]\nparallel = 2\n\n[table W]\nparallel = 2\n")
     _run(cfg, Mode.FULL, "R", "W")
-    assert duck_query(cfg.target_path(), "SELECT v FROM r ORDER BY v") == [(1,), (2,), (3,), (4,)]
-    assert duck_query(cfg.target_path(), "SELECT v FROM w ORDER BY v") == [(1,), (2,)]
+    assert duck_query(target_of(cfg), "SELECT v FROM r ORDER BY v") == [(1,), (2,), (3,), (4,)]
+    assert duck_query(target_of(cfg), "SELECT v FROM w ORDER BY v") == [(1,), (2,)]
 
 
 def test_chunked_full_sync_on_a_binary_key(tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ def test_chunked_full_sync_on_a_binary_key(tmp_path: Path) -> None:
                       [("INSERT INTO B VALUES (?, ?)", [(bytes([i, 255 - i]), i) for i in range(5)])])
     cfg = write_config(tmp_path, src, "[table B]\n", sync="chunk_rows = 2")
     _run(cfg, Mode.FULL, "B")
-    assert duck_query(cfg.target_path(), "SELECT v FROM b ORDER BY v") == [(i,) for i in range(5)]
+    assert duck_query(target_of(cfg), "SELECT v FROM b ORDER BY v") == [(i,) for i in range(5)]
 
 
 def test_keyless_incremental_on_a_cursor_the_target_rounds_up_loses_nothing(tmp_path: Path) -> None:
@@ -96,4 +99,4 @@ def test_keyless_incremental_on_a_cursor_the_target_rounds_up_loses_nothing(tmp_
     _run(cfg, Mode.FULL, "E")
     for _ in range(2):
         _run(cfg, Mode.INCREMENTAL, "E")
-        assert duck_query(cfg.target_path(), "SELECT id FROM e ORDER BY id") == [(1,), (2,)]
+        assert duck_query(target_of(cfg), "SELECT id FROM e ORDER BY id") == [(1,), (2,)]

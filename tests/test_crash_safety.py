@@ -1,7 +1,7 @@
 """Crash and signal safety of a real `tui-sync sync` process (DESIGN §5, §6).
 
 A sync killed with SIGKILL at any point (mid-load, mid-swap, mid-merge) leaves the
-DuckDB file openable, the target exactly as before or fully updated, and
+target (a DuckDB file, or a DuckLake) openable, exactly as before or fully updated, and
 tui_sync.tables consistent with it; the next run records the killed one as
 interrupted and makes the target equal the source, without duplicates.
 SIGHUP (a dropped SSH session) and SIGTERM cancel cleanly: exit 130, run
@@ -23,14 +23,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import env_with_home, make_sqlite
+from tests.conftest import env_with_home, make_sqlite, target_of, target_section
+from tui_sync import target
 from tui_sync.config import load_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
 from tui_sync.sources.sqlite import format_timestamp
+from tui_sync.target import Target
 from tui_sync.target import state as st
 from tui_sync.target.lock import holder_path
 
@@ -40,6 +41,9 @@ DDL = """CREATE TABLE EV (ID NUMBER(10){pk}, TS TIMESTAMP(6) NOT NULL, AMOUNT NU
                           NAME VARCHAR2(30));
 CREATE INDEX EV_TS ON EV (TS);"""
 SIGKILLED = -signal.SIGKILL
+
+# Everything here concerns the target: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 
 class Source:
@@ -73,7 +77,7 @@ class Source:
 def config(tmp_path: Path, src: Source, batch_rows: int = 200, extra: str = "", name: str = "c.ini"):
     key = "primary_key = ID\n" if src.with_key else ""
     p = tmp_path / name
-    p.write_text(f"[source]\nkind = sqlite\npath = {src.path}\n\n[target]\npath = t.duckdb\n\n"
+    p.write_text(f"[source]\nkind = sqlite\npath = {src.path}\n\n[target]\n{target_section()}\n"
                  f"[sync]\nbatch_rows = {batch_rows}\n{extra}\n"
                  f"[table EV]\ntarget = ev\n{key}cursor = TS\nlookback = 1 minute\n", encoding="utf-8")
     return load_config(p)
@@ -95,10 +99,10 @@ def killed_sync(tmp_path: Path, cfg, fault: str, mode: str = "auto") -> subproce
     return r
 
 
-def snapshot(db: Path) -> tuple[list[tuple] | None, st.TableState | None, dict[str, str]]:
+def snapshot(db: Target) -> tuple[list[tuple] | None, st.TableState | None, dict[str, str]]:
     """(target rows or None, its state row, run statuses); asserts the state is consistent
     with the target: row count, watermark = MAX(cursor), schema version recorded."""
-    con = duckdb.connect(str(db))  # the file opens (a torn file would raise here)
+    con = target.connect(db, create=False)  # the target opens (a torn one would raise here)
     try:
         exists = con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'main' "
                              "AND table_name = 'ev'").fetchone()[0] == 1
@@ -126,13 +130,13 @@ def recover_and_check(cfg, src: Source, killed_run: str, mode: Mode = Mode.AUTO)
     equals the source with no duplicate keys and no staging leftovers."""
     result = Engine(cfg).run(["EV"], mode)
     assert result.ok, result
-    rows, state, runs = snapshot(cfg.target_path())
+    rows, state, runs = snapshot(target_of(cfg))
     assert rows == src.expected()
     assert len({r[0] for r in rows}) == len(rows)
     assert runs[killed_run] == "failed"
-    dead = [r for r in st.read_runs(cfg.target_path()) if r.run_id == killed_run][0]
+    dead = [r for r in st.read_runs(target_of(cfg)) if r.run_id == killed_run][0]
     assert "interrupted" in (dead.error or "")
-    con = duckdb.connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg), create=False)
     try:
         leftovers = con.execute("SELECT table_name FROM information_schema.tables "
                                 "WHERE table_name LIKE '%tui_sync%'").fetchall()
@@ -141,7 +145,7 @@ def recover_and_check(cfg, src: Source, killed_run: str, mode: Mode = Mode.AUTO)
     assert leftovers == []
 
 
-def running_run(db: Path, before: dict[str, str]) -> str:
+def running_run(db: Target, before: dict[str, str]) -> str:
     _, _, runs = snapshot(db)
     new = [rid for rid, status in runs.items() if rid not in before]
     assert len(new) == 1 and runs[new[0]] == "running", runs
@@ -160,7 +164,7 @@ def populated(tmp_path: Path, n: int = 2000, with_key: bool = True, **kw):
 def test_kill_during_the_first_full_load(tmp_path: Path) -> None:
     src, cfg = populated(tmp_path)
     killed_sync(tmp_path, cfg, "batch:4")
-    rows, state, runs = snapshot(cfg.target_path())
+    rows, state, runs = snapshot(target_of(cfg))
     assert rows is None and state is None  # as before: no target at all
     (run_id,) = [r for r, s in runs.items() if s == "running"]
     recover_and_check(cfg, src, run_id)
@@ -170,13 +174,13 @@ def test_kill_during_the_first_full_load(tmp_path: Path) -> None:
 def test_kill_during_a_full_reload_leaves_the_old_table(tmp_path: Path, fault: str) -> None:
     src, cfg = populated(tmp_path)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
-    before = snapshot(cfg.target_path())
+    before = snapshot(target_of(cfg))
     src.put(range(1, 2001, 7), amount="9.999", name="changed")  # updates everywhere
     src.put(range(2001, 2301))  # and new rows
     killed_sync(tmp_path, cfg, fault, mode="full")
-    after = snapshot(cfg.target_path())
+    after = snapshot(target_of(cfg))
     assert after[0] == before[0] and after[1] == before[1]  # rows and state exactly as before
-    run_id = running_run(cfg.target_path(), before[2])
+    run_id = running_run(target_of(cfg), before[2])
     recover_and_check(cfg, src, run_id, Mode.FULL)
 
 
@@ -185,15 +189,15 @@ def test_kill_during_a_full_reload_leaves_the_old_table(tmp_path: Path, fault: s
 def test_kill_during_an_incremental_merge(tmp_path: Path, fault: str, with_key: bool) -> None:
     src, cfg = populated(tmp_path, with_key=with_key)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
-    before = snapshot(cfg.target_path())
+    before = snapshot(target_of(cfg))
     last = src.rows[2000][1]
     src.put([1995, 1998, 2000], ts=None, amount="4.000", name="updated")  # inside the lookback
     src.put(range(2001, 2601))
     src.put([2601], ts=last)  # a new row exactly at the old watermark
     killed_sync(tmp_path, cfg, fault, mode="incremental")
-    after = snapshot(cfg.target_path())
+    after = snapshot(target_of(cfg))
     assert after[0] == before[0] and after[1] == before[1]
-    run_id = running_run(cfg.target_path(), before[2])
+    run_id = running_run(target_of(cfg), before[2])
     recover_and_check(cfg, src, run_id)  # auto: incremental again
 
 
@@ -202,12 +206,12 @@ def test_kill_during_a_chunked_full_load_then_resume(tmp_path: Path) -> None:
     between or inside chunks still leaves the target untouched until the swap."""
     src, cfg = populated(tmp_path, n=3000, extra="chunk_rows = 500")
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
-    before = snapshot(cfg.target_path())
+    before = snapshot(target_of(cfg))
     src.put(range(1, 3001, 5), amount="2.500", name="changed")
     killed_sync(tmp_path, cfg, "batch:7", mode="full")  # inside the third chunk
-    after = snapshot(cfg.target_path())
+    after = snapshot(target_of(cfg))
     assert after[0] == before[0] and after[1] == before[1]
-    run_id = running_run(cfg.target_path(), before[2])
+    run_id = running_run(target_of(cfg), before[2])
     recover_and_check(cfg, src, run_id)  # auto picks the interrupted full sync up
 
 
@@ -217,13 +221,13 @@ def test_kill_from_outside_at_an_arbitrary_moment(tmp_path: Path) -> None:
     src, cfg = populated(tmp_path, n=20_000, batch_rows=25)
     fast = config(tmp_path, src, batch_rows=20_000, name="fast.ini")
     assert Engine(fast).run(["EV"], Mode.FULL).ok
-    before = snapshot(cfg.target_path())
+    before = snapshot(target_of(cfg))
     src.put(range(1, 20_001, 3), amount="7.000", name="changed")
     proc = subprocess.Popen([SCRIPT, "sync", "EV", "--mode", "full", "--config", str(cfg.path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=env(tmp_path), stdin=subprocess.DEVNULL)
     try:
-        wait_for(lambda: holder_path(cfg.target_path()).exists() or proc.poll() is not None)
+        wait_for(lambda: holder_path(target_of(cfg)).exists() or proc.poll() is not None)
         time.sleep(0.4)  # well into the read of 800 batches
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -231,16 +235,16 @@ def test_kill_from_outside_at_an_arbitrary_moment(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    after = snapshot(cfg.target_path())
+    after = snapshot(target_of(cfg))
     new_rows = sorted(src.rows.values())
     assert after[0] in (before[0], new_rows)
     if proc.returncode == SIGKILLED and after[0] == before[0]:
         assert after[1] == before[1]
         if after[2] == before[2]:  # killed before its run was recorded (a busy machine):
             assert Engine(fast).run(["EV"], Mode.FULL).ok  # nothing began; the next run loads
-            assert snapshot(cfg.target_path())[0] == new_rows
+            assert snapshot(target_of(cfg))[0] == new_rows
             return
-        run_id = running_run(cfg.target_path(), before[2])
+        run_id = running_run(target_of(cfg), before[2])
         recover_and_check(fast, src, run_id, Mode.FULL)
     else:  # it finished before the kill: then it is complete and recorded ok
         assert after[0] == new_rows
@@ -261,13 +265,13 @@ def test_signal_cancels_a_headless_sync_cleanly(tmp_path: Path, sig: signal.Sign
     src, cfg = populated(tmp_path, n=40_000, batch_rows=10)
     fast = config(tmp_path, src, batch_rows=40_000, name="fast.ini")
     assert Engine(fast).run(["EV"], Mode.FULL).ok
-    before = snapshot(cfg.target_path())
+    before = snapshot(target_of(cfg))
     src.put(range(1, 40_001, 9), amount="3.000", name="changed")
     proc = subprocess.Popen([SCRIPT, "sync", "EV", "--mode", "full", "--config", str(cfg.path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env(tmp_path), stdin=subprocess.DEVNULL)
     try:
-        wait_for(lambda: holder_path(cfg.target_path()).exists() or proc.poll() is not None)
+        wait_for(lambda: holder_path(target_of(cfg)).exists() or proc.poll() is not None)
         assert proc.poll() is None, "the sync ended before it could be signalled"
         time.sleep(0.3)
         proc.send_signal(sig)
@@ -278,13 +282,13 @@ def test_signal_cancels_a_headless_sync_cleanly(tmp_path: Path, sig: signal.Sign
             proc.wait()
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "cancelled" in err
-    after = snapshot(cfg.target_path())
+    after = snapshot(target_of(cfg))
     assert after[0] == before[0] and after[1] == before[1]
     new = {rid: s for rid, s in after[2].items() if rid not in before[2]}
     assert list(new.values()) == ["cancelled"]
-    assert not holder_path(cfg.target_path()).exists()  # the lock was released
+    assert not holder_path(target_of(cfg)).exists()  # the lock was released
     assert Engine(fast).run(["EV"], Mode.FULL).ok  # nothing left that blocks the next run
-    assert snapshot(cfg.target_path())[0] == src.expected()
+    assert snapshot(target_of(cfg))[0] == src.expected()
 
 
 def test_no_fault_hook_means_a_normal_run(tmp_path: Path) -> None:
@@ -293,5 +297,5 @@ def test_no_fault_hook_means_a_normal_run(tmp_path: Path) -> None:
     r = subprocess.run([SCRIPT, "sync", "EV", "--config", str(cfg.path)], capture_output=True,
                        text=True, env=env(tmp_path), timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
-    assert snapshot(cfg.target_path())[0] == src.expected()
+    assert snapshot(target_of(cfg))[0] == src.expected()
     assert "TUI_SYNC_FAULT" not in os.environ

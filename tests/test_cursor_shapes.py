@@ -1,6 +1,6 @@
 """Issue 9 item 7: SQLite cursor text compares by value, whatever its shape (DESIGN §5).
 
-Real SQLite files -> real DuckDB files. Each source holds one text shape that loses rows
+Real SQLite files -> real DuckDB files and DuckLakes. Each source holds one text shape that loses rows
 when window bounds are compared as text formatted like some other row:
 Python's str(datetime) (no fraction at whole seconds), ISO text with a 'T', date-only
 DATE values, several shapes in one column, and nine fraction digits.
@@ -12,16 +12,20 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import duck_rows, make_sqlite, write_config
+from tests.conftest import duck_rows, make_sqlite, target_of, write_config
+from tui_sync import target
 from tui_sync.engine import Engine, apply_lookback
 from tui_sync.errors import ConfigError, SourceError
 from tui_sync.events import Mode
 from tui_sync.sources.base import ReadSpec, Window
 from tui_sync.sources.sqlite import SqliteSource, canonical_timestamp, window_bound
 from tui_sync.typeplan import PlanOptions, build_plan
+
+# The tests that sync concern the target: each runs on a DuckDB file and on a DuckLake (the
+# source-only ones are left alone).
+on_both_targets = pytest.mark.usefixtures("target_kind")
 
 
 def _source(tmp_path: Path, ts_type: str, rows: list[tuple[int, str]], key: bool) -> Path:
@@ -60,9 +64,10 @@ def _sync_twice(tmp_path: Path, src: Path, added: list[tuple[int, str]], *, key:
     _add(src, added)
     result = Engine(cfg).run(["T"], Mode.INCREMENTAL)
     assert result.ok, result
-    return duck_rows(cfg.target_path(), "t", "id")
+    return duck_rows(target_of(cfg), "t", "id")
 
 
+@on_both_targets
 @pytest.mark.parametrize("key", [True, False])
 def test_python_str_datetime_shape_keeps_rows_tying_the_watermark(tmp_path: Path, key: bool) -> None:
     # str(datetime) writes no fraction at whole seconds; the first row has one, so today the
@@ -73,6 +78,7 @@ def test_python_str_datetime_shape_keeps_rows_tying_the_watermark(tmp_path: Path
     assert [tuple(r) for r in got] == _source_rows(src)
 
 
+@on_both_targets
 @pytest.mark.parametrize("key", [True, False])
 def test_iso_t_shape_keeps_rows_on_the_max_day(tmp_path: Path, key: bool) -> None:
     # 'T' sorts above ' ': a bound written with a space excludes every 'T' row of its day
@@ -82,6 +88,7 @@ def test_iso_t_shape_keeps_rows_on_the_max_day(tmp_path: Path, key: bool) -> Non
     assert [tuple(r) for r in got] == _source_rows(src)
 
 
+@on_both_targets
 @pytest.mark.parametrize("key", [True, False])
 def test_date_only_values_keep_rows_on_the_watermark_day(tmp_path: Path, key: bool) -> None:
     # '2024-01-02' sorts below the bound '2024-01-02 00:00:00'
@@ -90,6 +97,7 @@ def test_date_only_values_keep_rows_on_the_watermark_day(tmp_path: Path, key: bo
     assert [tuple(r) for r in got] == _source_rows(src)
 
 
+@on_both_targets
 @pytest.mark.parametrize("key", [True, False])
 def test_mixed_shapes_in_one_column_with_lookback(tmp_path: Path, key: bool) -> None:
     # MAX() as text picks 'T...05' over ' ...09'; every shape sits at or near the watermark
@@ -102,6 +110,7 @@ def test_mixed_shapes_in_one_column_with_lookback(tmp_path: Path, key: bool) -> 
     assert [tuple(r) for r in got] == _source_rows(src)
 
 
+@on_both_targets
 @pytest.mark.parametrize("ts_type", ["TIMESTAMP(6)", "\"TIMESTAMP(6) WITH TIME ZONE\""])
 def test_offsets_compare_in_utc(tmp_path: Path, ts_type: str) -> None:
     # 10:00+02:00 is 08:00 UTC, before 09:00+00:00 although its text sorts after it
@@ -113,6 +122,7 @@ def test_offsets_compare_in_utc(tmp_path: Path, ts_type: str) -> None:
     assert utc == _source_rows(src)
 
 
+@on_both_targets
 def test_nine_fraction_digits_are_not_held_back(tmp_path: Path) -> None:
     # MAX as a Python datetime keeps microseconds only: the bound must still take in the
     # newest row '...02.123456789' instead of holding it back until a newer row arrives.
@@ -172,6 +182,7 @@ def _upsert(src: Path, rows: list[tuple[int, str, str]]) -> None:
     con.close()
 
 
+@on_both_targets
 @pytest.mark.parametrize(("fmt", "step"), [
     ("%Y%m%d%H%M%S", timedelta(minutes=1)),  # Oracle 'YYYYMMDDHH24MISS' in a VARCHAR2
     ("%Y-%m-%d %H:%M:%S", timedelta(minutes=1)),
@@ -189,19 +200,21 @@ def test_lookback_on_a_text_cursor_rereads_late_updates(tmp_path: Path, fmt: str
     _upsert(src, [(18, at[18], "late"), (20, at[20], "new"), (21, at[21], "new")])
     result = Engine(cfg).run(["L"], Mode.INCREMENTAL)
     assert result.ok, result
-    got = {r[0]: r[2] for r in duck_rows(cfg.target_path(), "l", "id")}
+    got = {r[0]: r[2] for r in duck_rows(target_of(cfg), "l", "id")}
     assert got[18] == "late" and got[20] == got[21] == "new" and got[17] == "old"
     assert len(got) == 22
 
 
+@on_both_targets
 def test_lookback_on_text_in_an_unknown_format_is_refused(tmp_path: Path) -> None:
     src = _text_source(tmp_path, [(1, "batch-7", "x"), (2, "batch-9", "y")])
     cfg = write_config(tmp_path, src, "[table L]\ncursor = AT\nlookback = 10 minutes\n")
     with pytest.raises(ConfigError, match=r":\[table L\]:lookback: .*AT.*'batch-9'"):
         Engine(cfg).run(["L"], Mode.FULL)
-    assert not cfg.target_path().exists()
+    assert not target_of(cfg).exists()
 
 
+@on_both_targets
 def test_plain_number_lookback_on_a_text_cursor_is_refused(tmp_path: Path) -> None:
     src = _text_source(tmp_path, [(1, "20240101120000", "x")])
     cfg = write_config(tmp_path, src, "[table L]\ncursor = AT\nlookback = 100\n")
@@ -212,12 +225,13 @@ def test_plain_number_lookback_on_a_text_cursor_is_refused(tmp_path: Path) -> No
     assert Engine(cfg).run(["L"], Mode.FULL).ok
 
 
+@on_both_targets
 def test_text_watermark_in_an_unknown_format_fails_the_incremental(tmp_path: Path) -> None:
     # the newest value was a time at load time; later the column holds something else
     src = _text_source(tmp_path, [(1, "20240101120000", "x")])
     cfg = write_config(tmp_path, src, "[table L]\ncursor = AT\nlookback = 10 minutes\n")
     assert Engine(cfg).run(["L"], Mode.FULL).ok
-    con = duckdb.connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg))
     con.execute("UPDATE tui_sync.tables SET watermark = 'later' WHERE target_table = 'l'")
     con.close()
     with pytest.raises(ConfigError, match=r"lookback on the text cursor AT .*'later'"):
@@ -226,6 +240,7 @@ def test_text_watermark_in_an_unknown_format_fails_the_incremental(tmp_path: Pat
     assert not result.ok and "lookback" in result.results[0].error
 
 
+@on_both_targets
 def test_number_cursor_text_is_stored_as_numbers_or_fails_loudly(tmp_path: Path) -> None:
     # SQLite's NUMERIC affinity stores number-looking text as numbers, so a NUMBER cursor
     # compares by value; text it keeps (not a number) sorts above every number, so it is
@@ -238,7 +253,7 @@ def test_number_cursor_text_is_stored_as_numbers_or_fails_loudly(tmp_path: Path)
     con.executemany("INSERT INTO N VALUES (?, ?)", [(3, " 10 "), (5, "11.0")])
     con.commit()
     assert Engine(cfg).run(["N"], Mode.INCREMENTAL).ok
-    assert duck_rows(cfg.target_path(), "n", "id") == [(1, 5), (2, 10), (3, 10), (5, 11)]
+    assert duck_rows(target_of(cfg), "n", "id") == [(1, 5), (2, 10), (3, 10), (5, 11)]
     con.execute("INSERT INTO N VALUES (6, '1,000')")
     con.commit()
     con.close()

@@ -1,4 +1,5 @@
-"""Edge values of every DESIGN §4 type the SQLite source carries, round-tripped into DuckDB.
+"""Edge values of every DESIGN §4 type the SQLite source carries, round-tripped into DuckDB
+(a file, and a DuckLake: the types are kept exactly there too).
 
 Each value lands exactly (value and DuckDB type) or the table fails with a clean
 one-line error naming the column, while the other tables of the run still sync.
@@ -16,16 +17,20 @@ from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from tests.conftest import make_sqlite, write_config
+from tests.conftest import make_sqlite, target_of, write_config
+from tui_sync import target
 from tui_sync.engine import Engine
 from tui_sync.events import Mode, Status
+from tui_sync.target import Target
 
 MB3 = 3 * 1024 * 1024
 BLOB_3MB = random.Random(20260101).randbytes(MB3)
 CLOB_3MB = ("가나다 é " * (MB3 // 13 + 1))[: MB3 // 2]  # multibyte: well over 3 MB of UTF-8
+
+# The tests that sync run on a DuckDB file and on a DuckLake (SQLite's own storage is left alone).
+on_both_targets = pytest.mark.usefixtures("target_kind")
 
 
 @dataclass
@@ -141,7 +146,7 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def sync_case(tmp_path: Path, decl: str, values: list[Any], sync: str = "") -> tuple[Any, Path]:
+def sync_case(tmp_path: Path, decl: str, values: list[Any], sync: str = "") -> tuple[Any, Target]:
     """T (ID, V) with the values and a NULL row, plus a healthy table OK; both synced in one run."""
     rows = [(i, v) for i, v in enumerate(values)] + [(len(values), None)]
     src = make_sqlite(tmp_path / "s.sqlite",
@@ -151,11 +156,11 @@ def sync_case(tmp_path: Path, decl: str, values: list[Any], sync: str = "") -> t
     cfg = write_config(tmp_path, src, "", sync=sync)
     result = Engine(cfg).run(["T", "OK"], Mode.FULL)
     assert result.results[1].status == Status.OK  # one table's trouble is that table's alone
-    return result.results[0], cfg.target_path()
+    return result.results[0], target_of(cfg)
 
 
-def fetch(db: Path, text: bool) -> tuple[str, list[Any]]:
-    con = duckdb.connect(str(db))
+def fetch(db: Target, text: bool) -> tuple[str, list[Any]]:
+    con = target.connect(db, create=False)
     try:
         con.execute("SET TimeZone = 'UTC'")
         duck_type = con.execute("SELECT data_type FROM information_schema.columns "
@@ -166,6 +171,7 @@ def fetch(db: Path, text: bool) -> tuple[str, list[Any]]:
         con.close()
 
 
+@on_both_targets
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
 def test_edge_values_land_exactly(tmp_path: Path, case: Case) -> None:
     result, db = sync_case(tmp_path, case.decl, case.values, case.sync)
@@ -194,13 +200,14 @@ ERRORS = [
 ]
 
 
+@on_both_targets
 @pytest.mark.parametrize("decl, values", ERRORS)
 def test_values_that_cannot_land_fail_the_table_cleanly(tmp_path: Path, decl: str, values: list[Any]) -> None:
     result, db = sync_case(tmp_path, decl, values)
     assert result.status == Status.FAILED
     assert result.error and "\n" not in result.error
     assert "column V" in result.error or "V:" in result.error, result.error
-    con = duckdb.connect(str(db))
+    con = target.connect(db, create=False)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_schema = 'main'").fetchall()}
@@ -211,6 +218,7 @@ def test_values_that_cannot_land_fail_the_table_cleanly(tmp_path: Path, decl: st
     assert run == [("failed", result.error)]
 
 
+@on_both_targets
 def test_unsupported_types_are_skipped_with_a_warning_not_a_crash(tmp_path: Path) -> None:
     src = make_sqlite(tmp_path / "s.sqlite",
                       "CREATE TABLE T (ID NUMBER(9), F BFILE, G SDO_GEOMETRY, O \"MDSYS.SDO_POINT_TYPE\", "
@@ -223,7 +231,7 @@ def test_unsupported_types_are_skipped_with_a_warning_not_a_crash(tmp_path: Path
     assert all("not supported" in (c.warning or "") for c in plan.columns if c.skipped)
     events: list = []
     assert Engine(cfg, on_event=events.append).run(["T"], Mode.FULL).ok
-    con = duckdb.connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg), create=False)
     try:
         assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == [(1, "ok"), (2, None)]
     finally:
@@ -236,6 +244,7 @@ def test_unsupported_types_are_skipped_with_a_warning_not_a_crash(tmp_path: Path
 WIDE = Context(prec=60)
 
 
+@on_both_targets
 def test_number38_10_values_past_28_digits_land(tmp_path: Path) -> None:
     # SQLite turns this text into a REAL, and an integral REAL into an INTEGER: it holds
     # 1234567890123456768, and that exact value must land
@@ -246,6 +255,7 @@ def test_number38_10_values_past_28_digits_land(tmp_path: Path) -> None:
     assert fetch(db, text=False)[1] == [want, None]
 
 
+@on_both_targets
 def test_a_fraction_in_an_integer_column_is_never_truncated(tmp_path: Path) -> None:
     result, db = sync_case(tmp_path, "NUMBER(3)", ["1.5", "-2.5"])
     if result.status == Status.OK:  # Oracle would have rounded half away from zero on insert
@@ -254,6 +264,7 @@ def test_a_fraction_in_an_integer_column_is_never_truncated(tmp_path: Path) -> N
         assert "column V" in (result.error or "")
 
 
+@on_both_targets
 def test_boolean_text_false_is_not_true(tmp_path: Path) -> None:
     result, db = sync_case(tmp_path, "BOOLEAN", ["false", "FALSE", "N"])
     if result.status == Status.OK:
@@ -272,6 +283,7 @@ def test_sqlite_really_stores_38_digit_text_as_real(tmp_path: Path) -> None:
     con.close()
 
 
+@on_both_targets
 def test_an_out_of_range_offset_time_on_the_slow_path_fails_cleanly(tmp_path: Path) -> None:
     # The first value sends the batch down the fromisoformat path (Arrow does not parse the
     # basic ISO format); year 1 at +01:00 is year 0 in UTC, which Python's datetime cannot hold.

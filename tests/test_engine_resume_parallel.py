@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tests.conftest import duck_query, duck_rows, make_sqlite, write_config
-from tui_sync import cli
+from tests.conftest import duck_query, duck_rows, make_sqlite, target_of, write_config
+from tui_sync import cli, target
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Mode, Progress, Status, SyncRequest
 from tui_sync.sources.base import ReadSpec
@@ -19,6 +19,9 @@ from tui_sync.sources.sqlite import SqliteSource
 from tui_sync.target import state as st
 
 ROWS = 200_000
+
+# Everything here concerns the target: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +67,12 @@ def test_interrupted_full_sync_resumes_from_last_committed_chunk(tmp_path: Path,
 
     first = Engine(cfg, on_event=stop_midway, control=control, source_factory=recording(big_source))
     assert first.run(["BIG"], Mode.FULL).results[0].status == Status.CANCELLED
-    con = __import__("duckdb").connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg))
     point = st.get_resume(con, "big")
     con.close()
     assert point is not None and point.rows % 30000 == 0 and 60_000 <= point.rows < ROWS
     assert point.last_key == [point.rows]  # keys 1..N in order: the last committed key is N
-    assert not duck_query(cfg.target_path(), "SELECT 1 FROM information_schema.tables "
+    assert not duck_query(target_of(cfg), "SELECT 1 FROM information_schema.tables "
                           "WHERE table_name = 'big'")  # the target never appeared
 
     result = Engine(cfg, source_factory=recording(big_source)).run(["BIG"], Mode.AUTO)
@@ -77,11 +80,11 @@ def test_interrupted_full_sync_resumes_from_last_committed_chunk(tmp_path: Path,
     # only the remaining chunks were read, starting right after the last committed key
     assert RecordingSource.specs[0].after == (("ID", point.rows),)
     assert sum(RecordingSource.rows_read) == ROWS - point.rows
-    got = duck_query(cfg.target_path(), "SELECT COUNT(*), COUNT(DISTINCT id), SUM(v), MIN(id), MAX(id) "
+    got = duck_query(target_of(cfg), "SELECT COUNT(*), COUNT(DISTINCT id), SUM(v), MIN(id), MAX(id) "
                      "FROM big")
     assert got[0][:2] == (ROWS, ROWS) and got[0][3:] == (1, ROWS)
     assert got[0][2] == sum(range(1, ROWS + 1)) + Decimal("0.25") * ROWS
-    con = __import__("duckdb").connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg))
     assert st.get_resume(con, "big") is None
     con.close()
 
@@ -100,11 +103,16 @@ def test_explicit_full_without_resume_starts_over(tmp_path: Path, big_source: Pa
     assert RecordingSource.specs[0].after == () and sum(RecordingSource.rows_read) == ROWS
     resumed = Engine(cfg, source_factory=recording(big_source))
     assert resumed.run(["BIG"], Mode.FULL, resume=True).ok  # nothing pending: a plain full
-    assert duck_query(cfg.target_path(), "SELECT COUNT(DISTINCT id) FROM big") == [(ROWS,)]
+    assert duck_query(target_of(cfg), "SELECT COUNT(DISTINCT id) FROM big") == [(ROWS,)]
 
 
 @pytest.mark.parametrize("parallel", [2, 3, 4])
-def test_parallel_full_sync_equals_serial(tmp_path: Path, big_source: Path, parallel: int) -> None:
+def test_parallel_full_sync_equals_serial(tmp_path: Path, big_source: Path, parallel: int,
+                                         target_kind: str) -> None:
+    if target_kind == "ducklake" and parallel != 4:
+        # How the key is split is the source's business; on a lake one count (the most
+        # concurrent writers) covers the target side, and each count costs ~10 s there.
+        pytest.skip("a lake runs parallel = 4 only")
     serial = write_config(tmp_path, big_source, "[table BIG]\ntarget = big\n", target="serial.duckdb")
     assert Engine(serial).run(["BIG"], Mode.FULL).ok
     cfg = write_config(tmp_path, big_source, f"[table BIG]\ntarget = big\nparallel = {parallel}\n",
@@ -115,7 +123,7 @@ def test_parallel_full_sync_equals_serial(tmp_path: Path, big_source: Path, para
     ranges = sorted((s.key_range for s in RecordingSource.specs), key=lambda r: -1 if r.lo is None else r.lo)
     assert len(ranges) == parallel and ranges[0].lo is None and ranges[-1].hi is None
     assert all(a.hi == b.lo for a, b in zip(ranges, ranges[1:], strict=False))
-    assert duck_rows(cfg.target_path(), "big", "id") == duck_rows(serial.target_path(), "big", "id")
+    assert duck_rows(target_of(cfg), "big", "id") == duck_rows(target_of(serial), "big", "id")
 
 
 def test_parallel_without_numeric_key_reads_hash_buckets(tmp_path: Path) -> None:
@@ -125,7 +133,7 @@ def test_parallel_without_numeric_key_reads_hash_buckets(tmp_path: Path) -> None
     result = Engine(cfg, source_factory=recording(src)).run(["T"], Mode.FULL)
     assert result.results[0].rows == 1000
     assert sorted(s.bucket for s in RecordingSource.specs) == [(0, 4), (1, 4), (2, 4), (3, 4)]
-    assert duck_rows(cfg.target_path(), "t", "v") == [(f"k{i}", i) for i in range(1000)]
+    assert duck_rows(target_of(cfg), "t", "v") == [(f"k{i}", i) for i in range(1000)]
 
 
 def test_parallel_in_the_request_is_for_that_run_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -166,9 +174,9 @@ def test_reconcile_removes_deleted_keys(tmp_path: Path) -> None:
     con.commit()
     con.close()
     assert Engine(cfg).run(["R"], Mode.INCREMENTAL).ok
-    ids = [r[0] for r in duck_rows(cfg.target_path(), "r", "id")]
+    ids = [r[0] for r in duck_rows(target_of(cfg), "r", "id")]
     assert len(ids) == 198 and not {3, 50, 120} & set(ids) and 201 in ids
-    assert st.read_table_states(cfg.target_path())["r"].rows == 198
+    assert st.read_table_states(target_of(cfg))["r"].rows == 198
 
 
 def test_reconcile_refuses_a_mass_delete_and_changes_nothing(tmp_path: Path) -> None:
@@ -176,8 +184,8 @@ def test_reconcile_refuses_a_mass_delete_and_changes_nothing(tmp_path: Path) -> 
     cfg = write_config(tmp_path, src, "[table R]\ncursor = TS\nlookback = 1 minute\n",
                        sync="reconcile_max_delete = 10%")
     assert Engine(cfg).run(["R"], Mode.FULL).ok
-    before = duck_rows(cfg.target_path(), "r", "id")
-    wm = st.read_table_states(cfg.target_path())["r"].watermark
+    before = duck_rows(target_of(cfg), "r", "id")
+    wm = st.read_table_states(target_of(cfg))["r"].watermark
     con = sqlite3.connect(src)
     con.execute("DELETE FROM R WHERE ID <= 150")  # looks like a partial read
     con.execute("INSERT INTO R VALUES (500, '2026-02-01 05:00:00', 1)")
@@ -185,11 +193,11 @@ def test_reconcile_refuses_a_mass_delete_and_changes_nothing(tmp_path: Path) -> 
     con.close()
     r = Engine(cfg).run(["R"], Mode.INCREMENTAL, reconcile=True).results[0]
     assert r.status == Status.FAILED and "reconcile refused" in (r.error or "") and "150" in r.error
-    assert duck_rows(cfg.target_path(), "r", "id") == before
-    assert st.read_table_states(cfg.target_path())["r"].watermark == wm
+    assert duck_rows(target_of(cfg), "r", "id") == before
+    assert st.read_table_states(target_of(cfg))["r"].watermark == wm
     # without reconcile the same run merges the new row and deletes nothing
     assert Engine(cfg).run(["R"], Mode.INCREMENTAL).ok
-    assert len(duck_rows(cfg.target_path(), "r", "id")) == 201
+    assert len(duck_rows(target_of(cfg), "r", "id")) == 201
 
 
 def test_reconcile_only_inside_the_window(tmp_path: Path) -> None:
@@ -202,5 +210,5 @@ def test_reconcile_only_inside_the_window(tmp_path: Path) -> None:
     con.commit()
     con.close()
     assert Engine(cfg).run(["R"], Mode.INCREMENTAL).ok
-    ids = {r[0] for r in duck_rows(cfg.target_path(), "r", "id")}
+    ids = {r[0] for r in duck_rows(target_of(cfg), "r", "id")}
     assert 5 in ids and 195 not in ids

@@ -13,17 +13,21 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import tui_sync.engine.hooks as engine_module
-from tests.conftest import duck_query, env_with_home, make_sqlite, write_config
+from tests.conftest import duck_query, env_with_home, make_sqlite, target_of, write_config
+from tui_sync import target
 from tui_sync.engine import Engine
 from tui_sync.events import Control, Mode, Progress, Status
+from tui_sync.target import Target
 from tui_sync.target import state as st
 
 T0 = datetime(2026, 5, 1, 8, 0, 0)
 SCRIPT = str(Path(sys.executable).parent / "tui-sync")
+
+# Everything here concerns the target: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 # The concurrent writer: a separate process, so SQLite's locking between processes is real.
 WRITER = r"""
@@ -63,7 +67,7 @@ def source_rows(path: Path) -> list[tuple]:
         con.close()
 
 
-def target_rows(db: Path) -> list[tuple]:
+def target_rows(db: Target) -> list[tuple]:
     return duck_query(db, "SELECT id, ts, v FROM ev ORDER BY ALL")
 
 
@@ -96,14 +100,14 @@ def test_rows_written_during_a_chunked_full_sync_are_not_lost(
     assert engine.run(["EV"], Mode.FULL).ok and done
     if journal == "wal":
         # one read transaction: the full sync saw the table as it was when it started
-        assert target_rows(cfg.target_path()) == [(i, T0 + timedelta(seconds=i), f"v{i}")
+        assert target_rows(target_of(cfg)) == [(i, T0 + timedelta(seconds=i), f"v{i}")
                                                   for i in range(1, 61)]
-    state = st.read_table_states(cfg.target_path())["ev"]
+    state = st.read_table_states(target_of(cfg))["ev"]
     assert state.watermark == str(T0 + timedelta(seconds=60))  # MAX(TS) before the first read
     assert any(("read transaction" if journal == "wal" else "not pinned") in m for m in logs), logs
 
     assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
-    assert target_rows(cfg.target_path()) == source_rows(src)
+    assert target_rows(target_of(cfg)) == source_rows(src)
 
 
 def test_an_update_made_while_a_crashed_full_sync_was_down_is_not_lost(tmp_path: Path) -> None:
@@ -114,18 +118,18 @@ def test_an_update_made_while_a_crashed_full_sync_was_down_is_not_lost(tmp_path:
     r = subprocess.run([SCRIPT, "sync", "EV", "--mode", "full", "--config", str(cfg.path)],
                        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == -9, r.stderr
-    point = st.read_resume_points(cfg.target_path())["ev"]
+    point = st.read_resume_points(target_of(cfg))["ev"]
     assert point.rows == 20
     # while it is down: a row already read changes, and a new row arrives at the end
     write_in_another_process(src, f"UPDATE EV SET TS = '{ts(1500)}', V = 'updated' WHERE ID = 3",
                              f"INSERT INTO EV VALUES (1000, '{ts(2000)}', 'new')")
     assert Engine(cfg).run(["EV"], Mode.FULL, resume=True).ok
-    state = st.read_table_states(cfg.target_path())["ev"]
+    state = st.read_table_states(target_of(cfg))["ev"]
     assert state.watermark == str(T0 + timedelta(seconds=60))  # the ORIGINAL start's MAX(TS)
     # a SQLite read transaction cannot outlive its process: the run says it was not one snapshot
     assert state.last_consistency.startswith("not pinned: the chunks before the interruption")
     assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
-    assert target_rows(cfg.target_path()) == source_rows(src)
+    assert target_rows(target_of(cfg)) == source_rows(src)
 
 
 def test_single_read_full_sync_takes_the_watermark_before_reading(
@@ -146,8 +150,8 @@ def test_single_read_full_sync_takes_the_watermark_before_reading(
 
     monkeypatch.setattr(Engine, "_load_stage", load_then_write)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
-    assert st.read_table_states(cfg.target_path())["ev"].watermark == str(T0 + timedelta(seconds=30))
-    assert target_rows(cfg.target_path()) == source_rows(src)
+    assert st.read_table_states(target_of(cfg))["ev"].watermark == str(T0 + timedelta(seconds=30))
+    assert target_rows(target_of(cfg)) == source_rows(src)
 
 
 def test_parallel_full_sync_takes_the_watermark_before_reading(
@@ -168,10 +172,10 @@ def test_parallel_full_sync_takes_the_watermark_before_reading(
 
     monkeypatch.setattr(Engine, "_load_parallel", write_then_load)
     assert Engine(cfg).run(["EV"], Mode.FULL).ok
-    assert st.read_table_states(cfg.target_path())["ev"].watermark == str(T0 + timedelta(seconds=30))
+    assert st.read_table_states(target_of(cfg))["ev"].watermark == str(T0 + timedelta(seconds=30))
     monkeypatch.undo()
     assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
-    assert target_rows(cfg.target_path()) == source_rows(src)
+    assert target_rows(target_of(cfg)) == source_rows(src)
 
 
 # -- item 9: keyset bounds bind the raw source key ----------------------------------------------
@@ -183,7 +187,7 @@ def test_chunks_page_a_number_key_beyond_2_53_exactly(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, src, "[table B]\ntarget = b\n", sync="chunk_rows = 3\nbatch_rows = 2")
     assert Engine(cfg).run(["B"], Mode.FULL).ok
     # the key lands as DOUBLE (the plan warns), but every row arrives exactly once
-    assert duck_query(cfg.target_path(), "SELECT v FROM b ORDER BY v") == sorted(
+    assert duck_query(target_of(cfg), "SELECT v FROM b ORDER BY v") == sorted(
         (f"v{i}",) for i in range(1, 21))
 
 
@@ -193,7 +197,7 @@ def test_chunks_page_a_char_key_with_rtrim_char_without_rereading(tmp_path: Path
     cfg = write_config(tmp_path, src, "[table C]\ntarget = c\n",
                        sync="chunk_rows = 3\nbatch_rows = 2\nrtrim_char = true")
     assert Engine(cfg).run(["C"], Mode.FULL).ok
-    assert duck_query(cfg.target_path(), "SELECT k, v FROM c ORDER BY v") == [
+    assert duck_query(target_of(cfg), "SELECT k, v FROM c ORDER BY v") == [
         (f"k{i:03d}", i) for i in range(1, 21)]
 
 
@@ -208,7 +212,7 @@ def test_parallel_key_ranges_keep_rows_with_a_null_key(tmp_path: Path, every: in
                        sync="batch_rows = 16")
     result = Engine(cfg).run(["N"], Mode.FULL)
     assert result.ok and result.results[0].rows == 300
-    assert duck_query(cfg.target_path(), "SELECT k, v FROM n ORDER BY v") == sorted(rows, key=lambda r: r[1])
+    assert duck_query(target_of(cfg), "SELECT k, v FROM n ORDER BY v") == sorted(rows, key=lambda r: r[1])
 
 
 # -- item 13: a resumed run's rows/s --------------------------------------------------------------
@@ -229,7 +233,7 @@ def test_resumed_run_reports_rows_per_second_of_its_own_work(tmp_path: Path,
 
     assert Engine(cfg, on_event=stop, control=control).run(["R"], Mode.FULL).results[0].status \
         == Status.CANCELLED
-    carried = st.read_resume_points(cfg.target_path())["r"].rows
+    carried = st.read_resume_points(target_of(cfg))["r"].rows
     assert 20_000 <= carried < n
     progress: list[Progress] = []
     result = Engine(cfg, on_event=lambda e: isinstance(e, Progress) and progress.append(e)).run(
@@ -237,7 +241,7 @@ def test_resumed_run_reports_rows_per_second_of_its_own_work(tmp_path: Path,
     # the live rate as well: the rows found loaded are not read at infinite speed
     assert progress[0].rows_done == carried and progress[0].rows_per_s == 0
     assert result.status == Status.OK and result.rows == n  # rows: the table's total loaded
-    run = [r for r in st.read_runs(cfg.target_path()) if r.run_id == result.run_id][0]
+    run = [r for r in st.read_runs(target_of(cfg)) if r.run_id == result.run_id][0]
     assert run.rows == n
     secs = (run.finished_at - run.started_at).total_seconds()
     assert run.rows_per_s * secs == pytest.approx(n - carried, rel=1e-6)  # this run's rows / time
@@ -250,7 +254,7 @@ def test_resume_point_keeps_the_start_watermark(tmp_path: Path) -> None:
     control = Control()
     Engine(cfg, on_event=lambda e: isinstance(e, Progress) and e.rows_done >= 25 and control.cancel(),
            control=control).run(["EV"], Mode.FULL)
-    con = duckdb.connect(str(cfg.target_path()))
+    con = target.connect(target_of(cfg))
     try:
         point = st.get_resume(con, "ev")
     finally:

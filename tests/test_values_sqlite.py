@@ -1,4 +1,4 @@
-"""Issue 9, "Wrong values" (items 1-5), on real SQLite and DuckDB files.
+"""Issue 9, "Wrong values" (items 1-5), on real SQLite files and DuckDB files or DuckLakes.
 
 Each value lands exactly, or the table fails with one line naming the column and the
 value; nothing lands changed.
@@ -10,26 +10,30 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from tests.conftest import make_sqlite, write_config
+from tests.conftest import make_sqlite, target_of, write_config
+from tui_sync import target
 from tui_sync.engine import Engine
 from tui_sync.events import Mode, Status
+from tui_sync.target import Target
+
+# Everything here syncs: each test runs on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 
 def sync_one(tmp_path: Path, decl: str, values: list[Any], *, table_keys: str = "",
-             sync: str = "") -> tuple[Any, Path]:
+             sync: str = "") -> tuple[Any, Target]:
     src = make_sqlite(tmp_path / "s.sqlite", f"CREATE TABLE T (ID NUMBER(9) PRIMARY KEY, V {decl});",
                       [("INSERT INTO T VALUES (?, ?)", list(enumerate(values)))])
     tables = f"[table T]\n{table_keys}\n" if table_keys else ""
     cfg = write_config(tmp_path, src, tables, sync=sync)
     result = Engine(cfg).run(["T"], Mode.FULL)
-    return result.results[0], cfg.target_path()
+    return result.results[0], target_of(cfg)
 
 
-def target_values(db: Path) -> tuple[str, list[Any]]:
-    con = duckdb.connect(str(db), read_only=True)
+def target_values(db: Target) -> tuple[str, list[Any]]:
+    con = target.connect(db, create=False)
     try:
         duck_type = con.execute("SELECT data_type FROM information_schema.columns "
                                 "WHERE table_name = 't' AND column_name = 'v'").fetchone()[0]
@@ -87,15 +91,15 @@ def test_timestamp9_cursor_incremental_picks_up_a_row_later_in_the_same_microsec
         result = Engine(cfg).run(["T"], mode)
         assert result.results[0].status == Status.OK, result.results[0].error
 
-    def target() -> list[tuple]:
-        con = duckdb.connect(str(cfg.target_path()), read_only=True)
+    def target_rows() -> list[tuple]:
+        con = target.connect(target_of(cfg), create=False)
         try:
             return con.execute("SELECT id, CAST(t AS VARCHAR) FROM t ORDER BY id").fetchall()
         finally:
             con.close()
 
     run(Mode.FULL)
-    con = duckdb.connect(str(cfg.target_path()), read_only=True)
+    con = target.connect(target_of(cfg), create=False)
     try:
         assert con.execute("SELECT watermark FROM tui_sync.tables").fetchone()[0] == \
             "2024-01-01 10:00:00.123456789"
@@ -108,9 +112,9 @@ def test_timestamp9_cursor_incremental_picks_up_a_row_later_in_the_same_microsec
     run(Mode.INCREMENTAL)
     want = [(1, "2024-01-01 10:00:00.000000001"), (2, "2024-01-01 10:00:00.123456789"),
             (3, "2024-01-01 10:00:00.123456999")]
-    assert target() == want
+    assert target_rows() == want
     run(Mode.INCREMENTAL)
-    assert target() == want
+    assert target_rows() == want
 
 
 # -- item 5: values Python / Arrow / DuckDB cannot hold ---------------------------------------------
@@ -130,7 +134,7 @@ def test_timestamp9_with_an_offset_keeps_its_nanoseconds(tmp_path: Path) -> None
     result, db = sync_one(tmp_path, "TIMESTAMP(9)", ["2024-01-01T09:00:00.123456789+09:00",
                                                      "2024-01-01 00:00:00.5"])
     assert result.status == Status.OK, result.error
-    con = duckdb.connect(str(db), read_only=True)
+    con = target.connect(db, create=False)
     try:
         got = [r[0] for r in con.execute("SELECT CAST(v AS VARCHAR) FROM t ORDER BY id").fetchall()]
     finally:
@@ -150,7 +154,7 @@ def test_chunked_full_sync_on_a_timestamp9_key_reads_every_row_once(tmp_path: Pa
     cfg = write_config(tmp_path, src, "[table K]\nbatch_rows = 2\n", sync="chunk_rows = 2")
     result = Engine(cfg).run(["K"], Mode.FULL)
     assert result.results[0].status == Status.OK, result.results[0].error
-    con = duckdb.connect(str(cfg.target_path()), read_only=True)
+    con = target.connect(target_of(cfg), create=False)
     try:
         got = con.execute("SELECT CAST(t AS VARCHAR), n FROM k ORDER BY t").fetchall()
     finally:
