@@ -20,6 +20,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TUI_SYNC_HOME", str(home))
     monkeypatch.delenv("TUI_SYNC_CONFIG", raising=False)
+    monkeypatch.delenv("TUI_SYNC_TEST_TARGET_KIND", raising=False)
     return home
 
 
@@ -110,26 +111,25 @@ def lake_unavailable() -> str | None:
     return _LAKE[0]
 
 
-TARGET_KIND = {"kind": "duckdb"}
+# An environment variable, not a module global: pytest imports this file as `conftest` while
+# the tests import it as `tests.conftest` (two module objects), and subprocesses see it too.
+TARGET_KIND_ENV = "TUI_SYNC_TEST_TARGET_KIND"
 
 
 @pytest.fixture(params=["duckdb", "ducklake"])
-def target_kind(request: pytest.FixtureRequest) -> Iterable[str]:
+def target_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Runs a test on both target kinds: write_config() then writes that kind's [target]."""
     if request.param == "ducklake":
         why = lake_unavailable()
         if why:
             pytest.skip(why)
-    TARGET_KIND["kind"] = request.param
-    try:
-        yield request.param
-    finally:
-        TARGET_KIND["kind"] = "duckdb"
+    monkeypatch.setenv(TARGET_KIND_ENV, request.param)
+    return request.param
 
 
 def target_section(target: str = "t.duckdb") -> str:
     """The [target] body write_config uses: the file, or a lake named after it."""
-    if TARGET_KIND["kind"] == "ducklake":
+    if os.environ.get(TARGET_KIND_ENV) == "ducklake":
         stem = target[:-len(".duckdb")] if target.endswith(".duckdb") else target
         return f"kind = ducklake\ncatalog = {stem}.lake.sqlite\n"
     return f"path = {target}\n"

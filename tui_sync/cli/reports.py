@@ -122,12 +122,18 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs recorded yet")
         return ExitCode.OK
-    print(f"{'started (UTC)':<20} {'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
+    # a lake: each ok run is a snapshot (`verify --at RUN`, Preview "as of run")
+    lake = any(r.snapshot_id is not None for r in runs)
+    head = f"{'run':<16}  {'snapshot':>8}  " if lake else ""
+    print(f"{'started (UTC)':<20} {head}{'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
           f"{'secs':>7} {'rows/s':>10}  error")
     for r in runs:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
-        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.target_table:<24} {r.mode:<12} {r.status:<10} "
-              f"{r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  {r.error or ''}")
+        snap = "" if r.snapshot_id is None else str(r.snapshot_id)
+        cells = f"{r.run_id:<16}  {snap:>8}  " if lake else ""
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{r.target_table:<24} {r.mode:<12} "
+              f"{r.status:<10} {r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
+              f"{r.error or ''}")
     return ExitCode.OK
 
 

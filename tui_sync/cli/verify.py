@@ -23,12 +23,16 @@ partition and column). It reads the whole table on both sides.
 --quick: row counts and numeric sums only. It sees lost, extra and duplicated rows and
 changed numbers, but not edited text, timestamps or binary values, nor values swapped
 between rows. On Oracle the content check needs 12c or later (STANDARD_HASH) and does
-not hash LOB, LONG or VECTOR columns (listed as not content-checked)."""
+not hash LOB, LONG or VECTOR columns (listed as not content-checked).
+
+--at RUN (a DuckLake target): the lake as that run committed it, against the source as of
+the SCN the run's reads were pinned to (chunked full syncs of an Oracle table record it)."""
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     config = load(args)
-    report = verify_table(config, args.table, quick=bool(getattr(args, "quick", False)))
+    report = verify_table(config, args.table, quick=bool(getattr(args, "quick", False)),
+                          at=getattr(args, "at", None))
     if args.json:
         print_json(report.to_dict())
     else:
@@ -46,6 +50,9 @@ def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="row counts and sums of numeric columns only: fast, but blind to edited "
                         "text, timestamps and binary values and to values swapped between rows")
+    p.add_argument("--at", metavar="RUN",
+                   help="a lake target: compare the table as run RUN left it (tui-sync history "
+                        "shows run ids) with the source at the Oracle SCN that run read")
     p.set_defaults(func=cmd_verify)
     return p
 

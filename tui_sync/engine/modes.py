@@ -13,7 +13,7 @@ from .. import target as tg
 from ..errors import ConfigError, SchemaDriftError, TuiSyncError
 from ..events import Mode, Phase, Status
 from ..sources.base import ReadSpec, Source, Window
-from ..target import loads
+from ..target import loads, travel
 from ..target import state as st
 from ..typeplan import build_plan
 from . import hooks
@@ -228,5 +228,5 @@ class Modes:
         mine = rows - self._table.carried_rows
         run.status, run.rows, run.rows_per_s = Status.OK.value, rows, mine / secs if secs > 0 else 0.0
         st.finish_run(con, run)
-        st.tag_run_commit(con, run)
+        travel.tag_run_commit(con, run)
 

@@ -35,7 +35,7 @@ from ..events import (
 )
 from ..sources import open_source
 from ..sources.base import Source, Window
-from ..target import loads
+from ..target import loads, travel
 from ..target import state as st
 from ..target.lock import SyncLock
 from .jobs import PlanReport, TableJob, cursor_index, read_spec, resolve_job
@@ -231,7 +231,7 @@ class Engine(Modes, Readers):
             # staging table is rebuilt and nothing of a failed attempt reaches the target.
             rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
             status, error = Status.OK, None
-            snapshot = st.record_snapshot(con, run.run_id)
+            snapshot = travel.record_snapshot(con, run.run_id)
             if snapshot is not None:
                 self.log("info", f"committed as lake snapshot {snapshot}", job.target)
         except SyncCancelled:

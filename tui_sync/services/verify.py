@@ -31,6 +31,7 @@ source it talks to. Plain Python: it never imports Textual.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,9 +40,11 @@ import pyarrow as pa
 
 from .. import target as tg
 from ..config import Config
-from ..errors import TuiSyncError
+from ..errors import ConfigError, TuiSyncError
 from ..sources.base import Source
 from ..sources.verify_spec import DATETIME_TYPES, Content, Partitioning, SumColumn, VerifyQueryError
+from ..target.state import RunRecord
+from ..target.travel import as_of_run
 from ..typeplan import ColumnPlan
 from ..verify_render import ContentColumn, content_column, source_scale
 from . import verify_duckdb as vd
@@ -123,16 +126,36 @@ def _duckdb_failed(name: str, exc: duckdb.Error) -> TuiSyncError:
     return TuiSyncError(f"{name}: verify query failed in DuckDB: {str(exc).splitlines()[0]}")
 
 
+def _read_source_as_of(source: Source, name: str, target: str, run: RunRecord) -> None:
+    """Point the source's verify reads at the moment `run` read, or refuse in one line."""
+    if run.target_table != target:
+        raise ConfigError(f"{name}: run {run.run_id} synced {run.target_table}, not {target}")
+    m = re.fullmatch(r"scn (\d+)", run.consistency or "")
+    if m is None:
+        raise ConfigError(
+            f"{name}: run {run.run_id} recorded no source point in time to compare with (its "
+            f"reads: {run.consistency or run.mode + ', not pinned'}); verify --at needs a run "
+            "that read the source at one Oracle SCN (a chunked full sync)")
+    why = source.verify_as_of(int(m.group(1)))
+    if why is not None:
+        raise ConfigError(f"{name}: {why}")
+
+
 def verify_table(config: Config, name: str, *, source_factory: Callable[[], Source] | None = None,
                  buckets: int = DEFAULT_BUCKETS, rel_tol: float = DEFAULT_REL_TOL,
-                 quick: bool = False) -> VerifyReport:
+                 quick: bool = False, at: str | None = None) -> VerifyReport:
     """Compare the source table `name` with its DuckDB target; writes nothing.
 
-    `quick`: counts and sums only (today's cheap check); otherwise also the content check."""
+    `quick`: counts and sums only (today's cheap check); otherwise also the content check.
+    `at`: a run id: compare the lake as that run left it with the source at the point in
+    time the run read (only a run pinned to one, e.g. an Oracle SCN)."""
     from ..engine import resolve_job
     from ..sources import open_source
 
     db_path = tg.target_spec(config)
+    run = None
+    if at is not None:
+        run, db_path = as_of_run(db_path, at)
     factory = source_factory or (lambda: open_source(config.source, base_dir=config.base_dir))
     source = factory()
     with source:
@@ -140,13 +163,15 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
         why = source.verify_unsupported(content=not quick)
         if why is not None:
             raise TuiSyncError(f"{job.name}: {why}")
+        if run is not None:
+            _read_source_as_of(source, job.name, job.target, run)
         if not db_path.exists():
-            raise TuiSyncError(f"{job.name}: the DuckDB file {db_path} does not exist yet "
+            raise TuiSyncError(f"{job.name}: the {db_path.display} does not exist yet "
                                "(run a sync first)")
         con = tg.connect(db_path, create=False)
         try:
             if not tg.table_exists(con, job.target):
-                raise TuiSyncError(f"{job.name}: the target table {job.target} is not in {db_path} "
+                raise TuiSyncError(f"{job.name}: the target table {job.target} is not in {db_path.display} "
                                    "(run a sync first)")
             existing = tg.table_columns(con, job.target)
             sums = [s for s in sum_columns(job.plan.included) if s.target in existing]

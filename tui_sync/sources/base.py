@@ -257,6 +257,11 @@ class Source(ABC):
         """Why the content check cannot hash this column in the source's SQL (None: it can)."""
         return None
 
+    def verify_as_of(self, point: Any) -> str | None:
+        """Make the next verify queries read the source as of `point` (what pin_reads gave
+        a run: an Oracle SCN); None when it can, else why not, in one line."""
+        return f"a {self.kind} source cannot be read as of an earlier point in time"
+
     def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
                           buckets: int) -> tuple[Any, ...]:
         """Ascending lower bounds of key buckets 1..n (NTILE over the non-NULL keys under the

@@ -97,8 +97,10 @@ def attach_sql(spec: TargetSpec, *, password: str | None = None) -> str:
         location = "ducklake:postgres:" + conn
     else:
         location = "ducklake:sqlite:" + spec.catalog
-    return (f"ATTACH {_sql_text(location)} AS {ALIAS} "
-            f"(DATA_PATH {_sql_text(spec.data_path)})")
+    options = f"DATA_PATH {_sql_text(spec.data_path)}"
+    if spec.at_snapshot is not None:  # time travel: the lake as a run left it, read-only
+        options += f", SNAPSHOT_VERSION {int(spec.at_snapshot)}, READ_ONLY"
+    return f"ATTACH {_sql_text(location)} AS {ALIAS} ({options})"
 
 
 def _sql_text(value: str) -> str:
@@ -129,6 +131,7 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, spec: TargetSpec) -> None:
 
 
 def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
+    create = create and spec.at_snapshot is None
     if spec.catalog_file is not None:
         if not create and not spec.catalog_file.is_file():
             raise TuiSyncError(f"{spec.display} does not exist yet (run a sync first)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +40,12 @@ class TargetSpec:
     s3_region: str = ""
     s3_url_style: str = ""  # vhost | path
     s3_use_ssl: bool = True
+    # time travel: read the lake as it was at this snapshot (read-only)
+    at_snapshot: int | None = None
+
+    def at(self, snapshot: int | None) -> TargetSpec:
+        """This lake as of `snapshot` (None: as it is now)."""
+        return replace(self, at_snapshot=snapshot)
 
     @property
     def is_lake(self) -> bool:
@@ -79,7 +85,8 @@ class TargetSpec:
         """How messages name the target (never with a password)."""
         if not self.is_lake:
             return f"DuckDB file {self.path}"
-        return f"DuckLake {redact(self.catalog)} (data {self.data_path})"
+        at = f" as of snapshot {self.at_snapshot}" if self.at_snapshot is not None else ""
+        return f"DuckLake {redact(self.catalog)} (data {self.data_path}){at}"
 
     @property
     def noun(self) -> str:

@@ -271,6 +271,11 @@ class OracleSource(Source):
     # -- `tui-sync verify` (the SQL lives in verify.py) --------------------------------------
     implements_verify = True
     verify_hashing = "cells"
+    verify_scn: int | None = None  # `verify --at RUN`: the SCN the run's reads were pinned to
+
+    def verify_as_of(self, point: Any) -> str | None:
+        self.verify_scn = int(point)  # flashback: needs the FLASHBACK privilege and undo
+        return None
 
     def verify_unsupported(self, content: bool) -> str | None:
         if content and self._server_major() < 12:

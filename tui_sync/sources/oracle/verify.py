@@ -30,8 +30,10 @@ UNHASHED = LOB_TYPES | {"VECTOR"}
 _NLS = "'NLS_NUMERIC_CHARACTERS=''.,'''"
 
 
-def _from(table: TableDescription) -> str:
-    return f"{quote_ident(table.info.owner or '')}.{quote_ident(table.info.table)}"
+def _from(table: TableDescription, scn: int | None = None) -> str:
+    name = f"{quote_ident(table.info.owner or '')}.{quote_ident(table.info.table)}"
+    # `verify --at RUN`: the table as the run read it (an int, checked, so no bind needed)
+    return name if scn is None else f"{name} AS OF SCN {int(scn)}"
 
 
 def _expr(cp: ColumnPlan) -> str:
@@ -183,13 +185,13 @@ def oracle_content_sql(from_sql: str, where: str, part: Partitioning,
 
 def key_bounds(source: OracleSource, table: TableDescription, cp: ColumnPlan, where: str,
                buckets: int) -> tuple[Any, ...]:
-    sql, binds = oracle_key_bounds_sql(_from(table), cp, where, buckets)
+    sql, binds = oracle_key_bounds_sql(_from(table, source.verify_scn), cp, where, buckets)
     return tuple(dict.fromkeys(r[0] for r in source.run_query(sql, binds)))[1:]
 
 
 def aggregates(source: OracleSource, table: TableDescription, where: str, part: Partitioning,
                sums: Sequence[SumColumn]) -> tuple[int, Aggregates]:
-    sql, binds = oracle_aggregate_sql(_from(table), where, part, sums)
+    sql, binds = oracle_aggregate_sql(_from(table, source.verify_scn), where, part, sums)
     aggs: Aggregates = {}
     total = 0
     for row in source.run_query(sql, binds):
@@ -201,7 +203,7 @@ def aggregates(source: OracleSource, table: TableDescription, where: str, part: 
 
 def content(source: OracleSource, table: TableDescription, where: str, part: Partitioning,
             cols: Sequence[ContentColumn]) -> Content:
-    sql, binds = oracle_content_sql(_from(table), where, part, cols)
+    sql, binds = oracle_content_sql(_from(table, source.verify_scn), where, part, cols)
     out: Content = {}
     for row in source.run_query(sql, binds):
         p = None if part.kind == "whole" else row[0]
