@@ -26,7 +26,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `tui_sync` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import data, memory, preview, sqlite_source, ui, writes  # noqa: E402
+from bench import data, lake, memory, preview, sqlite_source, ui, writes  # noqa: E402
 from bench.machine import machine_info  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,6 +61,8 @@ class Sizes:
     inc_new: int
     inc_updated: int
     inc_reps: int
+    lake_rows: int  # the lake figures: the SQLite table; +10% new and 1% updated rows for the incremental
+    lake_reps: int
 
 
 QUICK = Sizes(rows=1_000_000, write_reps=3, legacy_rows=500_000, legacy_reps=1, executemany_rows=1_000,
@@ -68,13 +70,13 @@ QUICK = Sizes(rows=1_000_000, write_reps=3, legacy_rows=500_000, legacy_reps=1, 
               mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=500_000,
               progress_reps=15, detect_rows=1_000_000, detect_reps=3, chart_points=1_000_000, chart_reps=5,
               ui_samples=30, src_rows=300_000, src_reps=3, par_reps=2, inc_base=500_000, inc_new=50_000,
-              inc_updated=5_000, inc_reps=3)
+              inc_updated=5_000, inc_reps=3, lake_rows=200_000, lake_reps=2)
 FULL = Sizes(rows=5_000_000, write_reps=5, legacy_rows=2_000_000, legacy_reps=1, executemany_rows=5_000,
              demo_rows=1_000_000, demo_reps=2, merge_base=5_000_000, merge_changed=200_000, merge_reps=3,
              mem_small=1_000_000, mem_mid=2_000_000, mem_large=5_000_000, progress_rows=1_000_000,
              progress_reps=41, detect_rows=1_000_000, detect_reps=7, chart_points=1_000_000, chart_reps=9,
              ui_samples=60, src_rows=1_000_000, src_reps=5, par_reps=3, inc_base=2_000_000,
-             inc_new=200_000, inc_updated=20_000, inc_reps=3)
+             inc_new=200_000, inc_updated=20_000, inc_reps=3, lake_rows=1_000_000, lake_reps=5)
 
 # name -> (goal operator, threshold, unit, what it is)
 GOALS: dict[str, tuple[str | None, float | None, str, str]] = {
@@ -94,6 +96,11 @@ GOALS: dict[str, tuple[str | None, float | None, str, str]] = {
     "sqlite_source_ratio": ("<=", 1.3, "x", "Engine full sync from SQLite / ADBC reader -> DuckDB with casts"),
     "sqlite_incremental_ratio": (None, None, "x", "Engine incremental run from SQLite / ADBC window + merge"),
     "parallel_speedup": (">", 1.0, "x", "full sync from SQLite, serial time / parallel = 2 time"),
+    "duckdb155_file_ratio": (None, None, "x", "full sync to a file, the lake extra's DuckDB / the newest"),
+    "lake_full_ratio": (None, None, "x", "full sync to a DuckLake / to a file on the same DuckDB"),
+    "lake_incremental_ratio": (None, None, "x", "incremental run into a DuckLake / into a file, same DuckDB"),
+    "lake_query_ratio": (None, None, "x", "aggregate over the table, DuckLake / file, same DuckDB"),
+    "lake_footprint_ratio": (None, None, "x", "DuckLake catalog + Parquet bytes / DuckDB file bytes"),
 }
 
 
@@ -107,8 +114,10 @@ def verdict(name: str, value: float | None) -> bool | None:
 # -- the suite ----------------------------------------------------------------------------------
 
 class Suite:
-    def __init__(self, sizes: Sizes, folder: Path, only: set[str] | None, log: Callable[[str], None]):
+    def __init__(self, sizes: Sizes, folder: Path, only: set[str] | None, log: Callable[[str], None],
+                 lake_python: str | None = None):
         self.sizes, self.folder, self.only, self.log = sizes, folder, only, log
+        self.lake_python = lake_python  # the second interpreter of the lake figures
         self.figures: dict[str, dict[str, Any]] = {}
         self.details: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
@@ -285,6 +294,10 @@ class Suite:
         self.figure("sqlite_incremental_ratio", i["ratio"], base_rows=i["base_rows"], new_rows=i["new_rows"],
                     updated_rows=i["updated_rows"], limit_s=i["limit_s"], ours_s=i["ours_s"])
 
+    def lake(self) -> None:
+        r = lake.measure(self.folder, self.sizes.lake_rows, self.sizes.lake_reps, self.lake_python, self.log)
+        self.details["lake"] = {**r, "summary": lake.figures(r, self.figure)}
+
     def run(self) -> None:
         # Preview and UI first while the big Arrow data is not yet resident; the
         # memory children run in their own processes.
@@ -299,10 +312,11 @@ class Suite:
         self.section("progress", self.progress, ["progress_overhead"])
         self.section("sqlite_source", self.sqlite_source,
                      ["sqlite_source_ratio", "parallel_speedup", "sqlite_incremental_ratio"])
+        self.section("lake", self.lake, [n for n in GOALS if n.startswith(("lake_", "duckdb155"))])
 
 
 SECTIONS = ("write_paths", "sqlite_demo", "legacy", "merge", "memory", "progress", "detect", "chart", "ui",
-            "sqlite_source")
+            "sqlite_source", "lake")
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -344,6 +358,9 @@ def table_text(doc: dict[str, Any]) -> str:
         lines.append("  ".join(c.ljust(widths[k]) if k != 1 else c.rjust(widths[k]) for k, c in enumerate(r)))
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
+    notes = dict.fromkeys(f"{n}: {f['note']}" for n, f in doc["figures"].items()
+                          if f.get("status") == "not measured" and f.get("note"))
+    lines.extend(["", *notes] if notes else [])
     if doc["errors"]:
         lines.append("")
         lines.extend(f"error in {k}: {e}" for k, e in doc["errors"].items())
@@ -352,7 +369,7 @@ def table_text(doc: dict[str, Any]) -> str:
 
 
 def run_suite(sizes: Sizes, mode: str, only: set[str] | None = None, tmp: Path | None = None,
-              log: Callable[[str], None] | None = None) -> dict[str, Any]:
+              log: Callable[[str], None] | None = None, lake_python: str | None = None) -> dict[str, Any]:
     """Run the (selected) sections at `sizes`; returns the JSON document."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     started = datetime.now(UTC)
@@ -361,7 +378,7 @@ def run_suite(sizes: Sizes, mode: str, only: set[str] | None = None, tmp: Path |
     log(f"tui-sync bench ({mode}) on {machine['cpu_model']}, {machine['logical_cores']} cores, "
         f"{machine['ram_gib']} GiB")
     with tempfile.TemporaryDirectory(prefix="tui-sync-bench-", dir=tmp) as folder:
-        suite = Suite(sizes, Path(folder), only, log)
+        suite = Suite(sizes, Path(folder), only, log, lake_python)
         suite.run()
     if (only is None or "ui" in only) and "ui_latency_ms" not in suite.figures:
         suite.figure("ui_latency_ms", None, status="not measured")
@@ -381,12 +398,14 @@ def main(argv: list[str] | None = None) -> int:
                     "{quick,full}.json)")
     ap.add_argument("--only", help=f"comma list of sections: {', '.join(SECTIONS)}")
     ap.add_argument("--tmp", type=Path, help="folder for the scratch DuckDB files (default: a temp dir)")
+    ap.add_argument("--lake-python", help="the interpreter of a venv with '.[lake]' (DuckDB 1.5.5 and the "
+                    "ducklake extension) for the lake section")
     args = ap.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     if only and not only <= set(SECTIONS):
         ap.error(f"unknown section(s): {', '.join(sorted(only - set(SECTIONS)))}")
     mode = "quick" if args.quick else "full"
-    doc = run_suite(QUICK if args.quick else FULL, mode, only, args.tmp)
+    doc = run_suite(QUICK if args.quick else FULL, mode, only, args.tmp, lake_python=args.lake_python)
     out = args.json or REPO / "bench" / f"results-{mode}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

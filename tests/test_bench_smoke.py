@@ -45,7 +45,7 @@ def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
     assert ui.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 95) == 5.0
     assert ui.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
 
-    sections = set(run.SECTIONS) - {"ui"}  # the Pilot run is the one part left out
+    sections = set(run.SECTIONS) - {"ui", "lake"}  # the Pilot run left out; the lake has its own test
     if importlib.util.find_spec("pandas") is None:
         sections.discard("legacy")  # the legacy contender needs pandas (the bench extra)
     if importlib.util.find_spec("adbc_driver_sqlite") is None:
@@ -71,3 +71,38 @@ def test_bench_suite_runs_on_tiny_sizes(tmp_path: Path) -> None:
     assert "ingest_ratio" in text and doc["machine"]["cpu_model"] in text
     json.dumps(doc, default=str)
     assert not list(tmp_path.iterdir())  # scratch files cleaned up
+
+
+def test_lake_bench_runs_on_tiny_sizes(tmp_path: Path) -> None:
+    """The lake figures' code path (bench/lake.py): every step in a child process. This
+    interpreter stands in for the second one; the lake itself runs where ducklake loads."""
+    from bench import lake
+
+    tiny = replace(TINY, lake_rows=2_000, lake_reps=1)
+    doc = run.run_suite(tiny, "tiny", {"lake"}, tmp_path, log=lambda msg: None, lake_python=sys.executable)
+    assert doc["errors"] == {}
+    figures = doc["figures"]
+    assert figures["duckdb155_file_ratio"]["value"] > 0  # the same DuckDB twice here: about 1
+    names = ("lake_full_ratio", "lake_incremental_ratio", "lake_query_ratio", "lake_footprint_ratio")
+    missing = lake.lake_missing()
+    if missing is None:
+        for name in names:
+            assert figures[name]["value"] > 0, name
+        assert figures["lake_footprint_ratio"]["lake"]["files"] >= 1  # Parquet files were written
+    else:
+        for name in names:
+            assert figures[name]["status"] == "not measured" and "ducklake" in figures[name]["note"], name
+        assert "ducklake" in run.table_text(doc)  # the reason is printed under the table
+    runs = doc["details"]["lake"]["runs"]
+    # the incremental run read the 10% new and 1% updated rows (and the row at the watermark)
+    assert all(r["rows"] >= 200 + 20 for r in runs["file_new"]["incremental"])
+    json.dumps(doc, default=str)
+    assert not list(tmp_path.iterdir())  # scratch files cleaned up
+
+
+def test_lake_bench_names_a_missing_second_interpreter(tmp_path: Path) -> None:
+    from bench import lake
+
+    found, notes = lake.contenders(tmp_path, str(tmp_path / "no-such-python"), log=lambda msg: None)
+    assert "file_old" not in found and "no interpreter at" in notes["file_old"]
+    assert found["file_new"]["python"] == sys.executable

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import target_of, target_section
 from tui_sync.cli.schedule import once_exit_code
 from tui_sync.config import Config, load_config
 from tui_sync.errors import SourceError
@@ -28,6 +29,9 @@ from tui_sync.scheduler import (
 )
 from tui_sync.target import state
 from tui_sync.target.lock import SyncLock
+
+# The run history the scheduler reads lives in the target: a DuckDB file or a DuckLake.
+pytestmark = pytest.mark.usefixtures("target_kind")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -123,7 +127,7 @@ def test_zone_from_config_or_the_local_zone(tmp_path: Path, monkeypatch: pytest.
 def make_config(tmp_path: Path, schedules: dict[str, str], *, retries: int = 2,
                 backoff: str = "10 minutes", timezone: str = "UTC") -> Config:
     text = (f"[source]\nkind = sqlite\npath = {tmp_path / 'src.sqlite'}\n\n"
-            f"[target]\npath = {tmp_path / 'sync.duckdb'}\n\n"
+            f"[target]\n{target_section(str(tmp_path / 'sync.duckdb'))}\n"
             f"[sync]\nretries = {retries}\nretry_backoff = {backoff}\n")
     if timezone:
         text += f"timezone = {timezone}\n"
@@ -172,7 +176,7 @@ class FakeSync:
         rec = state.RunRecord(state.new_run_id(), tc.target_name(), key, "incremental", outcome.value,
                               started, started + timedelta(seconds=3), 10 if outcome == Status.OK else 0,
                               3.3, None if outcome == Status.OK else "ORA-03113: end-of-file")
-        state.record_run(self.config.target_path(), rec)
+        state.record_run(target_of(self.config), rec)
         return RunFinished((TableResult(tc.target_name(), key, Mode.INCREMENTAL, outcome,
                                         rec.rows, 3.0, 3.3, rec.error, rec.run_id),))
 
@@ -186,7 +190,7 @@ def runs_of(db: Path, table: str) -> list[state.RunRecord]:
 def test_fires_in_order_skips_a_held_lock_and_retries_a_failure(tmp_path: Path) -> None:
     config = make_config(tmp_path, {"BETA": "0 2 * * *", "ALPHA": "0 1 * * *", "LOCKED": "0 2 * * *",
                                     "FLAKY": "0 2 * * *", "MANUAL": ""})
-    db = config.target_path()
+    db = target_of(config)
     clock = FakeClock(at(2024, 5, 1, 0, 30), end=at(2024, 5, 1, 3, 0))
 
     def locked(key: str) -> Status:
@@ -266,7 +270,7 @@ def test_an_exception_from_the_sync_is_recorded_as_failed_and_retried(tmp_path: 
     sync = FakeSync(config, clock, {"T": [SourceError("DPY-6005: cannot connect"), Status.OK]})
     sched = Scheduler(config, sync, now=clock.now, sleep=clock.sleep)
     sched.run_forever(clock.stop)
-    runs = runs_of(config.target_path(), "t")
+    runs = runs_of(target_of(config), "t")
     assert [(r.status, r.error) for r in runs] == [("failed", "DPY-6005: cannot connect"), ("ok", None)]
     assert runs[1].started_at == datetime(2024, 5, 1, 2, 10)
 
@@ -282,7 +286,7 @@ def test_a_slot_missed_while_down_runs_once_at_start_up(tmp_path: Path) -> None:
     config = make_config(tmp_path, {"DOWN3DAYS": "0 1 * * *", "FRESH": "0 1 * * *", "NEVER": "0 1 * * *",
                                     "CANCELLED": "0 1 * * *", "SKIPPED": "0 1 * * *",
                                     "TESTONLY": "0 1 * * *"})
-    db = config.target_path()
+    db = target_of(config)
     _seed(db, "down3days", datetime(2024, 4, 28, 1, 0))  # 3 nightly slots missed since
     _seed(db, "fresh", datetime(2024, 5, 1, 1, 0, 2))  # today's slot was served
     _seed(db, "cancelled", datetime(2024, 4, 30, 1, 0))
@@ -326,7 +330,7 @@ def test_slots_passing_during_a_long_run_are_coalesced(tmp_path: Path) -> None:
 def test_once_runs_what_is_due_with_retries_then_returns(tmp_path: Path) -> None:
     config = make_config(tmp_path, {"A": "0 1 * * *", "B": "0 1 * * *", "C": "0 13 * * *",
                                     "NEW": "0 3 * * *"}, retries=2)
-    db = config.target_path()
+    db = target_of(config)
     for target in ("a", "b"):
         _seed(db, target, datetime(2024, 4, 30, 1, 0))
     _seed(db, "c", datetime(2024, 4, 30, 13, 0))  # served yesterday's 13:00

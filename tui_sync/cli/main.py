@@ -16,6 +16,7 @@ from .. import __version__
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
 from .common import common_options
+from .migrate import add_migrate_parser
 from .reports import add_report_parsers
 from .schedule import add_schedule_parser
 from .sync import add_sync_parser
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_verify_parser(sub)
     add_schedule_parser(sub)
+    add_migrate_parser(sub)
     return parser
 
 

@@ -86,11 +86,14 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from ..services.catalog import read_target_state
+    from ..target.open_lines import open_lines
 
     config = load(args)
     states = read_target_state(config).states
+    lines = open_lines(target_spec(config))
     if args.json:
-        print_json([asdict(s) for s in states.values()])
+        # still a list of tables (what scripts read); each also says how to open the data
+        print_json([{**asdict(s), "open": lines.as_dict()} for s in states.values()])
         return ExitCode.OK
     if not states:
         print(f"no sync state yet in {target_spec(config).display}")
@@ -106,6 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             status += f" [reads: {s.last_consistency}]"  # one point in time, or why not
         print(f"{s.target_table:<28} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
               f"{s.watermark or '-':<28} {status}")
+    print("\n".join(lines.text()))
     return ExitCode.OK
 
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from ..errors import TargetBusyError, TuiSyncError, one_line
 from ..typeplan import TypePlan
 from . import lake
+from .lock import describe_holder, is_held, read_holder
 from .spec import Target, as_spec
 
 STAGE_SUFFIX = "__tui_sync_stage"
@@ -61,11 +62,15 @@ def busy_error(path: Path, exc: Exception) -> TuiSyncError:
     if "lock" not in text.lower():
         return TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}")
     m = _HOLDER_RE.search(text)
+    pid = m.group(2) if m else (p.group(1) if (p := _PID_RE.search(text)) else None)
+    note = read_holder(path)
+    if note and str(note.get("pid")) == pid and is_held(path):  # the sync the lock names
+        return TargetBusyError(f"DuckDB file {path} is in use by a sync: {describe_holder(note)}; "
+                               "retry when it ends (a DuckLake target is read during a sync)")
     if m:
         who = f"{Path(m.group(1)).name} (pid {m.group(2)})"
     else:
-        pid = _PID_RE.search(text)
-        who = f"process {pid.group(1)}" if pid else "another process"
+        who = f"process {pid}" if pid else "another process"
     return TargetBusyError(
         f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
 

@@ -88,8 +88,12 @@ def catalog_password(spec: TargetSpec) -> str | None:
     return value
 
 
-def attach_sql(spec: TargetSpec, *, password: str | None = None) -> str:
-    """The ATTACH statement (a password only inside the string sent, never shown)."""
+def attach_sql(spec: TargetSpec, *, password: str | None = None, new: bool = False) -> str:
+    """The ATTACH statement (a password only inside the string sent, never shown). A new
+    SQLite catalog is made in WAL mode (kept by the file, so every later opener uses it):
+    in SQLite's default mode a reader's open transaction (a long query, a DBeaver session)
+    blocks the sync's COMMIT until it fails with "database is locked". Not on an existing
+    catalog: switching fails while another process has it open."""
     if spec.postgres:
         conn = spec.catalog[len(POSTGRES_PREFIX):].strip()
         if password is not None:
@@ -98,6 +102,8 @@ def attach_sql(spec: TargetSpec, *, password: str | None = None) -> str:
     else:
         location = "ducklake:sqlite:" + spec.catalog
     options = f"DATA_PATH {_sql_text(spec.data_path)}"
+    if new and not spec.postgres:  # WAL: a reader's open transaction does not block the commit
+        options += ", META_JOURNAL_MODE 'WAL'"
     if spec.at_snapshot is not None:  # time travel: the lake as a run left it, read-only
         options += f", SNAPSHOT_VERSION {int(spec.at_snapshot)}, READ_ONLY"
     return f"ATTACH {_sql_text(location)} AS {ALIAS} ({options})"
@@ -132,6 +138,7 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, spec: TargetSpec) -> None:
 
 def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
     create = create and spec.at_snapshot is None
+    new = spec.catalog_file is not None and not spec.catalog_file.exists()
     if spec.catalog_file is not None:
         if not create and not spec.catalog_file.is_file():
             raise TuiSyncError(f"{spec.display} does not exist yet (run a sync first)")
@@ -145,7 +152,7 @@ def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
             load_extension(root, name)
         if spec.s3:
             _s3_secret(root, spec)
-        root.execute(attach_sql(spec, password=password))
+        root.execute(attach_sql(spec, password=password, new=new))
     except duckdb.Error as exc:
         root.close()
         text = one_line(exc)

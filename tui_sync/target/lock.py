@@ -55,6 +55,11 @@ def is_held(db_path: Target) -> bool:
     return False
 
 
+def held_by_another(db_path: Target) -> bool:
+    """Whether a live process other than this one holds the sync lock."""
+    return is_held(db_path) and (read_holder(db_path) or {}).get("pid") != os.getpid()
+
+
 class SyncLock:
     """Context manager: hold the sync lock of a target or raise LockHeldError.
 

@@ -89,6 +89,14 @@ class TargetSpec:
         return f"DuckLake {redact(self.catalog)} (data {self.data_path}){at}"
 
     @property
+    def name(self) -> str:
+        """A short name for status lines: the file's name, or the lake's catalog."""
+        if not self.is_lake:
+            assert self.path is not None
+            return self.path.name
+        return Path(self.catalog).name if self.catalog_file is not None else "the lake"
+
+    @property
     def noun(self) -> str:
         return "DuckLake" if self.is_lake else "DuckDB file"
 

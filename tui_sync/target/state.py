@@ -20,7 +20,7 @@ import duckdb
 from ..errors import TargetBusyError
 from . import lake
 from .duckdb import connect
-from .lock import is_held
+from .lock import held_by_another, is_held
 from .spec import Target, as_spec
 from .watermark import decode_watermark, encode_watermark
 
@@ -303,19 +303,23 @@ def _record_to_json(rec: RunRecord) -> str:
 
 
 def record_run(db_path: Target, rec: RunRecord) -> None:
-    """Write a finished run; if another process holds the file, queue it beside the
-    file for the next sync to flush (DuckDB admits one writing process)."""
+    """Write a finished run, or queue it for the next sync if another process holds the file
+    or syncs into the lake (a commit beside its open transaction fails one of the two)."""
+    spec = as_spec(db_path)
     try:
-        con = connect(db_path)
-    except TargetBusyError:
+        if spec.is_lake and held_by_another(spec):
+            raise TargetBusyError(spec.display)
+        con = connect(spec)
+        try:
+            ensure_schema(con)
+            insert_run(con, rec)
+        finally:
+            con.close()
+    except (TargetBusyError, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.Error) and not spec.is_lake:
+            raise
         with open(pending_path(db_path), "a", encoding="utf-8") as f:
             f.write(_record_to_json(rec) + "\n")
-        return
-    try:
-        ensure_schema(con)
-        insert_run(con, rec)
-    finally:
-        con.close()
 
 
 def record_unrun(db_path: Target, target_table: str, source_table: str, mode: str, status: str,

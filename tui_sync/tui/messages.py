@@ -178,3 +178,19 @@ _BY_EVENT: dict[type, type[_SyncEvent]] = {
 def message_for(event: Event, run: RunState | None) -> _SyncEvent:
     """The typed Textual message that carries an engine event to the UI thread."""
     return _BY_EVENT[type(event)](event, run)
+
+
+class RunsForAsOf(Message):
+    """The runs of a lake table that can be read back (Preview "as of run")."""
+
+    def __init__(self, table: str, runs: list[RunRecord]) -> None:
+        super().__init__()
+        self.table, self.runs = table, runs
+
+
+class AsOfReady(Message):
+    """The lake as of a picked run is open for reading; `label` names the run."""
+
+    def __init__(self, label: str, spec: Any) -> None:
+        super().__init__()
+        self.label, self.spec = label, spec

@@ -6,23 +6,36 @@ this screen only decides which DuckDB file and table it shows.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import Static
 
-from ...target.spec import target_spec
+from ...target.spec import TargetSpec, target_spec
+from ...target.state import read_runs
+from ...target.travel import as_of_run
+from ..messages import AsOfReady, RunsForAsOf
+from .as_of import LATEST, AsOfRunScreen
 from .base import AppScreen
 
 
 class PreviewScreen(AppScreen):
     MODE = "preview"
 
+    BINDINGS = [
+        Binding("o", "as_of_run", "As of run", id="preview.as_of",
+                tooltip="A lake target: show the table as one of its runs committed it"),
+    ]
+
     def __init__(self) -> None:
         super().__init__()
-        self._db_path: Path | None = None
+        self._db_path: Path | TargetSpec | None = None
         self._shown: tuple[str, str | None] | None = None
+        self._as_of: tuple[str, TargetSpec] | None = None  # (what the title says, the old lake)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="preview-title")
@@ -54,17 +67,25 @@ class PreviewScreen(AppScreen):
         # which keeps the app's start-up quick.
         from ..widgets.preview import PreviewPane
 
-        db_path = target_spec(self.tui.session.config)
+        db_path: TargetSpec = target_spec(self.tui.session.config)
+        if self._as_of is not None:
+            db_path = self._as_of[1]
         host = self.query_one("#preview-host", Container)
+        pane: PreviewPane | None = None
         if db_path != self._db_path or not host.children:
-            host.remove_children()
-            host.mount(PreviewPane(db_path))
+            host.remove_children()  # removed a moment later: use the new pane, not a query
+            pane = PreviewPane(db_path)
+            host.mount(pane)
             self._db_path, self._shown = db_path, None
         table, cursor = target
-        title.display = False  # the pane's own bar names the table: keep the rows for data
+        # the pane's own bar names the table: keep the rows for data, unless it is an old state
+        title.display = self._as_of is not None
+        if self._as_of is not None:
+            title.update(self._as_of[0])
         if self._shown != target:
             self._shown = target
-            pane = host.query_one(PreviewPane)
+            if pane is None:
+                pane = host.query_one(PreviewPane)
             self.call_after_refresh(pane.show_table, table, cursor)
 
     def reload_if_showing(self, tables: set[str]) -> bool:
@@ -79,3 +100,52 @@ class PreviewScreen(AppScreen):
             return False
         pane.action_reload()
         return True
+
+    # -- "as of run" (a lake target) ---------------------------------------------------------
+    def action_as_of_run(self) -> None:
+        target = self.tui.session.preview_target
+        if not self.tui.session.config_ok or target is None:
+            self.notify("Pick a table first (t, then enter)", severity="warning")
+            return
+        spec = target_spec(self.tui.session.config)
+        if not spec.is_lake:
+            self.notify("Runs can be read back from a DuckLake target only ([target] kind = "
+                        "ducklake); a DuckDB file keeps its latest state", severity="warning")
+            return
+        self.tui.run_in_thread(partial(self._runs_worker, spec, target[0]), group="preview-as-of",
+                               description="reading the table's runs")
+
+    def _runs_worker(self, spec: TargetSpec, table: str) -> None:
+        runs = [r for r in read_runs(spec, table) if r.status == "ok" and r.snapshot_id is not None
+                and r.mode != "test"]
+        self.post_message(RunsForAsOf(table, runs))
+
+    @on(RunsForAsOf)
+    def _runs_read(self, message: RunsForAsOf) -> None:
+        def picked(choice: str | None) -> None:
+            if choice is None:
+                return
+            if choice == LATEST:
+                self._as_of = None
+                self._reshow()
+                return
+            spec = target_spec(self.tui.session.config)
+            self.tui.run_in_thread(partial(self._resolve_worker, spec, choice), group="preview-as-of",
+                                   description="opening the lake as of the run")
+
+        self.app.push_screen(AsOfRunScreen(message.table, message.runs), picked)
+
+    def _resolve_worker(self, spec: TargetSpec, run_id: str) -> None:
+        run, old = as_of_run(spec, run_id)  # a failure goes to the app's one error dialog
+        label = (f"As of run {run.run_id} ({run.mode}, {run.started_at:%Y-%m-%d %H:%M} UTC, "
+                 f"snapshot {old.at_snapshot}); o: pick another run or latest")
+        self.post_message(AsOfReady(label, old))
+
+    @on(AsOfReady)
+    def _show_as_of(self, message: AsOfReady) -> None:
+        self._as_of = (message.label, message.spec)
+        self._reshow()
+
+    def _reshow(self) -> None:
+        self._shown = None
+        self.show_target()

@@ -42,6 +42,7 @@ from tui_sync.preview import query
 from tui_sync.preview.detect import Detection, detect_frame
 from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
 from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
+from tui_sync.target.spec import TargetSpec, as_spec
 
 from ..workers import run_in_thread
 from .chart import ChartKind, ChartView
@@ -129,7 +130,7 @@ class PreviewPane(ChartTab):
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | TargetSpec,
         *,
         export_dir: Path | None = None,
         row_limit: int = ROW_LIMIT,
@@ -138,8 +139,8 @@ class PreviewPane(ChartTab):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.db_path = Path(db_path)
-        self.export_dir = Path(export_dir) if export_dir else self.db_path.parent / "exports"
+        self.db_path = as_spec(db_path)  # a DuckDB file or a lake (as of a run, maybe)
+        self.export_dir = Path(export_dir) if export_dir else self.db_path.anchor.parent / "exports"
         self.row_limit = row_limit
         self._tables: list[TargetTable] | None = None
         self._wanted: tuple[str, str | None] | None = None  # show_table before the list arrived
@@ -289,7 +290,10 @@ class PreviewPane(ChartTab):
                 select.value = table
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#pv-status", Static).update(text)
+        # query, not query_one: a pane being replaced (another target, a run picked in
+        # "as of run") may still get its last worker's message
+        for status in self.query("#pv-status").results(Static):
+            status.update(text)
 
     # --- handlers ----------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, TabbedConten
 from tui_sync.preview import query
 from tui_sync.preview.detect import ColumnDetection, Detection, Kind
 from tui_sync.preview.query import ColumnInfo, Preset
+from tui_sync.target.spec import TargetSpec
 
 from .chart import ChartData, ChartKind, ChartView, Overlays
 
@@ -46,7 +47,7 @@ class ChartTab(Widget):
     """The chart part of the Preview pane (see `PreviewPane`)."""
 
     # Set by PreviewPane: what is shown, and how to run a worker.
-    db_path: Path
+    db_path: TargetSpec
     row_limit: int
     _table: str | None
     _cursor: str | None
@@ -226,7 +227,7 @@ def _converted_to(detection: Detection, name: str, kinds: tuple[Kind, ...]) -> b
     return det is not None and det.converted and det.kind in kinds
 
 
-def chart_data(db: Path, req: ChartRequest, limit: int) -> ChartData:
+def chart_data(db: Path | TargetSpec, req: ChartRequest, limit: int) -> ChartData:
     """Worker side: the chart's data straight from DuckDB (no widget access)."""
     ys = list(req.ys)
     stats = (
