@@ -82,14 +82,22 @@ class Readers:
                  ) -> Iterator[pa.RecordBatch]:
         """The source's batches with pause/cancel checks and progress between them.
         DuckDB pulls this from its own threads: everything here is thread-safe."""
-        for batch in batches:
-            self._checkpoint(job, mode)
-            self._table.batches += 1  # counted over the table's whole run, chunks included
-            hooks._fault(f"batch:{self._table.batches}")
-            meter.add(batch.num_rows)
-            if on_batch is not None:
-                batch = on_batch(batch)
-            yield batch
+        try:
+            for batch in batches:
+                self._checkpoint(job, mode)
+                self._table.batches += 1  # counted over the table's whole run, chunks included
+                hooks._fault(f"batch:{self._table.batches}")
+                meter.add(batch.num_rows)
+                if on_batch is not None:
+                    batch = on_batch(batch)
+                yield batch
+        finally:
+            # Stop the read-ahead now: a cancel's traceback keeps `batches` alive in a
+            # reference cycle until gc runs, and the engine closes the source next (closing
+            # the ADBC connection under a running read crashed the process).
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
 
     # -- resumable full loads: keyset chunks on the primary key -----------------------------
