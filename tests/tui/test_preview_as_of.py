@@ -50,6 +50,7 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
         await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(app), "the latest rows")
+        assert "o As of" in screen_text(app).splitlines()[-1]  # offered on a lake
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, AsOfRunScreen), "the run list")
         assert full.run_id in screen_text(app)
@@ -64,14 +65,25 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         await pilot.press("enter")  # "latest" is the first entry
         await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(app), "the latest rows again")
         assert "As of run" not in screen_text(app)
+    async with create_app(path, now=lambda: frozen, scheduler=False).run_test(size=(80, 24)) as pilot:
+        pilot.app.preview("EQUIPMENT_EVENTS")
+        pilot.app.switch_mode("preview")
+        await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(pilot.app), "the rows at 80x24")
+        footer = screen_text(pilot.app).splitlines()[-1]
+        for words in ("o As of", "f5 Reload", "q Quit", "^p palette"):  # the footer fits 80 columns
+            assert words in footer, footer
 
 
-async def test_as_of_run_on_a_file_target_says_it_needs_a_lake(make_app) -> None:
+async def test_as_of_run_on_a_file_target_is_not_offered_and_the_palette_says_why(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
         await pilot.pause(0.2)
+        assert "As of" not in screen_text(app).splitlines()[-1]  # the footer: a file has no runs to read
         await pilot.press("o")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, AsOfRunScreen)
+        app.mounted_screen("preview").action_as_of_run()  # what the palette command calls
         await wait_for(pilot, lambda: any("DuckLake" in str(n.message) for n in app._notifications),
                        "the notice")

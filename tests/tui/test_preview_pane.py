@@ -168,7 +168,7 @@ async def test_small_terminal_and_no_color(db: Path, monkeypatch: pytest.MonkeyP
         assert app.no_color
         await wait_for(pilot, lambda: grid(app).row_count > 0, "rows")
         screen = text_of(app)
-        for words in ("Rows", "Types", "Chart", "Export CSV"):
+        for words in ("Rows", "Types", "Chart", "eE Export"):
             assert words in screen
         await pilot.press("p")
         chart = app.query_one(ChartView)

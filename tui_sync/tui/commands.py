@@ -72,7 +72,8 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
     from .widgets.nav import SCREENS
 
     screens = type(app).SCREENS
-    connection, tables, progress, history = (screens[m] for m in ("connection", "tables", "progress", "history"))
+    connection, tables, progress, history, preview = (
+        screens[m] for m in ("connection", "tables", "progress", "history", "preview"))
 
     def on(mode: str, action: str, *args: object) -> Callable[[], None]:
         return partial(_on_screen, app, mode, f"action_{action}", *args)
@@ -122,6 +123,9 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                 app.action_cancel_sync, action="app.cancel_sync"),
         Command("Reload history", _keyed("Read tui_sync.runs again", history, "reload"),
                 partial(_on_screen, app, "history", "load"), action="reload"),
+        Command("Preview as of a run", _keyed("A DuckLake target: show the previewed table as one of "
+                                              "its runs committed it", preview, "as_of_run"),
+                partial(_on_screen, app, "preview", "action_as_of_run"), action="as_of_run"),
         Command("Quit", _keyed("Leave tui-sync (asks while a sync runs)", type(app), "quit"), app.action_quit,
                 action="quit"),
     ]

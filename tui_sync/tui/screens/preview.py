@@ -27,8 +27,8 @@ class PreviewScreen(AppScreen):
     MODE = "preview"
 
     BINDINGS = [
-        Binding("o", "as_of_run", "As of run", id="preview.as_of",
-                tooltip="A lake target: show the table as one of its runs committed it"),
+        Binding("o", "as_of_run", "As of", id="preview.as_of",
+                tooltip="Show the table as one of its runs committed it (a DuckLake target)"),
     ]
 
     def __init__(self) -> None:
@@ -102,6 +102,12 @@ class PreviewScreen(AppScreen):
         return True
 
     # -- "as of run" (a lake target) ---------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`o` is offered (and in the footer) only for a lake: a DuckDB file has no old runs."""
+        if action == "as_of_run":
+            return self.tui.session.config_ok and target_spec(self.tui.session.config).is_lake
+        return True
+
     def action_as_of_run(self) -> None:
         target = self.tui.session.preview_target
         if not self.tui.session.config_ok or target is None:

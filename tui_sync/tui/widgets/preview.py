@@ -50,7 +50,7 @@ from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
-_EXPORT = Binding.Group("Export CSV/Parquet ", compact=True)
+_EXPORT = Binding.Group("Export ", compact=True)  # e CSV, E Parquet (tooltips; 80 columns)
 _CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
 
 
