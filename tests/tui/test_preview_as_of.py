@@ -50,7 +50,8 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
         await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(app), "the latest rows")
-        assert "o As of" in screen_text(app).splitlines()[-1]  # offered on a lake
+        await wait_for(pilot, lambda: "o As of" in screen_text(app).splitlines()[-1],
+                       "the footer offering o on a lake")
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, AsOfRunScreen), "the run list")
         assert full.run_id in screen_text(app)
@@ -69,9 +70,13 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         pilot.app.preview("EQUIPMENT_EVENTS")
         pilot.app.switch_mode("preview")
         await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(pilot.app), "the rows at 80x24")
-        footer = screen_text(pilot.app).splitlines()[-1]
-        for words in ("o As of", "f5 Reload", "q Quit", "^p palette"):  # the footer fits 80 columns
-            assert words in footer, footer
+        words = ("o As of", "f5 Reload", "q Quit", "^p palette")  # the footer fits 80 columns
+
+        def footer_fits() -> bool:
+            footer = screen_text(pilot.app).splitlines()[-1]
+            return all(w in footer for w in words)
+
+        await wait_for(pilot, footer_fits, f"a footer holding {words}")
 
 
 async def test_as_of_run_on_a_file_target_is_not_offered_and_the_palette_says_why(make_app) -> None:
@@ -80,7 +85,8 @@ async def test_as_of_run_on_a_file_target_is_not_offered_and_the_palette_says_wh
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
         await pilot.pause(0.2)
-        assert "As of" not in screen_text(app).splitlines()[-1]  # the footer: a file has no runs to read
+        await wait_for(pilot, lambda: "f5 Reload" in screen_text(app).splitlines()[-1], "the footer")
+        assert "As of" not in screen_text(app).splitlines()[-1]  # a file has no runs to read
         await pilot.press("o")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, AsOfRunScreen)
