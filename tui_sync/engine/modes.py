@@ -15,6 +15,7 @@ from ..events import Mode, Phase, Status
 from ..sources.base import ReadSpec, Source, Window
 from ..target import loads, travel
 from ..target import state as st
+from ..target.spec import TargetSpec
 from ..typeplan import build_plan
 from . import hooks
 from .jobs import TableJob, apply_lookback, cursor_index, plan_options, read_spec
@@ -31,6 +32,7 @@ class Modes:
     """Full, test and incremental loads of one resolved table; the Engine supplies the rest."""
 
     config: Config
+    spec: TargetSpec
     _request: SyncRequest
     _table: TableRunState
 
@@ -228,5 +230,6 @@ class Modes:
         mine = rows - self._table.carried_rows
         run.status, run.rows, run.rows_per_s = Status.OK.value, rows, mine / secs if secs > 0 else 0.0
         st.finish_run(con, run)
-        travel.tag_run_commit(con, run)
+        if self.spec.is_lake:
+            travel.tag_run_commit(con, run)
 

@@ -231,7 +231,7 @@ class Engine(Modes, Readers):
             # staging table is rebuilt and nothing of a failed attempt reaches the target.
             rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
             status, error = Status.OK, None
-            snapshot = travel.record_snapshot(con, run.run_id)
+            snapshot = travel.record_snapshot(con, run.run_id) if self.spec.is_lake else None
             if snapshot is not None:
                 self.log("info", f"committed as lake snapshot {snapshot}", job.target)
         except SyncCancelled:

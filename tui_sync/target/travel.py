@@ -18,16 +18,14 @@ from .state import RunRecord, read_runs
 
 
 def tag_run_commit(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
-    """Inside a run's data transaction on a lake: the snapshot it commits names the run."""
-    if lake.is_lake(con):
-        lake.tag_commit(con, rec.run_id, rec.target_table, rec.mode)
+    """Inside a run's data transaction on a lake: the snapshot it commits names the run.
+    The caller knows the target is a lake (its spec says so)."""
+    lake.tag_commit(con, rec.run_id, rec.target_table, rec.mode)
 
 
 def record_snapshot(con: duckdb.DuckDBPyConnection, run_id: str) -> int | None:
     """After a run's data commit on a lake: store the snapshot it made in tui_sync.runs (the
     commit itself names the run in the snapshot's extra info, see lake.tag_commit)."""
-    if not lake.is_lake(con):
-        return None
     snapshot = lake.run_snapshots(con).get(run_id)
     if snapshot is not None:
         con.execute("UPDATE tui_sync.runs SET snapshot_id = ? WHERE run_id = ?", [snapshot, run_id])
