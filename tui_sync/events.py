@@ -21,6 +21,7 @@ class Mode(StrEnum):
 
 class Phase(StrEnum):
     WAITING = "waiting"
+    QUEUED = "queued"  # connected and planned, waiting for the tables before it
     CONNECTING = "connecting"
     PLANNING = "planning"
     COUNTING = "counting"
@@ -63,6 +64,7 @@ class PhaseChanged:
     table: str  # target table name
     phase: Phase
     mode: Mode | None = None
+    estimate: int | None = None  # QUEUED: the source's row estimate of the table, when known
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,14 @@ class TableResult:
     error: str | None = None
     run_id: str = ""
     config_mistake: bool = False  # failed before any read because the config is wrong (exit 2)
+    # Of `rows`, those an incremental window read again that the target already had (the
+    # lookback's overlap: upserted keys that existed, or keyless rows deleted and re-appended).
+    reread: int = 0
+    paused_s: float = 0.0  # time the table spent paused (not in duration_s nor rows_per_s)
+
+    @property
+    def new_rows(self) -> int:
+        return max(self.rows - self.reread, 0)
 
 
 @dataclass(frozen=True)

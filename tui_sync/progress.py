@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .events import (
@@ -67,6 +68,12 @@ class TableRun:
     elapsed_s: float = 0.0
     eta_s: float | None = None
     result: TableResult | None = None
+    estimate: int | None = None  # the source's row estimate, shown while the table waits
+
+    @property
+    def queued(self) -> bool:
+        """Not started yet: the run works on other tables (or is connecting)."""
+        return self.phase in (Phase.WAITING, Phase.QUEUED)
 
     @property
     def finished(self) -> bool:
@@ -88,10 +95,19 @@ class RunState:
     ended: float | None = None
 
     @classmethod
-    def create(cls, pairs: list[tuple[str, str]], mode: Mode, *, scheduled: bool = False) -> RunState:
-        """`pairs` are (source table, target table) in run order."""
-        tables = {target: TableRun(target=target, source=source, mode=mode) for source, target in pairs}
+    def create(cls, pairs: list[tuple[str, str]], mode: Mode, *, scheduled: bool = False,
+               estimates: dict[str, int | None] | None = None) -> RunState:
+        """`pairs` are (source table, target table) in run order; `estimates` (by source
+        table) are the row counts the front end already knows, shown while tables wait."""
+        known = estimates or {}
+        tables = {target: TableRun(target=target, source=source, mode=mode,
+                                   estimate=known.get(source)) for source, target in pairs}
         return cls(mode=mode, tables=tables, scheduled=scheduled)
+
+    @property
+    def done(self) -> int:
+        """Tables with a result: what the screen bar and the summary both count."""
+        return sum(1 for r in self.tables.values() if r.finished)
 
     @property
     def running(self) -> bool:
@@ -106,6 +122,8 @@ class RunState:
         if isinstance(event, PhaseChanged):
             row = self._row(event.table)
             row.phase = event.phase
+            if event.estimate is not None:
+                row.estimate = event.estimate
             if event.mode is not None and event.mode != Mode.AUTO:
                 row.mode = event.mode  # auto resolves to full or incremental per table
             return row.target
@@ -157,18 +175,28 @@ class RunState:
         if self.error is not None:
             return f"Run failed: {self.error}"
         if self.finished is None:
-            done = sum(1 for r in self.tables.values() if r.finished)
             state = "paused" if self.control.paused else "running"
-            return f"{state.capitalize()}: {done} of {len(self.tables)} tables done"
+            return f"{state.capitalize()}: {self.done} of {len(self.tables)} tables done"
         results = self.finished.results
         counts: dict[str, int] = {}
         for r in results:
             counts[r.status.value] = counts.get(r.status.value, 0) + 1
         parts = [f"{n} {status}" for status, n in sorted(counts.items())]
-        rows = sum(r.rows for r in results)
-        secs = sum(r.duration_s for r in results)
         verdict = "Finished" if self.finished.ok else "Finished with problems"
-        return f"{verdict}: {', '.join(parts) or 'nothing ran'} · {rows:,} rows in {fmt_duration(secs)}"
+        return f"{verdict}: {', '.join(parts) or 'nothing ran'} · {rows_summary(results)}"
 
 
-__all__ = ["LOG_LINES_KEPT", "RunState", "TableRun", "fmt_duration", "fmt_rate", "fmt_rows"]
+def rows_summary(results: Sequence[TableResult]) -> str:
+    """'1,234 rows (1,000 new, 234 re-read in the lookback window) in 0:03': an incremental's
+    lookback reads rows the target had already; saying so keeps 'rows' from overstating."""
+    rows = sum(r.rows for r in results)
+    secs = sum(r.duration_s for r in results)  # active time: pauses are not counted
+    reread = sum(r.reread for r in results)
+    split = ""
+    if any(r.mode == Mode.INCREMENTAL and r.status == Status.OK for r in results):
+        split = f" ({rows - reread:,} new, {reread:,} re-read in the lookback window)"
+    return f"{rows:,} rows{split} in {fmt_duration(secs)}"
+
+
+__all__ = ["LOG_LINES_KEPT", "RunState", "TableRun", "fmt_duration", "fmt_rate", "fmt_rows",
+           "rows_summary"]

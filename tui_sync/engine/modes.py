@@ -35,6 +35,7 @@ class Modes:
     spec: TargetSpec
     _request: SyncRequest
     _table: TableRunState
+    _clock: Callable[[], float]
 
     if TYPE_CHECKING:
         def log(self, level: str, message: str, table: str | None = None) -> None: ...
@@ -170,8 +171,10 @@ class Modes:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
             self.log("warning", f"new source column {c.name} added; rows outside this window "
                      "hold NULL there until a full sync", job.target)
-        loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
-                    job.key_targets, job.cursor_target, lo)
+        replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
+                               job.key_targets, job.cursor_target, lo)
+        # A keyless window may also drop rows the source deleted: never more than were read.
+        self._table.reread = min(replaced, rows)
         if keys is not None:
             self._reconcile_deletes(con, job, keys, lo)
         # at or below the window's top in the target's terms: a value the target rounded up
@@ -224,7 +227,7 @@ class Modes:
 
     def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:
         run.finished_at = st.utcnow()
-        secs = (run.finished_at - run.started_at).total_seconds()
+        secs = self._table.active_s(self._clock())  # without pauses: the rate History shows
         # rows_per_s: this run's rows over this run's time (a resume carries earlier rows);
         # `rows` stays the rows the target got from this run's mode (a full: all of them).
         mine = rows - self._table.carried_rows

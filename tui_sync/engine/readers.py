@@ -45,6 +45,7 @@ class Readers:
     source_factory: Callable[[], Source]
     _request: SyncRequest
     _table: TableRunState
+    _clock: Callable[[], float]
 
     if TYPE_CHECKING:
         def emit(self, event: Event) -> None: ...
@@ -55,7 +56,7 @@ class Readers:
 
     def _new_meter(self, table: str, expected: int | None) -> Meter:
         """The table's reading meter; the engine keeps it so a pause can force a last event."""
-        meter = self._table.meter = Meter(self.emit, table, expected)
+        meter = self._table.meter = Meter(self.emit, table, expected, self._clock)
         return meter
 
     def _parallel(self, job: TableJob) -> int:

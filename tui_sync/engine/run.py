@@ -55,7 +55,8 @@ class Engine(Modes, Readers):
     def __init__(self, config: Config, *, on_event: EventCallback | None = None,
                  control: Control | None = None,
                  source_factory: Callable[[], Source] | None = None, holder: str = "cli",
-                 sleep: Callable[[float], None] | None = None):
+                 sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.config = config
         self.on_event = on_event
         self.control = control or Control()
@@ -63,6 +64,7 @@ class Engine(Modes, Readers):
             lambda: open_source(config.source, base_dir=config.base_dir))
         self.holder = holder
         self._sleep = sleep
+        self._clock = clock  # times rates and pauses (tests inject one to pause "for an hour")
         self._request = SyncRequest(())  # the run in progress (run() sets it)
         self._table = TableRunState()  # the table in progress (_run_table() sets it)
         self.spec = tg.target_spec(config)  # where the data goes (run() reads it again)
@@ -137,6 +139,9 @@ class Engine(Modes, Readers):
                 try:
                     self._retrying("connect", source.connect, source, reconnect=False)
                     jobs = [resolve_job(self.config, source, name) for name in tables]
+                    for job in jobs:  # connected: each table waits for the ones before it
+                        self.emit(PhaseChanged(job.target, Phase.QUEUED, mode,
+                                               job.description.info.estimated_rows))
                 except (SourceError, SyncCancelled) as exc:
                     # The source is unreachable: every table's run failed, and history says why.
                     results = self._record_unreachable(db_path, tables, mode, exc)
@@ -207,15 +212,15 @@ class Engine(Modes, Readers):
     def _run_table(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
                    requested: Mode, limit: int | None) -> TableResult:
         started = st.utcnow()
-        t0 = time.monotonic()
         mode = requested
         run = st.RunRecord(st.new_run_id(), job.target, job.description.info.name,
                            requested.value, "running", started)
         rows = 0
-        self._table = TableRunState(auto_requested=requested == Mode.AUTO)
+        self._table = TableRunState(auto_requested=requested == Mode.AUTO, started=self._clock())
         try:
             mode = self._choose_mode(con, job, requested)
             run.mode = mode.value
+            self._phase(job.target, Phase.PLANNING, mode)  # no longer queued
             st.start_run(con, run, self.holder)
             for w in job.plan.warnings:
                 self.log("warning", w, job.target)
@@ -251,7 +256,7 @@ class Engine(Modes, Readers):
                                  f"internal error: {type(exc).__name__}: {one_line(exc)}")
         for note in source.read_notes():  # a slower path the source took, counted
             self.log("info", note, job.target)
-        duration = time.monotonic() - t0
+        duration = self._table.active_s(self._clock())  # paused time is not sync time
         # This run's work over this run's time: a resumed run does not count the rows an
         # earlier run loaded (its `rows` still reports the table's total loaded).
         rate = ((rows - self._table.carried_rows) / duration if duration > 0 and status == Status.OK
@@ -270,9 +275,14 @@ class Engine(Modes, Readers):
                      f"{mode.value} sync {status.value}: {error}", job.target)
         else:
             self._phase(job.target, Phase.DONE, mode)
-            self.log("info", f"{mode.value} sync ok: {rows:,} rows in {duration:.1f}s", job.target)
+            split = (f" ({rows - self._table.reread:,} new, {self._table.reread:,} re-read in the "
+                     "lookback window)" if mode == Mode.INCREMENTAL else "")
+            self.log("info", f"{mode.value} sync ok: {rows:,} rows{split} in {duration:.1f}s",
+                     job.target)
         result = TableResult(job.target, job.description.info.name, mode, status, rows if
-                             status == Status.OK else 0, duration, rate, error, run.run_id)
+                             status == Status.OK else 0, duration, rate, error, run.run_id,
+                             reread=self._table.reread if status == Status.OK else 0,
+                             paused_s=self._table.paused_s)
         self.emit(TableFinished(result))
         return result
 
@@ -372,8 +382,13 @@ class Engine(Modes, Readers):
                 self._table.meter.add(0, force=True)  # the paused screen shows the rows really done
             self._phase(job.target, Phase.PAUSED, mode)
             self.log("info", "paused", job.target)
+            since = self._clock()
             while not self.control.wait_while_paused(0.2):
                 pass
+            paused = self._clock() - since  # neither rows/s, ETA nor the duration count it
+            self._table.paused_s += paused
+            if self._table.meter is not None:
+                self._table.meter.paused_s += paused
             if self.control.cancelled:
                 raise SyncCancelled("cancelled")
             self.log("info", "resumed", job.target)
