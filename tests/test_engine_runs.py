@@ -122,6 +122,7 @@ def test_incremental_separates_new_rows_from_the_lookback_reread(tmp_path: Path,
     res = Engine(cfg, on_event=events.append).run(["EVENTS"], Mode.INCREMENTAL).results[0]
     assert res.status == Status.OK and res.rows == 18
     assert (res.reread, res.new_rows) == (11, 7)
+    assert st.read_runs(target_of(cfg))[0].rows_reread == 11  # History can tell them apart too
     run = RunState.create([("EVENTS", "events")], Mode.INCREMENTAL)
     for e in events:
         run.apply(e)

@@ -174,7 +174,7 @@ class Modes:
         replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
                                job.key_targets, job.cursor_target, lo)
         # A keyless window may also drop rows the source deleted: never more than were read.
-        self._table.reread = min(replaced, rows)
+        self._table.reread = run.rows_reread = min(replaced, rows)
         if keys is not None:
             self._reconcile_deletes(con, job, keys, lo)
         # at or below the window's top in the target's terms: a value the target rounded up

@@ -78,6 +78,7 @@ ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS consistency VARCHAR;
 ALTER TABLE tui_sync.resume ADD COLUMN IF NOT EXISTS start_state VARCHAR;
 -- A lake target: the DuckLake snapshot the run's data commit made (time travel: --at RUN).
 ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS snapshot_id BIGINT;
+ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS rows_reread BIGINT; -- lookback re-reads
 """
 # DuckLake has no PRIMARY KEY constraints; the code never relies on them (it deletes before
 # it inserts a table's state and checks a run_id before flushing a queued run).
@@ -126,10 +127,11 @@ class RunRecord:
     error: str | None = None
     consistency: str | None = None  # full runs: how the reads were pinned (see SCHEMA_DDL)
     snapshot_id: int | None = None  # a lake target: the snapshot the run's data commit made
+    rows_reread: int | None = None  # incremental: rows of `rows` the target already had
 
 
 # The newest column of each state table: all there means the DDL has nothing left to do.
-_NEWEST = {("tables", "primary_key"), ("runs", "snapshot_id"), ("resume", "start_state"),
+_NEWEST = {("tables", "primary_key"), ("runs", "rows_reread"), ("resume", "start_state"),
            ("schema_versions", "created_at")}
 
 
@@ -197,9 +199,9 @@ def start_run(con: duckdb.DuckDBPyConnection, rec: RunRecord, holder: str) -> No
 def finish_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
     con.execute(
         "UPDATE tui_sync.runs SET status = ?, finished_at = ?, rows = ?, rows_per_s = ?, error = ?, "
-        "consistency = ? WHERE run_id = ?",
+        "consistency = ?, rows_reread = ? WHERE run_id = ?",
         [rec.status, rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.consistency,
-         rec.run_id])
+         rec.rows_reread, rec.run_id])
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
@@ -418,7 +420,8 @@ def read_runs(db_path: Target, table: str | None = None, limit: int = 500) -> li
     try:
         sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
                f"rows, rows_per_s, error, {_runs_column(con, 'consistency')}, "
-               f"{_runs_column(con, 'snapshot_id')} FROM tui_sync.runs")
+               f"{_runs_column(con, 'snapshot_id')}, {_runs_column(con, 'rows_reread')} "
+               "FROM tui_sync.runs")
         params: list[Any] = []
         if table:
             sql += " WHERE lower(target_table) = lower(?) OR lower(source_table) = lower(?)"
