@@ -15,7 +15,16 @@ from textual.worker import Worker, WorkerFailed
 
 from ...config import Config
 from ...engine import Engine
-from ...events import Control, LogLine, Mode, RunFinished, Status, SyncRequest, TableResult
+from ...events import (
+    Control,
+    LogLine,
+    Mode,
+    RunFinished,
+    Status,
+    SyncRequest,
+    TableFinished,
+    TableResult,
+)
 from ...progress import RunState
 from ..messages import message_for
 from ..screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -113,8 +122,9 @@ class RunController:
 
     def new_run(self, tables: list[str], mode: Mode, *, scheduled: bool = False,
                 control: Control | None = None) -> RunState:
+        known = {t.name: t.estimated_rows for t in self.session.tables}  # shown while queued
         run = RunState.create([(name, self.session.target_of(name)) for name in tables], mode,
-                              scheduled=scheduled)
+                              scheduled=scheduled, estimates=known)
         if control is not None:
             run.control = control
         return run
@@ -174,6 +184,8 @@ class RunController:
         progress = self.app.progress_screen()
         if progress is not None and target is not None:
             progress.update_table(target)
+        if isinstance(event, TableFinished):
+            self.app.refresh_nav()  # the screen bar's "syncing N/M" counts finished tables
 
     def finished(self, run: RunState | None, event: RunFinished) -> None:
         if self.is_current(run):
@@ -228,9 +240,8 @@ class RunController:
         if run is None:
             return ""
         if run.running:
-            done = sum(1 for r in run.tables.values() if r.finished)
             word = "paused" if run.control.paused else "syncing"
-            return f"{word} {done}/{len(run.tables)}"
+            return f"{word} {run.done}/{len(run.tables)}"  # the count the summary says
         if run.error is not None or (run.finished is not None and not run.finished.ok):
             return "last sync: problems"
         return "last sync: ok"

@@ -6,7 +6,10 @@ the app calls `update_table`, `append_log` and `rebuild` as events arrive.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,6 +33,29 @@ def format_log(line: LogLine) -> Text:
     return text
 
 
+class SyncLog(RichLog):
+    """The run's log. RichLog wraps a line once, at the width it had when written: after a
+    resize (120 columns, then 60) the lines are drawn again so they wrap, never clip."""
+
+    def __init__(self, lines: Callable[[], Iterable[LogLine]], **kwargs: object) -> None:
+        super().__init__(wrap=True, max_lines=5_000, min_width=20, **kwargs)  # type: ignore[arg-type]
+        self._lines = lines
+        self._drawn_width = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = event.size.width
+        if width and width != self._drawn_width:
+            first = self._drawn_width == 0
+            self._drawn_width = width
+            if not first:
+                self.refill()
+
+    def refill(self) -> None:
+        self.clear()
+        for line in self._lines():
+            self.write(format_log(line))
+
+
 class ProgressScreen(AppScreen):
     MODE = "progress"
     AUTO_FOCUS = "#sync-log"
@@ -45,13 +71,11 @@ class ProgressScreen(AppScreen):
         yield Static("", id="run-header")
         yield VerticalScroll(id="progress-rows")
         yield Static("", id="run-summary")
-        yield RichLog(id="sync-log", wrap=True, max_lines=5_000, min_width=40)
+        yield SyncLog(lambda: self.tui.session.log_lines, id="sync-log")
 
     def on_mount(self) -> None:
         self.rebuild()
-        log = self.query_one("#sync-log", RichLog)
-        for line in self.tui.session.log_lines:
-            log.write(format_log(line))
+        self.query_one("#sync-log", SyncLog).refill()
 
     def run_changed(self) -> None:
         super().run_changed()

@@ -25,7 +25,9 @@ _PHASE_STYLE = {
 
 
 class TableProgressRow(Vertical):
-    """Two lines for one table: name, mode and phase; bar, rows, rate, elapsed, ETA."""
+    """Two lines for one table: name, mode and phase; bar, rows, rate, elapsed, ETA.
+
+    The mode has its own cell, so a long table name is cut (…) before the mode is."""
 
     DEFAULT_CSS = """
     TableProgressRow {
@@ -34,7 +36,8 @@ class TableProgressRow(Vertical):
         margin-bottom: 1;
     }
     TableProgressRow Horizontal { height: 1; }
-    TableProgressRow .title { width: 1fr; height: 1; }
+    TableProgressRow .title { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TableProgressRow .mode { width: auto; height: 1; padding-left: 1; color: $text-muted; }
     TableProgressRow .timing { width: 26; height: 1; padding-left: 1; text-align: right; }
     TableProgressRow .phase { width: auto; min-width: 10; height: 1; padding-left: 1; }
     TableProgressRow ProgressBar { width: 28; height: 1; }
@@ -49,6 +52,7 @@ class TableProgressRow(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(classes="title")
+            yield Label(classes="mode")
             yield Label(classes="timing")
             yield Label(classes="phase")
         with Horizontal():
@@ -66,14 +70,17 @@ class TableProgressRow(Vertical):
         title.append(run.source, style="bold")
         if run.target != run.source:
             title.append(f" → {run.target}")
-        title.append(f"  {run.mode.value}", style="dim")
         self.query_one(".title", Label).update(title)
+        self.query_one(".mode", Label).update(run.mode.value)
         timing = f"{fmt_rate(run.rows_per_s)}  {fmt_duration(run.elapsed_s)}"
-        if not run.finished and run.eta_s is not None:
+        if run.phase == Phase.PAUSED:
+            timing += "  ETA paused"  # the clock stops while paused: no frozen countdown
+        elif not run.finished and run.eta_s is not None:
             timing += f"  ETA {fmt_duration(run.eta_s)}"
         self.query_one(".timing", Label).update(timing)
         # Upper case when final, so the outcome reads without colour too (NO_COLOR).
-        phase = run.phase.value.upper() if run.finished else run.phase.value
+        phase = run.phase.value.upper() if run.finished else (
+            Phase.QUEUED.value if run.queued else run.phase.value)
         self.query_one(".phase", Label).update(Text(phase, style=_PHASE_STYLE.get(run.phase, "")))
         bar = self.query_one(ProgressBar)
         ok = run.result is not None and run.result.status == Status.OK
@@ -85,8 +92,13 @@ class TableProgressRow(Vertical):
             bar.update(total=None)  # working on an unknown total: the bar pulses
         else:
             bar.update(total=1, progress=0)  # not started yet: an empty bar, not a busy one
-        rows = Text(f"{fmt_rows(run.rows_done)} of {fmt_rows(run.rows_expected)} rows",
-                    no_wrap=True, overflow="ellipsis")
+        if run.queued and not run.rows_done and run.rows_expected is None:
+            # Not started: what the source says it holds, not a "0 of ?" that reads as stuck.
+            est = "rows not estimated" if run.estimate is None else f"~{run.estimate:,} rows in the source"
+            rows = Text(est, no_wrap=True, overflow="ellipsis")
+        else:
+            rows = Text(f"{fmt_rows(run.rows_done)} of {fmt_rows(run.rows_expected)} rows",
+                        no_wrap=True, overflow="ellipsis")
         if run.result is not None and run.result.error:
             rows.append(f"  {run.result.error}", style="red" if not ok else "")
         self.query_one(".rows", Label).update(rows)
