@@ -11,11 +11,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .. import __version__
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
-from .common import common_options
+from .common import common_options, print_json
 from .migrate import add_migrate_parser
 from .reports import add_report_parsers
 from .schedule import add_schedule_parser
@@ -62,8 +63,23 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return app.return_code or ExitCode.OK  # 130 when a signal (SIGHUP, SIGTERM) ended a run
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, keeping its usage error's message for the `--json` error document."""
+
+    last_error: str | None = None
+
+    def error(self, message: str) -> NoReturn:
+        _Parser.last_error = message
+        super().error(message)
+
+
+def _json_error(message: str, code: int) -> None:
+    """With --json, a failure is one JSON document on stdout too (scripts parse stdout)."""
+    print_json({"error": message, "exit_code": int(code)})
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tui-sync", parents=[common_options(json_flag=False)],
         description="Copy Oracle tables into a local DuckDB file. Without a command, opens the TUI.")
     parser.add_argument("--version", action="version", version=f"tui-sync {__version__}")
@@ -92,7 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as exc:
+        if exc.code not in (0, None) and "--json" in words:  # a usage error, not --help
+            _json_error(_Parser.last_error or "bad usage", ExitCode.USAGE)
+        raise
+    wants_json = bool(getattr(args, "json", False))
     from ..logs import setup_file_log
 
     setup_file_log(logging.DEBUG if args.debug else logging.INFO)
@@ -103,9 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"tui-sync: error: {exc}", file=sys.stderr)
+        if wants_json:
+            _json_error(str(exc), exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tui-sync: interrupted", file=sys.stderr)
+        if wants_json:
+            _json_error("interrupted", ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:  # `tui-sync ... | head`: the reader left, nothing to report
         sys.stderr.close()

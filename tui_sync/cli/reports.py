@@ -12,12 +12,12 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from ..config import Config
-from ..errors import ExitCode, TuiSyncError
+from ..config import Config, find_table_key
+from ..errors import ExitCode, TuiSyncError, UnknownTableError
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
-from .common import common_options, load, print_json
+from .common import common_options, load, pad, print_json
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
         est = f"{r['estimated_rows']:,}" if r["estimated_rows"] is not None else "?"
         synced = f"{r['rows']:,}" if r["rows"] is not None else "-"
         last = f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never"
-        print(f"{r['table']:<36} {est:>12} {r['target']:<28} {synced:>12}  {last}"
+        print(f"{pad(r['table'], 36)} {est:>12} {pad(r['target'], 28)} {synced:>12}  {last}"
               + (f" ({r['last_status']})" if r["last_status"] else ""))
     return ExitCode.OK
 
@@ -107,8 +107,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             status += f": {s.last_error}"
         if s.last_consistency and s.last_consistency != "one statement":
             status += f" [reads: {s.last_consistency}]"  # one point in time, or why not
-        print(f"{s.target_table:<28} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
-              f"{s.watermark or '-':<28} {status}")
+        print(f"{pad(s.target_table, 28)} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
+              f"{pad(s.watermark or '-', 28)} {status}")
     print("\n".join(lines.text()))
     return ExitCode.OK
 
@@ -117,6 +117,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     from ..target.state import read_runs
 
     config = load(args)
+    if (args.table and find_table_key(config.tables, args.table) is None
+            and not read_runs(target_spec(config), args.table, limit=1)):
+        # like `plan NOPE` or `sync NOPE`: a name neither configured nor ever synced is a typo
+        raise UnknownTableError(f"table {args.table} not found: it has no [table] section in "
+                                f"{config.path or 'the config'} and no runs recorded")
     if getattr(args, "stats", False):
         return run_history_stats(args, config)
     runs = read_runs(target_spec(config), args.table, limit=args.last)
@@ -135,7 +140,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
         cells = f"{r.run_id:<16}  {snap:>8}  " if lake else ""
-        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{r.target_table:<24} {r.mode:<12} "
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{pad(r.target_table, 24)} {r.mode:<12} "
               f"{r.status:<10} {r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
               f"{r.error or ''}")
     return ExitCode.OK

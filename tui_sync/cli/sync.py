@@ -20,7 +20,9 @@ from ..events import (
     Status,
     SyncRequest,
     TableFinished,
+    TableResult,
 )
+from ..progress import fmt_rows, rows_summary
 from .common import common_options, load, print_json
 
 
@@ -35,15 +37,15 @@ class _Reporter:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
-                MofNCompleteColumn,
                 Progress,
                 TextColumn,
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
 
+            # Counts with separators ("250,000/250,000"): rich's MofN column prints bare digits.
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                 TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                 console=Console(stderr=True), transient=False)
 
@@ -64,12 +66,7 @@ class _Reporter:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Progress) and self.progress is not None:
-            task = self.tasks.get(event.table)
-            if task is None:
-                task = self.tasks[event.table] = self.progress.add_task(
-                    event.table, total=event.rows_expected, rate="")
-            self.progress.update(task, completed=event.rows_done, total=event.rows_expected,
-                                 rate=f"{event.rows_per_s:,.0f} rows/s")
+            self._bar(event.table, event.rows_done, event.rows_expected, event.rows_per_s)
         elif isinstance(event, LogLine):
             if event.level == "debug":
                 return
@@ -77,10 +74,41 @@ class _Reporter:
             self._print(f"{event.level}: {prefix}{event.message}")
         elif isinstance(event, TableFinished):
             r = event.result
-            line = f"{r.table}: {r.mode.value} {r.status.value}, {r.rows:,} rows, {r.duration_s:.1f}s"
-            if r.status == Status.OK:
-                line += f", {r.rows_per_s:,.0f} rows/s"
-            self._print(line)
+            if r.status == Status.OK and self.progress is not None and r.table in self.tasks:
+                # the bar ends on the result's own numbers, so it and the line below agree
+                self._bar(r.table, r.rows, r.rows, r.rows_per_s)
+            self._print(result_line(r))
+        elif isinstance(event, RunFinished) and len(event.results) > 1:
+            self._print(f"{'finished' if event.ok else 'finished with problems'}: "
+                        f"{rows_summary(event.results)}")
+
+    def _bar(self, table: str, done: int, expected: int | None, rate: float) -> None:
+        assert self.progress is not None
+        task = self.tasks.get(table)
+        if task is None:
+            task = self.tasks[table] = self.progress.add_task(table, total=expected, rate="",
+                                                              count="")
+        self.progress.update(task, completed=done, total=expected, rate=rate_text(rate),
+                             count=f"{done:,}/{fmt_rows(expected)}")
+
+
+def rate_text(rows_per_s: float) -> str:
+    """One spelling for the bar and the result line (both: rows over active time)."""
+    return f"{rows_per_s:,.0f} rows/s"
+
+
+def result_line(r: TableResult) -> str:
+    """`events: incremental ok, 1,234 rows (1,000 new, 234 re-read in the lookback window),
+    0.5s, 2,468 rows/s`."""
+    line = f"{r.table}: {r.mode.value} {r.status.value}, {r.rows:,} rows"
+    if r.status == Status.OK and r.mode == Mode.INCREMENTAL:
+        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the lookback window)"
+    line += f", {r.duration_s:.1f}s"
+    if r.status == Status.OK:
+        line += f", {rate_text(r.rows_per_s)}"
+    if r.paused_s >= 0.05:
+        line += f" (paused {r.paused_s:.1f}s, not counted)"
+    return line
 
 
 def record_skipped(config: Config, tables: list[str], mode: Mode, why: str) -> None:
@@ -142,7 +170,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise
     if args.json:
         print_json({"ok": finished.ok, "results": [
-            {**asdict(r), "mode": r.mode.value, "status": r.status.value} for r in finished.results]})
+            {**asdict(r), "mode": r.mode.value, "status": r.status.value, "new_rows": r.new_rows}
+            for r in finished.results]})
     if fired:
         return ExitCode.INTERRUPTED
     failed = [r for r in finished.results if r.status != Status.OK]

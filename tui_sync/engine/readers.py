@@ -57,6 +57,9 @@ class Readers:
     def _new_meter(self, table: str, expected: int | None) -> Meter:
         """The table's reading meter; the engine keeps it so a pause can force a last event."""
         meter = self._table.meter = Meter(self.emit, table, expected, self._clock)
+        # Timed from the table's start, pauses excluded: the live rate is the rate the
+        # result and History report (rows over the table's active time), not a read-only one.
+        meter.start, meter.paused_s = self._table.started, self._table.paused_s
         return meter
 
     def _parallel(self, job: TableJob) -> int:
