@@ -100,3 +100,10 @@ def test_incremental_result_separates_new_rows_from_the_lookback(synced: Path) -
     assert new == 50 and rows == new + reread
     doc = json.loads(run(["history", "--demo", "EQUIPMENT_EVENTS", "--json"], synced).stdout)
     assert doc[0]["rows_reread"] == reread
+
+
+def test_plan_aligns_korean_column_names(synced: Path) -> None:
+    r = run(["plan", "--demo", "설비_알람"], synced)
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if re.search(r" (NUMBER|VARCHAR2|DATE)\b", line)]
+    assert len(rows) == 4 and len(_columns(rows, r" (NUMBER|VARCHAR2|DATE)\b")) == 1, r.stdout

@@ -49,7 +49,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         dst = c.duckdb_type or "(skipped)"
         if c.conversion.value != "none":
             dst += f"  [{c.conversion.value}]"
-        out.append(f"  {c.name:<24} {src:<26} {c.target_name:<24} {dst}")
+        out.append(f"  {pad(c.name, 24)} {src:<26} {pad(c.target_name, 24)} {dst}")
     if report.warnings:
         out += ["", "Warnings:"] + [f"  - {w}" for w in report.warnings]
     for kind, (sql, binds) in report.sql.items():
