@@ -88,8 +88,9 @@ def test_paused_time_counts_neither_in_rate_nor_duration(tmp_path: Path) -> None
     after = [e for e in events if isinstance(e, Progress)][-1]
     assert after.elapsed_s < HOUR and after.rows_per_s > 400 / HOUR
     recorded = st.read_runs(target_of(cfg))[0]
-    assert recorded.rows_per_s == pytest.approx(400 / res.duration_s, rel=0.5)
-    assert recorded.rows_per_s > 10 * 400 / HOUR  # counting the hour would give 0.11 rows/s
+    # timed just before the commit, so at least the result's rate; counting the hour would
+    # have recorded at most 400 / 3600 = 0.11 rows/s
+    assert recorded.rows_per_s >= res.rows_per_s * (1 - 1e-9)
 
 
 def test_queued_tables_say_so_with_their_estimate(tmp_path: Path) -> None:
