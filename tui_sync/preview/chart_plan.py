@@ -1,4 +1,4 @@
-"""What a Preview chart draws besides its points: the default y column and the y scales.
+"""What a Preview chart draws: its data, its default y column and its y scales.
 
 A chart whose y is the primary key (or any column that only grows with x) is a
 straight line, so the default y is the first numeric column that is neither the
@@ -21,6 +21,7 @@ import polars as pl
 from tui_sync import target
 from tui_sync.errors import TuiSyncError
 from tui_sync.preview.db import connect
+from tui_sync.preview.query import Histogram, Stats
 from tui_sync.target import state
 from tui_sync.target.spec import TargetSpec
 
@@ -45,6 +46,41 @@ _SCALE_LABELS = {
     Scale.SHARED: "Y: one axis",
     Scale.NORMALISED: "Y: normalised",
 }
+
+
+# --- what a chart shows ----------------------------------------------------------
+
+
+class ChartKind(StrEnum):
+    LINE = "line"
+    SCATTER = "scatter"
+    BAR = "bar"
+    HISTOGRAM = "histogram"
+
+
+@dataclass(frozen=True)
+class Overlays:
+    """What is drawn over the data; mean/median/σ use the statistics of the whole range."""
+
+    mean: bool = False
+    median: bool = False
+    sigma: bool = False
+    lower: float | None = None
+    upper: float | None = None
+    scale: Scale = Scale.AUTO  # how several y columns share the y axes (a view option set beside these)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Everything a chart needs; `series` frames hold Float64 "x" and "y" sorted by x."""
+
+    kind: ChartKind
+    x: str = ""
+    x_is_time: bool = False
+    series: dict[str, pl.DataFrame] = field(default_factory=dict)
+    histogram: Histogram | None = None
+    stats: dict[str, Stats] = field(default_factory=dict)
+    title: str = ""
 
 
 # --- the default y --------------------------------------------------------------
@@ -122,7 +158,7 @@ class AxisPlan:
     def note(self) -> str:
         """What the title says about the scales ("" for one plain axis)."""
         if self.normalised:
-            return "normalised: 0 % = min, 100 % = max of each"
+            return "y normalised"  # the ticks say 0-100 %, the legend each series' min-max
         return "2 y axes" if self.right else ""
 
     def side(self, name: str) -> str:

@@ -12,52 +12,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import polars as pl
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from tui_sync.preview.chart_plan import AxisPlan, Scale, plan_axes
+from tui_sync.preview.chart_plan import AxisPlan, ChartData, ChartKind, Overlays, Scale, plan_axes
 from tui_sync.preview.lttb import downsample
-from tui_sync.preview.query import Histogram, Stats
+from tui_sync.preview.query import Stats
 from tui_sync.preview.ticks import format_number, number_ticks, time_ticks
 
-
-class ChartKind(StrEnum):
-    LINE = "line"
-    SCATTER = "scatter"
-    BAR = "bar"
-    HISTOGRAM = "histogram"
-
-
-@dataclass(frozen=True)
-class Overlays:
-    """What is drawn over the data; mean/median/σ use the statistics of the whole range."""
-
-    mean: bool = False
-    median: bool = False
-    sigma: bool = False
-    lower: float | None = None
-    upper: float | None = None
-    scale: Scale = Scale.AUTO  # how several y columns share the y axes (a view option set beside these)
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """Everything a chart needs; `series` frames hold Float64 "x" and "y" sorted by x."""
-
-    kind: ChartKind
-    x: str = ""
-    x_is_time: bool = False
-    series: dict[str, pl.DataFrame] = field(default_factory=dict)
-    histogram: Histogram | None = None
-    stats: dict[str, Stats] = field(default_factory=dict)
-    title: str = ""
+# The chart's data types live in the core (no Textual); imported from here too.
+__all__ = ["ChartData", "ChartKind", "ChartView", "Overlays", "Scale", "legend_entries", "legend_lines",
+           "render_chart"]
 
 
 # Lines are connected braille lines told apart by a mark every few points (the first
@@ -106,8 +77,8 @@ def render_chart(
         return 0
     if data.kind is ChartKind.HISTOGRAM:
         if data.title:
-            plt.title(data.title)
-        return _draw_histogram(plt, data, overlays, no_color, height)
+            plt.title(fit_title(data.title, "", width))
+        return _draw_histogram(plt, data, overlays, no_color, width, height)
     points = max(3, width - _Y_AXIS_WIDTH)
     if data.kind is ChartKind.BAR:
         points = max(3, min(points // 2, 60))  # a bar needs a couple of cells
@@ -116,11 +87,11 @@ def render_chart(
         if not frame.is_empty():
             drawn[name] = downsample(frame.get_column("x"), frame.get_column("y"), points, keep_extremes=True)
     if not drawn:
-        plt.title((data.title + ": " if data.title else "") + "no points to draw")
+        plt.title(fit_title(data.title, "no points to draw", width, sep=": "))
         return 0
     plan = axis_plan(data, overlays.scale)
     if data.title or plan.note:
-        plt.title(" · ".join(t for t in (data.title, plan.note) if t))
+        plt.title(fit_title(data.title, plan.note, width))
     lo = min(float(f.get_column("x").min()) for f in drawn.values())  # type: ignore[arg-type]
     hi = max(float(f.get_column("x").max()) for f in drawn.values())  # type: ignore[arg-type]
     names = list(data.series)
@@ -153,6 +124,26 @@ def render_chart(
     plt.xlabel(data.x)
     _y_ticks(plt, extents, plan.normalised, height)
     return sum(f.height for f in drawn.values())
+
+
+def fit_title(title: str, note: str, width: int, *, sep: str = " · ") -> str:
+    """`title` and `note` in `width` cells: plotext drops a title that does not fit, so the
+    title is cut (with "…") and the note, which says how to read the chart, kept."""
+    room = max(8, width - 4)
+    if not title or not note:
+        text = title or note
+        return text if cell_len(text) <= room else _cut(text, room)
+    if cell_len(title + sep + note) <= room:
+        return title + sep + note
+    if cell_len(note) + cell_len(sep) + 2 > room:
+        return _cut(note, room)
+    return _cut(title, room - cell_len(sep + note)) + sep + note
+
+
+def _cut(text: str, cells: int) -> str:
+    piece = Text(text)
+    piece.truncate(cells, overflow="ellipsis")
+    return piece.plain
 
 
 def _y_ticks(plt: Plot, extents: dict[str, list[float]], normalised: bool, height: int) -> None:
@@ -213,10 +204,12 @@ def _draw_levels(
             line(names[0], level, "═", "red")
 
 
-def _draw_histogram(plt: Plot, data: ChartData, overlays: Overlays, no_color: bool, height: int) -> int:
+def _draw_histogram(
+    plt: Plot, data: ChartData, overlays: Overlays, no_color: bool, width: int, height: int
+) -> int:
     hist = data.histogram
     if hist is None or len(hist.edges) < 2 or not any(sum(c) for c in hist.counts.values()):
-        plt.title((data.title + ": " if data.title else "") + "no values to count")
+        plt.title(fit_title(data.title, "no values to count", width, sep=": "))
         return 0
     centers = [(hist.edges[i] + hist.edges[i + 1]) / 2 for i in range(len(hist.edges) - 1)]
     names = list(hist.counts)
@@ -388,4 +381,5 @@ class ChartView(PlotextPlot):
         self.plt.plotsize(width, plot_height)
         self.plt._set_size(width, plot_height)  # textual-plotext issue 5: plotsize alone is not enough
         self.plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return Group(Text.from_ansi(self.plt.build()), *legend)
+        plot = Text.from_ansi(self.plt.build().rstrip("\n"))  # a last newline would push the legend out
+        return Group(plot, *legend)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, SelectionList, TabbedContent
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TabbedContent
 
 from tui_sync.preview import query
 from tui_sync.preview.chart_plan import Scale, default_y, primary_key
@@ -52,7 +52,7 @@ class ChartTab(Widget):
     # Every control keeps its label at 80x24: one line each, no gaps, both limits on one line.
     DEFAULT_CSS = """
     ChartTab #pv-controls { width: 26; height: 1fr; }
-    ChartTab #pv-ys { height: auto; max-height: 6; border-title-align: left; }
+    ChartTab #pv-ys { height: auto; max-height: 6; }
     ChartTab #pv-limits { height: 1; }
     ChartTab #pv-limits Input { width: 1fr; }
     ChartTab #pv-lower { margin-right: 1; }
@@ -91,9 +91,9 @@ class ChartTab(Widget):
                     compact=True, tooltip="Y columns of different ranges: a second axis on the right, "
                     "one shared axis, or each normalised to its own min..max",
                 )
-                ys = SelectionList[str](id="pv-ys", compact=True)
-                ys.border_title = f"y (up to {MAX_Y})"
-                yield ys
+                # A label of its own: a compact list has no border to carry a title.
+                yield Static(f"y columns (up to {MAX_Y}):", id="pv-ys-label", markup=False)
+                yield SelectionList[str](id="pv-ys", compact=True)
                 for key, label in _OVERLAY_LABELS.items():
                     yield Checkbox(toggle_label(label, False), id=key, compact=True)
                 with Horizontal(id="pv-limits"):
