@@ -6,6 +6,11 @@ every chart in the app. Series arrive already cut down in DuckDB; the widget
 downsamples them again with LTTB to its own width on every draw, so a resize
 never draws more points than there are columns. `render_chart` builds the
 picture without an App (for benchmarks and tests).
+
+Y columns of very different ranges go on a second (right) axis or are normalised
+(`chart_plan.plan_axes`, chosen by `Overlays.scale`). The legend is drawn below
+the plot, never over the data (plotext's own sits inside the frame), and series
+differ by glyph as well as colour, so NO_COLOR keeps lines lines.
 """
 
 from __future__ import annotations

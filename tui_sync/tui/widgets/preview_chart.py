@@ -1,8 +1,10 @@
 """The Preview pane's Chart tab: controls, overlays, and the chart's data request.
 
 `ChartTab` is the base of `PreviewPane` (kept apart so each file stays readable):
-it owns the chart's controls and handlers and asks for data through the pane's
-`_run` (a thread worker whose failure reaches the pane's `_failed`).
+it composes the Chart tab (`compose_chart`), owns its controls and handlers and
+asks for data through the pane's `_run` (a thread worker whose failure reaches the
+pane's `_failed`). The default y is never x nor a key (the sync state's key comes
+in its own worker and replaces a default, never the user's choice).
 """
 
 from __future__ import annotations
@@ -247,13 +249,14 @@ class ChartTab(Widget):
                 return None
             return value if math.isfinite(value) else None
 
+        scale = self.query_one("#pv-scale", Select).value
         return Overlays(
             mean=self.query_one("#pv-mean", Checkbox).value,
             median=self.query_one("#pv-median", Checkbox).value,
             sigma=self.query_one("#pv-sigma", Checkbox).value,
             lower=level("#pv-lower"),
             upper=level("#pv-upper"),
-            scale=scale if isinstance(scale := self.query_one("#pv-scale", Select).value, Scale) else Scale.AUTO,
+            scale=scale if isinstance(scale, Scale) else Scale.AUTO,
         )
 
     def _apply_overlays(self) -> None:
