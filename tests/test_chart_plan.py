@@ -57,6 +57,10 @@ def test_key_like_data_is_distinct_and_monotonic_in_x() -> None:
     assert key_like("n", "t", frame)  # grows with t although the rows are not in t order
     assert not key_like("m", "t", frame)  # repeats: not a key
     assert not key_like("r", "t", frame)  # goes up and down: worth a chart
+    warming = pl.DataFrame({"t": [1, 2, 3, 4], "temp": [20.5, 21.0, 21.7, 22.4]})
+    assert not key_like("temp", "t", warming)  # a measurement that rises steadily is no key
+    ids = pl.DataFrame({"t": [1, 2, 3], "n": [7, 8, 9]}).with_columns(pl.col("n").cast(pl.Decimal(12, 0)))
+    assert key_like("n", "t", ids)  # NUMBER(12) keys arrive as DECIMAL(12,0)
 
 
 def test_comparable_ranges() -> None:

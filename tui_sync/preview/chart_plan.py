@@ -87,10 +87,11 @@ class ChartData:
 
 
 def key_like(name: str, x: str | None, frame: pl.DataFrame | None) -> bool:
-    """Named like a key, or distinct values that only grow (or only fall) with x: a straight line."""
+    """Named like a key, or distinct whole numbers that only grow (or only fall) with x: a
+    straight line. Fractional values are measurements, even when they rise steadily."""
     if _KEY_NAME.search(name):
         return True
-    if frame is None or name not in frame.columns:
+    if frame is None or name not in frame.columns or not _whole(frame.schema[name]):
         return False
     cols = [x, name] if x is not None and x in frame.columns and x != name else [name]
     try:
@@ -103,6 +104,10 @@ def key_like(name: str, x: str | None, frame: pl.DataFrame | None) -> bool:
         return values.is_sorted() or values.is_sorted(descending=True)
     except (pl.exceptions.PolarsError, TypeError):
         return False  # a column polars cannot compare is no key we can see
+
+
+def _whole(dtype: pl.DataType) -> bool:
+    return dtype.is_integer() or (isinstance(dtype, pl.Decimal) and dtype.scale == 0)
 
 
 def default_y(
