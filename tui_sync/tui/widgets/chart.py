@@ -44,7 +44,7 @@ _BAR_FILLS = ("█", "▓", "▒", "░")
 _SERIES_COLORS = ("cyan", "orange", "green", "magenta")
 _RICH_COLORS = {"orange": "dark_orange", "gray": "grey50"}  # plotext names Rich spells otherwise
 _LINE = "⠒"  # a braille line's look, for the legend
-_MARKS_PER_LINE = 8
+_MARK_EVERY = 8  # points between two marks on a line (at least 3 marks on a short one)
 _Y_AXIS_WIDTH = 10  # room plotext takes for y tick labels and the frame
 
 
@@ -119,7 +119,7 @@ def render_chart(
             plt.plot(xs, ys, marker="braille", color=color, yside=side)
             mark = _LINE_MARKS[i % 4]
             if mark:  # every few points, offset per series so that marks do not sit on each other
-                step = max(1, len(xs) // _MARKS_PER_LINE)
+                step = max(1, min(_MARK_EVERY, len(xs) // 3))  # points are about columns
                 at = slice((i * step) // 4, None, step)
                 plt.scatter(xs[at], ys[at], marker=mark, color=color, yside=side)
     _draw_levels(plt, [lo, hi], data.stats, names, overlays, no_color, plan, extents, band=False)
