@@ -113,8 +113,11 @@ def render_chart(
         if data.kind is ChartKind.SCATTER:
             plt.scatter(xs, ys, marker=_SCATTER_MARKERS[i % 4], color=color, yside=side)
         elif data.kind is ChartKind.BAR:
-            plt.bar(xs, ys, marker=_BAR_FILLS[i % 4], color=color, yside=side,
-                    width=0.6 / max(1, len(drawn)))
+            # Side by side, not on top of each other: each series shifted by its share of a slot.
+            n, slot = len(drawn), (xs[-1] - xs[0]) / max(1, len(xs) - 1)
+            shift = (list(drawn).index(name) - (n - 1) / 2) * slot * 0.8 / n
+            plt.bar([x + shift for x in xs], ys, marker=_BAR_FILLS[i % 4], color=color, yside=side,
+                    width=0.8 / n)
         else:
             plt.plot(xs, ys, marker="braille", color=color, yside=side)
             mark = _LINE_MARKS[i % 4]
