@@ -133,3 +133,14 @@ def test_legend_lines_wrap_and_titles_keep_the_note() -> None:
     assert fit_title("equipment_events · last 7 days", "y normalised", 30).endswith(" · y normalised")
     assert len(fit_title("equipment_events · last 7 days", "y normalised", 30)) <= 26
     assert fit_title("short", "", 80) == "short"
+
+
+def test_bars_of_two_columns_stand_side_by_side() -> None:
+    x = pl.Series([float(i) for i in range(20)])
+    same = [5.0 + i % 3 for i in range(20)]  # equal heights: one series on top would hide the other
+    data = ChartData(ChartKind.BAR, "t", False, {"a": pl.DataFrame({"x": x, "y": same}),
+                                                 "b": pl.DataFrame({"x": x, "y": same})})
+    plot = Plot()
+    render_chart(plot, data, Overlays(), 100, 20, no_color=True)
+    picture = Text.from_ansi(plot.build()).plain
+    assert "█" in picture and "▓" in picture
