@@ -100,9 +100,9 @@ async def test_rows_detection_and_chart_by_keyboard(db: Path) -> None:
         assert 3 <= chart.drawn_points <= chart.size.width  # downsampled to the plot width
         assert "온도" in text_of(app)  # the legend
 
-        # Overlays from the keyboard: kind select -> x -> y list -> "mean" checkbox.
+        # Overlays from the keyboard: kind select -> x -> scale -> y list -> "mean" checkbox.
         assert app.focused is app.query_one("#pv-kind")
-        await pilot.press("tab", "tab", "tab", "space")
+        await pilot.press("tab", "tab", "tab", "tab", "space")
         assert app.query_one("#pv-mean", Checkbox).value
         await wait_for(pilot, lambda: chart.data is not None and "온도" in chart.data.stats, "statistics")
         assert chart.data.stats["온도"].mean == pytest.approx(sum(i % 50 for i in range(500)) / 500)
@@ -181,7 +181,7 @@ def test_render_chart_draws_at_most_the_plot_width_with_its_own_figure() -> None
     from textual_plotext.plot import Plot
 
     from tui_sync.preview.query import Stats
-    from tui_sync.tui.widgets.chart import ChartData, Overlays, render_chart
+    from tui_sync.tui.widgets.chart import ChartData, Overlays, legend_entries, legend_lines, render_chart
 
     n = 200_000
     x = pl.int_range(0, n, eager=True).cast(pl.Float64) + 1.6e9
@@ -190,10 +190,13 @@ def test_render_chart_draws_at_most_the_plot_width_with_its_own_figure() -> None
     data = ChartData(ChartKind.LINE, "t", True, {"y": pl.DataFrame({"x": x, "y": y})},
                      stats={"y": Stats(n, 0.0, 0.0, 0.7, -1.0, 50.0)})
     one, other = Plot(), Plot()
-    drawn = render_chart(one, data, Overlays(mean=True, sigma=True, upper=0.9), 120, 30)
+    overlays = Overlays(mean=True, sigma=True, upper=0.9)
+    drawn = render_chart(one, data, overlays, 120, 30)
     assert 3 <= drawn <= 120
     picture = one.build()
     assert "50" in picture  # the spike sets the y range
-    assert "mean" in picture and "upper 0.9" in picture
+    assert "mean" not in picture  # the legend is beside the plot, not over the data
+    legend = " ".join(line.plain for line in legend_lines(legend_entries(data, overlays), 120))
+    assert "mean 0" in legend and "upper 0.9" in legend and "±1σ" in legend
     assert "2020-" in picture  # time ticks: 1.6e9 s is September 2020
     assert other.build() != picture  # a second figure shares nothing with the first

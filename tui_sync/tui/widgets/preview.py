@@ -24,14 +24,11 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import (
-    Checkbox,
     DataTable,
-    Input,
     Select,
-    SelectionList,
     Static,
     TabbedContent,
     TabPane,
@@ -45,8 +42,8 @@ from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
 from tui_sync.target.spec import TargetSpec, as_spec
 
 from ..workers import run_in_thread
-from .chart import ChartKind, ChartView
-from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_like, toggle_label
+from .chart import ChartKind
+from .preview_chart import ChartRequest, ChartTab, time_like
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
@@ -80,10 +77,6 @@ class PreviewPane(ChartTab):
     PreviewPane TabPane { padding: 0; }
     PreviewPane #pv-rows, PreviewPane #pv-types { height: 1fr; }
     PreviewPane #pv-detect-summary { height: auto; max-height: 4; }
-    PreviewPane #pv-controls { width: 26; height: 1fr; }
-    PreviewPane #pv-controls > * { margin-bottom: 1; }
-    PreviewPane #pv-ys { height: 6; border-title-align: left; }
-    PreviewPane #pv-chart { height: 1fr; }
     """
 
     # Grouped so that the footer fits 80 columns next to the global keys and `q Quit`
@@ -170,22 +163,10 @@ class PreviewPane(ChartTab):
             with TabPane("Types", id="pv-tab-types"):
                 yield Static("", id="pv-detect-summary", markup=False)
                 yield DataTable(id="pv-types", cursor_type="row")
-            with TabPane("Chart", id="pv-tab-chart"), Horizontal():
-                with VerticalScroll(id="pv-controls"):
-                    yield Select[ChartKind](
-                        [(f"Kind: {k.value}", k) for k in ChartKind], value=ChartKind.LINE,
-                        allow_blank=False, id="pv-kind", compact=True,
-                    )
-                    yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True)
-                    yield SelectionList[str](id="pv-ys", compact=True)
-                    for key, label in _OVERLAY_LABELS.items():
-                        yield Checkbox(toggle_label(label, False), id=key, compact=True)
-                    yield Input(placeholder="lower limit", type="number", id="pv-lower", compact=True)
-                    yield Input(placeholder="upper limit", type="number", id="pv-upper", compact=True)
-                yield ChartView(id="pv-chart")
+            with TabPane("Chart", id="pv-tab-chart"):
+                yield from self.compose_chart()  # preview_chart.py
 
     def on_mount(self) -> None:
-        self.query_one("#pv-ys", SelectionList).border_title = f"y (up to {MAX_Y})"
         types = self.query_one("#pv-types", DataTable)
         types.add_columns("column", "looks like", "format", "parsed", "values", "result")
         if self.screen.focused is None:

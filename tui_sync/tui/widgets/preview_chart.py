@@ -1,8 +1,10 @@
 """The Preview pane's Chart tab: controls, overlays, and the chart's data request.
 
 `ChartTab` is the base of `PreviewPane` (kept apart so each file stays readable):
-it owns the chart's controls and handlers and asks for data through the pane's
-`_run` (a thread worker whose failure reaches the pane's `_failed`).
+it composes the Chart tab (`compose_chart`), owns its controls and handlers and
+asks for data through the pane's `_run` (a thread worker whose failure reaches the
+pane's `_failed`). The default y is never x nor a key (the sync state's key comes
+in its own worker and replaces a default, never the user's choice).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from functools import partial
 from pathlib import Path
 
 from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, SelectionList, TabbedContent
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TabbedContent
 
 from tui_sync.preview import query
+from tui_sync.preview.chart_plan import Scale, default_y, primary_key
 from tui_sync.preview.detect import ColumnDetection, Detection, Kind
 from tui_sync.preview.query import ColumnInfo, Preset
 from tui_sync.target.spec import TargetSpec
@@ -46,6 +51,16 @@ class ChartRequest:
 class ChartTab(Widget):
     """The chart part of the Preview pane (see `PreviewPane`)."""
 
+    # Every control keeps its label at 80x24: one line each, no gaps, both limits on one line.
+    DEFAULT_CSS = """
+    ChartTab #pv-controls { width: 26; height: 1fr; }
+    ChartTab #pv-ys { height: auto; max-height: 6; }
+    ChartTab #pv-limits { height: 1; }
+    ChartTab #pv-limits Input { width: 1fr; }
+    ChartTab #pv-lower { margin-right: 1; }
+    ChartTab #pv-chart { height: 1fr; }
+    """
+
     # Set by PreviewPane: what is shown, and how to run a worker.
     db_path: TargetSpec
     row_limit: int
@@ -57,6 +72,58 @@ class ChartTab(Widget):
     _ys_order: list[str]
     _run: Callable[..., object]
     _failed: Callable[..., None]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._keys: dict[str, tuple[str, ...]] = {}  # primary key per table, from the sync state
+        self._ys_auto = True  # the y columns are the default pick, not the user's
+        self._y_choices: list[str] = []  # the numeric columns offered as y
+
+    def compose_chart(self) -> ComposeResult:
+        """The Chart tab's content: controls on the left, the chart (legend below it) on the right."""
+        with Horizontal():
+            with VerticalScroll(id="pv-controls"):
+                yield Select[ChartKind](
+                    [(f"Kind: {k.value}", k) for k in ChartKind], value=ChartKind.LINE,
+                    allow_blank=False, id="pv-kind", compact=True,
+                )
+                yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True)
+                yield Select[Scale](
+                    [(s.label, s) for s in Scale], value=Scale.AUTO, allow_blank=False, id="pv-scale",
+                    compact=True, tooltip="Y columns of different ranges: a second axis on the right, "
+                    "one shared axis, or each normalised to its own min..max",
+                )
+                # A label of its own: a compact list has no border to carry a title.
+                yield Static(f"y columns (up to {MAX_Y}):", id="pv-ys-label", markup=False)
+                yield SelectionList[str](id="pv-ys", compact=True)
+                for key, label in _OVERLAY_LABELS.items():
+                    yield Checkbox(toggle_label(label, False), id=key, compact=True)
+                with Horizontal(id="pv-limits"):
+                    yield Input(placeholder="lower", type="number", id="pv-lower", compact=True,
+                                tooltip="Lower limit: a line at this y (of the first y column)")
+                    yield Input(placeholder="upper", type="number", id="pv-upper", compact=True,
+                                tooltip="Upper limit: a line at this y (of the first y column)")
+            yield ChartView(id="pv-chart")
+
+    class KeysFound(Message):
+        def __init__(self, table: str, keys: tuple[str, ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.keys = keys
+
+    @on(KeysFound)
+    def _keys_found(self, message: KeysFound) -> None:
+        """The sync state's key arrived: a default y that is a key column is picked again."""
+        message.stop()
+        self._keys[message.table] = message.keys
+        if message.table != self._table or not self._ys_auto or self._detection is None:
+            return
+        x = self.query_one("#pv-x", Select).value
+        y = default_y(self._y_choices, x if isinstance(x, str) else None, self._detection.frame, message.keys)
+        wanted = [y] if y else []
+        if wanted != self._ys_order:
+            self._set_ys(wanted)
+            self._maybe_request_chart()
 
     class ChartLoaded(Message):
         def __init__(self, token: int, request: ChartRequest, data: ChartData) -> None:
@@ -72,6 +139,11 @@ class ChartTab(Widget):
             return
         self.query_one("#pv-chart", ChartView).show(message.data, self._overlays())
 
+    @on(Select.Changed, "#pv-scale")
+    def _scale_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._apply_overlays()  # the same data, drawn on other axes
+
     @on(Select.Changed, "#pv-kind")
     @on(Select.Changed, "#pv-x")
     def _chart_control_changed(self, event: Select.Changed) -> None:
@@ -82,6 +154,7 @@ class ChartTab(Widget):
     def _ys_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         event.stop()
         selected = list(event.selection_list.selected)
+        self._ys_auto = False  # the user's choice: the sync state's key no longer replaces it
         self._ys_order = [y for y in self._ys_order if y in selected]
         self._ys_order += [y for y in selected if y not in self._ys_order]
         if len(self._ys_order) > MAX_Y:
@@ -130,11 +203,34 @@ class ChartTab(Widget):
         ys = self.query_one("#pv-ys", SelectionList)
         keep = [y for y in self._ys_order if y in numbers]
         if not keep:
-            keep = [n for n in numbers if n != x][:1]
+            # Never the key or x (a straight line); the sync state's key comes in a worker.
+            y = default_y(numbers, x, detection.frame, self._keys.get(self._table or "", ()))
+            keep = [y] if y else []
+            self._ys_auto = True
         with ys.prevent(SelectionList.SelectedChanged):
             ys.clear_options()
             ys.add_options([(name, name, name in keep) for name in numbers])
         self._ys_order = keep
+        self._y_choices = numbers
+        if self._table is not None and self._table not in self._keys:
+            self._find_keys(self._table)
+
+    def _set_ys(self, ys: list[str]) -> None:
+        selection = self.query_one("#pv-ys", SelectionList)
+        with selection.prevent(SelectionList.SelectedChanged):
+            selection.deselect_all()
+            for y in ys:
+                selection.select(y)
+        self._ys_order = list(ys)
+
+    def _find_keys(self, table: str) -> None:
+        db = self.db_path
+
+        def job() -> None:
+            self.post_message(self.KeysFound(table, primary_key(db, table)))
+
+        # No key known is not an error worth a line: primary_key returns () on failure.
+        self._run(job, "preview-chart-keys", "Key columns", lambda _error: None)
 
     def _fetch_chart(self, token: int, req: ChartRequest) -> None:
         self._run(partial(self._chart_job, token, req), "preview-chart", "Chart data",
@@ -153,12 +249,14 @@ class ChartTab(Widget):
                 return None
             return value if math.isfinite(value) else None
 
+        scale = self.query_one("#pv-scale", Select).value
         return Overlays(
             mean=self.query_one("#pv-mean", Checkbox).value,
             median=self.query_one("#pv-median", Checkbox).value,
             sigma=self.query_one("#pv-sigma", Checkbox).value,
             lower=level("#pv-lower"),
             upper=level("#pv-upper"),
+            scale=scale if isinstance(scale, Scale) else Scale.AUTO,
         )
 
     def _apply_overlays(self) -> None:
@@ -197,7 +295,11 @@ class ChartTab(Widget):
         chart = self.query_one("#pv-chart", ChartView)
         if not req.ys or (req.kind is not ChartKind.HISTOGRAM and req.x is None):
             self._chart_request = None
-            chart.show(ChartData(req.kind, title="choose an x and at least one y column"), self._overlays())
+            ask = "choose an x and at least one y column"
+            if req.x is not None and not req.ys and self._ys_auto:
+                ask = ("choose a y column: the numeric ones are keys or x" if self._y_choices
+                       else "no numeric column to draw")
+            chart.show(ChartData(req.kind, title=ask), self._overlays())
             return
         last = self._chart_request
         if (
