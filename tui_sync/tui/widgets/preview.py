@@ -13,12 +13,11 @@ class (`preview_chart.py`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from time import perf_counter
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 from textual import on
@@ -40,33 +39,20 @@ from textual.widgets import (
 from tui_sync.errors import one_line
 from tui_sync.preview import query
 from tui_sync.preview.detect import Detection, detect_frame
-from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
-from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
+from tui_sync.preview.query import Preset, TargetTable
 from tui_sync.target.spec import TargetSpec, as_spec
 
 from ..workers import run_in_thread
 from .chart import ChartKind, ChartView
-from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_like, toggle_label
+from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, toggle_label
+from .preview_data import DataTab
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
 _EXPORT = Binding.Group("Export ", compact=True)  # e CSV, E Parquet (tooltips; 80 columns)
-_CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "NaN" if math.isnan(value) else repr(value)
-    if isinstance(value, bytes):
-        shown = value[:16].hex()
-        return f"0x{shown}…" if len(value) > 16 else f"0x{shown}"
-    text = str(value)
-    return text if len(text) <= _CELL_MAX else text[: _CELL_MAX - 1] + "…"
-
-
-class PreviewPane(ChartTab):
+class PreviewPane(DataTab):
     """Rows grid, detection summary, chart and export of one DuckDB target table."""
 
     DEFAULT_CSS = """
@@ -117,14 +103,6 @@ class PreviewPane(ChartTab):
             self.rows = rows
             self.detection = detection
             self.seconds = seconds
-
-    class Exported(Message):
-        """A file was written; also bubbles up for screens that want to know."""
-
-        def __init__(self, path: Path, rows: int) -> None:
-            super().__init__()
-            self.path = path
-            self.rows = rows
 
     # --- construction -------------------------------------------------------------
 
@@ -230,14 +208,6 @@ class PreviewPane(ChartTab):
         select.value = kinds[(kinds.index(current) + 1) % len(kinds)]
         self.query_one(TabbedContent).active = "pv-tab-chart"
 
-    def action_export(self, fmt: str) -> None:
-        if self._frame is None or self._shown_table is None:
-            self.notify("Nothing to export yet", severity="warning")
-            return
-        path = default_export_path(self.export_dir, self._shown_table, ExportFormat(fmt))
-        self._set_status(f"Exporting {self._frame.height:,} rows to {path}…")
-        self._export(self._frame, path)
-
     def action_reload(self) -> None:
         self._load_tables()
         if self._table is not None:
@@ -264,13 +234,6 @@ class PreviewPane(ChartTab):
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
         self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
-
-    def _export(self, frame: pl.DataFrame, path: Path) -> None:
-        def job() -> None:
-            self.post_message(self.Exported(export_frame(frame, path), frame.height))
-
-        self._run(job, "preview-export", "Exporting rows", partial(self._failed, "export", None),
-                  exclusive=False)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -350,12 +313,6 @@ class PreviewPane(ChartTab):
         if self.screen.focused is None:
             self.query_one("#pv-rows", DataTable).focus()
 
-    @on(Exported)
-    def _exported(self, message: Exported) -> None:
-        self.last_export = message.path
-        self._set_status(f"Exported {message.rows:,} rows to {message.path}")
-        self.notify(f"Exported {message.rows:,} rows to {message.path}", title="Export")
-
     def _failed(self, what: str, token: int | None, error: BaseException) -> None:
         """A worker failed (called on the UI thread by the app's worker handler)."""
         if not self.is_mounted:
@@ -391,43 +348,6 @@ class PreviewPane(ChartTab):
         preset = self.query_one("#pv-preset", Select).value
         if preset is not Preset.FIRST:  # the first rows do not depend on the cursor
             self._load(self._table, value)
-
-    # --- filling widgets ------------------------------------------------------------------
-
-    def _fill_grid(self, frame: pl.DataFrame) -> None:
-        grid = self.query_one("#pv-rows", DataTable)
-        grid.clear(columns=True)
-        for i, name in enumerate(frame.columns):
-            grid.add_column(name, key=f"c{i}")
-        grid.add_rows([tuple(_cell(v) for v in row) for row in frame.iter_rows()])
-
-    def _fill_types(self, columns: list[ColumnInfo], detection: Detection) -> None:
-        summary = self.query_one("#pv-detect-summary", Static)
-        converted = detection.converted
-        if not detection.columns:
-            summary.update("No text columns: every column already has a type.")
-        elif not converted:
-            summary.update(f"{len(detection.columns)} text columns; none looks like numbers or times.")
-        else:
-            parts = [f"{c.name} → {c.kind} ({c.format}, {c.parse_ratio:.1%})" for c in converted]
-            head = f"Converted {len(converted)} of {len(detection.columns)} text columns: "
-            summary.update(head + "; ".join(parts))
-        table = self.query_one("#pv-types", DataTable)
-        table.clear()
-        for det in detection.columns:
-            result = "converted" if det.converted else f"kept as text: {det.reason}"
-            ratio = f"{det.parse_ratio:.1%}" + (" (sample)" if det.sampled else "")
-            table.add_row(det.name, str(det.kind), det.format or "", ratio, f"{det.non_null:,}", result)
-
-    def _fill_cursor(self, columns: list[ColumnInfo], detection: Detection, cursor: str | None) -> None:
-        options = time_like(columns, detection)
-        if cursor and cursor not in options:
-            options.insert(0, cursor)
-        select = self.query_one("#pv-cursor", Select)
-        with select.prevent(Select.Changed):
-            select.set_options([(f"Cursor: {name}", name) for name in options])
-            if cursor:
-                select.value = cursor
 
     # --- chart ---------------------------------------------------------------------
 
