@@ -176,6 +176,7 @@ class PreviewPane(DataTab):
         """Show `table` (cursor from the argument, the sync state, or the first time column)."""
         if self._tables is None:
             self._wanted = (table, cursor_column)
+            self._load_tables()  # the list may have failed before (no file until a first sync)
             return
         self._select_table(table)
         self._load(table, cursor_column)
