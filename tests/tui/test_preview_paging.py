@@ -91,7 +91,7 @@ async def test_pages_and_sort_by_keys_with_the_footer_showing_them(db: Path) -> 
     app = PreviewApp(db)
     async with app.run_test(size=(120, 36)) as pilot:
         pane = await _rows_ready(pilot, app)
-        assert "[] Page" in text_of(app) and "s Sort" in text_of(app)
+        assert "[] Page" in text_of(app).splitlines()[-1]
         first = pane.frame
         assert first is not None and first["lot"][0] == "LOT-0"
         await pilot.press("]")

@@ -38,9 +38,9 @@ from textual.widgets import (
 
 from tui_sync import paths
 from tui_sync.errors import one_line
-from tui_sync.preview import query
+from tui_sync.preview import paging, query
 from tui_sync.preview.detect import Detection, detect_frame
-from tui_sync.preview.paging import Page, PageKey, Sort, fetch_page
+from tui_sync.preview.paging import Page, PageKey, Sort
 from tui_sync.preview.query import Preset, TargetTable
 from tui_sync.preview.window import Bounds
 from tui_sync.target.spec import TargetSpec, as_spec
@@ -77,7 +77,7 @@ class PreviewPane(DataTab):
     """
 
     # Grouped so that the footer fits 80 columns next to the global keys and `q Quit`
-    # ("rdp Tabs k Kind [] Page s Sort eE Export"); the palette lists each one by its description.
+    # ("rdp Tabs k Kind [] Page eE Export"); the palette lists each one by its description.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "show_tab('pv-tab-rows')", "Rows", group=_TABS, tooltip="Show the rows"),
         Binding("d", "show_tab('pv-tab-types')", "Types", group=_TABS,
@@ -86,12 +86,13 @@ class PreviewPane(DataTab):
         Binding("k", "cycle_kind", "Kind", tooltip="Chart kind: line, scatter, bar, histogram"),
         Binding("[", "page(-1)", "Previous page", group=_PAGE, tooltip="The rows before these"),
         Binding("]", "page(1)", "Next page", group=_PAGE, tooltip="The rows after these"),
-        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor: up, down, off"),
+        # s and f5 are not in the footer (80 columns with a lake's `o As of`); the palette has them
+        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor: up, down, off (or click "
+                "its header)", show=False),
         Binding("e", "export('csv')", "Export CSV", group=_EXPORT,
                 tooltip="Write every row of the chosen range to a CSV file (asks for its name)"),
         Binding("E", "export('parquet')", "Export Parquet", group=_EXPORT,
                 tooltip="Write every row of the chosen range to a Parquet file (asks for its name)"),
-        # not in the footer (80 columns); in the palette
         Binding("f5", "reload", "Reload", tooltip="Read the table again", show=False),
     ]
 
@@ -254,7 +255,7 @@ class PreviewPane(DataTab):
 
         def job() -> None:
             started = perf_counter()
-            rows = fetch_page(self.db_path, table, limit, preset, cursor, sort=sort, after=after, bounds=bounds)
+            rows = paging.fetch_page(self.db_path, table, limit, preset, cursor, sort=sort, after=after, bounds=bounds)
             detection = detect_frame(rows.frame)
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
