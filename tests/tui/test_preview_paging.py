@@ -4,6 +4,7 @@ and a table selector that fits 80 columns."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Input, Select, Static
 
 from tui_sync.preview.query import Preset
+from tui_sync.tui.widgets.chart import ChartView
 from tui_sync.tui.widgets.preview import PreviewPane
 from tui_sync.tui.widgets.preview_data import compact_count
 from tui_sync.tui.widgets.preview_dialogs import ExportDialog, RangeDialog
@@ -137,6 +139,13 @@ async def test_custom_range_dialog(db: Path) -> None:
         await wait_for(pilot, lambda: "of 288 " in status(app), "the day's rows")  # every 5 minutes
         assert "2021-06-30 00:00:00 to 2021-07-01 00:00:00 on event_time" in status(app)
         assert pane.frame is not None and pane.frame["event_time"][0] == END  # newest first
+        await pilot.press("p")  # the chart covers the same range
+        chart = app.query_one(ChartView)
+        await wait_for(pilot, lambda: chart.data is not None and bool(chart.data.series), "the range's chart")
+        xs = chart.data.series["온도"]["x"]
+        day = datetime(2021, 6, 30, tzinfo=UTC).timestamp()
+        assert xs.min() >= day and xs.max() < day + 86_400
+        await pilot.press("r")
 
         app.query_one("#pv-preset", Select).value = Preset.FIRST
         await wait_for(pilot, lambda: "of 3,000" in status(app), "table order")
