@@ -171,7 +171,8 @@ class TuiSyncApp(App[None]):
 
     def _table_for_preview(self) -> str | None:
         """The source table `v` opens: on Tables the highlighted one (synced or not: the user
-        is on it), after a sync the table the run ended on, else the remembered choice (None)."""
+        is on it), after a sync the table the run ended on, else the remembered choice (None),
+        else (nothing chosen yet) the table highlighted on Tables if it has been synced."""
         session = self.session
         tables = self.mounted_screen("tables")
         highlighted = tables.highlighted() if isinstance(tables, TablesScreen) else None
@@ -179,7 +180,9 @@ class TuiSyncApp(App[None]):
             return highlighted
         if session.synced_last is not None:
             return session.synced_last
-        return highlighted if session.preview_target is None else None
+        if session.preview_target is None and highlighted is not None and session.is_synced(highlighted):
+            return highlighted  # from another screen: only a table that has rows to show
+        return None
 
     def mounted_screen(self, mode: str) -> AppScreen | None:
         """The screen of a mode if it has been shown once (so its widgets exist)."""
