@@ -87,6 +87,16 @@ def test_export_writes_the_whole_window_with_progress(db: Path, tmp_path: Path) 
     assert rows == 1440 // 7 + 1 and pl.read_csv(path)["id"].is_sorted()
 
 
+def test_export_csv_writes_nested_values_as_json_and_blobs_as_hex(tmp_path: Path) -> None:
+    path = tmp_path / "n.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE n AS SELECT [1, 2] AS l, {'a': 1} AS s, '\\xAB\\x01'::BLOB AS b, 5 AS i")
+    con.close()
+    out, rows = export_window(path, "n", tmp_path / "n.csv")
+    assert rows == 1
+    assert out.read_text().splitlines() == ["l,s,b,i", '"[1,2]","{""a"":1}",ab01,5']
+
+
 def test_export_errors_are_one_line(db: Path, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="use .csv or .parquet"):
         check_export_path(str(tmp_path / "x.xlsx"))

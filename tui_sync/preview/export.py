@@ -145,7 +145,7 @@ def export_window(
             preset = Preset.FIRST
         sort = sort if sort is not None else natural_sort(preset, cursor)
         where, params = window_where(con, table, columns, preset, cursor, bounds)
-        picked = ", ".join(_export_column(c, casts) for c in columns)
+        picked = ", ".join(_export_column(c, casts, kind is ExportFormat.CSV) for c in columns)
         order = "DESC" if sort.descending else "ASC"
         select = (f"SELECT {picked} FROM {qi(table)}{where} "
                   f"ORDER BY {sort_expr(columns, sort, cursor)} {order} NULLS LAST, rowid {order}")
@@ -162,11 +162,19 @@ def export_window(
     return path.resolve(), written
 
 
-def _export_column(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None) -> str:
+_NESTED = re.compile(r"^(STRUCT|MAP|UNION)\b|\]$")  # STRUCT(...), MAP(...), INTEGER[], INTEGER[3]
+
+
+def _export_column(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None, csv: bool) -> str:
+    q = qi(col.name)
     det = (casts or {}).get(col.name)
     if det is not None and det.converted:
-        return f"{duckdb_expression(qi(col.name), det)} AS {qi(col.name)}"
-    return qi(col.name)
+        return f"{duckdb_expression(q, det)} AS {q}"
+    if csv and _NESTED.search(col.type):
+        return f"CAST(to_json({q}) AS VARCHAR) AS {q}"  # as export_frame writes them: JSON
+    if csv and col.type == "BLOB":
+        return f"lower(hex({q})) AS {q}"
+    return q
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
