@@ -3,7 +3,7 @@ the last synced table after a sync, and the remembered choice otherwise."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Select
 
 from tui_sync.tui.screens.tables import TablesScreen
 from tui_sync.tui.widgets.preview import PreviewPane
@@ -19,9 +19,10 @@ def _tables(app) -> TablesScreen:
 
 async def _go_to_row(pilot, name: str) -> None:
     table = pilot.app.screen.query_one("#source-tables", DataTable)
-    while _tables(pilot.app).highlighted() != name:
-        assert table.cursor_row < table.row_count - 1, f"{name} is not listed"
-        await pilot.press("down")
+    wanted = table.get_row_index(name)  # rows are keyed by the source table's name
+    while table.cursor_row != wanted:
+        await pilot.press("down" if table.cursor_row < wanted else "up")
+    assert _tables(pilot.app).highlighted() == name
 
 
 def _pane_table(app) -> str | None:
@@ -59,3 +60,26 @@ async def test_v_after_a_sync_shows_the_synced_table_and_the_choice_is_kept(make
         await pilot.press("v")  # remembered across screens
         assert app.current_mode == "preview"
         await wait_for(pilot, lambda: _pane_table(app) == "products", "the same table again")
+
+
+async def test_a_table_picked_in_the_preview_is_the_choice_v_and_enter_respect(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await tables_loaded(pilot)
+        await _go_to_row(pilot, "LOT_HISTORY")
+        await pilot.press("space", "up", "up")  # mark LOT_HISTORY, back to EQUIPMENT_EVENTS
+        await _go_to_row(pilot, "PRODUCTS")
+        await pilot.press("space", "f")  # sync both
+        await run_finished(pilot)
+        await pilot.press("t")
+        await _go_to_row(pilot, "PRODUCTS")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _pane_table(app) == "products", "products")
+        app.screen.query_one("#pv-table", Select).value = "lot_history"  # picked in the pane
+        await wait_for(pilot, lambda: _pane_table(app) == "lot_history", "lot_history")
+        await pilot.press("h", "v")
+        await wait_for(pilot, lambda: _pane_table(app) == "lot_history", "the pick kept")
+        await pilot.press("t")
+        await _go_to_row(pilot, "PRODUCTS")
+        await pilot.press("enter")  # the earlier choice again: shown, not ignored as "already shown"
+        await wait_for(pilot, lambda: _pane_table(app) == "products", "products again")

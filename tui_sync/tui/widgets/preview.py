@@ -103,6 +103,13 @@ class PreviewPane(DataTab):
             super().__init__()
             self.tables = tables
 
+    class TableChosen(Message):
+        """The user picked a table in the pane's own selector."""
+
+        def __init__(self, table: str) -> None:
+            super().__init__()
+            self.table = table
+
     class RowsLoaded(Message):
         def __init__(
             self, token: int, preset: Preset, rows: Page, detection: Detection, seconds: float
@@ -367,6 +374,7 @@ class PreviewPane(DataTab):
         if not isinstance(event.value, str) or event.value == self._table:
             return
         self._load(event.value, None)
+        self.post_message(self.TableChosen(event.value))  # the screen remembers the user's choice
 
     @on(Select.Changed, "#pv-preset")
     def _preset_changed(self, event: Select.Changed) -> None:
