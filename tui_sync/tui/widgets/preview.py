@@ -48,7 +48,7 @@ from tui_sync.target.spec import TargetSpec, as_spec
 from ..workers import run_in_thread
 from .chart import ChartKind, ChartView
 from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, toggle_label
-from .preview_data import DataTab, compact_count
+from .preview_data import DataTab, compact_count, range_words
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
@@ -340,8 +340,7 @@ class PreviewPane(DataTab):
         self._fill_types(page.columns, detection)
         where = page.preset.label.lower()
         if page.preset is Preset.CUSTOM and self._bounds is not None:
-            start, end = self._bounds
-            where = f"{start or '…'} to {end or '…'}"
+            where = range_words(self._bounds)
         if page.preset is not Preset.FIRST and page.cursor:
             where += f" on {page.cursor}"
         self._set_status(

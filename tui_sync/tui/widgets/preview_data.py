@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime, time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,19 @@ def compact_count(n: int) -> str:
             text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
             return text.removesuffix(".0") + unit
     return str(n)
+
+
+def range_words(bounds: Bounds) -> str:
+    """'from 2021-06-30 until 2021-07-01' (the end is exclusive; midnight shows as the date)."""
+
+    def when(value: datetime) -> str:
+        if value.time() == time():
+            return f"{value:%Y-%m-%d}"
+        return f"{value:%Y-%m-%d %H:%M}" + (f":{value:%S}" if value.second else "")
+
+    start, end = bounds
+    parts = ([f"from {when(start)}"] if start else []) + ([f"until {when(end)}"] if end else [])
+    return " ".join(parts)
 
 
 class DataTab(ChartTab):
