@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from tui_sync.config import load_config
-from tui_sync.preview import query
+from tui_sync.preview import paging, query
 from tui_sync.services.catalog import load_catalog, read_target_state
 from tui_sync.tui.app import TuiSyncApp
 from tui_sync.tui.commands import app_commands
@@ -40,7 +40,7 @@ async def test_a_preview_failure_reaches_the_pane_through_the_app_handler(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(query, "list_tables", lambda _db: [query.TargetTable("products", 500)])
-    monkeypatch.setattr(query, "fetch_preview", broken)
+    monkeypatch.setattr(paging, "fetch_page", broken)
     app = make_app()
     groups: list[str] = []
     run_in_thread = app.run_in_thread

@@ -49,7 +49,7 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
-        await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(app), "the latest rows")
+        await wait_for(pilot, lambda: f"of {after:,} (" in screen_text(app), "the latest rows")
         await wait_for(pilot, lambda: "o As of" in screen_text(app).splitlines()[-1],
                        "the footer offering o on a lake")
         await pilot.press("o")
@@ -58,19 +58,19 @@ async def test_preview_shows_a_lake_table_as_of_an_earlier_run(demo_home: Path) 
         picker = app.screen
         index = next(i for i, r in enumerate(picker.runs) if r.run_id == full.run_id) + 1
         await pilot.press(*(["down"] * index), "enter")
-        await wait_for(pilot, lambda: f"{before:,} rows" in screen_text(app), "the rows as of the full run")
+        await wait_for(pilot, lambda: f"of {before:,} (" in screen_text(app), "the rows as of the full run")
         assert f"As of run {full.run_id}" in screen_text(app)
         assert app.screen.query_one(PreviewPane).db_path.at_snapshot is not None
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, AsOfRunScreen), "the run list again")
         await pilot.press("enter")  # "latest" is the first entry
-        await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(app), "the latest rows again")
+        await wait_for(pilot, lambda: f"of {after:,} (" in screen_text(app), "the latest rows again")
         assert "As of run" not in screen_text(app)
     async with create_app(path, now=lambda: frozen, scheduler=False).run_test(size=(80, 24)) as pilot:
         pilot.app.preview("EQUIPMENT_EVENTS")
         pilot.app.switch_mode("preview")
-        await wait_for(pilot, lambda: f"{after:,} rows" in screen_text(pilot.app), "the rows at 80x24")
-        words = ("o As of", "f5 Reload", "q Quit", "^p palette")  # the footer fits 80 columns
+        await wait_for(pilot, lambda: f"of {after:,} (" in screen_text(pilot.app), "the rows at 80x24")
+        words = ("o As of", "[] Page", "q Quit", "^p palette")  # the footer fits 80 columns
 
         def footer_fits() -> bool:
             footer = screen_text(pilot.app).splitlines()[-1]
@@ -85,7 +85,7 @@ async def test_as_of_run_on_a_file_target_is_not_offered_and_the_palette_says_wh
         app.preview("EQUIPMENT_EVENTS")
         app.switch_mode("preview")
         await pilot.pause(0.2)
-        await wait_for(pilot, lambda: "f5 Reload" in screen_text(app).splitlines()[-1], "the footer")
+        await wait_for(pilot, lambda: "[] Page" in screen_text(app).splitlines()[-1], "the footer")
         assert "As of" not in screen_text(app).splitlines()[-1]  # a file has no runs to read
         await pilot.press("o")
         await pilot.pause(0.2)

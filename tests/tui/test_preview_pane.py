@@ -83,7 +83,7 @@ async def test_rows_detection_and_chart_by_keyboard(db: Path) -> None:
         labels = [str(c.label) for c in grid(app).columns.values()]
         assert labels == ["event_time", "온도", "ts_text", "qty_text", "lot"]
         status = str(app.query_one("#pv-status", Static).render())
-        assert f"{ROWS:,} rows" in status and "2/3 text cols converted" in status
+        assert f"rows 1–500 of {ROWS:,}" in status and "2/3 text cols converted" in status
 
         await pilot.press("d")
         assert app.query_one(TabbedContent).active == "pv-tab-types"
@@ -119,25 +119,6 @@ async def test_rows_detection_and_chart_by_keyboard(db: Path) -> None:
         assert chart.drawn_points > 0
 
 
-async def test_export_keys_write_readable_files(db: Path) -> None:
-    app = PreviewApp(db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: grid(app).row_count > 0, "rows")
-        exports = db.parent / "exports"
-        await pilot.press("e")
-        await wait_for(pilot, lambda: len(list(exports.glob("*.csv"))) == 1, "CSV export")
-        await pilot.press("E")
-        await wait_for(pilot, lambda: len(list(exports.glob("*.parquet"))) == 1, "Parquet export")
-        await wait_for(pilot, lambda: app.query_one(PreviewPane).last_export is not None, "export reported")
-        csv = pl.read_csv(next(exports.glob("*.csv")))
-        parquet = pl.read_parquet(next(exports.glob("*.parquet")))
-        assert csv.height == parquet.height == 500
-        assert parquet.schema["ts_text"] == pl.Datetime("us")  # what the grid showed: detected types
-        assert parquet["lot"][0] == "LOT-0"
-        assert next(exports.glob("*.csv")).name.startswith(TABLE)
-        assert "Exported 500 rows" in str(app.query_one("#pv-status", Static).render())
-
-
 async def test_presets_table_switch_and_errors(db: Path) -> None:
     app = PreviewApp(db)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -153,7 +134,7 @@ async def test_presets_table_switch_and_errors(db: Path) -> None:
         app.query_one("#pv-table", Select).value = "other"
         await wait_for(pilot, lambda: pane.frame is not None and pane.frame.columns == ["id"], "other table")
         assert app.query_one("#pv-preset", Select).value is Preset.FIRST
-        assert "(first rows)" in str(app.query_one("#pv-status", Static).render())
+        assert "(table order)" in str(app.query_one("#pv-status", Static).render())
 
         pane.show_table("no_such_table")
         await wait_for(pilot, lambda: "not found" in str(app.query_one("#pv-status", Static).render()),

@@ -338,15 +338,15 @@ async def test_preview_reloads_after_a_sync_and_its_footer_fits_80_columns(make_
         assert app.current_mode == "preview"
         pane = app.screen.query_one(PreviewPane)
         status = pane.query_one("#pv-status", Static)
-        await wait_for(pilot, lambda: f"{DEMO_ROWS:,} rows ·" in str(status.render()), "the preview")
+        await wait_for(pilot, lambda: f"of {DEMO_ROWS:,} (" in str(status.render()), "the preview")
         footer = screen_text(app).splitlines()[-1]
-        for words in ("rdp Tabs", "eE Export", "f5 Reload", "ctgvh? Go", "q Quit", "^p palette"):
+        for words in ("rdp Tabs", "[] Page", "eE Export", "ctgvh? Go", "q Quit", "^p palette"):
             assert words in footer, footer
         added = demo.add_rows(300)["EQUIPMENT_EVENTS"]
         await pilot.press("t", "i")  # an incremental sync while the Preview keeps its table
         await run_finished(pilot)
         assert app.run_state.finished is not None and app.run_state.finished.ok
-        await wait_for(pilot, lambda: f"{DEMO_ROWS + added:,} rows ·" in str(status.render()),
+        await wait_for(pilot, lambda: f"of {DEMO_ROWS + added:,} (" in str(status.render()),
                        "the preview to show the new rows")
         await pilot.press("v")
         assert app.screen.query_one(PreviewPane) is pane  # the same pane, read again

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from tui_sync.tui.screens.preview import PreviewScreen
 from tui_sync.tui.widgets.chart import ChartView
 from tui_sync.tui.widgets.preview import PreviewPane
+from tui_sync.tui.widgets.preview_dialogs import ExportDialog
 
 from .conftest import DEMO_ROWS, run_finished, screen_text, tables_loaded, wait_for
 
@@ -42,7 +43,9 @@ async def test_walkthrough_with_keys_only(make_app) -> None:
         chart = pane.query_one(ChartView)
         await wait_for(pilot, lambda: chart.data is not None and chart.drawn_points > 0, "the chart")
         assert chart.data is not None and chart.data.x == "event_time"
-        await pilot.press("e")  # export the shown rows to CSV
+        await pilot.press("e")  # export the window to CSV: the dialog offers a name, enter takes it
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: pane.last_export is not None and pane.last_export.exists(), "the export")
         exported = pl.read_csv(pane.last_export)
-        assert exported.height == pane.frame.height and "event_id" in exported.columns
+        assert exported.height == DEMO_ROWS and "event_id" in exported.columns  # every row, not a page

@@ -72,7 +72,8 @@ def connect(db: Target) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open `db` for one read, closing it right after; DuckDB errors become one line."""
     spec = as_spec(db)
     if not spec.exists():  # checked here: a read must never create the file
-        raise PreviewError(f"{spec.display} not found (run a sync first)")
+        # what to do first: the path is long and a narrow status line cuts the end
+        raise PreviewError(f"nothing synced yet, run a sync first ({spec.display} not found)")
     try:
         con = target.connect(db, create=False)
     except TargetBusyError:

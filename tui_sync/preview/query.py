@@ -11,11 +11,8 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,45 +35,12 @@ from tui_sync.preview.db import frame as _frame
 from tui_sync.preview.db import one as _one
 from tui_sync.preview.detect import ColumnDetection, Kind, duckdb_expression
 from tui_sync.preview.lttb import downsample
+from tui_sync.preview.window import Bounds, Preset, column, cursor_expr, no_cursor, window_where
+from tui_sync.preview.window import base as window_base
 from tui_sync.target import qi as quote
 
 # Up to this many points a series is fetched whole and downsampled in Python.
 DIRECT_SERIES_MAX = 50_000
-
-
-class Preset(StrEnum):
-    """Which rows the preview shows. Ranges are relative to MAX(cursor), not the clock:
-    synced data can be days old."""
-
-    FIRST = "first"
-    LAST_24H = "24h"
-    LAST_7D = "7d"
-    LAST_30D = "30d"
-    ALL = "all"
-
-    @property
-    def label(self) -> str:
-        return _PRESET_LABELS[self]
-
-    @property
-    def span(self) -> timedelta | None:
-        return _PRESET_SPANS.get(self)
-
-
-_PRESET_LABELS = {
-    Preset.FIRST: "First rows",
-    Preset.LAST_24H: "Last 24 hours",
-    Preset.LAST_7D: "Last 7 days",
-    Preset.LAST_30D: "Last 30 days",
-    Preset.ALL: "All (newest first)",
-}
-_PRESET_SPANS = {
-    Preset.LAST_24H: timedelta(hours=24),
-    Preset.LAST_7D: timedelta(days=7),
-    Preset.LAST_30D: timedelta(days=30),
-}
-
-_INTEGER = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$")
 
 
 __all__ = [  # the catalog half lives in preview.db; callers import both halves from here
@@ -118,21 +82,6 @@ class Histogram:
 
 # --- value expressions ---------------------------------------------------------
 
-# Text and 14-digit number cursors ('YYYYMMDDHH24MISS', DESIGN §5 "sortable text").
-_TEXT_TIME_FORMATS = "['%Y%m%d%H%M%S', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d', '%d-%b-%y', '%d-%b-%Y']"
-
-
-def _cursor_expr(col: ColumnInfo) -> str:
-    q = quote(col.name)
-    if col.is_temporal:
-        return q
-    if col.is_text:
-        return f"coalesce(TRY_CAST(trim({q}) AS TIMESTAMP), try_strptime(trim({q}), {_TEXT_TIME_FORMATS}))"
-    if _INTEGER.match(col.type):
-        return f"try_strptime(CAST({q} AS VARCHAR), '%Y%m%d%H%M%S')"
-    raise PreviewError(f"cursor {col.name} is {col.type}: a date range needs a DATE or TIMESTAMP column")
-
-
 def _value_expr(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None) -> tuple[str, bool]:
     """SQL giving a chartable value of `col` and whether it is a time; detected text is converted."""
     det = (casts or {}).get(col.name)
@@ -151,55 +100,10 @@ def _value_expr(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None) ->
     return f"CAST({expr} AS DOUBLE)", False
 
 
-def _no_cursor(preset: Preset, table: str) -> PreviewError:
-    return PreviewError(f"'{preset.label}' needs a cursor column; {table} has no DATE or TIMESTAMP column")
-
-
 def _values_sql(
     infos: Sequence[ColumnInfo], columns: Sequence[str], casts: Mapping[str, ColumnDetection] | None
 ) -> str:
-    return ", ".join(f"{_value_expr(_column(infos, n), casts)[0]} AS v{i}" for i, n in enumerate(columns))
-
-
-def _column(columns: Sequence[ColumnInfo], name: str) -> ColumnInfo:
-    for c in columns:
-        if c.name == name:
-            return c
-    raise PreviewError(f"no column {name}")
-
-
-def _base(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    columns: Sequence[ColumnInfo],
-    preset: Preset,
-    cursor: str | None,
-    limit: int,
-) -> tuple[str, list[Any]]:
-    """The row set a preset stands for, as a FROM clause: what the grid shows, without its LIMIT
-    for ranges and `all` (a chart of the last 7 days covers all of them)."""
-    t = quote(table)
-    if preset is Preset.FIRST:
-        return f"(SELECT * FROM {t} LIMIT {int(limit)}) AS base", []
-    if preset is Preset.ALL or cursor is None:
-        if preset is not Preset.ALL:
-            raise _no_cursor(preset, table)
-        return f"{t} AS base", []
-    expr = _cursor_expr(_column(columns, cursor))
-    low = _range_start(con, t, expr, cursor, preset)
-    return f"(SELECT * FROM {t} WHERE {expr} >= ?) AS base", [low]
-
-
-def _range_start(con: duckdb.DuckDBPyConnection, t: str, expr: str, cursor: str, preset: Preset) -> Any:
-    row = _one(con, f"SELECT max({expr}) FROM {t}")
-    hi = row[0] if row else None
-    if hi is None:
-        raise PreviewError(f"cursor {cursor} holds no dates or times: use '{Preset.FIRST.label}'")
-    span = preset.span
-    assert span is not None
-    if isinstance(hi, date) and not isinstance(hi, datetime):
-        hi = datetime.combine(hi, datetime.min.time())
-    return hi - span
+    return ", ".join(f"{_value_expr(column(infos, n), casts)[0]} AS v{i}" for i, n in enumerate(columns))
 
 
 # --- rows ---------------------------------------------------------------------
@@ -258,17 +162,16 @@ def _rows(
     limit: int,
     preset: Preset,
     cursor_column: str | None,
+    bounds: Bounds | None = None,
 ) -> pl.DataFrame:
     t = quote(table)
     if preset is Preset.FIRST or (preset is Preset.ALL and cursor_column is None):
         return _frame(con, f"SELECT * FROM {t} LIMIT ?", [int(limit)])
     if cursor_column is None:
-        raise _no_cursor(preset, table)
-    expr = _cursor_expr(_column(columns, cursor_column))
-    if preset is Preset.ALL:
-        return _frame(con, f"SELECT * FROM {t} ORDER BY {expr} DESC NULLS LAST LIMIT ?", [int(limit)])
-    low = _range_start(con, t, expr, cursor_column, preset)
-    return _frame(con, f"SELECT * FROM {t} WHERE {expr} >= ? ORDER BY {expr} DESC LIMIT ?", [low, int(limit)])
+        raise no_cursor(preset, table)
+    expr = cursor_expr(column(columns, cursor_column))
+    where, params = window_where(con, table, columns, preset, cursor_column, bounds)
+    return _frame(con, f"SELECT * FROM {t}{where} ORDER BY {expr} DESC NULLS LAST LIMIT ?", [*params, int(limit)])
 
 
 # --- charts and statistics ----------------------------------------------------------
@@ -285,6 +188,7 @@ def fetch_series(
     *,
     limit: int = 500,
     casts: Mapping[str, ColumnDetection] | None = None,
+    bounds: Bounds | None = None,
 ) -> SeriesData:
     """Up to `max_points` points per y column, LTTB-downsampled, global max and min kept.
 
@@ -301,9 +205,9 @@ def fetch_series(
     max_points = max(3, int(max_points))
     with connect(db) as con:
         columns = _columns(con, table)
-        base, params = _base(con, table, columns, preset, cursor, limit)
-        x_expr, x_is_time = _value_expr(_column(columns, x), casts)
-        y_exprs = [_value_expr(_column(columns, y), casts)[0] for y in ys]
+        base, params = window_base(con, table, columns, preset, cursor, limit, bounds)
+        x_expr, x_is_time = _value_expr(column(columns, x), casts)
+        y_exprs = [_value_expr(column(columns, y), casts)[0] for y in ys]
         picked = ", ".join([f"{x_expr} AS x"] + [f"{e} AS y{i}" for i, e in enumerate(y_exprs)])
         points = f"(SELECT {picked} FROM {base}) AS p WHERE x IS NOT NULL AND isfinite(x)"
         row = _one(con, f"SELECT count(*), min(x), max(x) FROM {points}", params)
@@ -374,6 +278,7 @@ def column_stats(
     *,
     limit: int = 500,
     casts: Mapping[str, ColumnDetection] | None = None,
+    bounds: Bounds | None = None,
 ) -> dict[str, Stats]:
     """Mean, median, sample standard deviation, min and max per column, computed in DuckDB."""
     preset = Preset(preset)
@@ -381,10 +286,10 @@ def column_stats(
         return {}
     with connect(db) as con:
         infos = _columns(con, table)
-        base, params = _base(con, table, infos, preset, cursor, limit)
+        base, params = window_base(con, table, infos, preset, cursor, limit, bounds)
         parts: list[str] = []
         for i, name in enumerate(columns):
-            expr, _ = _value_expr(_column(infos, name), casts)
+            expr, _ = _value_expr(column(infos, name), casts)
             v = f"v{i}"
             ok = f"FILTER (WHERE {v} IS NOT NULL AND isfinite({v}))"
             parts.append(
@@ -415,6 +320,7 @@ def fetch_histogram(
     *,
     limit: int = 500,
     casts: Mapping[str, ColumnDetection] | None = None,
+    bounds: Bounds | None = None,
 ) -> Histogram:
     """Counts per equal-width bin (shared edges over all columns), binned in DuckDB."""
     preset = Preset(preset)
@@ -423,7 +329,7 @@ def fetch_histogram(
         return Histogram([], {})
     with connect(db) as con:
         infos = _columns(con, table)
-        base, params = _base(con, table, infos, preset, cursor, limit)
+        base, params = window_base(con, table, infos, preset, cursor, limit, bounds)
         values = _values_sql(infos, columns, casts)
         long = " UNION ALL ".join(f"SELECT {i} AS c, v{i} AS v FROM w" for i in range(len(columns)))
         sql = (

@@ -163,14 +163,26 @@ class TuiSyncApp(App[None]):
 
     # -- navigation ----------------------------------------------------------------------
     def action_goto(self, mode: str) -> None:
-        if mode == "preview" and self.session.preview_target is None:
-            # Nothing chosen yet: preview the highlighted table if it has been synced.
-            tables = self.mounted_screen("tables")
-            name = tables.highlighted() if isinstance(tables, TablesScreen) else None
-            if name is not None and self.session.is_synced(name):
-                self.preview(name)
-                return
+        name = self._table_for_preview() if mode == "preview" else None
+        if name is not None:
+            self.preview(name)
+            return
         self.switch_mode(mode)
+
+    def _table_for_preview(self) -> str | None:
+        """The source table `v` opens: on Tables the highlighted one (synced or not: the user
+        is on it), after a sync the table the run ended on, else the remembered choice (None),
+        else (nothing chosen yet) the table highlighted on Tables if it has been synced."""
+        session = self.session
+        tables = self.mounted_screen("tables")
+        highlighted = tables.highlighted() if isinstance(tables, TablesScreen) else None
+        if self.current_mode == "tables" and highlighted is not None:
+            return highlighted
+        if session.synced_last is not None:
+            return session.synced_last
+        if session.preview_target is None and highlighted is not None and session.is_synced(highlighted):
+            return highlighted  # from another screen: only a table that has rows to show
+        return None
 
     def mounted_screen(self, mode: str) -> AppScreen | None:
         """The screen of a mode if it has been shown once (so its widgets exist)."""
@@ -231,6 +243,7 @@ class TuiSyncApp(App[None]):
         # The cursor as named in DuckDB (lower-cased like the plan does by default).
         cursor = target_name(tc.cursor, session.config.sync.lowercase_names) if tc.cursor else None
         session.preview_target = (tc.target_name(), cursor)
+        session.synced_last = None  # a choice made after the run ended wins over it
         if session.catalog_loaded and not session.is_synced(source_table):
             self.notify(f"{source_table} has not been synced yet: its target {tc.target_name()} may not "
                         "exist (a test sync writes <target>_test).", title="Preview", severity="warning")

@@ -81,7 +81,7 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
     cmds: list[Command] = []
     for mode, _key, label in SCREENS:
         cmds.append(Command(f"Go to {label}", _keyed(f"Show the {label} screen", type(app), f"goto('{mode}')"),
-                            partial(app.switch_mode, mode), action=f"goto('{mode}')"))
+                            partial(app.action_goto, mode), action=f"goto('{mode}')"))
     cmds += [
         Command("Check connection", _keyed("Run the doctor: connection, rights, tables and the type round trip",
                                            connection, "test_connection"),

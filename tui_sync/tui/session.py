@@ -45,6 +45,7 @@ class Session:
         self.run: RunState | None = None  # the current (or last) sync run
         self.log_lines: deque[LogLine] = deque(maxlen=LOG_LINES_KEPT)
         self.preview_target: tuple[str, str | None] | None = None  # (target table, cursor column)
+        self.synced_last: str | None = None  # source table a run ended on; `v` previews it once
 
     # -- config ------------------------------------------------------------------------------
     def install_config(self, config: Config) -> None:

@@ -215,6 +215,10 @@ class RunController:
         if isinstance(history, HistoryScreen):
             history.load()
         self._reload_preview(run)
+        ok = [run.tables[r.table].source for r in run.finished.results
+              if r.status == Status.OK and r.table in run.tables] if run.finished else []
+        if ok:  # `v` shows what was just written
+            self.session.synced_last = ok[-1]
         self.app.refresh_nav()
 
     def _reload_preview(self, run: RunState) -> None:

@@ -46,7 +46,9 @@ or do nothing (`n`).
 |---|---|
 | `r` / `d` / `p` | the Rows, Types (detection summary) or Chart tab |
 | `k` | next chart kind: line, scatter, bar, histogram |
-| `e` / `E` | export the shown rows to CSV / Parquet |
+| `[` / `]` | previous / next page: every row of the range, a page at a time |
+| `s` | sort by the column under the cursor (again: descending, then off), or click its header |
+| `e` / `E` | export every row of the range to CSV / Parquet (asks for the file name) |
 | `f5` | read the table again (done by itself after a sync of the table) |
 
 | Connection | |

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +22,9 @@ from ...target.travel import as_of_run
 from ..messages import AsOfReady, RunsForAsOf
 from .as_of import LATEST, AsOfRunScreen
 from .base import AppScreen
+
+if TYPE_CHECKING:
+    from ..widgets.preview import PreviewPane
 
 
 class PreviewScreen(AppScreen):
@@ -87,6 +91,12 @@ class PreviewScreen(AppScreen):
             if pane is None:
                 pane = host.query_one(PreviewPane)
             self.call_after_refresh(pane.show_table, table, cursor)
+
+    def on_preview_pane_table_chosen(self, message: PreviewPane.TableChosen) -> None:
+        """The pane's selector picked a table: it becomes the remembered choice, so a later
+        `v` keeps it and enter on Tables can show the table shown before again. (Handled by
+        name: the pane's module loads only when a preview is first shown.)"""
+        self.tui.session.preview_target = self._shown = (message.table, None)
 
     def reload_if_showing(self, tables: set[str]) -> bool:
         """After a sync: read the pane's table again if the run wrote it."""

@@ -13,12 +13,11 @@ class (`preview_chart.py`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from time import perf_counter
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 from textual import on
@@ -34,36 +33,27 @@ from textual.widgets import (
     TabPane,
 )
 
+from tui_sync import paths
 from tui_sync.errors import one_line
-from tui_sync.preview import query
+from tui_sync.preview import paging, query
 from tui_sync.preview.detect import Detection, detect_frame
-from tui_sync.preview.export import ExportFormat, default_export_path, export_frame
-from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
+from tui_sync.preview.paging import Page, PageKey, Sort
+from tui_sync.preview.query import Preset, TargetTable
+from tui_sync.preview.window import Bounds
 from tui_sync.target.spec import TargetSpec, as_spec
 
 from ..workers import run_in_thread
 from .chart import ChartKind
-from .preview_chart import ChartRequest, ChartTab, time_like
+from .preview_chart import ChartRequest
+from .preview_data import DataTab, compact_count, range_words
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
 _EXPORT = Binding.Group("Export ", compact=True)  # e CSV, E Parquet (tooltips; 80 columns)
-_CELL_MAX = 60  # long text (CLOBs) is cut in the grid; exports keep it whole
+_PAGE = Binding.Group("Page ", compact=True)  # [ previous, ] next
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "NaN" if math.isnan(value) else repr(value)
-    if isinstance(value, bytes):
-        shown = value[:16].hex()
-        return f"0x{shown}…" if len(value) > 16 else f"0x{shown}"
-    text = str(value)
-    return text if len(text) <= _CELL_MAX else text[: _CELL_MAX - 1] + "…"
-
-
-class PreviewPane(ChartTab):
+class PreviewPane(DataTab):
     """Rows grid, detection summary, chart and export of one DuckDB target table."""
 
     DEFAULT_CSS = """
@@ -80,17 +70,23 @@ class PreviewPane(ChartTab):
     """
 
     # Grouped so that the footer fits 80 columns next to the global keys and `q Quit`
-    # ("rdp Tabs k Kind eE Export CSV/Parquet f5 Reload"); the palette lists each one by its description.
+    # ("rdp Tabs k Kind [] Page eE Export"); the palette lists each one by its description.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "show_tab('pv-tab-rows')", "Rows", group=_TABS, tooltip="Show the rows"),
         Binding("d", "show_tab('pv-tab-types')", "Types", group=_TABS,
                 tooltip="Show the type detection of text columns"),
         Binding("p", "show_tab('pv-tab-chart')", "Chart", group=_TABS, tooltip="Show the chart"),
         Binding("k", "cycle_kind", "Kind", tooltip="Chart kind: line, scatter, bar, histogram"),
-        Binding("e", "export('csv')", "Export CSV", group=_EXPORT, tooltip="Write the shown rows to CSV"),
+        Binding("[", "page(-1)", "Previous page", group=_PAGE, tooltip="The rows before these"),
+        Binding("]", "page(1)", "Next page", group=_PAGE, tooltip="The rows after these"),
+        # s and f5 are not in the footer (80 columns with a lake's `o As of`); the palette has them
+        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor: up, down, off (or click "
+                "its header)", show=False),
+        Binding("e", "export('csv')", "Export CSV", group=_EXPORT,
+                tooltip="Write every row of the chosen range to a CSV file (asks for its name)"),
         Binding("E", "export('parquet')", "Export Parquet", group=_EXPORT,
-                tooltip="Write the shown rows to Parquet"),
-        Binding("f5", "reload", "Reload", tooltip="Read the table again"),
+                tooltip="Write every row of the chosen range to a Parquet file (asks for its name)"),
+        Binding("f5", "reload", "Reload", tooltip="Read the table again", show=False),
     ]
 
     # --- messages (posted by workers, handled on the UI thread) -----------------------
@@ -100,9 +96,16 @@ class PreviewPane(ChartTab):
             super().__init__()
             self.tables = tables
 
+    class TableChosen(Message):
+        """The user picked a table in the pane's own selector."""
+
+        def __init__(self, table: str) -> None:
+            super().__init__()
+            self.table = table
+
     class RowsLoaded(Message):
         def __init__(
-            self, token: int, preset: Preset, rows: query.PreviewRows, detection: Detection, seconds: float
+            self, token: int, preset: Preset, rows: Page, detection: Detection, seconds: float
         ) -> None:
             super().__init__()
             self.token = token
@@ -110,14 +113,6 @@ class PreviewPane(ChartTab):
             self.rows = rows
             self.detection = detection
             self.seconds = seconds
-
-    class Exported(Message):
-        """A file was written; also bubbles up for screens that want to know."""
-
-        def __init__(self, path: Path, rows: int) -> None:
-            super().__init__()
-            self.path = path
-            self.rows = rows
 
     # --- construction -------------------------------------------------------------
 
@@ -133,7 +128,7 @@ class PreviewPane(ChartTab):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.db_path = as_spec(db_path)  # a DuckDB file or a lake (as of a run, maybe)
-        self.export_dir = Path(export_dir) if export_dir else self.db_path.anchor.parent / "exports"
+        self.export_dir = Path(export_dir) if export_dir else paths.data_dir() / "exports"
         self.row_limit = row_limit
         self._tables: list[TargetTable] | None = None
         self._wanted: tuple[str, str | None] | None = None  # show_table before the list arrived
@@ -147,6 +142,14 @@ class PreviewPane(ChartTab):
         self._chart_request: ChartRequest | None = None  # last one sent (or shown)
         self._ys_order: list[str] = []
         self.last_export: Path | None = None
+        self._page: Page | None = None
+        self._page_starts: list[PageKey | None] = [None]
+        self._sort: Sort | None = None
+        self._bounds: Bounds | None = None
+        self._preset: Preset = Preset.FIRST  # the preset shown (the select goes back to it on cancel)
+        self._window_rows: int | None = None
+        self._table_rows: int | None = None
+        self._export_text: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pv-bar"):
@@ -179,6 +182,7 @@ class PreviewPane(ChartTab):
         """Show `table` (cursor from the argument, the sync state, or the first time column)."""
         if self._tables is None:
             self._wanted = (table, cursor_column)
+            self._load_tables()  # the list may have failed before (no file until a first sync)
             return
         self._select_table(table)
         self._load(table, cursor_column)
@@ -211,14 +215,6 @@ class PreviewPane(ChartTab):
         select.value = kinds[(kinds.index(current) + 1) % len(kinds)]
         self.query_one(TabbedContent).active = "pv-tab-chart"
 
-    def action_export(self, fmt: str) -> None:
-        if self._frame is None or self._shown_table is None:
-            self.notify("Nothing to export yet", severity="warning")
-            return
-        path = default_export_path(self.export_dir, self._shown_table, ExportFormat(fmt))
-        self._set_status(f"Exporting {self._frame.height:,} rows to {path}…")
-        self._export(self._frame, path)
-
     def action_reload(self) -> None:
         self._load_tables()
         if self._table is not None:
@@ -237,32 +233,35 @@ class PreviewPane(ChartTab):
 
         self._run(job, "preview-tables", "Tables", partial(self._failed, "tables", None))
 
-    def _fetch_rows(self, token: int, table: str, preset: Preset, cursor: str | None) -> None:
+    def _fetch_page(self, after: PageKey | None) -> None:
+        """Read one page of the shown window (`after`: the key it starts after, None: the first)."""
+        if self._table is None:
+            return
+        self._rows_token += 1
+        token, table, preset, cursor = self._rows_token, self._table, self._preset, self._cursor
+        sort, bounds, limit = self._sort, self._bounds, self.row_limit
+
         def job() -> None:
             started = perf_counter()
-            rows = query.fetch_preview(self.db_path, table, self.row_limit, preset, cursor)
+            rows = paging.fetch_page(self.db_path, table, limit, preset, cursor, sort=sort, after=after, bounds=bounds)
             detection = detect_frame(rows.frame)
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
         self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
 
-    def _export(self, frame: pl.DataFrame, path: Path) -> None:
-        def job() -> None:
-            self.post_message(self.Exported(export_frame(frame, path), frame.height))
-
-        self._run(job, "preview-export", "Exporting rows", partial(self._failed, "export", None),
-                  exclusive=False)
-
     # --- loading ---------------------------------------------------------------------
 
     def _load(self, table: str, cursor: str | None) -> None:
+        """Show the first page of `table`'s window (a new table, cursor, preset or range)."""
+        if table != self._table:
+            self._sort = None  # another table's columns
         self._table = table
         self._cursor = cursor
-        self._rows_token += 1
         preset = self.query_one("#pv-preset", Select).value
-        preset = preset if isinstance(preset, Preset) else Preset.FIRST
-        self._set_status(f"Reading {table} ({preset.label.lower()})…")
-        self._fetch_rows(self._rows_token, table, preset, cursor)
+        self._preset = preset if isinstance(preset, Preset) else Preset.FIRST
+        self._page_starts = [None]
+        self._set_status(f"Reading {table} ({self._preset.label.lower()})…")
+        self._fetch_page(None)
 
     def _select_table(self, table: str) -> None:
         select = self.query_one("#pv-table", Select)
@@ -284,7 +283,8 @@ class PreviewPane(ChartTab):
         self._tables = message.tables
         select = self.query_one("#pv-table", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(f"{t.name} ({t.rows:,} rows)", t.name) for t in message.tables])
+            # compact counts ("855k"): the whole label fits the selector at 80 columns
+            select.set_options([(f"{t.name} ({compact_count(t.rows)})", t.name) for t in message.tables])
             if self._table is not None and any(t.name == self._table for t in message.tables):
                 select.value = self._table
         if not message.tables:
@@ -301,41 +301,40 @@ class PreviewPane(ChartTab):
         message.stop()
         if message.token != self._rows_token:
             return  # a newer request is on its way
-        rows, detection = message.rows, message.detection
-        if rows.preset is not message.preset:
+        page, detection = message.rows, message.detection
+        first_page = page.rows is not None  # counted: the first page of a new window
+        if page.preset is not message.preset:
+            self._preset = page.preset
             preset_select = self.query_one("#pv-preset", Select)
             with preset_select.prevent(Select.Changed):
-                preset_select.value = rows.preset
-            self.notify(f"{rows.table} has no date or time column: showing its first rows",
+                preset_select.value = page.preset
+            self.notify(f"{page.table} has no date or time column: showing it in table order",
                         severity="warning")
-        self._shown_table = rows.table
-        self._cursor = rows.cursor
+        self._page = page
+        self._shown_table = page.table
+        self._cursor = page.cursor
+        if first_page:
+            self._table_rows, self._window_rows = page.rows, page.window_rows
         self._detection = detection
         self._frame = detection.frame
-        self._fill_grid(detection.frame)
-        self._fill_types(rows.columns, detection)
-        self._fill_cursor(rows.columns, detection, rows.cursor)
-        self._fill_chart_controls(rows.columns, detection, rows.cursor)
-        converted = len(detection.converted)
-        texts = len(detection.columns)
-        shown = detection.frame.height
-        where = rows.preset.label.lower()
-        if rows.preset is not Preset.FIRST and rows.cursor:
-            where += f" on {rows.cursor}"
+        self._fill_grid(detection.frame, page.sort)
+        self._fill_types(page.columns, detection)
+        where = page.preset.label.lower()
+        if page.preset is Preset.CUSTOM and self._bounds is not None:
+            where = range_words(self._bounds)
+        if page.preset is not Preset.FIRST and page.cursor:
+            where += f" on {page.cursor}"
         self._set_status(
-            f"{rows.table} · {rows.rows:,} rows · {shown:,} shown ({where}) · "
-            f"{converted}/{texts} text cols converted · {message.seconds:.2f}s"
+            f"{self._page_status(page, self._window_rows, where)} · "
+            f"{len(detection.converted)}/{len(detection.columns)} text cols converted · {message.seconds:.2f}s"
         )
-        self._chart_request = None  # new rows: the chart must be fetched again
-        self._maybe_request_chart()
+        if first_page:  # the chart covers the window, not the page: only a new window redraws it
+            self._fill_cursor(page.columns, detection, page.cursor)
+            self._fill_chart_controls(page.columns, detection, page.cursor)
+            self._chart_request = None
+            self._maybe_request_chart()
         if self.screen.focused is None:
             self.query_one("#pv-rows", DataTable).focus()
-
-    @on(Exported)
-    def _exported(self, message: Exported) -> None:
-        self.last_export = message.path
-        self._set_status(f"Exported {message.rows:,} rows to {message.path}")
-        self.notify(f"Exported {message.rows:,} rows to {message.path}", title="Export")
 
     def _failed(self, what: str, token: int | None, error: BaseException) -> None:
         """A worker failed (called on the UI thread by the app's worker handler)."""
@@ -355,11 +354,14 @@ class PreviewPane(ChartTab):
         if not isinstance(event.value, str) or event.value == self._table:
             return
         self._load(event.value, None)
+        self.post_message(self.TableChosen(event.value))  # the screen remembers the user's choice
 
     @on(Select.Changed, "#pv-preset")
     def _preset_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if self._table is not None:
+        if event.value is Preset.CUSTOM:
+            self._ask_range()
+        elif self._table is not None:
             self._load(self._table, self._cursor)
 
     @on(Select.Changed, "#pv-cursor")
@@ -369,46 +371,8 @@ class PreviewPane(ChartTab):
         if value == self._cursor or self._table is None:
             return
         self._cursor = value
-        preset = self.query_one("#pv-preset", Select).value
-        if preset is not Preset.FIRST:  # the first rows do not depend on the cursor
+        if self._preset is not Preset.FIRST:  # table order does not depend on the cursor
             self._load(self._table, value)
-
-    # --- filling widgets ------------------------------------------------------------------
-
-    def _fill_grid(self, frame: pl.DataFrame) -> None:
-        grid = self.query_one("#pv-rows", DataTable)
-        grid.clear(columns=True)
-        for i, name in enumerate(frame.columns):
-            grid.add_column(name, key=f"c{i}")
-        grid.add_rows([tuple(_cell(v) for v in row) for row in frame.iter_rows()])
-
-    def _fill_types(self, columns: list[ColumnInfo], detection: Detection) -> None:
-        summary = self.query_one("#pv-detect-summary", Static)
-        converted = detection.converted
-        if not detection.columns:
-            summary.update("No text columns: every column already has a type.")
-        elif not converted:
-            summary.update(f"{len(detection.columns)} text columns; none looks like numbers or times.")
-        else:
-            parts = [f"{c.name} → {c.kind} ({c.format}, {c.parse_ratio:.1%})" for c in converted]
-            head = f"Converted {len(converted)} of {len(detection.columns)} text columns: "
-            summary.update(head + "; ".join(parts))
-        table = self.query_one("#pv-types", DataTable)
-        table.clear()
-        for det in detection.columns:
-            result = "converted" if det.converted else f"kept as text: {det.reason}"
-            ratio = f"{det.parse_ratio:.1%}" + (" (sample)" if det.sampled else "")
-            table.add_row(det.name, str(det.kind), det.format or "", ratio, f"{det.non_null:,}", result)
-
-    def _fill_cursor(self, columns: list[ColumnInfo], detection: Detection, cursor: str | None) -> None:
-        options = time_like(columns, detection)
-        if cursor and cursor not in options:
-            options.insert(0, cursor)
-        select = self.query_one("#pv-cursor", Select)
-        with select.prevent(Select.Changed):
-            select.set_options([(f"Cursor: {name}", name) for name in options])
-            if cursor:
-                select.value = cursor
 
     # --- chart ---------------------------------------------------------------------
 

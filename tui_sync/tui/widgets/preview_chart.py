@@ -26,6 +26,7 @@ from tui_sync.preview import query
 from tui_sync.preview.chart_plan import Scale, default_y, primary_key
 from tui_sync.preview.detect import ColumnDetection, Detection, Kind
 from tui_sync.preview.query import ColumnInfo, Preset
+from tui_sync.preview.window import Bounds
 from tui_sync.target.spec import TargetSpec
 
 from .chart import ChartData, ChartKind, ChartView, Overlays
@@ -46,6 +47,7 @@ class ChartRequest:
     with_stats: bool
     width: int
     casts: dict[str, ColumnDetection] = field(default_factory=dict, compare=False, hash=False)
+    bounds: Bounds | None = None  # the custom range's from..to (Preset.CUSTOM)
 
 
 class ChartTab(Widget):
@@ -283,6 +285,7 @@ class ChartTab(Widget):
             with_stats=overlays.mean or overlays.median or overlays.sigma,
             width=max(40, chart.size.width or 200),
             casts={c.name: c for c in self._detection.converted},
+            bounds=getattr(self, "_bounds", None) if preset is Preset.CUSTOM else None,
         )
 
     def _maybe_request_chart(self) -> None:
@@ -333,7 +336,8 @@ def chart_data(db: Path | TargetSpec, req: ChartRequest, limit: int) -> ChartDat
     """Worker side: the chart's data straight from DuckDB (no widget access)."""
     ys = list(req.ys)
     stats = (
-        query.column_stats(db, req.table, ys, req.preset, req.cursor, limit=limit, casts=req.casts)
+        query.column_stats(db, req.table, ys, req.preset, req.cursor, limit=limit, casts=req.casts,
+                           bounds=req.bounds)
         if req.with_stats
         else {}
     )
@@ -341,12 +345,13 @@ def chart_data(db: Path | TargetSpec, req: ChartRequest, limit: int) -> ChartDat
     if req.kind is ChartKind.HISTOGRAM:
         bins = max(10, min(60, req.width // 3))
         hist = query.fetch_histogram(
-            db, req.table, ys, req.preset, req.cursor, bins, limit=limit, casts=req.casts
+            db, req.table, ys, req.preset, req.cursor, bins, limit=limit, casts=req.casts, bounds=req.bounds
         )
         return ChartData(req.kind, histogram=hist, stats=stats, title=title)
     assert req.x is not None
     series = query.fetch_series(
-        db, req.table, req.x, ys, req.preset, req.cursor, max_points=req.width, limit=limit, casts=req.casts
+        db, req.table, req.x, ys, req.preset, req.cursor, max_points=req.width, limit=limit, casts=req.casts,
+        bounds=req.bounds,
     )
     if series.reduced_in_db:
         title += f" · {series.rows:,} rows, downsampled"
