@@ -28,6 +28,7 @@ from ...engine import Engine, PlanReport
 from ...errors import ConfigError, one_line
 from ...sources.base import TableDescription
 from ..messages import PlanLoaded
+from ..widgets.fields import TextField
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
@@ -39,10 +40,10 @@ _TEXT_TYPES = ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR")
 # (id, label, placeholder)
 _INPUTS: tuple[tuple[str, str, str], ...] = (
     ("target", "Target table", ""),
-    ("primary_key", "Primary key", "comma list; empty = the source's key"),
-    ("lookback", "Lookback", "10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)"),
-    ("where", "Filter (SQL)", "FACTORY = 'F1'  (trusted SQL in the source's dialect)"),
-    ("schedule", "Schedule (cron)", "0 2 * * *  (empty: no schedule)"),
+    ("primary_key", "Primary key", "(comma list; empty: the source's key)"),
+    ("lookback", "Lookback", "e.g. 10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)"),
+    ("where", "Filter (SQL)", "e.g. FACTORY = 'F1' (trusted SQL in the source's dialect)"),
+    ("schedule", "Schedule (cron)", "e.g. 0 2 * * * (empty: no schedule)"),
 )
 
 
@@ -136,8 +137,8 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
                         default = TableConfig(source_table=self.table).target_name()
-                        hint = placeholder or f"empty: {default}"
-                        yield Input(values[key], placeholder=hint, compact=True, id=key)
+                        hint = placeholder or f"(empty: {default})"
+                        yield TextField(values[key], placeholder=hint, compact=True, id=key)
                     yield Static("", id=f"{key}-error", classes="field-error -empty")
                     if key == "primary_key":
                         with Horizontal(classes="field"):

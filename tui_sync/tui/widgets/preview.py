@@ -27,11 +27,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
-    Checkbox,
     DataTable,
-    Input,
     Select,
-    SelectionList,
     Static,
     TabbedContent,
     TabPane,
@@ -46,7 +43,10 @@ from tui_sync.target.spec import TargetSpec, as_spec
 
 from ..workers import run_in_thread
 from .chart import ChartKind, ChartView
+from .fields import TextField as Input  # no select-all on focus; escape leaves the field
 from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_like, toggle_label
+from .toggles import CheckList as SelectionList  # [x] / [ ] and a visible focus, also under NO_COLOR
+from .toggles import Toggle as Checkbox
 
 ROW_LIMIT = 500
 _TABS = Binding.Group("Tabs ", compact=True)
