@@ -195,7 +195,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
             f"est. rows: {desc.info.estimated_rows if desc.info.estimated_rows is not None else '?'}")
         if not self.query_one("#primary_key", Input).value:
             self.query_one("#primary_key", Input).placeholder = (
-                f"empty: the source's key ({pk})" if desc.primary_key else "comma list of columns")
+                f"(empty: the source's key, {pk})" if desc.primary_key else "(comma list of columns)")
         select = self.query_one("#cursor", Select)
         current = select.value
         options = cursor_options(desc)
