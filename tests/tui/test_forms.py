@@ -380,6 +380,7 @@ async def test_an_open_drop_down_has_a_border(make_app) -> None:
         await wait_for(pilot, lambda: kind.expanded, "the list open")
         overlay = kind.query_one("SelectOverlay")
         assert overlay.styles.border_top[0] not in ("", "none", "hidden")
+        assert overlay.styles.text_wrap == "nowrap"  # one line per choice
 
 
 # -- tooltips on every control of the Connection screen and the dialogs ---------------------------

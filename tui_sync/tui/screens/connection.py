@@ -204,7 +204,7 @@ class ConnectionScreen(AppScreen):
             result.set_classes("result -error")
             result.update(Text(f"Fill in: {', '.join(missing)}"))
             return
-        if not self.tui.passwords.ensure(self.action_test_connection, src):
+        if not self.tui.passwords.ensure(self.action_test_connection, src, why="The check"):
             result.set_classes("result")
             result.update("")
             return  # the password dialog is open; its answer runs the check

@@ -222,7 +222,7 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
     }
     PasswordScreen .title { text-style: bold; margin-bottom: 1; }
     PasswordScreen .message { margin-bottom: 1; }
-    PasswordScreen #password-field { width: 1fr; margin-bottom: 1; }
+    PasswordScreen #password-field { width: 1fr; }
     PasswordScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     PasswordScreen Button { margin-left: 2; }
     """
@@ -240,8 +240,8 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
             yield Label(f"Password for {self.user}@{self.dsn}", classes="title", markup=False)
             yield Static(Text(f"{self.why} needs the Oracle password, and ${self.password_env} is not set. "
                               "It is kept in memory for this session."), classes="message")
-            yield TextField(password=True, placeholder="(the Oracle password)", compact=True,
-                            id="password-field", tooltip="The password of the Oracle user; enter to go on")
+            yield TextField(password=True, placeholder="(the Oracle password)", id="password-field",
+                            tooltip="The password of the Oracle user; enter to go on")
             yield Toggle("Save it in the config file (plain text)", compact=True, id="password-save",
                          tooltip="Off: this session only. On: written to the config file, readable by "
                          "anyone who can read that file")
