@@ -23,7 +23,7 @@ from tui_sync.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, ErrorScree
 from tui_sync.tui.screens.table_settings import TableSettingsScreen
 from tui_sync.tui.widgets.toggles import CheckList, Toggle
 
-from .conftest import run_finished, screen_text, tables_loaded, wait_for
+from .conftest import no_blink, run_finished, screen_text, tables_loaded, wait_for
 
 
 def _connection(app) -> ConnectionScreen:
@@ -401,4 +401,52 @@ async def test_every_control_of_the_connection_screen_and_dialogs_has_a_tooltip(
             assert controls and not missing, (type(dialog).__name__, missing)
             dialog.dismiss(None)
             await pilot.pause()
+        await pilot.press("t", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, TableSettingsScreen), "the settings dialog")
+        await pilot.pause()
+        controls = list(app.screen.query("Input, Select, Button"))
+        missing = [w.id for w in controls if not w.tooltip]
+        assert controls and not missing, missing
 
+
+
+# -- snapshots: the Oracle form and the password dialog at 80x24 without colour -------------------
+
+def _fixed_config_line(screen: ConnectionScreen) -> None:
+    # The config file's folder is a per-test temp dir: keep only its name on the picture.
+    screen.query_one("#config-file", Static).update(f"Config file: {screen.tui.config_path.name}")
+
+
+def test_snapshot_oracle_connection_form_no_color(snap_compare, make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("TUI_SYNC_ORACLE_PASSWORD", raising=False)
+
+    async def run_before(pilot) -> None:
+        screen = await _to_connection(pilot)
+        _fixed_config_line(screen)
+        screen.query_one("#kind", Select).value = "oracle"
+        screen.query_one("#dsn", Input).value = "dbhost:1521/ORCLPDB1"
+        screen.query_one("#save-password", Checkbox).focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: ">[x] Save password" in screen_text(pilot.app), "the ticked box")
+        no_blink(pilot.app)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_password_dialog_no_color(snap_compare, make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("TUI_SYNC_ORACLE_PASSWORD", raising=False)
+
+    async def run_before(pilot) -> None:
+        screen = await _to_connection(pilot)
+        _fixed_config_line(screen)
+        screen.query_one("#kind", Select).value = "oracle"
+        screen.query_one("#dsn", Input).value = "dbhost:1521/ORCLPDB1"
+        screen.query_one("#user", Input).value = "SCOTT"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "Password for SCOTT@" in screen_text(pilot.app), "the password dialog")
+        no_blink(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -27,19 +27,24 @@ def box(on: bool) -> str:
     return CHECKED if on else UNCHECKED
 
 
+def mark(on: bool) -> str:
+    """What goes between the brackets (styled; the brackets keep the text's colour)."""
+    return box(on)[1]
+
+
 class Toggle(Checkbox):
     """A Checkbox drawn `> [x] label` (focused, on) or `  [ ] label` (not focused, off)."""
 
     DEFAULT_CSS = """
     Toggle > .toggle--button { background: transparent; }
-    Toggle.-on > .toggle--button { text-style: bold; }
+    Toggle.-on > .toggle--button { background: transparent; text-style: bold; }
     """
 
     @property
     def _button(self) -> Content:
         style = self.get_visual_style("toggle--button")
         pointer = POINTER if self.has_focus else " "
-        return Content.assemble(pointer, (box(self.value), style))
+        return Content.assemble(pointer, "[", (mark(self.value), style), "]")
 
 
 class CheckList(Generic[SelectionType], SelectionList[SelectionType]):
@@ -62,8 +67,8 @@ class CheckList(Generic[SelectionType], SelectionList[SelectionType]):
         button = self.get_component_rich_style(name) + Style(bgcolor=base.bgcolor, bold=selected)
         meta = Style(meta={"option": index})  # a click on the box toggles, as in SelectionList
         pointer = POINTER if self.has_focus and self.highlighted == index else " "
-        return Strip([Segment(pointer, base + meta), Segment(box(selected), button + meta),
-                      Segment(" ", base), *line])
+        return Strip([Segment(pointer + "[", base + meta), Segment(mark(selected), button + meta),
+                      Segment("] ", base + meta), *line])
 
 
-__all__ = ["CHECKED", "POINTER", "UNCHECKED", "CheckList", "Toggle", "box"]
+__all__ = ["CHECKED", "POINTER", "UNCHECKED", "CheckList", "Toggle", "box", "mark"]
