@@ -294,8 +294,10 @@ async def test_quit_question_turns_into_a_plain_quit_when_the_sync_ends(make_app
         await tables_loaded(pilot)
         app.start_sync(["EQUIPMENT_EVENTS"], Mode.FULL)
         await wait_for(pilot, lambda: app.run_state is not None and app.run_state.running, "the run")
+        app.run_state.control.pause()  # so the run cannot end before the question is up
         await pilot.press("q")
         await wait_for(pilot, lambda: "Quit while a sync runs?" in screen_text(app), "the question")
+        app.run_state.control.resume()
         await run_finished(pilot)
         await wait_for(pilot, lambda: "The sync has ended" in screen_text(app), "the updated question")
         assert "Quit (y)" in screen_text(app) and "Cancel sync and quit" not in screen_text(app)
@@ -309,8 +311,10 @@ async def test_cancel_question_closes_when_the_sync_ends(make_app) -> None:
         await tables_loaded(pilot)
         app.start_sync(["EQUIPMENT_EVENTS"], Mode.FULL)
         await wait_for(pilot, lambda: app.run_state is not None and app.run_state.running, "the run")
+        app.run_state.control.pause()  # so the run cannot end before the question is up
         app.action_cancel_sync()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_for(pilot, lambda: "Cancel the sync?" in screen_text(app), "the question")
+        app.run_state.control.resume()
         await run_finished(pilot)
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question to close")
         assert app.run_state.finished is not None and app.run_state.finished.ok  # not cancelled
