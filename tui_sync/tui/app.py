@@ -224,16 +224,12 @@ class TuiSyncApp(App[None]):
         self.session.marked = set(names)
 
     def start_sync(self, tables: list[str], mode: Mode, *, resume: bool | None = None) -> bool:
-        if self.session.config_ok and tables and not self.passwords.ensure(
-                partial(self.start_sync, tables, mode, resume=resume), why="The sync"):
-            return False
-        return self.runs.start(tables, mode, resume=resume)
+        again = partial(self.start_sync, tables, mode, resume=resume)  # once a password is typed
+        return self.passwords.ready(tables, again, "The sync") and self.runs.start(tables, mode, resume=resume)
 
     def start_verify(self, tables: list[str]) -> bool:
-        if self.session.config_ok and tables and not self.passwords.ensure(
-                partial(self.start_verify, tables), why="Verify"):
-            return False
-        return self.verify.start(tables)
+        again = partial(self.start_verify, tables)
+        return self.passwords.ready(tables, again, "Verify") and self.verify.start(tables)
 
     def preview(self, source_table: str) -> None:
         """Show a source table's target in the Preview screen."""

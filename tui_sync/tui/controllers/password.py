@@ -61,6 +61,11 @@ class PasswordController:
         self.app.push_screen(PasswordScreen(source.user, source.dsn, env, why), answered)
         return False
 
+    def ready(self, tables: list[str], then: Callable[[], object], why: str) -> bool:
+        """For a sync or verify of `tables`: False while the password dialog is asked instead.
+        (Without a config or tables the action itself says what is wrong.)"""
+        return not (self.session.config_ok and tables) or self.ensure(then, why=why)
+
     def use(self, password: str) -> None:
         """The password for this session; the Connection screen's field shows it too."""
         self.app.set_session_password(password)

@@ -30,7 +30,7 @@ class TextField(Input):
         super().__init__(*args, **kwargs)
 
     def _on_focus(self, event: events.Focus) -> None:
-        super()._on_focus(event)
+        # Textual calls Input's own _on_focus too (handlers are looked up along the MRO).
         if not self.select_on_focus:
             self.cursor_position = len(self.value)
 
