@@ -3,7 +3,15 @@ password dialog, the palette's texts and its one Quit, questions about a sync th
 
 from __future__ import annotations
 
+import fcntl
 import importlib
+import os
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -62,27 +70,30 @@ async def test_first_start_opens_an_empty_connection_screen_and_save_writes_the_
     assert load_config(written).target.path == "first.duckdb"
 
 
-def test_cli_without_any_config_opens_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli = importlib.import_module("tui_sync.cli.main")
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TUI_SYNC_CONFIG", raising=False)
-    monkeypatch.setenv("TUI_SYNC_HOME", str(tmp_path / "home"))
-    opened: list[object] = []
-
-    class FakeApp:
-        return_code = 0
-
-        def run(self) -> None:
-            opened.append("run")
-
-    def fake_create_app(config_path, demo=False):
-        opened.append(config_path)
-        return FakeApp()
-
-    monkeypatch.setattr("tui_sync.tui.app.create_app", fake_create_app)
-    assert cli.main([]) == 0
-    assert opened == [None, "run"]
+def test_cli_without_any_config_opens_the_tui(tmp_path: Path) -> None:
+    """`tui-sync` on a terminal with no config anywhere: the Connection screen, not an exit."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", TUI_SYNC_HOME=str(tmp_path / "home"))
+    env.pop("TUI_SYNC_CONFIG", None)
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tui_sync"], stdin=slave, stdout=slave, stderr=slave,
+                            cwd=tmp_path, env=env, start_new_session=True)
+    os.close(slave)
+    out = bytearray()
+    try:
+        deadline = time.monotonic() + 60  # only stops a hung test
+        while b"Source kind" not in out and proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                out += os.read(master, 65536)
+        assert b"Source kind" in out, bytes(out[-400:])
+        os.write(master, b"q")
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert not (tmp_path / "tui-sync.ini").exists()  # written only when the user saves
 
 
 def test_cli_still_refuses_a_broken_config_in_one_line(tmp_path: Path, capsys) -> None:
