@@ -6,6 +6,10 @@ finish; the line above the list sums it up (OK: version · mode, or the first fa
 
 The password typed here lives in memory for this session only. It is written to
 the config file only when the user ticks "Save password" and confirms a warning.
+A check without one asks for it in the app's password dialog; a check with empty
+required fields names them; a result is cleared as soon as the form differs from
+what was checked. Without a config file (a first start) the fields start empty
+and Save creates the file.
 """
 
 from __future__ import annotations
