@@ -56,8 +56,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
                            "use the headless commands: tui-sync --help") from None
     config_path = None
     if not args.demo:
-        config_path = find_config(args.config)
-        load_config(config_path)  # a bad config is a one-line error, not a broken screen
+        try:
+            config_path = find_config(args.config)
+        except ConfigError:
+            config_path = None  # a first start: the TUI opens the Connection screen to write one
+        if config_path is not None and config_path.exists():
+            load_config(config_path)  # a bad config is a one-line error, not a broken screen
     app = create_app(config_path, demo=args.demo)
     app.run()
     return app.return_code or ExitCode.OK  # 130 when a signal (SIGHUP, SIGTERM) ended a run

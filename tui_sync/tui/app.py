@@ -17,17 +17,18 @@ from __future__ import annotations
 import gc
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from .. import paths
 from ..config import Config, find_config, load_config
 from ..errors import ConfigError, TuiSyncError, one_line
 from ..events import LogLine, Mode
@@ -37,10 +38,12 @@ from ..typeplan import target_name
 from . import messages as msg
 from .commands import TuiSyncCommands
 from .controllers.catalog import CatalogController
+from .controllers.password import PasswordController
 from .controllers.run import RunController
 from .controllers.schedule import SCHEDULE_CHECK_S, ScheduleController
 from .controllers.signals import SignalController
 from .controllers.verify import VerifyController
+from .prefs import keep_theme
 from .screens.base import AppScreen
 from .screens.connection import ConnectionScreen
 from .screens.dialogs import RETRY, ErrorScreen
@@ -95,6 +98,7 @@ class TuiSyncApp(App[None]):
         self.verify = VerifyController(self)
         self.schedule = ScheduleController(self, wanted=scheduler)
         self.catalog = CatalogController(self)
+        self.passwords = PasswordController(self)  # asks when an action needs a missing password
 
     # -- the session, read by scripts, benchmarks and tests ----------------------------------
     @property
@@ -139,6 +143,7 @@ class TuiSyncApp(App[None]):
 
     # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:
+        keep_theme(self)  # the theme chosen in the palette, restored and kept in ui.ini
         if self.session.config_ok:
             self.switch_mode("tables")
         else:
@@ -231,10 +236,12 @@ class TuiSyncApp(App[None]):
         self.session.marked = set(names)
 
     def start_sync(self, tables: list[str], mode: Mode, *, resume: bool | None = None) -> bool:
-        return self.runs.start(tables, mode, resume=resume)
+        again = partial(self.start_sync, tables, mode, resume=resume)  # once a password is typed
+        return self.passwords.ready(tables, again, "The sync") and self.runs.start(tables, mode, resume=resume)
 
     def start_verify(self, tables: list[str]) -> bool:
-        return self.verify.start(tables)
+        again = partial(self.start_verify, tables)
+        return self.passwords.ready(tables, again, "Verify") and self.verify.start(tables)
 
     def preview(self, source_table: str) -> None:
         """Show a source table's target in the Preview screen."""
@@ -358,6 +365,10 @@ class TuiSyncApp(App[None]):
         self.schedule.ready(message.scheduler)
 
     # -- actions -------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # The palette's own "Quit" would be a second one beside ours (which names its key).
+        return (c for c in super().get_system_commands(screen) if c.title != "Quit")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pause and cancel stay in the footer, dimmed, while nothing runs.
         if action in ("toggle_pause", "cancel_sync"):
@@ -387,8 +398,10 @@ def create_app(config_path: Path | None, demo: bool = False, *,
                now: Callable[[], datetime] | None = None, scheduler: bool = True) -> TuiSyncApp:
     """The app factory shared by the CLI (`tui-sync`, `tui-sync --demo`) and the tests.
 
-    A missing or invalid config opens the Connection screen with the error shown, so
-    the user can write one there.
+    An invalid config opens the Connection screen with the error shown, so the user can
+    fix it there. Without any config file (a first start) the Connection screen opens
+    with empty fields, and saving writes the file where `tui-sync init` would
+    (./tui-sync.ini), or at --config / $TUI_SYNC_CONFIG when one was named.
     """
     error: str | None = None
     if demo:
@@ -398,10 +411,10 @@ def create_app(config_path: Path | None, demo: bool = False, *,
     elif config_path is None:
         try:
             config_path = find_config(None)
-        except ConfigError as exc:
-            config_path, error = paths.config_dir() / "tui-sync.ini", str(exc)
+        except ConfigError:
+            config_path = Path("tui-sync.ini").absolute()
     config: Config | None = None
-    if error is None:
+    if Path(config_path).exists():
         try:
             config = load_config(config_path)
         except ConfigError as exc:

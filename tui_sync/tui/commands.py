@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape  # help is read as markup: "[source]" would vanish
 
 from ..events import Mode
 from .screens.tables import SourceTable
@@ -183,11 +184,11 @@ class TuiSyncCommands(Provider):
     async def discover(self) -> Hits:
         for cmd in app_commands(self._app):
             if cmd.discover:
-                yield DiscoveryHit(cmd.title, cmd.run, help=cmd.help)
+                yield DiscoveryHit(cmd.title, cmd.run, help=escape(cmd.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for cmd in app_commands(self._app):
             score = matcher.match(cmd.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(cmd.title), cmd.run, help=cmd.help)
+                yield Hit(score, matcher.highlight(cmd.title), cmd.run, help=escape(cmd.help))

@@ -61,6 +61,10 @@ class Session:
         # An emptied field falls back to the saved password (if any), then to password_env.
         self.config.source.password = self.password or self._file_password
 
+    def saved_password(self, password: str) -> None:
+        """The password was written into the config file (the app's password dialog)."""
+        self._file_password = password
+
     # -- catalog -----------------------------------------------------------------------------
     def set_catalog(self, tables: list[TableInfo], target: TargetState) -> None:
         self.tables, self.target, self.catalog_loaded = tables, target, True

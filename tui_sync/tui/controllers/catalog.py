@@ -24,6 +24,9 @@ class CatalogController:
 
     def refresh_tables(self, *, retry: Callable[[], object] | None = None) -> None:
         """List the source's tables and read the sync state (posts SourceTablesLoaded)."""
+        if not self.app.passwords.ensure(partial(self.refresh_tables, retry=retry), why="Listing the tables",
+                                         on_cancel=lambda: self._redraw("no password was given")):
+            return
         self.app.run_in_thread(partial(self._list_worker, self.session.config), group="list-tables",
                                description="Listing the source tables", retry=retry or self.refresh_tables)
 

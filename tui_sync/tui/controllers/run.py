@@ -27,7 +27,7 @@ from ...events import (
 )
 from ...progress import RunState
 from ..messages import message_for
-from ..screens.dialogs import ChoiceScreen, ConfirmScreen
+from ..screens.dialogs import CLOSE, ChoiceScreen, ConfirmScreen
 from ..screens.history import HistoryScreen
 from ..screens.preview import PreviewScreen
 from ..screens.tables import resume_text
@@ -202,6 +202,9 @@ class RunController:
         self._ended(run)
 
     def _ended(self, run: RunState) -> None:
+        for screen in self.app.screen_stack:  # "cancel the sync?" and the like are moot now
+            if isinstance(screen, ConfirmScreen):
+                screen.sync_ended()
         progress = self.app.progress_screen()
         if progress is not None:
             progress.rebuild()
@@ -286,7 +289,8 @@ class RunController:
         self.app.push_screen(ConfirmScreen(
             "Cancel the sync?",
             "The running table is rolled back and its target stays exactly as it was; "
-            "tables not started yet are not synced.", yes="Cancel sync", no="Keep running"), answered)
+            "tables not started yet are not synced.", yes="Cancel sync", no="Keep running",
+            after_sync=CLOSE), answered)
 
     def cancel_now(self) -> None:
         """No question: stop the running sync at its next batch (it rolls back)."""
@@ -300,13 +304,17 @@ class RunController:
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            if yes and self.busy:
                 self.cancel_and_exit()
+            elif yes:  # the sync ended while the question was open
+                self.app.exit()
 
         self.app.push_screen(ConfirmScreen(
             "Quit while a sync runs?",
             "The sync is cancelled first: the running table is rolled back and its target "
-            "stays as it was.", yes="Cancel sync and quit", no="Keep running"), answered)
+            "stays as it was.", yes="Cancel sync and quit", no="Keep running",
+            after_sync=("The sync has ended", "Nothing runs any more. Quit tui-sync now?", "Quit", "Stay")),
+            answered)
 
     def cancel_and_exit(self, return_code: int = 0) -> None:
         self.app.run_worker(self._cancel_and_exit(return_code), group="quit", exclusive=True,

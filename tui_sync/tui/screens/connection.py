@@ -6,6 +6,10 @@ finish; the line above the list sums it up (OK: version · mode, or the first fa
 
 The password typed here lives in memory for this session only. It is written to
 the config file only when the user ticks "Save password" and confirms a warning.
+A check without one asks for it in the app's password dialog; a check with empty
+required fields names them; a result is cleared as soon as the form differs from
+what was checked. Without a config file (a first start) the fields start empty
+and Save creates the file.
 """
 
 from __future__ import annotations
@@ -14,29 +18,46 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.markup import escape
+from textual.widgets import Button, Input, Label, Select, Static
 
-from ...config import SOURCE_KINDS, Config, SourceConfig
+from ...config import DEFAULT_PASSWORD_ENV, SOURCE_KINDS, Config, SourceConfig
 from ...config.write import save_source
 from ...errors import ConfigError, one_line
 from ..messages import ConnectionTested, DoctorStepDone
+from ..widgets.fields import TextField
+from ..widgets.toggles import Toggle
 from .base import AppScreen
 from .dialogs import ConfirmScreen
 
-# (field id, label, placeholder, shown for which kinds)
-_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("dsn", "DSN", "host:1521/SERVICE or a tnsnames alias", ("oracle",)),
-    ("user", "User", "SCOTT", ("oracle",)),
-    ("password", "Password", "this session only; or set the variable below", ("oracle",)),
-    ("password_env", "Password env", "TUI_SYNC_ORACLE_PASSWORD", ("oracle",)),
-    ("lib_dir", "Client lib dir", "Oracle Instant Client folder (thick mode)", ("oracle",)),
-    ("config_dir", "Config dir", "folder with tnsnames.ora / sqlnet.ora", ("oracle",)),
-    ("path", "SQLite file", "path to the .sqlite file", ("sqlite",)),
+# (field id, label, placeholder, shown for which kinds, tooltip). Placeholders are hints that
+# cannot pass for values ("e.g. ...", "(...)"): under NO_COLOR they look like typed text.
+_FIELDS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("dsn", "DSN", "e.g. dbhost:1521/ORCLPDB1, or a tnsnames alias", ("oracle",),
+     "Easy Connect (host:port/service) or an alias from tnsnames.ora"),
+    ("user", "User", "e.g. SCOTT (your Oracle user name)", ("oracle",),
+     "The Oracle user the sync reads as"),
+    ("password", "Password", "(this session only; or set the variable below)", ("oracle",),
+     "Kept in memory for this session; written to the file only with \"Save password\""),
+    ("password_env", "Password env", f"(empty: {DEFAULT_PASSWORD_ENV})", ("oracle",),
+     "The environment variable that holds the password (for cron and the CLI)"),
+    ("lib_dir", "Client lib dir", "(thick mode: the Instant Client folder)", ("oracle",),
+     "Oracle Instant Client folder; thick mode only (Oracle 11.2)"),
+    ("config_dir", "Config dir", "(folder with tnsnames.ora / sqlnet.ora)", ("oracle",),
+     "Where tnsnames.ora and sqlnet.ora are; empty: the usual places"),
+    ("path", "SQLite file", "e.g. data/source.sqlite (the .sqlite file)", ("sqlite",),
+     "The SQLite database file to read (relative to the config file)"),
 )
+_REQUIRED = {"oracle": ("dsn", "user"), "sqlite": ("path",)}  # Check names the empty ones
+_LABELS = {key: label for key, label, *_ in _FIELDS}
+
+
+SECTIONS = escape("[source] and [target]")  # tooltips and the palette read markup
 
 
 class ConnectionScreen(AppScreen):
@@ -46,7 +67,7 @@ class ConnectionScreen(AppScreen):
     BINDINGS = [
         Binding("ctrl+t", "test_connection", "Check", tooltip="Check connection, rights, tables and types "
                 "(the doctor, in the background)", id="connection.test"),
-        Binding("ctrl+s", "save", "Save", tooltip="Write [source] and [target] into the config file",
+        Binding("ctrl+s", "save", "Save", tooltip=f"Write {SECTIONS} into the config file",
                 id="connection.save"),
     ]
 
@@ -57,31 +78,39 @@ class ConnectionScreen(AppScreen):
             with Horizontal(classes="field"):
                 yield Label("Source kind", classes="field-label")
                 yield Select([("Oracle", "oracle"), ("SQLite file", "sqlite")], value=src.kind,
-                             allow_blank=False, compact=True, id="kind")
+                             allow_blank=False, compact=True, id="kind",
+                             tooltip="What to read from: an Oracle database or a SQLite file")
             with Horizontal(classes="field oracle-only"):
                 yield Label("Client mode", classes="field-label")
                 yield Select([("thin (no client needed)", "thin"),
                               ("thick (Instant Client; Oracle 11.2)", "thick")],
-                             value=src.mode, allow_blank=False, compact=True, id="mode")
-            for key, label, placeholder, kinds in _FIELDS:
+                             value=src.mode, allow_blank=False, compact=True, id="mode",
+                             tooltip="thin needs nothing installed; thick uses the Oracle Instant Client "
+                             "(needed for Oracle 11.2)")
+            for key, label, placeholder, kinds, tip in _FIELDS:
                 classes = "field " + " ".join(f"{k}-only" for k in kinds)
                 with Horizontal(classes=classes):
                     yield Label(label, classes="field-label")
-                    yield Input(placeholder=placeholder, compact=True, id=key,
-                                password=key == "password")
+                    yield TextField(placeholder=placeholder, compact=True, id=key, tooltip=tip,
+                                    password=key == "password")
             with Horizontal(classes="field oracle-only"):
                 yield Label("", classes="field-label")
-                yield Checkbox("Save password in the config file (plain text)", compact=True,
-                               id="save-password")
+                yield Toggle("Save password in the config file (plain text)", compact=True,
+                             id="save-password", tooltip="Off: the password is kept for this session "
+                             "only. On: written to the config file in plain text (asks first)")
             with Horizontal(classes="field"):
                 yield Label("DuckDB target", classes="field-label")
-                yield Input(placeholder="data/sync.duckdb (relative to the config file)",
-                            compact=True, id="target")
+                yield TextField(placeholder="e.g. data/sync.duckdb (relative to the config file)",
+                                compact=True, id="target", tooltip="The DuckDB file the tables are copied into")
             with Horizontal(classes="buttons"):
-                yield Button("Check (^t)", id="test", compact=True)
-                yield Button("Save (^s)", id="save", variant="primary", compact=True)
+                yield Button("Check (^t)", id="test", compact=True, tooltip="Check the connection, rights, "
+                             "tables and types (the doctor, in the background)")
+                yield Button("Save (^s)", id="save", variant="primary", compact=True,
+                             tooltip=f"Write {SECTIONS} into the config file")
             yield Static("", id="test-result", classes="result")
             yield Static("", id="check-steps", markup=False)
+
+    _checked: tuple[str, ...] | None = None  # the form as the shown check result saw it
 
     def on_mount(self) -> None:
         self.load_fields()
@@ -90,23 +119,34 @@ class ConnectionScreen(AppScreen):
         self.load_fields()
 
     def load_fields(self) -> None:
-        """Fill the form from the app's config (the password only from this session)."""
-        cfg = self.tui.session.config
+        """Fill the form from the app's config (the password only from this session).
+
+        Without a loaded config the fields stay empty: the defaults show as hints only.
+        """
+        session = self.tui.session
+        cfg = session.config
         src = cfg.source
-        self.query_one("#config-file", Static).update(
-            f"Config file: {self.tui.session.config_path}"
-            + ("" if self.tui.session.config_ok else "  (not loaded: fix the settings and save)"))
+        if session.config_ok:
+            note = ""
+        elif not session.config_path.exists():
+            note = "  (no config file yet: fill in the fields and save to create it)"
+        else:
+            note = "  (not loaded: fix the settings and save)"
+        self.query_one("#config-file", Static).update(Text(f"Config file: {session.config_path}{note}"))
         self.query_one("#kind", Select).value = src.kind
         self.query_one("#mode", Select).value = src.mode
         for key, *_ in _FIELDS:
-            value = (self.tui.session.password or "") if key == "password" else (getattr(src, key) or "")
+            if key == "password":
+                value = session.password or ""
+            else:
+                value = (getattr(src, key) or "") if session.config_ok else ""
             self.query_one(f"#{key}", Input).value = value
         password = self.query_one("#password", Input)
-        if self.tui.session.password is None and src.password:
-            password.placeholder = "saved in the config file (type to use another this session)"
+        if session.password is None and src.password:
+            password.placeholder = "(saved in the config file; type to use another this session)"
         self.query_one("#target", Input).value = (
             (cfg.target.catalog if cfg.target.kind == "ducklake" else cfg.target.path)
-            if self.tui.session.config_ok else "")
+            if session.config_ok else "")
         self._show_kind(src.kind)
 
     @on(Select.Changed, "#kind")
@@ -124,24 +164,56 @@ class ConnectionScreen(AppScreen):
         # Session only: used by Test, syncs and previews of this run of the app.
         self.tui.set_session_password(event.value)
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _form_changed(self) -> None:
+        """A check's result describes the form as it was checked: once it differs, clear it."""
+        if self._checked is not None and self._checked != self._form_key():
+            self._checked = None
+            self.query_one("#test-result", Static).set_classes("result")
+            self.query_one("#test-result", Static).update("")
+            self.query_one("#check-steps", Static).update("")
+
+    def _form_key(self) -> tuple[str, ...]:
+        return tuple(str(w.value) for w in self.query(".field Input, .field Select"))
+
     def form_source(self) -> tuple[SourceConfig, str]:
         """The source settings as typed (not saved) and the target path."""
         values = {key: self.query_one(f"#{key}", Input).value.strip() for key, *_ in _FIELDS}
         password = values.pop("password") or None
-        src = replace(self.tui.session.config.source, kind=str(self.query_one("#kind", Select).value),
+        current = self.tui.session.config.source
+        src = replace(current, kind=str(self.query_one("#kind", Select).value),
                       mode=str(self.query_one("#mode", Select).value), **values)
-        src.password = password
+        src.password = password or current.password  # an empty field: the saved one, if any
         return src, self.query_one("#target", Input).value.strip()
+
+    def missing_fields(self, src: SourceConfig) -> list[str]:
+        """Labels of the fields the source kind needs that are empty."""
+        return [_LABELS[key] for key in _REQUIRED.get(src.spec.name, ()) if not str(getattr(src, key) or "")]
+
+    def set_password_field(self, password: str) -> None:
+        """The password typed in the app's password dialog, shown (masked) here too."""
+        self.query_one("#password", Input).value = password
 
     # -- check (the doctor) -------------------------------------------------------------------
     @on(Button.Pressed, "#test")
     def action_test_connection(self) -> None:
         src, target = self.form_source()
         result = self.query_one("#test-result", Static)
-        result.set_classes("result -pending")
-        result.update("Checking…")
         self._steps: list[Any] = []
         self.query_one("#check-steps", Static).update("")
+        self._checked = self._form_key()
+        missing = self.missing_fields(src)
+        if missing:  # say what to fill in, not what the driver makes of an empty user
+            result.set_classes("result -error")
+            result.update(Text(f"Fill in: {', '.join(missing)}"))
+            return
+        if not self.tui.passwords.ensure(self.action_test_connection, src, why="The check"):
+            result.set_classes("result")
+            result.update("")
+            return  # the password dialog is open; its answer runs the check
+        result.set_classes("result -pending")
+        result.update("Checking…")
         current = self.tui.session.config
         if current.target.kind == "ducklake":  # the field holds the lake's catalog
             config = replace(current, source=src,
@@ -175,11 +247,15 @@ class ConnectionScreen(AppScreen):
     def _step_done(self, message: DoctorStepDone) -> None:
         from ...doctor import render_step
 
+        if self._checked is None:
+            return  # the form changed since this check started: its steps describe another one
         self._steps = [*getattr(self, "_steps", []), message.step]
         self.query_one("#check-steps", Static).update("\n".join(render_step(s) for s in self._steps))
 
     @on(ConnectionTested)
     def _tested(self, message: ConnectionTested) -> None:
+        if self._checked is None:
+            return  # the form changed since this check started
         result = self.query_one("#test-result", Static)
         if message.info is not None:
             info = message.info
@@ -190,13 +266,13 @@ class ConnectionScreen(AppScreen):
                           + (f" · {failures} check(s) failed, see below" if failures else ""))
         else:
             result.set_classes("result -error")
-            result.update(f"FAILED: {message.error}")
+            result.update(Text(f"FAILED: {message.error}"))
 
     # -- save ------------------------------------------------------------------------------
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         src, target = self.form_source()
-        save_password = self.query_one("#save-password", Checkbox).value and src.needs_password
+        save_password = self.query_one("#save-password", Toggle).value and src.needs_password
         if not save_password:
             self._save(src, target, False)
             return

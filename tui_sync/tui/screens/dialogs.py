@@ -1,4 +1,5 @@
-"""Small modal dialogs: confirm a risky action, choose between a few, show an error."""
+"""Small modal dialogs: confirm a risky action, choose between a few, show an error, ask for
+the source's password."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
+
+from ..widgets.fields import TextField
+from ..widgets.toggles import Toggle
+
+CLOSE = "close"
+# What a question about the running sync becomes when the sync ends: CLOSE (answered "no"),
+# or a new (title, message, yes, no).
+AfterSync = str | tuple[str, str, str, str]
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -33,17 +42,36 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("left", "app.focus_previous", show=False),
     ]
 
-    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "No",
+                 after_sync: AfterSync | None = None) -> None:
         super().__init__()
         self.title_text, self.message, self.yes, self.no = title, message, yes, no
+        self.after_sync = after_sync  # a question about the running sync: what it becomes after
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.message, classes="message")
+            yield Label(self.title_text, classes="title", id="confirm-title", markup=False)
+            yield Static(Text(self.message), classes="message", id="confirm-message")
             with Horizontal():
-                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
-                yield Button(f"{self.no} (n)", id="no")
+                yield Button(f"{self.yes} (y)", variant="warning", id="yes", tooltip=f"{self.yes} (key y)")
+                yield Button(f"{self.no} (n)", id="no", tooltip=f"{self.no} (key n or escape)")
+
+    def sync_ended(self) -> None:
+        """The sync this question is about has ended: close it, or ask the question that is left."""
+        after = self.after_sync
+        if after is None:
+            return
+        if after == CLOSE:
+            self.dismiss(False)
+            return
+        self.title_text, self.message, self.yes, self.no = after
+        self.query_one("#confirm-title", Label).update(self.title_text)
+        self.query_one("#confirm-message", Static).update(Text(self.message))
+        self.query_one("#yes", Button).label = f"{self.yes} (y)"
+        self.query_one("#yes", Button).tooltip = f"{self.yes} (key y)"
+        self.query_one("#no", Button).label = f"{self.no} (n)"
+        self.query_one("#no", Button).tooltip = f"{self.no} (key n or escape)"
+        self.after_sync = None
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
@@ -91,7 +119,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             with Horizontal():
                 for i, (key, label, value) in enumerate(self.choices):
                     yield Button(f"{label} ({key})", variant="warning" if i == 0 else "default",
-                                 id=f"choice-{value}")
+                                 id=f"choice-{value}", tooltip=f"{label} (key {key})")
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -157,8 +185,10 @@ class ErrorScreen(ModalScreen[str | None]):
                     yield Static(Text(self.details), classes="details")
             with Horizontal():
                 if self.retry:
-                    yield Button("Retry (r)", variant="primary", id="retry")
-                yield Button("Close (enter)", variant="error", id="close")
+                    yield Button("Retry (r)", variant="primary", id="retry",
+                                 tooltip="Run the same action again (key r)")
+                yield Button("Close (enter)", variant="error", id="close",
+                             tooltip="Close this message (enter or escape)")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -175,3 +205,62 @@ class ErrorScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#retry")
     def action_retry(self) -> None:
         self.dismiss(RETRY)
+
+
+class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
+    """Ask for the source's password: (password, save it in the config file) or None.
+
+    "Save" is off unless ticked: by default the password lives in memory for this
+    session only. Enter in the field answers OK; escape leaves the field, then cancels.
+    """
+
+    DEFAULT_CSS = """
+    PasswordScreen { align: center middle; }
+    PasswordScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 1 2;
+    }
+    PasswordScreen .title { text-style: bold; margin-bottom: 1; }
+    PasswordScreen .message { margin-bottom: 1; }
+    PasswordScreen #password-field { width: 1fr; }
+    PasswordScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    PasswordScreen Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without a password", id="password.cancel"),
+    ]
+
+    def __init__(self, user: str, dsn: str, password_env: str, why: str) -> None:
+        super().__init__()
+        self.user, self.dsn, self.password_env, self.why = user, dsn, password_env, why
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Password for {self.user}@{self.dsn}", classes="title", markup=False)
+            yield Static(Text(f"{self.why} needs the Oracle password, and ${self.password_env} is not set. "
+                              "It is kept in memory for this session."), classes="message")
+            yield TextField(password=True, placeholder="(the Oracle password)", id="password-field",
+                            tooltip="The password of the Oracle user; enter to go on")
+            yield Toggle("Save it in the config file (plain text)", compact=True, id="password-save",
+                         tooltip="Off: this session only. On: written to the config file, readable by "
+                         "anyone who can read that file")
+            with Horizontal():
+                yield Button("OK (enter)", variant="primary", id="ok", tooltip="Use this password and go on")
+                yield Button("Cancel (esc)", id="cancel", tooltip="Close without a password")
+
+    def on_mount(self) -> None:
+        self.query_one("#password-field").focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def action_ok(self) -> None:
+        password = self.query_one("#password-field", Input).value
+        if not password:
+            self.notify("Type the password, or press escape to cancel.", title="Password", severity="warning")
+            return
+        self.dismiss((password, self.query_one("#password-save", Toggle).value))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

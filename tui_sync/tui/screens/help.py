@@ -19,6 +19,7 @@ offers every action below by name. **tab** / **shift+tab** move between fields.
 | `c` `t` `g` `v` `h` `?` | Connection, Tables, Progress, Preview, History, this Help |
 | `q` | quit (asks while a sync runs; the sync is cancelled cleanly) |
 | `ctrl+p` | command palette |
+| `escape` | in a text field: leave it, so the keys above work again (in a dialog, escape again closes it) |
 
 | Tables | |
 |---|---|
@@ -58,7 +59,8 @@ or do nothing (`n`).
 
 The password field is for this session only. It is written to the file only
 when you tick *Save password* and confirm; the safer way is the environment
-variable named in *Password env*.
+variable named in *Password env*. When a sync, a check or the table list needs
+a password that is not there, a dialog asks for it (saved only if you tick it).
 
 | Table settings form | |
 |---|---|

@@ -28,6 +28,7 @@ from ...engine import Engine, PlanReport
 from ...errors import ConfigError, one_line
 from ...sources.base import TableDescription
 from ..messages import PlanLoaded
+from ..widgets.fields import TextField
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
@@ -39,11 +40,18 @@ _TEXT_TYPES = ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR")
 # (id, label, placeholder)
 _INPUTS: tuple[tuple[str, str, str], ...] = (
     ("target", "Target table", ""),
-    ("primary_key", "Primary key", "comma list; empty = the source's key"),
-    ("lookback", "Lookback", "10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)"),
-    ("where", "Filter (SQL)", "FACTORY = 'F1'  (trusted SQL in the source's dialect)"),
-    ("schedule", "Schedule (cron)", "0 2 * * *  (empty: no schedule)"),
+    ("primary_key", "Primary key", "(comma list; empty: the source's key)"),
+    ("lookback", "Lookback", "e.g. 10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)"),
+    ("where", "Filter (SQL)", "e.g. FACTORY = 'F1' (trusted SQL in the source's dialect)"),
+    ("schedule", "Schedule (cron)", "e.g. 0 2 * * * (empty: no schedule)"),
 )
+_TIPS = {
+    "target": "The DuckDB table the rows go into (empty: the source table's name)",
+    "primary_key": "Columns that identify a row; incremental syncs update rows by it",
+    "lookback": "Incremental syncs read again this far behind the last cursor value (late commits)",
+    "where": "A WHERE condition sent to the source as written: only matching rows are synced",
+    "schedule": "When the app syncs this table by itself, as a cron line (minute hour day month weekday)",
+}
 
 
 def cursor_kind(data_type: str) -> str | None:
@@ -136,14 +144,16 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
                         default = TableConfig(source_table=self.table).target_name()
-                        hint = placeholder or f"empty: {default}"
-                        yield Input(values[key], placeholder=hint, compact=True, id=key)
+                        hint = placeholder or f"(empty: {default})"
+                        yield TextField(values[key], placeholder=hint, compact=True, id=key, tooltip=_TIPS[key])
                     yield Static("", id=f"{key}-error", classes="field-error -empty")
                     if key == "primary_key":
                         with Horizontal(classes="field"):
                             yield Label("Cursor column", classes="field-label")
                             options = [(tc.cursor, tc.cursor)] if tc.cursor else []
                             yield Select(options, value=tc.cursor or Select.NULL, compact=True,
+                                         tooltip="The column that grows with new rows (a DATE/TIMESTAMP or "
+                                         "number): incremental syncs read rows after its last value",
                                          prompt="(none: full syncs only)", id="cursor")
                         yield Static("", id="cursor-error", classes="field-error -empty")
                 yield Label("Type plan", id="plan-title")
@@ -154,8 +164,9 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                 yield Static("", id="plan-warnings")
             yield Static("", id="form-status")
             with Horizontal(classes="buttons"):
-                yield Button("Save (^s)", variant="primary", id="save", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button("Save (^s)", variant="primary", id="save", compact=True,
+                             tooltip="Check the settings and write them into the config file")
+                yield Button("Cancel (esc)", id="cancel", compact=True, tooltip="Close without saving")
 
     def on_mount(self) -> None:
         self.query_one("#target", Input).focus()
@@ -194,7 +205,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
             f"est. rows: {desc.info.estimated_rows if desc.info.estimated_rows is not None else '?'}")
         if not self.query_one("#primary_key", Input).value:
             self.query_one("#primary_key", Input).placeholder = (
-                f"empty: the source's key ({pk})" if desc.primary_key else "comma list of columns")
+                f"(empty: the source's key, {pk})" if desc.primary_key else "(comma list of columns)")
         select = self.query_one("#cursor", Select)
         current = select.value
         options = cursor_options(desc)

@@ -30,6 +30,7 @@ from ...events import Mode
 from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
+from ..widgets.fields import TextField
 from .base import AppScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
@@ -40,7 +41,7 @@ _MARK_GROUP = Binding.Group("Mark", compact=True)
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
 
-class FilterInput(Input):
+class FilterInput(TextField):
     """The filter box: enter/down go back to the table, escape clears the filter."""
 
     BINDINGS = [

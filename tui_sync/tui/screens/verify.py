@@ -143,8 +143,8 @@ class VerifyScreen(ModalScreen[None]):
             yield Label("", classes="title", id="verify-title")
             yield VerticalScroll(id="verify-results")
             with Horizontal():
-                yield Button("Verify again (r)", id="again")
-                yield Button("Close (enter)", variant="primary", id="close")
+                yield Button("Verify again (r)", id="again", tooltip="Compare the same tables again")
+                yield Button("Close (enter)", variant="primary", id="close", tooltip="Close the results")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TabbedContent
+from textual.widgets import Select, Static, TabbedContent
 
 from tui_sync.preview import query
 from tui_sync.preview.chart_plan import Scale, default_y, primary_key
@@ -30,6 +30,9 @@ from tui_sync.preview.window import Bounds
 from tui_sync.target.spec import TargetSpec
 
 from .chart import ChartData, ChartKind, ChartView, Overlays
+from .fields import TextField as Input  # no select-all on focus; escape leaves the field
+from .toggles import CheckList as SelectionList  # [x] / [ ] and a visible focus, also under NO_COLOR
+from .toggles import Toggle as Checkbox
 
 MAX_Y = 4
 

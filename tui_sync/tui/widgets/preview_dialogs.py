@@ -11,11 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label, Static
 
 from tui_sync.errors import TuiSyncError
 from tui_sync.preview.export import check_export_path
 from tui_sync.preview.window import Bounds, parse_bound
+
+from .fields import TextField as Input  # no select-all on focus; escape leaves the field
 
 _CSS = """
 {cls} {{ align: center middle; }}
