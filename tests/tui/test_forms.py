@@ -142,7 +142,7 @@ async def test_check_list_draws_boxes_and_the_focused_row() -> None:
 
 
 def test_the_chart_uses_the_drawn_check_boxes() -> None:
-    from tui_sync.tui.widgets import preview
+    from tui_sync.tui.widgets import preview_chart as preview
 
     assert issubclass(preview.SelectionList, CheckList) and issubclass(preview.Checkbox, Toggle)
     assert issubclass(preview.SelectionList, SelectionList)

@@ -74,7 +74,7 @@ async def test_export_asks_for_a_name_and_writes_the_whole_window(db: Path, tmp_
         await pilot.press("E")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog), "the dialog once more")
         assert app.screen.query_one("#export-path", Input).value == str(blocker / "x.parquet")
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # the first leaves the field, the second closes
 
         # The window chosen is what is written: the last 24 hours, converted types included.
         app.query_one("#pv-preset", Select).value = Preset.LAST_24H
@@ -151,7 +151,7 @@ async def test_custom_range_dialog(db: Path) -> None:
         await wait_for(pilot, lambda: "of 3,000" in status(app), "table order")
         app.query_one("#pv-preset", Select).value = Preset.CUSTOM
         await wait_for(pilot, lambda: isinstance(app.screen, RangeDialog), "the dialog again")
-        await pilot.press("escape")  # cancelled: the select shows what the grid shows
+        await pilot.press("escape", "escape")  # cancelled: the select shows what the grid shows
         assert app.query_one("#pv-preset", Select).value is Preset.FIRST
 
 
