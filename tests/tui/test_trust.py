@@ -224,8 +224,9 @@ def test_start_over_in_auto_mode_runs_only_the_interrupted_tables_in_full() -> N
 HOLD = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 
 
-async def test_a_busy_duckdb_file_names_its_holder_and_retry_runs_the_sync_again(make_app,
-                                                                                 demo_db: Path) -> None:
+async def test_a_busy_duckdb_file_names_its_holder_and_retry_runs_the_sync_again(make_app, demo_db: Path,
+                                                                                 monkeypatch) -> None:
+    monkeypatch.setattr("tui_sync.target.BRIEF_OPEN_WAIT_S", 0.2)  # a shell keeps it: do not wait 15 s
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
