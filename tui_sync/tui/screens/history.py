@@ -17,6 +17,7 @@ from ...stats import TableStats, table_stats
 from ...target.spec import target_spec
 from ...target.state import RunRecord, read_runs
 from ..messages import HistoryLoaded
+from ..workers import wait_while_busy
 from .base import AppScreen
 from .dialogs import ErrorScreen
 from .tables import local_time
@@ -93,8 +94,14 @@ class HistoryScreen(AppScreen):
             self.query_one("#runs-title", Label).update("No valid config yet (c).")
             return
         targets = [tc.target_name() for tc in self.tui.session.config.tables.values()]
-        job = partial(self._load_worker, target_spec(self.tui.session.config), targets, self.tui.session.now())
-        self.tui.run_in_thread(job, group="history", description="Reading the run history")
+        spec = target_spec(self.tui.session.config)
+        job = partial(self._load_worker, spec, targets, self.tui.session.now())
+        # A sync holding the file: wait for it (saying so); only a long wait ends in the dialog.
+        self.tui.run_in_thread(wait_while_busy(self, job, spec, self._waiting), group="history",
+                               description="Reading the run history", retry=self.load)
+
+    def _waiting(self, text: str) -> None:
+        self.query_one("#runs-title", Label).update(Text(f"Runs: {text}"))
 
     def _load_worker(self, db_path: Path, targets: list[str], now: datetime) -> None:
         """On a thread: runs and statistics; posts HistoryLoaded."""

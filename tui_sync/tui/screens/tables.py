@@ -123,6 +123,7 @@ class TablesScreen(AppScreen):
         self.plans: dict[str, PlanReport | str] = {}  # report, or the error text
         self.filter_text = ""
         self._plan_timer: Timer | None = None
+        self.waiting: str | None = None  # a state read waiting for a sync that has the file
 
     @property
     def loaded(self) -> bool:
@@ -167,6 +168,7 @@ class TablesScreen(AppScreen):
 
     def catalog_changed(self, error: str | None) -> None:
         """The app read the catalog again (`error`: why the source could not be listed)."""
+        self.waiting = None
         if not self.query(SourceTable):
             return  # mounted but not composed yet (a busy machine): on_mount reads it again
         self.query_one(SourceTable).loading = False
@@ -176,6 +178,12 @@ class TablesScreen(AppScreen):
                 "Check the Connection screen (c), then press r to retry.")
             return
         self.refresh_rows()
+
+    def show_waiting(self, text: str) -> None:
+        """A read of the sync state waits for another process (shown above the details)."""
+        self.waiting = text
+        if self.query(SourceTable):
+            self._update_details()
 
     def table_names(self) -> list[str]:
         return self.tui.session.table_names()
@@ -322,8 +330,10 @@ class TablesScreen(AppScreen):
     def _update_details(self) -> None:
         details = self.query_one("#table-details", Static)
         name = self.highlighted()
+        waiting = [self.waiting] if self.waiting else []
         if name is None:
-            details.update("" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")
+            details.update(Text("\n".join(waiting) or (
+                "" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")))
             return
         session = self.tui.session
         tc = session.config.table(name)
@@ -336,7 +346,7 @@ class TablesScreen(AppScreen):
             parts.append(f"lookback {lookback_text(tc.lookback)}")
         if tc.schedule:
             parts.append(f"schedule {tc.schedule}")
-        lines = [" · ".join(parts)]
+        lines = [*waiting, " · ".join(parts)]
         if tc.where:
             lines.append(f"filter: {tc.where}")
         point = session.target.resume.get(target)

@@ -44,7 +44,7 @@ from tui_sync.preview.export import ExportFormat, default_export_path, export_fr
 from tui_sync.preview.query import ColumnInfo, Preset, TargetTable
 from tui_sync.target.spec import TargetSpec, as_spec
 
-from ..workers import run_in_thread
+from ..workers import run_in_thread, wait_while_busy
 from .chart import ChartKind, ChartView
 from .preview_chart import _OVERLAY_LABELS, MAX_Y, ChartRequest, ChartTab, time_like, toggle_label
 
@@ -254,6 +254,7 @@ class PreviewPane(ChartTab):
         def job() -> None:
             self.post_message(self.TablesLoaded(query.list_tables(self.db_path)))
 
+        job = wait_while_busy(self, job, self.db_path, self._set_status)  # a sync has the file: wait
         self._run(job, "preview-tables", "Tables", partial(self._failed, "tables", None))
 
     def _fetch_rows(self, token: int, table: str, preset: Preset, cursor: str | None) -> None:
@@ -263,6 +264,7 @@ class PreviewPane(ChartTab):
             detection = detect_frame(rows.frame)
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
+        job = wait_while_busy(self, job, self.db_path, self._set_status)
         self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
 
     def _export(self, frame: pl.DataFrame, path: Path) -> None:
