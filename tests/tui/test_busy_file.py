@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, Static
 
 from tui_sync.tui.screens.dialogs import ErrorScreen
 
-from .conftest import screen_text, tables_loaded, wait_for
+from .conftest import FIXED_NOW, screen_text, tables_loaded, wait_for
 
 # A sync as cron runs it, reduced to what matters here: the sync lock (with its holder note)
 # and the file open read-write, until the test says "go".
@@ -42,7 +42,7 @@ def _text(widget: Static | Label) -> str:
 
 
 async def test_history_waits_for_a_running_sync_and_loads_when_it_ends(make_app, demo_db: Path) -> None:
-    app = make_app()
+    app = make_app(now=FIXED_NOW)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
         with running_sync(demo_db) as sync:
@@ -57,7 +57,7 @@ async def test_history_waits_for_a_running_sync_and_loads_when_it_ends(make_app,
 
 
 async def test_tables_state_and_preview_wait_for_a_running_sync(make_app, demo_db: Path) -> None:
-    app = make_app()
+    app = make_app(now=FIXED_NOW)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
         details = app.screen.query_one("#table-details", Static)
@@ -77,7 +77,7 @@ async def test_tables_state_and_preview_wait_for_a_running_sync(make_app, demo_d
 
 async def test_a_long_wait_ends_in_the_busy_dialog_with_retry(make_app, demo_db: Path, monkeypatch) -> None:
     monkeypatch.setattr("tui_sync.tui.workers.BUSY_WAIT_S", 0.0)  # give up at the first refusal
-    app = make_app()
+    app = make_app(now=FIXED_NOW)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
         with running_sync(demo_db):
@@ -92,7 +92,7 @@ async def test_a_long_wait_ends_in_the_busy_dialog_with_retry(make_app, demo_db:
 
 
 async def test_the_idle_tui_leaves_the_file_to_other_processes(make_app, demo_db: Path) -> None:
-    app = make_app()
+    app = make_app(now=FIXED_NOW)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
         for key, ready in (("h", lambda: _text(app.screen.query_one("#runs-title", Label)).startswith("Runs")),

@@ -123,6 +123,12 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                 app.action_cancel_sync, action="app.cancel_sync"),
         Command("Reload history", _keyed("Read tui_sync.runs again", history, "reload"),
                 partial(_on_screen, app, "history", "load"), action="reload"),
+        Command("Filter history by table", _keyed("Show one table's runs (again: the next table, then all)",
+                                                  history, "filter_table"),
+                on("history", "filter_table"), action="filter_table"),
+        Command("Filter history by status", _keyed("Show the runs of one status (again: the next, then all)",
+                                                   history, "filter_status"),
+                on("history", "filter_status"), action="filter_status"),
         Command("Preview as of a run", _keyed("A DuckLake target: show the previewed table as one of "
                                               "its runs committed it", preview, "as_of_run"),
                 partial(_on_screen, app, "preview", "action_as_of_run"), action="as_of_run"),
