@@ -113,6 +113,9 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
         Command("Edit table settings", _keyed("Target, key, cursor, lookback, filter, schedule; type plan",
                                               tables, "edit"),
                 on("tables", "edit"), action="edit"),
+        Command("Show the plan of highlighted table", _keyed("Column plan, warnings and SQL, as tui-sync plan; "
+                                                            "writes nothing", tables, "plan"),
+                on("tables", "plan"), action="plan"),
         Command("Preview highlighted table", _keyed("Show its target table's data", SourceTable, "select_cursor"),
                 on("tables", "preview"), action="preview"),
         Command("Pause or resume sync", _keyed("Pause after the current batch, or go on",
@@ -144,6 +147,8 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                             partial(app.preview, name), discover=False))
         cmds.append(Command(f"Verify {name}", "Compare its DuckDB target with the source",
                             partial(app.start_verify, [name]), discover=False))
+        cmds.append(Command(f"Plan of {name}", "Column plan, warnings and SQL; writes nothing",
+                            partial(_on_screen, app, "tables", "show_plan", name), discover=False))
         cmds.append(Command(f"Edit settings of {name}", "Target, key, cursor, lookback, filter, schedule",
                             partial(_on_screen, app, "tables", "edit_table", name), discover=False))
     return cmds

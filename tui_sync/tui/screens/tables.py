@@ -31,6 +31,7 @@ from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
 from .base import AppScreen
+from .plan import PlanScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
 # The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns;
@@ -115,6 +116,8 @@ class TablesScreen(AppScreen):
                 id="tables.sync.incremental", group=_SYNC_GROUP),
         Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
                 id="tables.sync.test", group=_SYNC_GROUP),
+        Binding("p", "plan", "Plan", tooltip="The column plan, warnings and SQL (as tui-sync plan)",
+                id="tables.plan"),
         Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
     ]
 
@@ -311,6 +314,15 @@ class TablesScreen(AppScreen):
 
         self.app.push_screen(TableSettingsScreen(name, cached if isinstance(cached, PlanReport) else None),
                              saved)
+
+    def action_plan(self) -> None:
+        name = self.highlighted()
+        if name is not None:
+            self.show_plan(name)
+
+    def show_plan(self, name: str) -> None:
+        cached = self.plans.get(name)
+        self.app.push_screen(PlanScreen(name, cached if isinstance(cached, PlanReport) else None))
 
     def action_preview(self) -> None:
         name = self.highlighted()
