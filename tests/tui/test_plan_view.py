@@ -61,3 +61,29 @@ async def test_table_settings_show_declared_types_with_lengths(make_app) -> None
         types = [str(plan.get_row_at(i)[1]) for i in range(plan.row_count)]
         assert types == ["VARCHAR2(20)", "NUMBER(6,0)", "VARCHAR2(40)", "NUMBER(10,0)", "NUMBER(5,2)", "DATE",
                          "NVARCHAR2(30)"]
+
+
+async def test_the_view_key_stays_in_the_footer_after_each_dialog(make_app) -> None:
+    """Defect 15: after a dialog closes the footer still offers ⏎ View on the Tables screen."""
+    from tui_sync.tui.screens.tables import SourceTable
+
+    app = make_app(now=FIXED_NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await tables_loaded(pilot)
+
+        def footer_has_view() -> bool:
+            return "⏎ View" in screen_text(app).splitlines()[-1]
+
+        tables = app.screen
+        for open_key, close_key in (("p", "escape"), ("e", "escape"), ("question_mark", "t")):
+            await pilot.press(open_key)
+            await wait_for(pilot, lambda: app.screen is not tables, f"the screen of {open_key}")
+            await pilot.press(close_key)
+            await wait_for(pilot, lambda: app.screen is tables and footer_has_view(),
+                           f"⏎ View back in the footer after {open_key}")
+            assert isinstance(app.focused, SourceTable)
+        # a dialog closed while the table had lost its focus (a reload under it): focus comes back
+        app.screen.set_focus(None)
+        app.show_error("Test", "an error")
+        await pilot.press("escape")
+        await wait_for(pilot, footer_has_view, "⏎ View back after the error dialog")
