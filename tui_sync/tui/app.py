@@ -58,8 +58,10 @@ _SCREEN_GROUP = Binding.Group("Go ", compact=True)
 
 def _goto(mode: str, key: str, label: str) -> Binding:
     binding_key = {"?": "question_mark"}.get(key, key)
+    # Not in the footer: the screen bar above shows every screen's key with its name, and the
+    # footer's 80 columns go to the screen's own keys, each with its word.
     return Binding(binding_key, f"goto('{mode}')", label, key_display=key if key != binding_key else None,
-                   group=_SCREEN_GROUP, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
+                   show=False, group=_SCREEN_GROUP, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
 
 
 class TuiSyncApp(App[None]):

@@ -34,10 +34,6 @@ from .base import AppScreen
 from .plan import PlanScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
-# The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns;
-# so do the two marking keys ("␣a Mark").
-_SYNC_GROUP = Binding.Group("Sync", compact=True)
-_MARK_GROUP = Binding.Group("Mark", compact=True)
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
 
@@ -95,29 +91,29 @@ class TablesScreen(AppScreen):
     MODE = "tables"
     AUTO_FOCUS = "SourceTable"
 
-    # Order and groups keep the footer within 80 columns: "⏎ View / Filter y Verify
-    # e Edit ␣a Mark sfix Sync", then the global keys and "q Quit".
+    # Each key with its word, the most used first (⏎ View comes from the table), so the
+    # footer fits 80 columns; i, x and a are in Help and the palette, not in the footer.
     BINDINGS = [
+        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
+                id="tables.mark"),
+        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
+                id="tables.sync.auto"),
+        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
+                id="tables.sync.full"),
+        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
+                id="tables.edit"),
+        Binding("p", "plan", "Plan", tooltip="The column plan, warnings and SQL (as tui-sync plan)",
+                id="tables.plan"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Type to filter the tables",
                 id="tables.filter"),
         Binding("y", "verify", "Verify", tooltip="Compare the marked tables' targets with the source",
                 id="tables.verify"),
-        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
-                id="tables.edit"),
-        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
-                id="tables.mark", group=_MARK_GROUP),
-        Binding("a", "mark_all", "All", tooltip="Mark every table shown (again: unmark them)",
-                id="tables.mark_all", group=_MARK_GROUP),
-        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
-                id="tables.sync.auto", group=_SYNC_GROUP),
-        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
-                id="tables.sync.full", group=_SYNC_GROUP),
-        Binding("i", "sync('incremental')", "Incr", tooltip="Incremental sync of the marked tables",
-                id="tables.sync.incremental", group=_SYNC_GROUP),
-        Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
-                id="tables.sync.test", group=_SYNC_GROUP),
-        Binding("p", "plan", "Plan", tooltip="The column plan, warnings and SQL (as tui-sync plan)",
-                id="tables.plan"),
+        Binding("i", "sync('incremental')", "Incremental", show=False, tooltip="Incremental sync of the marked tables",
+                id="tables.sync.incremental"),
+        Binding("x", "sync('test')", "Test", show=False, tooltip="Test sync: first rows into <target>_test",
+                id="tables.sync.test"),
+        Binding("a", "mark_all", "Mark all", show=False, tooltip="Mark every table shown (again: unmark them)",
+                id="tables.mark_all"),
         Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
     ]
 
