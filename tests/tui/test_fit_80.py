@@ -24,3 +24,22 @@ async def test_the_header_status_is_whole_at_80_columns(make_app) -> None:
         assert len(line) <= 80 and "Tables" in line  # the current screen keeps its name
         await pilot.resize_terminal(120, 40)
         await wait_for(pilot, lambda: "Connection" in bar.render_line(0).text, "the names back at 120 columns")
+
+
+async def test_footer_keys_have_words_most_used_first(make_app) -> None:
+    """Posting-style footer: each key with its word, no "sfix Sync" or "ctgvh? Go" clusters."""
+    from .conftest import screen_text
+
+    app = make_app(now=FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await tables_loaded(pilot)
+        await wait_for(pilot, lambda: "⏎ View" in screen_text(app).splitlines()[-1], "the footer")
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.startswith("⏎ View ␣ Mark s Sync f Full e Edit p Plan / Filter y Verify"), footer
+        assert footer.rstrip().endswith("^p palette") and len(footer) <= 80
+        await pilot.resize_terminal(220, 24)  # wide: every key shows, each with its word
+        words = ("i Incremental", "x Test", "a Mark all", "q Quit", "c Connection", "h History", "? Help")
+        await wait_for(pilot, lambda: all(w in screen_text(app).splitlines()[-1] for w in words),
+                       "every key with its word")
+        footer = screen_text(app).splitlines()[-1]
+        assert "sfix" not in footer and "ctgvh" not in footer
