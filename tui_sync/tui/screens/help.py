@@ -86,7 +86,7 @@ def help_renderable() -> RenderableType:
         table.add_column(width=KEY_WIDTH, no_wrap=True, style="bold")
         table.add_column(ratio=1)
         for keys, what in rows:
-            table.add_row(keys, what)
+            table.add_row(Text(keys), Text(what))  # Text: "[source]" is words here, not markup
         parts.append(table)
         if prose:
             parts.append(Text(prose, style="italic"))
