@@ -17,6 +17,6 @@ async def test_help_keys_share_one_column_and_do_not_wrap(make_app) -> None:
         assert any("f / i / x" in line for line in lines)  # whole, on one line
         # Where the description starts after a key: one column for every section.
         starts = {m.start(2) for line in lines
-                  if (m := re.match(r"^\s*(ctrl\+p|/|f / i / x|r / d / p|ctrl\+s|escape|enter)\s+(\S)", line))}
+                  if (m := re.match(r"^[\s┃]*(ctrl\+p|/|f / i / x|r / d / p|ctrl\+s|escape|enter)\s+(\S)", line))}
         assert len(starts) == 1, starts
         assert "save [source] and [target] into the config file" in " ".join(lines)  # not eaten as markup
