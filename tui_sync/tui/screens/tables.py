@@ -3,7 +3,7 @@
 Keys: `/` filter as you type, `space` mark, `a` mark all shown, `s` `f` `i` `x`
 sync the marked tables (or the highlighted one) in auto, full, incremental or
 test mode, `y` verify them against the source, `e` edit the table's settings,
-`enter` preview its target. A table whose full sync was interrupted shows as
+`p` show its plan (columns, warnings, SQL), `enter` preview its target. A table whose full sync was interrupted shows as
 "resumable"; syncing it asks whether to resume or start over.
 
 The screen renders the session (the catalog, marks, verify results); the app loads
