@@ -91,8 +91,8 @@ class TablesScreen(AppScreen):
     MODE = "tables"
     AUTO_FOCUS = "SourceTable"
 
-    # Each key with its word, the most used first (⏎ View comes from the table): at 80
-    # columns the footer shows them up to Verify and scrolls sideways for the rest.
+    # Each key with its word, the most used first (⏎ View comes from the table), so that
+    # with q Quit they fit 80 columns; i, x and a are left to Help and the palette.
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
                 id="tables.mark"),
@@ -108,11 +108,11 @@ class TablesScreen(AppScreen):
                 id="tables.filter"),
         Binding("y", "verify", "Verify", tooltip="Compare the marked tables' targets with the source",
                 id="tables.verify"),
-        Binding("i", "sync('incremental')", "Incremental", tooltip="Incremental sync of the marked tables",
+        Binding("i", "sync('incremental')", "Incremental", show=False, tooltip="Incremental sync of the marked tables",
                 id="tables.sync.incremental"),
-        Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
+        Binding("x", "sync('test')", "Test", show=False, tooltip="Test sync: first rows into <target>_test",
                 id="tables.sync.test"),
-        Binding("a", "mark_all", "Mark all", tooltip="Mark every table shown (again: unmark them)",
+        Binding("a", "mark_all", "Mark all", show=False, tooltip="Mark every table shown (again: unmark them)",
                 id="tables.mark_all"),
         Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
     ]
