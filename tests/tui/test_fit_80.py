@@ -37,9 +37,6 @@ async def test_footer_keys_have_words_most_used_first(make_app) -> None:
         footer = screen_text(app).splitlines()[-1]
         assert footer.startswith("⏎ View ␣ Mark s Sync f Full e Edit p Plan / Filter y Verify q Quit"), footer
         assert footer.rstrip().endswith("^p palette") and len(footer) <= 80
-        await pilot.resize_terminal(220, 24)  # wide: every key shows, each with its word
-        words = ("q Quit", "c Connection", "h History", "? Help")
-        await wait_for(pilot, lambda: all(w in screen_text(app).splitlines()[-1] for w in words),
-                       "every key with its word")
-        footer = screen_text(app).splitlines()[-1]
         assert "sfix" not in footer and "ctgvh" not in footer
+        # the screen keys are in the screen bar, with their names
+        assert screen_text(app).splitlines()[0].startswith(" c Connection  t Tables  g Progress")

@@ -56,10 +56,10 @@ from .workers import BUSY_ERRORS, ErrorCallback
 
 def _goto(mode: str, key: str, label: str) -> Binding:
     binding_key = {"?": "question_mark"}.get(key, key)
-    # Each with its word, after the screen's own keys and q Quit: at 80 columns the footer
-    # scrolls to them (the screen bar above shows them too).
+    # Not in the footer: the screen bar above shows every screen's key with its name, and
+    # the footer's 80 columns go to the screen's own keys, each with its word.
     return Binding(binding_key, f"goto('{mode}')", label, key_display=key if key != binding_key else None,
-                   tooltip=f"Show the {label} screen", id=f"goto.{mode}")
+                   show=False, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
 
 
 class TuiSyncApp(App[None]):
