@@ -11,8 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich.cells import cell_len
-
+from ..cells import cell_len, pad  # noqa: F401  (pad: the CLI modules import it from here)
 from ..config import Config, find_config, load_config
 
 
@@ -38,13 +37,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return str(value)
-
-
-def pad(text: str, width: int, *, right: bool = False) -> str:
-    """`text` padded to `width` terminal cells (a Korean character takes two): what
-    f"{text:<width}" does for ASCII, for any name."""
-    fill = " " * max(width - cell_len(text), 0)
-    return fill + text if right else text + fill
 
 
 def print_json(doc: Any) -> None:

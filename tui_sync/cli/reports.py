@@ -40,23 +40,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
         })
         return ExitCode.OK
-    out = [f"Table {report.description.info.name} -> {report.target}",
-           f"  primary key: {', '.join(report.primary_key) or '(none: incremental deletes the window)'}",
-           f"  cursor:      {report.cursor or '(none: auto mode runs full)'}", "",
-           f"  {'source column':<24} {'source type':<26} {'target column':<24} duckdb type"]
-    for c in report.plan.columns:
-        src = c.source.declared()
-        dst = c.duckdb_type or "(skipped)"
-        if c.conversion.value != "none":
-            dst += f"  [{c.conversion.value}]"
-        out.append(f"  {pad(c.name, 24)} {src:<26} {pad(c.target_name, 24)} {dst}")
-    if report.warnings:
-        out += ["", "Warnings:"] + [f"  - {w}" for w in report.warnings]
-    for kind, (sql, binds) in report.sql.items():
-        out += ["", f"SQL ({kind}):", f"  {sql}"]
-        if binds:
-            out.append(f"  binds: {binds}")
-    print("\n".join(out))
+    from ..services.plan import plan_lines  # the TUI's Plan view shows the same lines
+
+    print("\n".join(plan_lines(report)))
     return ExitCode.OK
 
 

@@ -147,7 +147,8 @@ class Engine(Modes, Readers):
                     results = self._record_unreachable(db_path, tables, mode, exc)
                     jobs = []
                 if jobs:
-                    con = tg.connect(db_path)
+                    # another process's brief read (the TUI's history) may still have the file
+                    con = tg.connect(db_path, wait=tg.BRIEF_OPEN_WAIT_S)
                     try:
                         tg.tune_for_loading(con, self.config.target.memory_limit)
                         st.ensure_schema(con)

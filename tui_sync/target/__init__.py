@@ -6,6 +6,7 @@ named by spec.py), the loads the engine runs in it (loads.py), the sync state ke
 """
 
 from .duckdb import (
+    BRIEF_OPEN_WAIT_S,
     STAGE_SUFFIX,
     append,
     append_stream,
@@ -26,7 +27,8 @@ from .lake import expire as expire_snapshots
 from .spec import Target, TargetSpec, as_spec, target_spec
 
 __all__ = [
-    "STAGE_SUFFIX", "append", "append_stream", "busy_error", "connect", "create_table", "drop_table",
+    "BRIEF_OPEN_WAIT_S", "STAGE_SUFFIX", "append", "append_stream", "busy_error", "connect", "create_table",
+    "drop_table",
     "qi", "recreate_table", "row_count", "settle", "stage_name", "table_columns", "table_exists",
     "tune_for_loading", "expire_snapshots", "Target", "TargetSpec", "as_spec", "target_spec",
 ]

@@ -7,6 +7,7 @@ registered view: no per-row Python. Identifiers are always quoted.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pyarrow as pa
 from ..errors import TargetBusyError, TuiSyncError, one_line
 from ..typeplan import TypePlan
 from . import lake
-from .lock import describe_holder, is_held, read_holder
+from .lock import describe_holder, held_by_another, is_held, read_holder
 from .spec import Target, as_spec
 
 STAGE_SUFFIX = "__tui_sync_stage"
@@ -29,12 +30,19 @@ def qi(name: str) -> str:
 
 _HOLDER_RE = re.compile(r"held in (.+?) \(PID (\d+)\)")
 _PID_RE = re.compile(r"PID (\d+)")
+# A sync waits this long for a brief open by another process (the TUI reading its history,
+# a `status`) to end before it gives up with exit 3; a sync holding the lock is not waited for.
+BRIEF_OPEN_WAIT_S = 15.0
 
 
-def connect(target: Target, *, create: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(target: Target, *, create: bool = True, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
     """Open the target read-write: a DuckDB file (the same config everywhere in this process,
     so in-process users share one database instance), or a lake (a connection whose default
-    catalog is the lake)."""
+    catalog is the lake).
+
+    `wait`: seconds to keep retrying while another process has the file open and no other
+    process holds the sync lock (a brief read, not a sync); 0 fails at once.
+    """
     spec = as_spec(target)
     if spec.is_lake:
         return lake.connect(spec, create=create)
@@ -43,12 +51,20 @@ def connect(target: Target, *, create: bool = True) -> duckdb.DuckDBPyConnection
     if not create and not path.exists():
         raise TuiSyncError(f"DuckDB file {path} does not exist yet (run a sync first)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        raise busy_error(path, exc) from None
-    except duckdb.Error as exc:
-        raise TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}") from None
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            error = busy_error(path, exc)
+            if (not isinstance(error, TargetBusyError) or time.monotonic() + pause > deadline
+                    or held_by_another(path)):
+                raise error from None
+        except duckdb.Error as exc:
+            raise TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 def tune_for_loading(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> None:

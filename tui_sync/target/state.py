@@ -365,9 +365,13 @@ def _open_for_read(db_path: Target) -> duckdb.DuckDBPyConnection | None:
     if not as_spec(db_path).exists():
         return None
     con = connect(db_path, create=False)
-    has_state = con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = 'tui_sync' AND table_name = 'runs'").fetchone()
+    try:
+        has_state = con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND table_schema = 'tui_sync' AND table_name = 'runs'").fetchone()
+    except BaseException:
+        con.close()  # never keep the file from another process after a failed read
+        raise
     if not has_state:
         con.close()
         return None

@@ -56,13 +56,13 @@ from .session import Session
 from .widgets.nav import SCREENS as SCREEN_KEYS
 from .workers import BUSY_ERRORS, ErrorCallback
 
-_SCREEN_GROUP = Binding.Group("Go ", compact=True)
-
 
 def _goto(mode: str, key: str, label: str) -> Binding:
     binding_key = {"?": "question_mark"}.get(key, key)
+    # Not in the footer: the screen bar above shows every screen's key with its name, and
+    # the footer's 80 columns go to the screen's own keys, each with its word.
     return Binding(binding_key, f"goto('{mode}')", label, key_display=key if key != binding_key else None,
-                   group=_SCREEN_GROUP, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
+                   show=False, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
 
 
 class TuiSyncApp(App[None]):
@@ -83,8 +83,8 @@ class TuiSyncApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {name: name for name in SCREENS}
     # The screen keys come from the one table the screen bar and Help use too.
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(_goto(mode, key, label) for mode, key, label in SCREEN_KEYS),
         Binding("q", "quit", "Quit", tooltip="Quit (asks while a sync runs)", id="app.quit"),
+        *(_goto(mode, key, label) for mode, key, label in SCREEN_KEYS),
     ]
 
     def __init__(self, config_path: Path, config: Config | None, *, config_error: str | None = None,

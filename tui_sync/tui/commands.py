@@ -114,6 +114,9 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
         Command("Edit table settings", _keyed("Target, key, cursor, lookback, filter, schedule; type plan",
                                               tables, "edit"),
                 on("tables", "edit"), action="edit"),
+        Command("Show the plan of highlighted table", _keyed("Column plan, warnings and SQL, as tui-sync plan; "
+                                                            "writes nothing", tables, "plan"),
+                on("tables", "plan"), action="plan"),
         Command("Preview highlighted table", _keyed("Show its target table's data", SourceTable, "select_cursor"),
                 on("tables", "preview"), action="preview"),
         Command("Pause or resume sync", _keyed("Pause after the current batch, or go on",
@@ -124,6 +127,12 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                 app.action_cancel_sync, action="app.cancel_sync"),
         Command("Reload history", _keyed("Read tui_sync.runs again", history, "reload"),
                 partial(_on_screen, app, "history", "load"), action="reload"),
+        Command("Filter history by table", _keyed("Show one table's runs (again: the next table, then all)",
+                                                  history, "filter_table"),
+                on("history", "filter_table"), action="filter_table"),
+        Command("Filter history by status", _keyed("Show the runs of one status (again: the next, then all)",
+                                                   history, "filter_status"),
+                on("history", "filter_status"), action="filter_status"),
         Command("Preview as of a run", _keyed("A DuckLake target: show the previewed table as one of "
                                               "its runs committed it", preview, "as_of_run"),
                 partial(_on_screen, app, "preview", "action_as_of_run"), action="as_of_run"),
@@ -139,6 +148,8 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                             partial(app.preview, name), discover=False))
         cmds.append(Command(f"Verify {name}", "Compare its DuckDB target with the source",
                             partial(app.start_verify, [name]), discover=False))
+        cmds.append(Command(f"Plan of {name}", "Column plan, warnings and SQL; writes nothing",
+                            partial(_on_screen, app, "tables", "show_plan", name), discover=False))
         cmds.append(Command(f"Edit settings of {name}", "Target, key, cursor, lookback, filter, schedule",
                             partial(_on_screen, app, "tables", "edit_table", name), discover=False))
     return cmds

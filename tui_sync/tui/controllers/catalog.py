@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 from ...config import Config
 from ...errors import one_line
 from ...services import catalog
+from ...target.spec import target_spec
 from ..messages import SourceTablesLoaded, TableStatesLoaded
 from ..screens.tables import TablesScreen
+from ..workers import wait_while_busy
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
@@ -39,12 +41,24 @@ class CatalogController:
             post(SourceTablesLoaded([], {}, one_line(exc)))
             raise  # the app's worker handler shows it in the error dialog
         try:
-            target = catalog.read_target_state(config)
+            target = self._read_state(config)
         except Exception:
             # The DuckDB file is busy or broken: still list the tables, and report why.
             post(SourceTablesLoaded(tables, {}))
             raise
-        post(SourceTablesLoaded(tables, target.states, resume=target.resume))
+        if target is not None:  # None: a newer read replaced this one while it waited
+            post(SourceTablesLoaded(tables, target.states, resume=target.resume))
+
+    def _read_state(self, config: Config) -> catalog.TargetState | None:
+        """On a thread: the target's state, waiting (and saying so) while a sync has the file."""
+        read = wait_while_busy(self.app, partial(catalog.read_target_state, config), target_spec(config),
+                               self._waiting)
+        return read()  # type: ignore[return-value]
+
+    def _waiting(self, text: str) -> None:
+        screen = self.app.mounted_screen("tables")
+        if isinstance(screen, TablesScreen):
+            screen.show_waiting(text)
 
     def refresh_states(self) -> None:
         """Re-read the sync state and resume points (after a run) for the Tables screen."""
@@ -53,8 +67,9 @@ class CatalogController:
                                    description="Reading the sync state", retry=self.refresh_states)
 
     def _states_worker(self, config: Config) -> None:
-        target = catalog.read_target_state(config)
-        self.app.post_message(TableStatesLoaded(target.states, target.resume))
+        target = self._read_state(config)
+        if target is not None:
+            self.app.post_message(TableStatesLoaded(target.states, target.resume))
 
     def tables_loaded(self, message: SourceTablesLoaded) -> None:
         if message.error is None:

@@ -34,6 +34,17 @@ class AppScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_nav()
+        # Back from a dialog or another screen: the focus may come back (or be restored)
+        # after this handler, and the footer must show the focused widget's keys (⏎ View).
+        self.call_after_refresh(self._restore_keys)
+
+    def _restore_keys(self) -> None:
+        if self.focused is None and self.AUTO_FOCUS:
+            for widget in self.query(self.AUTO_FOCUS):
+                if widget.focusable:
+                    self.set_focus(widget)
+                    break
+        self.refresh_bindings()
 
     def refresh_nav(self) -> None:
         for nav in self.query(NavBar):

@@ -1,4 +1,9 @@
-"""History screen: past runs from tui_sync.runs, and per-table statistics."""
+"""History screen: past runs from tui_sync.runs, and per-table statistics.
+
+`f` and `s` filter the runs by table and by status (each press shows the next table or
+status found in the runs, then all again). The highlighted run's error is shown in full
+width under the list, so it reads at 80 columns too.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,20 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from ...progress import fmt_duration, fmt_rate
 from ...stats import TableStats, table_stats
 from ...target.spec import target_spec
 from ...target.state import RunRecord, read_runs
 from ..messages import HistoryLoaded
+from ..workers import wait_while_busy
 from .base import AppScreen
 from .dialogs import ErrorScreen
 from .tables import local_time
 
+_STATUSES = ("ok", "failed", "cancelled", "skipped", "running")
+_MODE_SHORT = {"incremental": "incr"}  # the run list fits 80 columns
 _STATUS_STYLE = {"ok": "green", "failed": "bold red", "cancelled": "yellow", "skipped": "yellow",
                  "running": "cyan"}
 
@@ -35,11 +43,27 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
+def _next(choices: list[str], current: str | None) -> str | None:
+    """The choice after `current`; after the last one, None (all)."""
+    if current not in choices:
+        return choices[0] if choices else None
+    i = choices.index(current) + 1
+    return choices[i] if i < len(choices) else None
+
+
+def _short_time(run: RunRecord) -> str:
+    return local_time(run.started_at)[5:]  # "01-05 12:00": the year only costs width
+
+
 class HistoryScreen(AppScreen):
     MODE = "history"
     AUTO_FOCUS = "#runs"
 
     BINDINGS = [
+        Binding("f", "filter_table", "Table filter", tooltip="Show the runs of one table (again: the next; "
+                "then all)", id="history.filter.table"),
+        Binding("s", "filter_status", "Status filter", tooltip="Show the runs of one status (ok, failed, "
+                "cancelled, skipped; then all)", id="history.filter.status"),
         Binding("r", "reload", "Reload", tooltip="Read tui_sync.runs again", id="history.reload"),
     ]
 
@@ -47,6 +71,8 @@ class HistoryScreen(AppScreen):
         super().__init__()
         self.runs: list[RunRecord] = []
         self.stats: list[TableStats] = []
+        self.table_filter: str | None = None
+        self.status_filter: str | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Label("Runs (newest first; enter shows a run's full error)", classes="section-title",
@@ -57,10 +83,11 @@ class HistoryScreen(AppScreen):
         runs.add_column("Mode", key="mode")
         runs.add_column("Status", key="status")
         runs.add_column("Rows", key="rows")
-        runs.add_column("Duration", key="duration")
         runs.add_column("Rows/s", key="rate")
+        runs.add_column("Time", key="duration")
         runs.add_column("Error", key="error")
         yield runs
+        yield Static("", id="run-error")
         yield Label("Per table, last 30 days", classes="section-title", id="stats-title")
         stats = DataTable[object](id="stats", cursor_type="row", zebra_stripes=True)
         stats.add_column("Table", key="table")
@@ -93,8 +120,14 @@ class HistoryScreen(AppScreen):
             self.query_one("#runs-title", Label).update("No valid config yet (c).")
             return
         targets = [tc.target_name() for tc in self.tui.session.config.tables.values()]
-        job = partial(self._load_worker, target_spec(self.tui.session.config), targets, self.tui.session.now())
-        self.tui.run_in_thread(job, group="history", description="Reading the run history")
+        spec = target_spec(self.tui.session.config)
+        job = partial(self._load_worker, spec, targets, self.tui.session.now())
+        # A sync holding the file: wait for it (saying so); only a long wait ends in the dialog.
+        self.tui.run_in_thread(wait_while_busy(self, job, spec, self._waiting), group="history",
+                               description="Reading the run history", retry=self.load)
+
+    def _waiting(self, text: str) -> None:
+        self.query_one("#runs-title", Label).update(Text(f"Runs: {text}"))
 
     def _load_worker(self, db_path: Path, targets: list[str], now: datetime) -> None:
         """On a thread: runs and statistics; posts HistoryLoaded."""
@@ -102,20 +135,62 @@ class HistoryScreen(AppScreen):
         stats = table_stats(db_path, now=now, include=targets)
         self.post_message(HistoryLoaded(runs, stats))
 
+    # -- filters ----------------------------------------------------------------------------
+    def action_filter_table(self) -> None:
+        self.table_filter = _next(sorted({r.target_table for r in self.runs}), self.table_filter)
+        self._fill_runs()
+
+    def action_filter_status(self) -> None:
+        found = {r.status for r in self.runs}
+        self.status_filter = _next([s for s in _STATUSES if s in found] + sorted(found - set(_STATUSES)),
+                                   self.status_filter)
+        self._fill_runs()
+
+    def shown_runs(self) -> list[tuple[int, RunRecord]]:
+        return [(i, r) for i, r in enumerate(self.runs)
+                if self.table_filter in (None, r.target_table) and self.status_filter in (None, r.status)]
+
+    def _fill_runs(self) -> None:
+        runs = self.query_one("#runs", DataTable)
+        runs.clear()
+        shown = self.shown_runs()
+        for i, run in shown:
+            status = Text(run.status, style=_STATUS_STYLE.get(run.status, ""))
+            error = (run.error or "").splitlines()[0] if run.error else ""
+            runs.add_row(_short_time(run), run.target_table, _MODE_SHORT.get(run.mode, run.mode), status,
+                         Text(f"{run.rows:,}" if run.rows is not None else "-", justify="right"),
+                         Text(fmt_rate(run.rows_per_s or 0.0), justify="right"),
+                         Text(fmt_duration(_duration(run)), justify="right"), error, key=str(i))
+        filters = [f"table {self.table_filter}" if self.table_filter else "",
+                   f"status {self.status_filter}" if self.status_filter else ""]
+        said = " and ".join(f for f in filters if f)
+        if not self.runs:
+            title = "Runs: none yet"
+        elif said:
+            title = f"Runs: {len(shown)} of {len(self.runs)} ({said}; f/s change the filter)"
+        else:
+            title = f"Runs: {len(self.runs)} (newest first; enter shows a run's full error)"
+        self.query_one("#runs-title", Label).update(Text(title))
+        self._show_error()
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _show_error(self) -> None:
+        """The highlighted run's error in full width: the Error column is off screen at 80 columns."""
+        table = self.query_one("#runs", DataTable)
+        line = ""
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            run = self.runs[int(str(key))] if key is not None else None
+            if run is not None and run.error:
+                line = "error: " + run.error.splitlines()[0]
+        widget = self.query_one("#run-error", Static)
+        widget.update(Text(line))
+        widget.display = bool(line)
+
     @on(HistoryLoaded)
     def _loaded(self, message: HistoryLoaded) -> None:
         self.runs, self.stats = message.runs, message.stats
-        runs = self.query_one("#runs", DataTable)
-        runs.clear()
-        for i, run in enumerate(message.runs):
-            status = Text(run.status, style=_STATUS_STYLE.get(run.status, ""))
-            error = (run.error or "").splitlines()[0] if run.error else ""
-            runs.add_row(local_time(run.started_at), run.target_table, run.mode, status,
-                         Text(f"{run.rows:,}" if run.rows is not None else "-", justify="right"),
-                         Text(fmt_duration(_duration(run)), justify="right"),
-                         Text(fmt_rate(run.rows_per_s or 0.0), justify="right"), error, key=str(i))
-        title = f"Runs: {len(message.runs)} (newest first; enter shows a run's full error)"
-        self.query_one("#runs-title", Label).update(title if message.runs else "Runs: none yet")
+        self._fill_runs()
         stats = self.query_one("#stats", DataTable)
         stats.clear()
         for st in message.stats:

@@ -217,9 +217,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
         table.clear()
         for cp in report.plan.columns:
             src = cp.source
-            stype = src.data_type
-            if src.precision is not None:
-                stype += f"({src.precision},{src.scale or 0})"
+            stype = src.declared()  # as `tui-sync plan` shows it: VARCHAR2(20), NUMBER(12,3), TIMESTAMP(6)
             note = "skipped" if cp.skipped else ("override" if cp.overridden else "")
             if cp.warning:
                 note = (note + ": " if note else "") + cp.warning

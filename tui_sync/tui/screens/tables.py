@@ -3,7 +3,7 @@
 Keys: `/` filter as you type, `space` mark, `a` mark all shown, `s` `f` `i` `x`
 sync the marked tables (or the highlighted one) in auto, full, incremental or
 test mode, `y` verify them against the source, `e` edit the table's settings,
-`enter` preview its target. A table whose full sync was interrupted shows as
+`p` show its plan (columns, warnings, SQL), `enter` preview its target. A table whose full sync was interrupted shows as
 "resumable"; syncing it asks whether to resume or start over.
 
 The screen renders the session (the catalog, marks, verify results); the app loads
@@ -32,12 +32,9 @@ from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
 from ..widgets.fields import TextField
 from .base import AppScreen
+from .plan import PlanScreen
 from .table_settings import TableSettingsScreen, lookback_text
 
-# The four sync keys share one footer entry ("sfix Sync") so the footer fits 80 columns;
-# so do the two marking keys ("␣a Mark").
-_SYNC_GROUP = Binding.Group("Sync", compact=True)
-_MARK_GROUP = Binding.Group("Mark", compact=True)
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
 
@@ -95,27 +92,29 @@ class TablesScreen(AppScreen):
     MODE = "tables"
     AUTO_FOCUS = "SourceTable"
 
-    # Order and groups keep the footer within 80 columns: "⏎ View / Filter y Verify
-    # e Edit ␣a Mark sfix Sync", then the global keys and "q Quit".
+    # Each key with its word, the most used first (⏎ View comes from the table), so that
+    # with q Quit they fit 80 columns; i, x and a are left to Help and the palette.
     BINDINGS = [
+        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
+                id="tables.mark"),
+        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
+                id="tables.sync.auto"),
+        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
+                id="tables.sync.full"),
+        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
+                id="tables.edit"),
+        Binding("p", "plan", "Plan", tooltip="The column plan, warnings and SQL (as tui-sync plan)",
+                id="tables.plan"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Type to filter the tables",
                 id="tables.filter"),
         Binding("y", "verify", "Verify", tooltip="Compare the marked tables' targets with the source",
                 id="tables.verify"),
-        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
-                id="tables.edit"),
-        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
-                id="tables.mark", group=_MARK_GROUP),
-        Binding("a", "mark_all", "All", tooltip="Mark every table shown (again: unmark them)",
-                id="tables.mark_all", group=_MARK_GROUP),
-        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
-                id="tables.sync.auto", group=_SYNC_GROUP),
-        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
-                id="tables.sync.full", group=_SYNC_GROUP),
-        Binding("i", "sync('incremental')", "Incr", tooltip="Incremental sync of the marked tables",
-                id="tables.sync.incremental", group=_SYNC_GROUP),
-        Binding("x", "sync('test')", "Test", tooltip="Test sync: first rows into <target>_test",
-                id="tables.sync.test", group=_SYNC_GROUP),
+        Binding("i", "sync('incremental')", "Incremental", show=False, tooltip="Incremental sync of the marked tables",
+                id="tables.sync.incremental"),
+        Binding("x", "sync('test')", "Test", show=False, tooltip="Test sync: first rows into <target>_test",
+                id="tables.sync.test"),
+        Binding("a", "mark_all", "Mark all", show=False, tooltip="Mark every table shown (again: unmark them)",
+                id="tables.mark_all"),
         Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
     ]
 
@@ -124,6 +123,7 @@ class TablesScreen(AppScreen):
         self.plans: dict[str, PlanReport | str] = {}  # report, or the error text
         self.filter_text = ""
         self._plan_timer: Timer | None = None
+        self.waiting: str | None = None  # a state read waiting for a sync that has the file
 
     @property
     def loaded(self) -> bool:
@@ -168,6 +168,7 @@ class TablesScreen(AppScreen):
 
     def catalog_changed(self, error: str | None) -> None:
         """The app read the catalog again (`error`: why the source could not be listed)."""
+        self.waiting = None
         if not self.query(SourceTable):
             return  # mounted but not composed yet (a busy machine): on_mount reads it again
         self.query_one(SourceTable).loading = False
@@ -177,6 +178,12 @@ class TablesScreen(AppScreen):
                 "Check the Connection screen (c), then press r to retry.")
             return
         self.refresh_rows()
+
+    def show_waiting(self, text: str) -> None:
+        """A read of the sync state waits for another process (shown above the details)."""
+        self.waiting = text
+        if self.query(SourceTable):
+            self._update_details()
 
     def table_names(self) -> list[str]:
         return self.tui.session.table_names()
@@ -305,6 +312,15 @@ class TablesScreen(AppScreen):
         self.app.push_screen(TableSettingsScreen(name, cached if isinstance(cached, PlanReport) else None),
                              saved)
 
+    def action_plan(self) -> None:
+        name = self.highlighted()
+        if name is not None:
+            self.show_plan(name)
+
+    def show_plan(self, name: str) -> None:
+        cached = self.plans.get(name)
+        self.app.push_screen(PlanScreen(name, cached if isinstance(cached, PlanReport) else None))
+
     def action_preview(self) -> None:
         name = self.highlighted()
         if name is not None:
@@ -323,8 +339,10 @@ class TablesScreen(AppScreen):
     def _update_details(self) -> None:
         details = self.query_one("#table-details", Static)
         name = self.highlighted()
+        waiting = [self.waiting] if self.waiting else []
         if name is None:
-            details.update("" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")
+            details.update(Text("\n".join(waiting) or (
+                "" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")))
             return
         session = self.tui.session
         tc = session.config.table(name)
@@ -337,7 +355,7 @@ class TablesScreen(AppScreen):
             parts.append(f"lookback {lookback_text(tc.lookback)}")
         if tc.schedule:
             parts.append(f"schedule {tc.schedule}")
-        lines = [" · ".join(parts)]
+        lines = [*waiting, " · ".join(parts)]
         if tc.where:
             lines.append(f"filter: {tc.where}")
         point = session.target.resume.get(target)

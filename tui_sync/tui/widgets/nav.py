@@ -33,14 +33,23 @@ class NavBar(Widget):
         super().__init__()
         self.current = current
 
-    def render(self) -> Text:
+    def _screens(self, labels: bool) -> Text:
+        """The screen keys; without `labels` only the current screen keeps its name."""
         text = Text(no_wrap=True, overflow="ellipsis")
         for mode, key, label in SCREENS:
-            style = "reverse bold" if mode == self.current else ""
+            current = mode == self.current
+            style = "reverse bold" if current else ""
             text.append(f" {key} ", style="bold " + style)
-            text.append(f"{label} ", style=style)
+            if labels or current:
+                text.append(f"{label} ", style=style)
+        return text
+
+    def render(self) -> Text:
         app: TuiSyncApp = self.app  # type: ignore[assignment]
         status = app.run_status_line() if hasattr(app, "run_status_line") else ""
+        text = self._screens(labels=True)
+        if status and text.cell_len + len(status) + 2 > self.size.width:
+            text = self._screens(labels=False)  # 80 columns: the sync's status must stay whole
         if status:
             pad = self.size.width - text.cell_len - len(status) - 1
             text.append(" " * max(pad, 1))

@@ -42,7 +42,7 @@ from tui_sync.preview.query import Preset, TargetTable
 from tui_sync.preview.window import Bounds
 from tui_sync.target.spec import TargetSpec, as_spec
 
-from ..workers import run_in_thread
+from ..workers import run_in_thread, wait_while_busy
 from .chart import ChartKind
 from .preview_chart import ChartRequest
 from .preview_data import DataTab, compact_count, range_words
@@ -231,6 +231,7 @@ class PreviewPane(DataTab):
         def job() -> None:
             self.post_message(self.TablesLoaded(query.list_tables(self.db_path)))
 
+        job = wait_while_busy(self, job, self.db_path, self._set_status)  # a sync has the file: wait
         self._run(job, "preview-tables", "Tables", partial(self._failed, "tables", None))
 
     def _fetch_page(self, after: PageKey | None) -> None:
@@ -247,6 +248,7 @@ class PreviewPane(DataTab):
             detection = detect_frame(rows.frame)
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
+        job = wait_while_busy(self, job, self.db_path, self._set_status)
         self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
 
     # --- loading ---------------------------------------------------------------------
