@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..cells import cell_len, pad  # noqa: F401  (pad: the CLI modules import it from here)
 from ..config import Config, find_config, load_config
 
 

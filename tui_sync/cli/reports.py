@@ -12,12 +12,13 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from ..cells import pad
 from ..config import Config, find_table_key
 from ..errors import ExitCode, TuiSyncError, UnknownTableError
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
-from .common import common_options, load, pad, print_json
+from .common import common_options, load, print_json
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
