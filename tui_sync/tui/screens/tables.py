@@ -133,7 +133,8 @@ class TablesScreen(AppScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filter-bar"):
             yield Label("Filter ", classes="filter-label")
-            yield FilterInput(placeholder="press / and type part of a name", compact=True, id="filter")
+            yield FilterInput(placeholder="press / and type part of a name", compact=True, id="filter",
+                              tooltip="Show only the tables whose name contains this text (/ to type here)")
             yield Label("", id="table-count")
         table = SourceTable(id="source-tables", cursor_type="row", zebra_stripes=True)
         # Narrow on purpose: the whole row fits 80 columns for typical names.

@@ -153,12 +153,15 @@ class PreviewPane(DataTab):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pv-bar"):
-            yield Select[str]([], prompt="Table", id="pv-table", compact=True)
+            yield Select[str]([], prompt="Table", id="pv-table", compact=True,
+                              tooltip="The target table to show (rows in the target, in brackets)")
             yield Select[Preset](
                 [(p.label, p) for p in Preset], value=Preset.FIRST, allow_blank=False, id="pv-preset",
-                compact=True,
+                compact=True, tooltip="Which rows: the first ones, a range ending at the newest row of the "
+                "cursor column, or a custom from..to range",
             )
-            yield Select[str]([], prompt="Cursor: none", id="pv-cursor", compact=True)
+            yield Select[str]([], prompt="Cursor: none", id="pv-cursor", compact=True,
+                              tooltip="The time column the date ranges apply to")
         yield Static("Loading…", id="pv-status", markup=False)
         with TabbedContent(initial="pv-tab-rows", id="pv-tabs"):
             with TabPane("Rows", id="pv-tab-rows"):

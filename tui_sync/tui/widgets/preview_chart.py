@@ -90,9 +90,10 @@ class ChartTab(Widget):
             with VerticalScroll(id="pv-controls"):
                 yield Select[ChartKind](
                     [(f"Kind: {k.value}", k) for k in ChartKind], value=ChartKind.LINE,
-                    allow_blank=False, id="pv-kind", compact=True,
+                    allow_blank=False, id="pv-kind", compact=True, tooltip="Chart kind (k cycles it)",
                 )
-                yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True)
+                yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True,
+                                  tooltip="The x axis: a time or number column")
                 yield Select[Scale](
                     [(s.label, s) for s in Scale], value=Scale.AUTO, allow_blank=False, id="pv-scale",
                     compact=True, tooltip="Y columns of different ranges: a second axis on the right, "
@@ -100,9 +101,12 @@ class ChartTab(Widget):
                 )
                 # A label of its own: a compact list has no border to carry a title.
                 yield Static(f"y columns (up to {MAX_Y}):", id="pv-ys-label", markup=False)
-                yield SelectionList[str](id="pv-ys", compact=True)
+                ys = SelectionList[str](id="pv-ys", compact=True)
+                ys.tooltip = f"Up to {MAX_Y} numeric columns to draw (space ticks one)"
+                yield ys
                 for key, label in _OVERLAY_LABELS.items():
-                    yield Checkbox(toggle_label(label, False), id=key, compact=True)
+                    yield Checkbox(toggle_label(label, False), id=key, compact=True,
+                                   tooltip=f"Draw the {label} of each y column")
                 with Horizontal(id="pv-limits"):
                     yield Input(placeholder="lower", type="number", id="pv-lower", compact=True,
                                 tooltip="Lower limit: a line at this y (of the first y column)")
