@@ -100,7 +100,7 @@ async def test_the_idle_tui_leaves_the_file_to_other_processes(make_app, demo_db
             await pilot.press(key)
             await wait_for(pilot, ready, f"screen {key} read")
         app.preview("EQUIPMENT_EVENTS")
-        await wait_for(pilot, lambda: "tables in" in screen_text(app) or "rows" in screen_text(app),
+        await wait_for(pilot, lambda: any(w in screen_text(app) for w in ("tables in", "rows", "nothing synced")),
                        "the Preview read")
         await pilot.pause(0.3)
         writer = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",

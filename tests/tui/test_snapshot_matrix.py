@@ -135,7 +135,7 @@ async def _preview(pilot: Pilot[None]) -> PreviewPane:
     await wait_for(pilot, lambda: bool(app.screen.query(PreviewPane)), "the Preview pane")
     pane = app.screen.query_one(PreviewPane)
     status = pane.query_one("#pv-status", Static)
-    await wait_for(pilot, lambda: " rows · " in _text(status), "the rows")
+    await wait_for(pilot, lambda: _text(status).startswith(("rows ", "no rows of")), "the rows")
     return pane
 
 

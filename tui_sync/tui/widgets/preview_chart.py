@@ -105,7 +105,7 @@ class ChartTab(Widget):
                 ys.tooltip = f"Up to {MAX_Y} numeric columns to draw (space ticks one)"
                 yield ys
                 for key, label in _OVERLAY_LABELS.items():
-                    yield Checkbox(toggle_label(label, False), id=key, compact=True,
+                    yield Checkbox(label, id=key, compact=True,
                                    tooltip=f"Draw the {label} of each y column")
                 with Horizontal(id="pv-limits"):
                     yield Input(placeholder="lower", type="number", id="pv-lower", compact=True,
@@ -175,10 +175,7 @@ class ChartTab(Widget):
 
     @on(Checkbox.Changed)
     def _overlay_toggled(self, event: Checkbox.Changed) -> None:
-        event.stop()
-        # The state in words too: with NO_COLOR a checkbox's X differs by colour only.
-        box = event.checkbox
-        box.label = toggle_label(_OVERLAY_LABELS.get(box.id or "", str(box.label)), event.value)
+        event.stop()  # the box itself draws [x] / [ ] (toggles.py), readable without colour
         self._apply_overlays()
 
     @on(Input.Changed, "#pv-lower, #pv-upper")
@@ -324,10 +321,6 @@ class ChartTab(Widget):
 
 
 _OVERLAY_LABELS = {"pv-mean": "mean", "pv-median": "median", "pv-sigma": "±1σ band"}
-
-
-def toggle_label(label: str, on: bool) -> str:
-    return f"{label}: {'on' if on else 'off'}"
 
 
 _TIME_KINDS = (Kind.DATE, Kind.DATETIME)
