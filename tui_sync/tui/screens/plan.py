@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, Vertical
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
@@ -18,6 +19,18 @@ from ...engine import Engine, PlanReport
 from ...errors import one_line
 from ...services.plan import plan_lines
 from ..messages import PlanLoaded
+
+
+def read_plan(poster: MessagePump, config: Config, name: str) -> None:
+    """On a thread: describe the table and plan its types; posts PlanLoaded to `poster`
+    (the Plan view, or the Tables screen's details panel). A failure is shown there, not
+    raised: a plan is informative only."""
+    try:
+        report = Engine(config).plan(name)
+    except Exception as exc:  # noqa: BLE001
+        poster.post_message(PlanLoaded(name, None, one_line(exc)))
+        return
+    poster.post_message(PlanLoaded(name, report))
 
 
 class PlanScreen(ModalScreen[None]):
@@ -55,17 +68,8 @@ class PlanScreen(ModalScreen[None]):
             return
         config: Config = self.app.session.config  # type: ignore[attr-defined]
         self.app.run_in_thread(  # type: ignore[attr-defined]
-            partial(self._plan_worker, config, self.table), group="plan-view",
+            partial(read_plan, self, config, self.table), group="plan-view",
             description="Reading the type plan")
-
-    def _plan_worker(self, config: Config, name: str) -> None:
-        """On a thread: describe the table and plan it; posts PlanLoaded."""
-        try:
-            report = Engine(config).plan(name)
-        except Exception as exc:  # noqa: BLE001 - shown in the view: a plan is informative only
-            self.post_message(PlanLoaded(name, None, one_line(exc)))
-            return
-        self.post_message(PlanLoaded(name, report))
 
     @on(PlanLoaded)
     def _loaded(self, message: PlanLoaded) -> None:

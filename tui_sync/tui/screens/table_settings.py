@@ -24,11 +24,12 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ...config import Config, TableConfig, parse_cron, parse_lookback, parse_name_list
 from ...config.write import save_table
-from ...engine import Engine, PlanReport
-from ...errors import ConfigError, one_line
+from ...engine import PlanReport
+from ...errors import ConfigError
 from ...sources.base import TableDescription
 from ..messages import PlanLoaded
 from ..widgets.fields import TextField
+from .plan import read_plan
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
@@ -174,17 +175,8 @@ class TableSettingsScreen(ModalScreen[Config | None]):
             self._show_plan(self.report)
         else:
             app: TuiSyncApp = self.app  # type: ignore[assignment]
-            app.run_in_thread(partial(self._plan_worker, self._config, self.table), group="settings-plan",
+            app.run_in_thread(partial(read_plan, self, self._config, self.table), group="settings-plan",
                               description="Reading the type plan")
-
-    def _plan_worker(self, config: Config, name: str) -> None:
-        """On a thread: describe the table and plan its types; posts PlanLoaded."""
-        try:
-            report = Engine(config).plan(name)
-        except Exception as exc:  # noqa: BLE001 - shown in the form; the settings stay editable
-            self.post_message(PlanLoaded(name, None, one_line(exc)))
-            return
-        self.post_message(PlanLoaded(name, report))
 
     @on(PlanLoaded)
     def _plan_loaded(self, message: PlanLoaded) -> None:

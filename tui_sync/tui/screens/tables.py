@@ -24,15 +24,14 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 
 from ...config import Config, find_table_key
-from ...engine import Engine, PlanReport
-from ...errors import one_line
+from ...engine import PlanReport
 from ...events import Mode
 from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
 from ..widgets.fields import TextField
 from .base import AppScreen
-from .plan import PlanScreen
+from .plan import PlanScreen, read_plan
 from .table_settings import TableSettingsScreen, lookback_text
 
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
@@ -402,17 +401,8 @@ class TablesScreen(AppScreen):
 
     def _load_plan_if_current(self, name: str) -> None:
         if self.highlighted() == name and name not in self.plans:
-            self.tui.run_in_thread(partial(self._plan_worker, self.tui.session.config, name), group="plan",
+            self.tui.run_in_thread(partial(read_plan, self, self.tui.session.config, name), group="plan",
                                    description="Reading the type plan")
-
-    def _plan_worker(self, config: Config, name: str) -> None:
-        """On a thread: describe the table and plan its types; posts PlanLoaded."""
-        try:
-            report = Engine(config).plan(name)
-        except Exception as exc:  # noqa: BLE001 - shown in the panel: a plan is informative only
-            self.post_message(PlanLoaded(name, None, one_line(exc)))
-            return
-        self.post_message(PlanLoaded(name, report))
 
     @on(PlanLoaded)
     def _plan_loaded(self, message: PlanLoaded) -> None:
