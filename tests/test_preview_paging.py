@@ -108,3 +108,25 @@ def test_export_errors_are_one_line(db: Path, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="cannot write") as err:
         export_window(db, "t", blocker / "sub" / "x.csv")
     assert "\n" not in str(err.value)
+
+
+def test_paging_and_export_on_a_lake(tmp_path: Path) -> None:
+    """A lake has a rowid too (DuckLake's row id): the same keyset pages and the export."""
+    from tests.conftest import lake_unavailable
+    from tui_sync.target.duckdb import connect
+    from tui_sync.target.spec import TargetSpec
+
+    if why := lake_unavailable():
+        pytest.skip(why)
+    lake = TargetSpec("ducklake", None, str(tmp_path / "l.sqlite"), str(tmp_path / "l.files") + "/")
+    con = connect(lake)
+    con.execute("CREATE TABLE t AS SELECT range AS id, TIMESTAMP '2021-01-01' + to_minutes(range * 7) AS ts, "
+                "CASE WHEN range % 10 = 0 THEN NULL ELSE range % 13 END AS v FROM range(1000)")
+    con.execute("INSERT INTO t SELECT range AS id, TIMESTAMP '2022-01-01' + to_minutes(range) AS ts, range % 5 "
+                "FROM range(1000, 1500)")  # a second data file: rowids across files
+    expected = [r[0] for r in con.execute("SELECT id FROM t ORDER BY v DESC NULLS LAST, rowid DESC").fetchall()]
+    con.close()
+    ids, total = _all_pages(lake, Preset.ALL, Sort("v", descending=True), limit=130)  # type: ignore[arg-type]
+    assert total == 1500 and ids == expected
+    path, rows = export_window(lake, "t", tmp_path / "all.parquet", Preset.ALL, "ts")
+    assert rows == 1500 and pl.read_parquet(path).height == 1500
