@@ -70,3 +70,20 @@ async def test_history_at_80x24_shows_rows_per_second_and_the_error(make_app, de
         error = app.screen.query_one("#run-error", Static)
         await wait_for(pilot, lambda: "DPY-4011: closed" in str(error.render()), "the highlighted run's error")
         assert "error: DPY-4011: closed" in screen_text(app)
+
+
+async def test_the_highlighted_run_says_how_many_rows_the_lookback_read_again(make_app, demo_db: Path) -> None:
+    import duckdb
+
+    _record(demo_db)
+    con = duckdb.connect(str(demo_db))
+    con.execute("UPDATE tui_sync.runs SET rows = 18, rows_reread = 11, started_at = started_at + INTERVAL 1 HOUR, "
+                "finished_at = finished_at + INTERVAL 1 HOUR WHERE status = 'ok'")  # the newest run now
+    con.close()
+    app = make_app(now=FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _history(pilot)
+        line = screen.query_one("#run-error", Static)
+        await wait_for(pilot, lambda: "7 new, 11 re-read in the lookback window" in str(line.render()),
+                       "the newest run's split")  # the highlighted run
+        assert "7 new, 11 re-read" in screen_text(app)

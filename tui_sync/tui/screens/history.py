@@ -51,6 +51,13 @@ def _next(choices: list[str], current: str | None) -> str | None:
     return choices[i] if i < len(choices) else None
 
 
+def _reread_words(run: RunRecord) -> str:
+    """An incremental's rows split into new ones and those its lookback window read again."""
+    if not run.rows_reread or not run.rows:
+        return ""
+    return f"{max(run.rows - run.rows_reread, 0):,} new, {run.rows_reread:,} re-read in the lookback window"
+
+
 def _short_time(run: RunRecord) -> str:
     return local_time(run.started_at)[5:]  # "01-05 12:00": the year only costs width
 
@@ -183,6 +190,8 @@ class HistoryScreen(AppScreen):
             run = self.runs[int(str(key))] if key is not None else None
             if run is not None and run.error:
                 line = "error: " + run.error.splitlines()[0]
+            elif run is not None and (split := _reread_words(run)):
+                line = f"rows: {split}"
         widget = self.query_one("#run-error", Static)
         widget.update(Text(line))
         widget.display = bool(line)
@@ -209,6 +218,8 @@ class HistoryScreen(AppScreen):
         lines = [f"{run.mode} sync of {run.source_table} → {run.target_table}",
                  f"started {local_time(run.started_at)} · {run.status} · {run.rows or 0:,} rows · "
                  f"{fmt_duration(_duration(run))}"]
+        if split := _reread_words(run):
+            lines.append(split)
         if run.error:
             self.app.push_screen(ErrorScreen(f"Run {run.run_id}", run.error, "\n".join(lines)))
         else:
