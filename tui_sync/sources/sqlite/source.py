@@ -31,7 +31,7 @@ from ..base import (
     key_fields,
     keyset_predicate,
 )
-from . import handles
+from . import anchors, handles
 from .arrow import ArrowReads, file_uri
 from .arrow import available as arrow_available
 from .cursor import (
@@ -63,11 +63,15 @@ class SqliteSource(SqliteReads, Source):
         self._arrow = ArrowReads(self.path) if arrow_available() else None
         self._pinned_route: str | None = None  # one path for every chunk of a pinned read
         self._notes: list[str] = []
+        self._anchored = False  # holds the file's anchors (anchors.py) until close()
 
     # -- connection ------------------------------------------------------------------
     def connect(self) -> None:
         if not self.path.is_file():
             raise SourceError(f"SQLite source {self.path} does not exist")
+        if not self._anchored:  # see anchors.py: before this source reads anything
+            anchors.hold(self.path)
+            self._anchored = True
         try:
             # check_same_thread=False: cancel() interrupts from another thread.
             conn = sqlite3.connect(file_uri(self.path), uri=True, check_same_thread=False)
@@ -92,6 +96,9 @@ class SqliteSource(SqliteReads, Source):
             handles.close(self.path, handles.STDLIB, conn.close)  # see handles.py
         if self._arrow is not None:
             self._arrow.close()
+        if self._anchored:
+            self._anchored = False
+            anchors.release(self.path)
 
     @property
     def conn(self) -> sqlite3.Connection:
