@@ -20,7 +20,7 @@ from tui_sync.tui.screens.dialogs import ConfirmScreen, ErrorScreen
 from tui_sync.tui.screens.history import HistoryScreen
 from tui_sync.tui.screens.tables import TablesScreen
 
-from .conftest import DEMO_ROWS, run_finished, screen_text, send_keys, tables_loaded, wait_for
+from .conftest import DEMO_ROWS, FIXED_NOW, run_finished, screen_text, send_keys, tables_loaded, wait_for
 
 
 def _tables(app) -> TablesScreen:
@@ -394,11 +394,19 @@ async def test_an_unreachable_source_is_an_error_dialog_and_the_app_keeps_workin
 
 
 async def test_notification_when_a_run_ends_on_another_screen(make_app) -> None:
-    app = make_app()
+    app = make_app(now=FIXED_NOW, batch_rows=10)
     async with app.run_test(size=(120, 36)) as pilot:
         await tables_loaded(pilot)
-        send_keys(app, "x", "h")  # a test sync, then look at the history meanwhile
-        await wait_for(pilot, lambda: app.run_state is not None, "the run to start")
+        # A test sync, paused once it shows on Progress so that it cannot end before the user
+        # moves on; then History, then resume. (Keys x and h sent together raced the switch to
+        # Progress: a fresh-clone CI run once ended on Progress.)
+        send_keys(app, "x")
+        await wait_for(pilot, lambda: app.run_state is not None and app.current_mode == "progress",
+                       "the run to start")
+        app.action_toggle_pause()
+        send_keys(app, "h")
+        await wait_for(pilot, lambda: app.current_mode == "history", "the History screen")
+        app.action_toggle_pause()
         await run_finished(pilot)
         assert app.current_mode == "history"
         await pilot.pause()
