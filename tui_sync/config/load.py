@@ -141,6 +141,34 @@ def parse_table_name(text: str) -> str:
     return name
 
 
+def parse_query(text: str) -> str:
+    """A query-backed table's trusted SELECT: one statement, a trailing ';' dropped."""
+    sql = text.strip()
+    while sql.endswith(";"):
+        sql = sql[:-1].rstrip()
+    if not sql:
+        raise ValueError("is empty")
+    if _outside_quotes(sql, ";"):
+        raise ValueError("holds more than one statement; give one SELECT")
+    if not re.match(r"(?is)^\s*(select|with)\b", sql):
+        raise ValueError(f"must be a SELECT (or WITH ... SELECT), not {sql.split()[0]!r}")
+    return sql
+
+
+def _outside_quotes(sql: str, char: str) -> bool:
+    """Whether `char` appears outside '...' literals and "..." identifiers."""
+    quote = ""
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""  # a doubled quote closes and reopens: same result
+        elif ch in "'\"":
+            quote = ch
+        elif ch == char:
+            return True
+    return False
+
+
 # -- loading -----------------------------------------------------------------------
 
 _SOURCE_KEYS = {"kind", "dsn", "user", "password_env", "mode", "lib_dir", "config_dir", "path",
@@ -151,9 +179,10 @@ _LAKE_ONLY = ("catalog", "data_path", "password_env", "keep_snapshots", "s3_endp
               "s3_url_style", "s3_use_ssl")
 _SYNC_KEYS = {"batch_rows", "lob_batch_rows", "test_rows", "retries", "retry_backoff",
               "number_without_precision", "lowercase_names", "rtrim_char", "timezone", "chunk_rows",
-              "reconcile_max_delete"}
+              "reconcile_max_delete", "sync_columns"}
 _TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule", "batch_rows",
-               "parallel", "reconcile", "reconcile_window", "consistent"}
+               "parallel", "reconcile", "reconcile_window", "consistent", "query", "columns",
+               "exclude"}
 
 
 class _Reader:
@@ -332,6 +361,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         y.timezone = r.get("timezone", parse_timezone, "")
         y.chunk_rows = r.get("chunk_rows", lambda t: parse_int(t, 1, 1_000_000_000), y.chunk_rows)
         y.reconcile_max_delete = r.get("reconcile_max_delete", parse_share, y.reconcile_max_delete)
+        y.sync_columns = r.get("sync_columns", parse_bool, y.sync_columns)
 
     from ..typeplan import parse_duckdb_override  # local: typeplan loads pyarrow; only table sections need it
 
@@ -365,6 +395,12 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         tc.reconcile = r.get("reconcile", parse_bool, False)
         tc.reconcile_window = r.get("reconcile_window", parse_bool, False)
         tc.consistent = r.get("consistent", parse_bool, False)
+        tc.query = r.get("query", parse_query, "")
+        tc.select = r.get("columns", parse_name_list, [])
+        tc.exclude = r.get("exclude", parse_name_list, [])
+        if tc.select and tc.exclude:
+            raise r.error("exclude", "give either columns = (only these) or exclude = (all but "
+                          "these), not both")
         for key, raw in r.values.items():
             if key.startswith("column."):
                 col = key[len("column."):]
@@ -376,7 +412,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             raise r.error("target", "is empty")
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: table configured twice")
-        skey = cfg.source.table_key(name)
+        # A query-backed table names no source table: only its target must be unique.
+        skey = f"query:{name}" if tc.query else cfg.source.table_key(name)
         if skey in sources:
             raise ConfigError(f"{filename}:{section}: names the same source table as "
                               f"[{sources[skey]}]; configure each source table once")

@@ -130,6 +130,8 @@ class SyncConfig:
     timezone: str = ""  # IANA zone for cron schedules; empty = the machine's local zone
     chunk_rows: int = 5_000_000  # large full syncs commit (and resume) per chunk of this many rows
     reconcile_max_delete: float = 0.10  # refuse a reconcile that would delete more than this share
+    # Add _tui_sync_run_id and _tui_sync_synced_at to every target (dlt's load ids); off by default
+    sync_columns: bool = False
 
 
 @dataclass
@@ -146,11 +148,20 @@ class TableConfig:
     reconcile: bool = False
     reconcile_window: bool = False  # only reconcile keys inside the incremental window
     consistent: bool = False  # parallel reads share one source snapshot (Oracle AS OF SCN)
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # column.NAME = DuckDB type overrides
+    # A query-backed table: this trusted SELECT replaces the source table; the section NAME
+    # (source_table) is then the target's name, not a table in the source.
+    query: str = ""
+    select: list[str] = field(default_factory=list)  # `columns = A, B`: only these, in this order
+    exclude: list[str] = field(default_factory=list)  # `exclude = C`: all but these
 
     def target_name(self) -> str:
+        """The target in text form (target/names.py): `events`, `analytics.events`."""
         if self.target:
             return self.target
+        if self.query:  # NAME is the target: lower-cased like other names, quoted parts kept
+            return ".".join(p if p.startswith('"') else p.lower()
+                            for p in re.findall(IDENT_PART, self.source_table))
         quoted = re.search(r'"((?:[^"]|"")+)"\s*$', self.source_table.strip())
         if quoted:  # a quoted name is case-sensitive in Oracle: keep it as written
             return quoted.group(1).replace('""', '"')
