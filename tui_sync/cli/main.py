@@ -17,7 +17,9 @@ from .. import __version__
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
 from .common import common_options, print_json
+from .export import add_export_parser
 from .migrate import add_migrate_parser
+from .query import add_query_parser
 from .reports import add_report_parsers
 from .schedule import add_schedule_parser
 from .sync import add_sync_parser
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_verify_parser(sub)
     add_schedule_parser(sub)
     add_migrate_parser(sub)
+    add_export_parser(sub)
+    add_query_parser(sub)
     return parser
 
 

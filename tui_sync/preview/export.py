@@ -133,11 +133,6 @@ def export_window(
     """
     path = check_export_path(str(path))
     kind = ExportFormat(path.suffix.lower().lstrip("."))
-    partial = path.with_name(path.name + ".partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
     with connect(db) as con:
         columns = columns_of(con, table)
         cursor = pick_cursor(columns, cursor_column, state_cursor(con, table))
@@ -145,27 +140,43 @@ def export_window(
             preset = Preset.FIRST
         sort = sort if sort is not None else natural_sort(preset, cursor)
         where, params = window_where(con, table, columns, preset, cursor, bounds)
-        picked = ", ".join(_export_column(c, casts, kind is ExportFormat.CSV) for c in columns)
+        picked = ", ".join(export_column(c, casts, kind is ExportFormat.CSV) for c in columns)
         order = "DESC" if sort.descending else "ASC"
         select = (f"SELECT {picked} FROM {qi(table)}{where} "
                   f"ORDER BY {sort_expr(columns, sort, cursor)} {order} NULLS LAST, rowid {order}")
-        options = "FORMAT csv, HEADER" if kind is ExportFormat.CSV else "FORMAT parquet"
-        target = str(partial).replace("'", "''")
-        sql = f"COPY ({select}) TO '{target}' ({options})"
-        try:
-            written = _copy(con, sql, params, progress)
-            os.replace(partial, path)
-        except (OSError, duckdb.Error) as exc:
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
-            raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+        written = copy_select(con, select, params, path, progress)
     return path.resolve(), written
+
+
+def copy_select(con: duckdb.DuckDBPyConnection, select: str, params: list[Any], path: Path,
+                progress: Callable[[float], None] | None = None) -> int:
+    """Write the rows of `select` to `path` (a name check_export_path accepted: CSV with a
+    header, or Parquet) with DuckDB's COPY, never through Python rows; returns the rows
+    written. The file is written beside its name (`<name>.<pid>.partial`) and renamed into
+    place, so a failure leaves no file, half-written or not, under either name."""
+    kind = ExportFormat(path.suffix.lower().lstrip("."))
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # two exporters never share one
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+    options = "FORMAT csv, HEADER" if kind is ExportFormat.CSV else "FORMAT parquet"
+    target = str(partial).replace("'", "''")
+    sql = f"COPY ({select}) TO '{target}' ({options})"
+    try:
+        written = _copy(con, sql, params, progress)
+        os.replace(partial, path)
+    except (OSError, duckdb.Error) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+    return written
 
 
 _NESTED = re.compile(r"^(STRUCT|MAP|UNION)\b|\]$")  # STRUCT(...), MAP(...), INTEGER[], INTEGER[3]
 
 
-def _export_column(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None, csv: bool) -> str:
+def export_column(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None, csv: bool) -> str:
     q = qi(col.name)
     det = (casts or {}).get(col.name)
     if det is not None and det.converted:

@@ -35,27 +35,33 @@ _PID_RE = re.compile(r"PID (\d+)")
 BRIEF_OPEN_WAIT_S = 15.0
 
 
-def connect(target: Target, *, create: bool = True, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+def connect(target: Target, *, create: bool = True, wait: float = 0.0,
+            read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the target read-write: a DuckDB file (the same config everywhere in this process,
     so in-process users share one database instance), or a lake (a connection whose default
     catalog is the lake).
 
     `wait`: seconds to keep retrying while another process has the file open and no other
     process holds the sync lock (a brief read, not a sync); 0 fails at once.
+
+    `read_only`: DuckDB refuses every write through the connection (`query`, `export`); a
+    file is then opened with read_only=True, which fails like a read-write open while
+    another process writes it, and never creates anything.
     """
     spec = as_spec(target)
     if spec.is_lake:
-        return lake.connect(spec, create=create)
+        return lake.connect(spec, create=create and not read_only, read_only=read_only)
     assert spec.path is not None
     path = spec.path
-    if not create and not path.exists():
+    if (read_only or not create) and not path.exists():
         raise TuiSyncError(f"DuckDB file {path} does not exist yet (run a sync first)")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     pause = 0.05
     while True:
         try:
-            return duckdb.connect(str(path))
+            return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             error = busy_error(path, exc)
             if (not isinstance(error, TargetBusyError) or time.monotonic() + pause > deadline

@@ -30,6 +30,8 @@ from .spec import POSTGRES_PREFIX, TargetSpec, redact
 ALIAS = "lake"
 LAKE_DUCKDB = "1.5.5"  # the DuckDB the `lake` extra pins: the newest the extension packages exist for
 _roots: dict[TargetSpec, duckdb.DuckDBPyConnection] = {}
+# instances that attached a lake READ_ONLY (`query`, `export`): DuckDB refuses any write there
+_read_roots: dict[TargetSpec, duckdb.DuckDBPyConnection] = {}
 _roots_lock = threading.Lock()
 
 
@@ -88,7 +90,8 @@ def catalog_password(spec: TargetSpec) -> str | None:
     return value
 
 
-def attach_sql(spec: TargetSpec, *, password: str | None = None, new: bool = False) -> str:
+def attach_sql(spec: TargetSpec, *, password: str | None = None, new: bool = False,
+               read_only: bool = False) -> str:
     """The ATTACH statement (a password only inside the string sent, never shown). A new
     SQLite catalog is made in WAL mode (kept by the file, so every later opener uses it):
     in SQLite's default mode a reader's open transaction (a long query, a DBeaver session)
@@ -106,6 +109,8 @@ def attach_sql(spec: TargetSpec, *, password: str | None = None, new: bool = Fal
         options += ", META_JOURNAL_MODE 'WAL'"
     if spec.at_snapshot is not None:  # time travel: the lake as a run left it, read-only
         options += f", SNAPSHOT_VERSION {int(spec.at_snapshot)}, READ_ONLY"
+    elif read_only:
+        options += ", READ_ONLY"
     return f"ATTACH {_sql_text(location)} AS {ALIAS} ({options})"
 
 
@@ -136,8 +141,8 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, spec: TargetSpec) -> None:
     con.execute("CREATE OR REPLACE SECRET tui_sync_s3 (" + ", ".join(parts) + ")")
 
 
-def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
-    create = create and spec.at_snapshot is None
+def _open_root(spec: TargetSpec, create: bool, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    create = create and spec.at_snapshot is None and not read_only
     new = spec.catalog_file is not None and not spec.catalog_file.exists()
     if spec.catalog_file is not None:
         if not create and not spec.catalog_file.is_file():
@@ -152,7 +157,7 @@ def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
             load_extension(root, name)
         if spec.s3:
             _s3_secret(root, spec)
-        root.execute(attach_sql(spec, password=password, new=new))
+        root.execute(attach_sql(spec, password=password, new=new, read_only=read_only))
     except duckdb.Error as exc:
         root.close()
         text = one_line(exc)
@@ -165,13 +170,17 @@ def _open_root(spec: TargetSpec, create: bool) -> duckdb.DuckDBPyConnection:
     return root
 
 
-def connect(spec: TargetSpec, *, create: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(spec: TargetSpec, *, create: bool = True, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection whose default catalog is the lake (a cursor on the process's one
-    instance for this lake; closing it leaves the instance for the next open)."""
+    instance for this lake; closing it leaves the instance for the next open).
+
+    `read_only`: a cursor on a second instance that attached the lake READ_ONLY, so DuckDB
+    itself refuses any write made through it (the `query` and `export` commands)."""
+    roots = _read_roots if read_only else _roots
     with _roots_lock:
-        root = _roots.get(spec)
+        root = roots.get(spec)
         if root is None:
-            root = _roots[spec] = _open_root(spec, create)
+            root = roots[spec] = _open_root(spec, create, read_only)
     con = root.cursor()
     con.execute(f"USE {ALIAS}")
     return con
@@ -180,9 +189,10 @@ def connect(spec: TargetSpec, *, create: bool = True) -> duckdb.DuckDBPyConnecti
 def forget(spec: TargetSpec) -> None:
     """Close this process's instance of a lake (tests that delete one; a moved catalog)."""
     with _roots_lock:
-        root = _roots.pop(spec, None)
-    if root is not None:
-        root.close()
+        found = [_roots.pop(spec, None), _read_roots.pop(spec, None)]
+    for root in found:
+        if root is not None:
+            root.close()
 
 
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
