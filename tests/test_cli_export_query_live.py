@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.test_cli import run
-from tests.test_lake_readers import N, Held, cli, setup
+from tests.test_lake_readers import Held, N, cli, setup
 
 
 def test_export_and_query_on_the_demo(tmp_path: Path) -> None:
