@@ -248,3 +248,18 @@ def test_a_file_target_is_opened_read_only(tmp_path: Path, monkeypatch: pytest.M
     finally:
         holder.communicate("\n", timeout=60)
     assert len(read_parquet(tmp_path / "ev.parquet")) == 2
+
+
+def test_a_lake_is_attached_read_only(cfg: Config, target_kind: str, capsys: pytest.CaptureFixture) -> None:
+    """A SELECT the parser lets through but that writes (DuckLake's maintenance functions are
+    table functions) is refused by the read-only attach itself: nothing is expired."""
+    if target_kind != "ducklake":
+        pytest.skip("a lake's maintenance functions")
+    count = "SELECT count(*) AS n FROM lake.snapshots()"
+    assert cli(cfg, "query", count, "--csv") == 0
+    before = capsys.readouterr().out
+    sql = "SELECT * FROM ducklake_expire_snapshots('lake', older_than => now())"
+    assert cli(cfg, "query", sql) == 2
+    assert "read-only" in one_error_line(capsys.readouterr().err)
+    assert cli(cfg, "query", count, "--csv") == 0
+    assert capsys.readouterr().out == before and int(before.split()[-1]) > 1

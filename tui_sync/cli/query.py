@@ -162,6 +162,16 @@ def _write_table(columns: Sequence[QueryColumn], rows: Iterable[tuple], max_rows
     print(count)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of rows (0 or more)")
+    return value
+
+
 def add_query_parser(sub: Any) -> None:
     p = sub.add_parser("query", parents=[common_options(json_flag=False)],
                        help="run one read-only SQL statement on the target")
@@ -170,6 +180,6 @@ def add_query_parser(sub: Any) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON document: columns, rows, row_count")
     out.add_argument("--csv", action="store_true", help="CSV on stdout (header and every row)")
-    p.add_argument("--max-rows", type=int, default=1000, metavar="N",
+    p.add_argument("--max-rows", type=_count, default=1000, metavar="N",
                    help="rows the table shows (default 1000; every row is still counted)")
     p.set_defaults(func=cmd_query)
