@@ -17,6 +17,7 @@ from croniter import croniter
 
 from .. import paths
 from ..errors import ConfigError, one_line
+from .envvars import interpolate
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 
 _UNITS = {
@@ -189,7 +190,14 @@ class _Reader:
     """Reads one section, prefixing every error with file:section:key."""
 
     def __init__(self, filename: str, section: str, values: dict[str, str]):
-        self.filename, self.section, self.values = filename, section, values
+        self.filename, self.section = filename, section
+        # ${NAME} first (config/envvars.py), so each value's own parser sees the final text
+        self.values = {}
+        for key, raw in values.items():
+            try:
+                self.values[key] = interpolate(raw)
+            except ValueError as exc:
+                raise self.error(key, str(exc)) from None
 
     def error(self, key: str, what: str) -> ConfigError:
         return ConfigError(f"{self.filename}:{self.section}:{key}: {what}")
@@ -434,7 +442,8 @@ def check_permissions(path: Path) -> str | None:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
-    if not re.search(r"(?im)^\s*password\s*=\s*\S", text):
+    # `password = ${NAME}` names a variable: the file holds no password then
+    if not re.search(r"(?im)^\s*password\s*=(?!\s*\$\{\w+\}\s*(?:[;#].*)?$)\s*\S", text):
         return None
     if mode & 0o077:
         return (f"{path}: holds a password and is readable by other users "
