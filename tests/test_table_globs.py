@@ -99,3 +99,24 @@ def test_console_script_glob_matching_nothing_is_exit_2(cfg, tmp_path: Path) -> 
     r = subprocess.run([script, "sync", "ZZ*", "--config", str(cfg.path)], capture_output=True,
                        text=True, env=env_with_home(tmp_path), timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "ZZ*" in r.stderr
+
+
+def test_source_with_owners_matches_owner_dot_table(tmp_path: Path) -> None:
+    """Oracle's list_tables names OWNER.TABLE: `SALES.*` keeps to one owner; a glob without a
+    dot matches the table's own name in any owner."""
+    from tui_sync.config import Config
+    from tui_sync.sources.base import TableInfo
+
+    listed = [TableInfo("SALES.LOT_A", "SALES", "LOT_A", 1), TableInfo("HR.LOT_B", "HR", "LOT_B", 1),
+              TableInfo("SALES.X", "SALES", "X", 1)]
+    calls: list[int] = []
+
+    def lister(_config: Config) -> list[TableInfo]:
+        calls.append(1)
+        return listed
+
+    config = Config(path=None)
+    assert expand_table_names(config, ["SALES.*"], list_tables=lister) == ["SALES.LOT_A", "SALES.X"]
+    assert expand_table_names(config, ["lot_?"], list_tables=lister) == ["SALES.LOT_A", "HR.LOT_B"]
+    assert expand_table_names(config, ["hr.*", "*.X"], list_tables=lister) == ["HR.LOT_B", "SALES.X"]
+    assert len(calls) == 3  # the source is listed once per call, however many globs
