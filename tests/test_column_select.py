@@ -161,3 +161,19 @@ def test_a_configured_key_lets_the_dictionary_key_go(tmp_path: Path, src: Path) 
     assert Engine(cfg).run(["T"], Mode.INCREMENTAL).ok
     assert list(duck_types(target_of(cfg), "t")) == ["ts", "note", "payload", "amount"]
     assert duck_query(target_of(cfg), "SELECT count(*) FROM t") == [(62,)]
+
+
+def test_a_newly_selected_column_is_added_with_a_warning(tmp_path: Path, src: Path) -> None:
+    cfg = write_config(tmp_path, src, "[table T]\ncursor = TS\nexclude = NOTE\n")
+    assert Engine(cfg).run(["T"], Mode.FULL).ok
+    cfg = write_config(tmp_path, src, "[table T]\ncursor = TS\n")
+    add(src, rows(60, 62))
+    logs: list[str] = []
+    result = Engine(cfg, on_event=lambda e: logs.append(e.message) if isinstance(e, LogLine) else None
+                    ).run(["T"], Mode.AUTO).results[0]
+    assert result.status == Status.OK and result.mode == Mode.INCREMENTAL
+    # the rows outside the window hold NULL there: said in so many words, naming the column
+    assert any("NOTE" in m and "newly selected" in m and "full sync" in m for m in logs), logs
+    # the window: the row at the watermark (59), read again, and the two new ones
+    assert duck_query(target_of(cfg), "SELECT id FROM t WHERE note IS NOT NULL ORDER BY 1") == [
+        (59,), (60,), (61,)]
