@@ -76,8 +76,14 @@ def test_a_secret_is_never_in_an_error_message(tmp_path: Path, env: dict,
     p = write(tmp_path, CONFIG)
     with pytest.raises(ConfigError) as err:
         load_config(p)
-    # the parser's complaint names the key; the value came from the variable named in the file
-    assert str(err.value).startswith(f"{p}:sync:batch_rows: ")
+    # the parser's complaint names the key and the variable, never the variable's value
+    assert str(err.value) == f"{p}:sync:batch_rows: '${{BATCH}}' is not a whole number"
+    monkeypatch.setenv("CAT", "sqlite:token-s3cr3t")
+    lake = CONFIG.replace("path = ${DATA_DIR}/sync.duckdb", "kind = ducklake\ncatalog = ${CAT}")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, lake.replace("${BATCH}", "2000")))
+    assert ":target:catalog: '${CAT}': give a SQLite file path" in str(err.value)
+    assert "s3cr3t" not in str(err.value)
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, CONFIG.replace("user = ${DB_USER}", "user = ${DB_USER")))
     msg = str(err.value)

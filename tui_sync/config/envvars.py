@@ -46,6 +46,11 @@ def interpolate(text: str, environ: Mapping[str, str] | None = None) -> str:
     return _TOKEN_RE.sub(one, text)
 
 
+def references(text: str) -> list[str]:
+    """The names of the variables `text` reads (`$$` is not one)."""
+    return [m.group(1) for m in _TOKEN_RE.finditer(text) if m.group(1)]
+
+
 def escape(text: str) -> str:
     """Config text that reads back as exactly `text` (every `$` doubled): for values that
     are literals by nature, such as a password typed in the TUI."""
@@ -65,4 +70,4 @@ def same_meaning(written: str, new: str) -> bool:
         return False
 
 
-__all__ = ["escape", "interpolate", "same_meaning"]
+__all__ = ["escape", "interpolate", "references", "same_meaning"]
