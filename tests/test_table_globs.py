@@ -86,6 +86,8 @@ def test_sync_plan_verify_doctor_take_globs(cfg, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert "products" in captured.err.lower() and "sales_a" in captured.out  # the rest still ran
     assert main(["verify", "NOPE*", "--config", c]) == 2
+    assert main(["verify", "SALES_*", "--at", "r1", "--config", c]) == 2
+    assert "--at names one run" in capsys.readouterr().err
 
     assert main(["doctor", "SALES_*", "--config", c, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import ExitCode, TuiSyncError
+from ..errors import ConfigError, ExitCode, TuiSyncError
 from ..services.verify import verify_table
 from ..services.verify_report import format_report
 from .common import common_options, load, print_json
@@ -43,6 +43,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         else:
             print(format_report(report))
         return ExitCode.OK if report.ok else ExitCode.FAILED
+    if at is not None:
+        raise ConfigError("--at names one run, of one table: give one TABLE (not several or a glob)")
     # Several: each table is verified (one that cannot be is reported, the rest still run);
     # the exit code is the worst of them.
     code, docs, texts = int(ExitCode.OK), [], []
