@@ -23,28 +23,37 @@ from .common import common_options, load, print_json
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from ..engine import Engine
+    from ..services.table_globs import expand_table_names, is_glob
 
     config = load(args)
-    report = Engine(config).plan(args.table)
+    engine = Engine(config)
+    reports = [engine.plan(name) for name in expand_table_names(config, args.tables)]
     if args.json:
-        print_json({
-            "table": report.description.info.name, "target": report.target,
-            "cursor": report.cursor, "primary_key": list(report.primary_key),
-            "columns": [{"source": c.name, "source_type": c.source.declared(),
-                         "precision": c.source.precision, "scale": c.source.scale,
-                         "target": c.target_name, "duckdb_type": c.duckdb_type,
-                         "conversion": c.conversion.value, "skipped": c.skipped,
-                         "warning": c.warning} for c in report.plan.columns],
-            "warnings": report.warnings,
-            "cursor_index": None if report.cursor_index is None else {
-                "index": report.cursor_index.index, "create": report.cursor_index.create or None},
-            "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
-        })
+        docs = [_plan_doc(r) for r in reports]
+        # one plain name: one document, as before; several names or a glob: a list
+        one = len(args.tables) == 1 and not is_glob(args.tables[0])
+        print_json(docs[0] if one else docs)
         return ExitCode.OK
     from ..services.plan import plan_lines  # the TUI's Plan view shows the same lines
 
-    print("\n".join(plan_lines(report)))
+    print("\n\n".join("\n".join(plan_lines(r)) for r in reports))
     return ExitCode.OK
+
+
+def _plan_doc(report: Any) -> dict[str, Any]:
+    return {
+        "table": report.description.info.name, "target": report.target,
+        "cursor": report.cursor, "primary_key": list(report.primary_key),
+        "columns": [{"source": c.name, "source_type": c.source.declared(),
+                     "precision": c.source.precision, "scale": c.source.scale,
+                     "target": c.target_name, "duckdb_type": c.duckdb_type,
+                     "conversion": c.conversion.value, "skipped": c.skipped,
+                     "warning": c.warning} for c in report.plan.columns],
+        "warnings": report.warnings,
+        "cursor_index": None if report.cursor_index is None else {
+            "index": report.cursor_index.index, "create": report.cursor_index.create or None},
+        "sql": {k: {"sql": s, "binds": b} for k, (s, b) in report.sql.items()},
+    }
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
@@ -142,10 +151,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except TuiSyncError as exc:
         report = config_failure_report(str(getattr(args, "config", "") or ""), exc)
     else:
+        from ..services.table_globs import expand_table_names
+
+        tables = expand_table_names(config, args.tables)  # a glob matching nothing: exit 2
         live = None if args.json else (lambda step: print(render_step(step), flush=True))
         if live is not None:
             print(f"tui-sync doctor: {config.path or '(demo)'}", flush=True)
-        report = run_doctor(config, args.tables, on_step=live)
+        report = run_doctor(config, tables, on_step=live)
         if live is not None:
             failed = sum(s.status.value == "fail" for s in report.steps)
             warned = sum(s.status.value == "warning" for s in report.steps)
@@ -224,7 +236,7 @@ def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
 
 def add_report_parsers(sub: Any) -> None:
     p = sub.add_parser("plan", parents=[common_options()], help="print the type plan and SQL; writes nothing")
-    p.add_argument("table", metavar="TABLE")
+    p.add_argument("tables", nargs="+", metavar="TABLE", help="table names or globs ('SALES.*')")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("tables", parents=[common_options()], help="source tables, estimates, sync state")
@@ -241,5 +253,6 @@ def add_report_parsers(sub: Any) -> None:
 
     p = sub.add_parser("doctor", parents=[common_options()],
                        help="check config, connection, rights and the type round trip; moves no data")
-    p.add_argument("tables", nargs="*", metavar="TABLE", help="tables to check (default: the configured ones)")
+    p.add_argument("tables", nargs="*", metavar="TABLE",
+                   help="tables or globs to check (default: the configured ones)")
     p.set_defaults(func=cmd_doctor)

@@ -141,11 +141,12 @@ def install_signal_handlers(control: Control) -> dict[int, bool]:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from ..engine import Engine
+    from ..services.table_globs import expand_table_names
 
     config = load(args)
     if args.all and args.tables:
         raise ConfigError("name tables or use --all, not both")
-    tables = list(config.tables) if args.all else list(args.tables)
+    tables = list(config.tables) if args.all else expand_table_names(config, args.tables)
     if args.all and not tables:
         raise ConfigError(f"{config.path}: --all needs [table NAME] sections in the config")
     if not tables:
@@ -182,7 +183,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def add_sync_parser(sub: Any) -> None:
     p = sub.add_parser("sync", parents=[common_options()], help="sync tables")
-    p.add_argument("tables", nargs="*", metavar="TABLE")
+    p.add_argument("tables", nargs="*", metavar="TABLE",
+                   help="table names or globs ('LOT*', 'SALES.*'): configured tables first, "
+                        "then the source's")
     p.add_argument("--all", action="store_true", help="every table configured in the file")
     p.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.AUTO.value)
     p.add_argument("--limit", type=int, metavar="N", help="rows for --mode test (default test_rows)")

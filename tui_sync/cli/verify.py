@@ -4,9 +4,10 @@ services/verify (shared with the TUI); the report's text is services/verify_repo
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from ..errors import ExitCode
+from ..errors import ConfigError, ExitCode, TuiSyncError
 from ..services.verify import verify_table
 from ..services.verify_report import format_report
 from .common import common_options, load, print_json
@@ -30,23 +31,50 @@ the SCN the run's reads were pinned to (chunked full syncs of an Oracle table re
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from ..services.table_globs import expand_table_names, is_glob
+
     config = load(args)
-    report = verify_table(config, args.table, quick=bool(getattr(args, "quick", False)),
-                          at=getattr(args, "at", None))
+    names = expand_table_names(config, args.tables)
+    quick, at = bool(getattr(args, "quick", False)), getattr(args, "at", None)
+    if len(args.tables) == 1 and not is_glob(args.tables[0]):  # one table: as before
+        report = verify_table(config, names[0], quick=quick, at=at)
+        if args.json:
+            print_json(report.to_dict())
+        else:
+            print(format_report(report))
+        return ExitCode.OK if report.ok else ExitCode.FAILED
+    if at is not None:
+        raise ConfigError("--at names one run, of one table: give one TABLE (not several or a glob)")
+    # Several: each table is verified (one that cannot be is reported, the rest still run);
+    # the exit code is the worst of them.
+    code, docs, texts = int(ExitCode.OK), [], []
+    for name in names:
+        try:
+            report = verify_table(config, name, quick=quick, at=at)
+        except TuiSyncError as exc:
+            print(f"tui-sync: error: {exc}", file=sys.stderr)
+            docs.append({"table": name, "ok": False, "error": str(exc), "exit_code": exc.exit_code})
+            code = max(code, int(exc.exit_code))
+            continue
+        docs.append(report.to_dict())
+        texts.append(format_report(report))
+        code = max(code, int(ExitCode.OK if report.ok else ExitCode.FAILED))
     if args.json:
-        print_json(report.to_dict())
-    else:
-        print(format_report(report))
-    return ExitCode.OK if report.ok else ExitCode.FAILED
+        print_json(docs)
+    elif texts:
+        print("\n\n".join(texts))
+    return code
 
 
 def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """`tui-sync verify TABLE [--quick] [--json] [--config PATH | --demo]`."""
+    """`tui-sync verify TABLE... [--quick] [--json] [--config PATH | --demo]`."""
     p = subparsers.add_parser(
         "verify", parents=[common_options()], formatter_class=argparse.RawDescriptionHelpFormatter,
         help="compare source and target by content, per partition",
         description=VERIFY_HELP)
-    p.add_argument("table", metavar="TABLE")
+    p.add_argument("tables", nargs="+", metavar="TABLE",
+                   help="table names or globs ('SALES.*'); several: each is verified, the exit "
+                        "code is the worst")
     p.add_argument("--quick", action="store_true",
                    help="row counts and sums of numeric columns only: fast, but blind to edited "
                         "text, timestamps and binary values and to values swapped between rows")

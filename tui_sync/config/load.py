@@ -17,6 +17,7 @@ from croniter import croniter
 
 from .. import paths
 from ..errors import ConfigError, one_line
+from .envvars import interpolate, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 
 _UNITS = {
@@ -189,7 +190,16 @@ class _Reader:
     """Reads one section, prefixing every error with file:section:key."""
 
     def __init__(self, filename: str, section: str, values: dict[str, str]):
-        self.filename, self.section, self.values = filename, section, values
+        self.filename, self.section = filename, section
+        # ${NAME} first (config/envvars.py), so each value's own parser sees the final text
+        self.values = {}
+        self.refs: dict[str, list[str]] = {}  # key -> the variables its value read
+        for key, raw in values.items():
+            try:
+                self.values[key] = interpolate(raw)
+            except ValueError as exc:
+                raise self.error(key, str(exc)) from None
+            self.refs[key] = references(raw)
 
     def error(self, key: str, what: str) -> ConfigError:
         return ConfigError(f"{self.filename}:{self.section}:{key}: {what}")
@@ -203,7 +213,15 @@ class _Reader:
         try:
             return parse(raw)
         except (ValueError, ArithmeticError, OSError) as exc:
-            raise self.error(key, str(exc) or type(exc).__name__) from None
+            raise self.error(key, self.hide(key, str(exc) or type(exc).__name__)) from None
+
+    def hide(self, key: str, what: str) -> str:
+        """A parser's complaint with each variable's value (maybe a secret) shown as ${NAME}."""
+        for name in self.refs.get(key, ()):
+            value = os.environ.get(name, "").strip()
+            if value:
+                what = re.sub(rf"(?<![\w.]){re.escape(value)}(?![\w.])", f"${{{name}}}", what)
+        return what
 
     def check_keys(self, allowed: set[str], prefixes: tuple[str, ...] = ()) -> None:
         for key in self.values:
@@ -407,7 +425,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
                 try:
                     tc.columns[col] = parse_duckdb_override(raw)
                 except ValueError as exc:
-                    raise r.error(key, str(exc)) from None
+                    raise r.error(key, r.hide(key, str(exc))) from None
         if tc.target and not tc.target.strip():
             raise r.error("target", "is empty")
         if name in cfg.tables:
@@ -434,7 +452,8 @@ def check_permissions(path: Path) -> str | None:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
-    if not re.search(r"(?im)^\s*password\s*=\s*\S", text):
+    # `password = ${NAME}` names a variable: the file holds no password then
+    if not re.search(r"(?im)^\s*password\s*=(?!\s*\$\{\w+\}\s*(?:[;#].*)?$)\s*\S", text):
         return None
     if mode & 0o077:
         return (f"{path}: holds a password and is readable by other users "

@@ -10,6 +10,10 @@ module adds what ConfigUpdater does not do on its own:
   rename), so a save can never leave a file the loader refuses;
 - a password is written only when the caller passes `save_password=True`, with a
   warning comment above it and the file made private (0600).
+- a value written as `${NAME}` (config/envvars.py) stays as written while it still
+  means what the caller passes (the TUI shows the variable's value; an untouched field
+  must not write it, perhaps a secret, into the file). Other text is written as typed,
+  so a user may type `${NAME}`; a password is a literal and gets its `$` doubled.
 
 Nothing here imports Textual.
 """
@@ -29,6 +33,7 @@ from configupdater.option import Option
 from configupdater.section import Section
 
 from ..errors import ConfigError, one_line
+from .envvars import escape, same_meaning
 from .load import load_config
 from .model import TABLE_PREFIX, Config, SourceConfig
 
@@ -81,8 +86,10 @@ def _set_option(section: Section, key: str, value: str) -> None:
     """Set key = value, keeping an inline comment; a new key goes after the last key."""
     if key in section:
         option = section[key]
-        if option.value == value:
-            return  # untouched: keep the line byte for byte
+        if option.value is not None and same_meaning(option.value, value):
+            # untouched (or `${NAME}` / `$$` that still means this value): keep the line byte
+            # for byte, so a variable's value (a secret) is never written back
+            return
         comment = _inline_comment(option)
         if comment is None:
             option.value = value
@@ -196,7 +203,7 @@ def save_source(path: Path, source: SourceConfig, target_path: str, *,
         if "\n" in password or "\r" in password:
             raise ConfigError("source:password: must be a single line")
         had = "password" in sec
-        _set_option(sec, "password", password)
+        _set_option(sec, "password", escape(password))  # typed: a literal, $ and all
         if not had:
             sec["password"].add_before.comment(PASSWORD_WARNING)
     tgt = _ensure_section(updater, "target")

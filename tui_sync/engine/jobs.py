@@ -13,6 +13,7 @@ from ..errors import ConfigError, SourceError
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
 from ..typeplan import PlanOptions, TypePlan, build_plan
+from .selection import select_columns
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class TableJob:
     primary_key: tuple[str, ...]  # exact dictionary names
     key_targets: tuple[str, ...]
     batch_rows: int
+    # target names of source columns `columns =` / `exclude =` leave out (not "dropped")
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,17 @@ def plan_options(config: Config, tc: TableConfig) -> PlanOptions:
 def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     tc = config.table(name)
     desc = source.describe(tc.source_table if tc.source_table else name)
-    plan = build_plan(list(desc.columns), plan_options(config, tc))
     where = f"[table {tc.source_table}]"
+    chosen = select_columns(desc, tc, f"{config.path}:{where}:")  # columns = / exclude =
+    plan = build_plan(list(chosen.columns), plan_options(config, tc))
 
     def find(col: str, key: str):
         try:
             cp = plan.column(col)
         except KeyError:
+            if any(c.name.upper() == col.upper() for c in chosen.left_out):
+                raise ConfigError(f"{config.path}:{where}:{key}: column {shown(col)} is left "
+                                  "out by columns = / exclude =") from None
             raise ConfigError(f"{config.path}:{where}:{key}: column {shown(col)} is not in "
                               f"{shown(desc.info.name)}") from None
         if cp.skipped:
@@ -91,7 +98,9 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),
                     cursor=cursor, cursor_target=cursor_target,
                     primary_key=tuple(c.name for c in key_plans),
-                    key_targets=tuple(c.target_name for c in key_plans), batch_rows=batch_rows)
+                    key_targets=tuple(c.target_name for c in key_plans), batch_rows=batch_rows,
+                    left_out=tuple(c.target_name for c in build_plan(
+                        list(chosen.left_out), plan_options(config, tc)).columns))
 
 
 def cursor_index(source: Source, job: TableJob) -> CursorIndex | None:

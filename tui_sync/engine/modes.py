@@ -169,8 +169,8 @@ class Modes:
         loads.begin(con)
         for c in added:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
-            self.log("warning", f"new source column {c.name} added; rows outside this window "
-                     "hold NULL there until a full sync", job.target)
+            self.log("warning", f"column {c.name} added (new in the source, or newly selected); "
+                     "rows outside this window hold NULL there until a full sync", job.target)
         replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
                                job.key_targets, job.cursor_target, lo)
         # A keyless window may also drop rows the source deleted: never more than were read.

@@ -201,11 +201,14 @@ class Engine(Modes, Readers):
         if latest is None:
             return None
         old, new = latest[1], job.plan.target_columns()
-        dropped = [c for c in old if c not in new]
+        dropped = [c for c in old if c not in new and c not in job.left_out]
+        unselected = [c for c in old if c not in new and c in job.left_out]
         retyped = [f"{c} {old[c]} -> {new[c]}" for c in old if c in new and old[c] != new[c]]
         parts = []
         if dropped:
             parts.append("dropped in the source: " + ", ".join(dropped))
+        if unselected:  # still in the source: the target's shape changes all the same
+            parts.append("no longer selected (columns = / exclude =): " + ", ".join(unselected))
         if retyped:
             parts.append("retyped: " + ", ".join(retyped))
         return "; ".join(parts) or None
