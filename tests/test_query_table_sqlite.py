@@ -221,3 +221,28 @@ def test_verify_quick_and_content_and_doctor_on_a_query_table(tmp_path: Path,
     assert exists["status"] == "ok" and exists["detail"].startswith("query, 6 columns")
     assert steps[("table EU_ORDERS", "cursor index")]["status"] == "skipped"
     assert steps[("table EU_ORDERS", "type plan")]["status"] == "warning"
+
+
+def test_tables_lists_the_query_table_with_its_sync_state(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(tmp_path, source(tmp_path), TABLE + "\n[table ORDERS]\nquery = SELECT ID, TS FROM ORDERS\n"
+                       "target = orders_copy\n")
+    assert Engine(cfg).run(["EU_ORDERS"], Mode.FULL).ok
+    assert cli.main(["tables", "--config", str(cfg.path), "--json"]) == 0
+    rows = {r["table"]: r for r in json.loads(capsys.readouterr().out)}
+    # the source's tables, then the query tables; a query named like a source table shadows it
+    assert list(rows) == ["CUSTOMERS", "EU_ORDERS", "ORDERS"]
+    assert rows["EU_ORDERS"]["target"] == "eu_orders" and rows["EU_ORDERS"]["rows"] == 40
+    assert rows["EU_ORDERS"]["configured"] and rows["ORDERS"]["target"] == "orders_copy"
+
+
+def test_requested_parallel_on_a_keyless_query_reads_in_one_statement_and_says_so(tmp_path: Path) -> None:
+    path = source(tmp_path)
+    cfg = write_config(tmp_path, path, f"[table EU_ORDERS]\nquery = {QUERY}\ncursor = TS\n")
+    lines: list = []
+    result = Engine(cfg, on_event=lines.append).run(["EU_ORDERS"], Mode.FULL, parallel=3)
+    assert result.ok
+    assert sorted(target_rows(cfg)) == expected(path)
+    said = [e.message for e in lines if type(e).__name__ == "LogLine"]
+    assert any("parallel read not possible" in m for m in said), said
+    assert st.read_runs(target_of(cfg))[-1].consistency == "one statement"
