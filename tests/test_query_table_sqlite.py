@@ -246,3 +246,13 @@ def test_requested_parallel_on_a_keyless_query_reads_in_one_statement_and_says_s
     said = [e.message for e in lines if type(e).__name__ == "LogLine"]
     assert any("parallel read not possible" in m for m in said), said
     assert st.read_runs(target_of(cfg))[-1].consistency == "one statement"
+
+
+def test_a_query_on_indented_continuation_lines_loads_and_syncs(tmp_path: Path) -> None:
+    path = source(tmp_path)
+    tables = ("[table eu_orders]\nquery = SELECT o.ID, o.TS FROM ORDERS o\n"
+              "    JOIN CUSTOMERS c ON c.ID = o.CUST\n    WHERE c.REGION = 'EU';\nprimary_key = ID\n")
+    cfg = write_config(tmp_path, path, tables)
+    assert cfg.tables["eu_orders"].query.endswith("WHERE c.REGION = 'EU'")
+    assert Engine(cfg).run(["eu_orders"], Mode.FULL).ok
+    assert [r[0] for r in duck_rows(target_of(cfg), "eu_orders", "id")] == [r[0] for r in expected(path)]
