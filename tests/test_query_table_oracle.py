@@ -205,3 +205,18 @@ def test_plan_shows_the_inline_view(tmp_path: Path) -> None:
     assert f"FROM {VIEW}" in report.sql["incremental"][0]
     assert report.sql["max_cursor"][0].endswith(f"FROM {VIEW}")
     assert not fake.data_reads
+
+
+def test_doctor_checks_a_query_table_without_flashback_or_index_steps(tmp_path: Path) -> None:
+    from tui_sync.doctor import StepStatus, run_doctor
+
+    fake, config = setup(tmp_path)
+    report = run_doctor(config, ["EVENTS_Q"],
+                        source_factory=lambda: OracleSource(config.source, driver=fake))
+    steps = {(s.group, s.name): s for s in report.steps if s.group == "table EVENTS_Q"}
+    assert steps[("table EVENTS_Q", "exists")].status == StepStatus.OK
+    assert steps[("table EVENTS_Q", "exists")].detail.startswith("query, 5 columns")
+    assert steps[("table EVENTS_Q", "cursor index")].status == StepStatus.SKIP
+    assert ("table EVENTS_Q", "flashback (AS OF SCN)") not in steps
+    assert not [s for s, _ in fake.calls if "AS OF" in s or "ALL_IND_COLUMNS" in s]
+    assert not [s for s, _ in fake.data_reads if VIEW in s]  # the query is described, not read
