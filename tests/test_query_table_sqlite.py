@@ -256,3 +256,18 @@ def test_a_query_on_indented_continuation_lines_loads_and_syncs(tmp_path: Path) 
     assert cfg.tables["eu_orders"].query.endswith("WHERE c.REGION = 'EU'")
     assert Engine(cfg).run(["eu_orders"], Mode.FULL).ok
     assert [r[0] for r in duck_rows(target_of(cfg), "eu_orders", "id")] == [r[0] for r in expected(path)]
+
+
+def test_a_column_override_settles_a_value_typed_column(tmp_path: Path) -> None:
+    path = source(tmp_path)
+    q = "SELECT ID, NULL AS NONE_SEEN, CASE WHEN ID % 2 = 0 THEN ID ELSE 'odd' END AS MIXED FROM ORDERS"
+    cfg = write_config(tmp_path, path, f"[table mixed]\nquery = {q}\nprimary_key = ID\n"
+                                       "column.MIXED = VARCHAR\n")
+    report = Engine(cfg).plan("mixed")
+    warnings = report.warnings
+    # NONE_SEEN: only NULLs seen, typed TEXT and warned; MIXED: overridden, so no warning
+    assert [w.split(":")[0] for w in warnings] == ["NONE_SEEN"] and "(only NULL)" in warnings[0]
+    assert report.plan.column("MIXED").duckdb_type == "VARCHAR"
+    assert Engine(cfg).run(["mixed"], Mode.FULL).ok
+    got = duck_rows(target_of(cfg), "mixed", "id")
+    assert got[:2] == [(1, None, "odd"), (2, None, "2")]

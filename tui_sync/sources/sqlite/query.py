@@ -85,8 +85,9 @@ def describe_query(conn: sqlite3.Connection, name: str, sql: str,
             declared = typed_from_values(found)
             shown = ", ".join(sorted(found - {"null"})) or "only NULL"
             by_name[col.name] = declared
-            notes.append((col.name, f"no declared type (an expression in the query): typed "
-                                    f"{declared} from the values it holds ({shown})"))
+            notes.append((col.name, f"no declared type (an expression in the query, or a "
+                                    f"column declared without one): typed {declared} from the "
+                                    f"values it holds ({shown})"))
         cols = [_retyped(c, by_name[c.name]) if c.name in by_name else c for c in cols]
     info = TableInfo(name=name, owner=None, table=name, estimated_rows=None)
     return TableDescription(info=info, columns=tuple(cols), primary_key=(), query=sql,
