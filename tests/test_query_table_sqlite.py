@@ -271,3 +271,17 @@ def test_a_column_override_settles_a_value_typed_column(tmp_path: Path) -> None:
     assert Engine(cfg).run(["mixed"], Mode.FULL).ok
     got = duck_rows(target_of(cfg), "mixed", "id")
     assert got[:2] == [(1, None, "odd"), (2, None, "2")]
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_verify_partitions_a_keyed_query_without_cursor_by_key(tmp_path: Path, quick: bool) -> None:
+    from tui_sync.services.verify import verify_table
+
+    path = source(tmp_path)
+    cfg = write_config(tmp_path, path, f"[table EU_ORDERS]\nquery = {QUERY}\nprimary_key = ID\n")
+    assert Engine(cfg).run(["EU_ORDERS"], Mode.FULL).ok
+    report = verify_table(cfg, "EU_ORDERS", buckets=4, quick=quick)
+    assert report.ok and report.partition_by == "key_range" and report.source_rows == 40
+    write(path, "UPDATE ORDERS SET AMOUNT = 1000 WHERE ID = 3")
+    report = verify_table(cfg, "EU_ORDERS", buckets=4, quick=quick)
+    assert not report.ok and report.differences

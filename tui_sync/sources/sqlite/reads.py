@@ -73,7 +73,7 @@ class SqliteReads:
 
     def _route(self, spec: ReadSpec) -> str | None:
         if self._row_alias(spec.table) is None:
-            return "a view or WITHOUT ROWID table has no rowid to re-read irregular values by"
+            return "a view, a query or a WITHOUT ROWID table has no rowid to re-read irregular values by"
         for cp in spec.plan.included:
             if arrow_kind(cp.arrow_type) is None:
                 return f"column {cp.name} ({cp.duckdb_type}) has no Arrow conversion"
