@@ -64,7 +64,7 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
         desc = query_table.describe(config, source, tc)
     else:
         desc = source.describe(tc.source_table if tc.source_table else name)
-    plan = query_table.annotate(build_plan(list(desc.columns), plan_options(config, tc)), desc)
+    plan = build_plan(list(desc.columns), plan_options(config, tc))
     where = f"[table {tc.source_table}]"
 
     def find(col: str, key: str):
@@ -90,8 +90,9 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
             _check_text_lookback(source, desc, tc, cp.name, f"{config.path}:{where}:lookback: ")
     pk_names = tc.primary_key or list(desc.primary_key)
     key_plans = [find(k, "primary_key") for k in pk_names]
-    if tc.query:
+    if tc.query:  # refusals (no row address) and the notes on how columns were typed
         query_table.check(config, tc, key_plans)
+        plan = query_table.annotate(plan, desc)
     batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
                                    else config.sync.batch_rows)
     return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),
