@@ -285,3 +285,20 @@ def test_verify_partitions_a_keyed_query_without_cursor_by_key(tmp_path: Path, q
     write(path, "UPDATE ORDERS SET AMOUNT = 1000 WHERE ID = 3")
     report = verify_table(cfg, "EU_ORDERS", buckets=4, quick=quick)
     assert not report.ok and report.differences
+
+
+def test_property_incremental_of_a_query_always_equals_the_source(target_kind: str) -> None:
+    """The incremental property (test_property_incremental.py) on a query-backed table: any
+    inserts and in-window updates, any cursor text shapes, windows applied around the query."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as hst
+
+    from tests.test_property_incremental import check_incremental, ops, shape_st
+
+    def as_query(ops: list, with_key: bool, batch_rows: int, ts_type: str, first_shapes: list) -> None:
+        check_incremental(ops, with_key, batch_rows, ts_type, first_shapes, as_query=True)
+
+    check = given(ops=ops, with_key=hst.booleans(), batch_rows=hst.sampled_from([1, 3, 50]),
+                  ts_type=hst.sampled_from(["TIMESTAMP(6)", "DATE"]),
+                  first_shapes=hst.lists(shape_st, min_size=20, max_size=20))(as_query)
+    settings(max_examples={"duckdb": 15, "ducklake": 3}[target_kind], deadline=None)(check)()
