@@ -22,7 +22,11 @@ and keeps to what the real driver does where the source depends on it:
   truncated, DPY-4036 past int64); DATE/TIMESTAMP keep microseconds only, the 'ns' unit
   is an unchecked int64 multiply, and a year outside 1-9999 raises Python's own
   ValueError from building the datetime;
-- 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST.
+- 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST;
+- a query-backed table's SELECT runs only if registered (`add_query`, its result as a
+  table; any other is ORA-00942); its describe (`SELECT * FROM (q) WHERE 1 = 0` on a
+  classic cursor) sets `cursor.description` to real `oracledb.FetchInfo` objects over the
+  metadata the server sends (see `fetch_info`), and an inline view has no ROWID (ORA-01446).
 
 The SQL evaluator is deliberately small: it understands the statements the
 Oracle source builds (select items with its conversions, window predicates,
