@@ -22,7 +22,11 @@ and keeps to what the real driver does where the source depends on it:
   truncated, DPY-4036 past int64); DATE/TIMESTAMP keep microseconds only, the 'ns' unit
   is an unchecked int64 multiply, and a year outside 1-9999 raises Python's own
   ValueError from building the datetime;
-- 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST.
+- 11g has no ALL_USERS.ORACLE_MAINTAINED and no FETCH FIRST;
+- a query-backed table's SELECT runs only if registered (`add_query`, its result as a
+  table; any other is ORA-00942); its describe (`SELECT * FROM (q) WHERE 1 = 0` on a
+  classic cursor) sets `cursor.description` to real `oracledb.FetchInfo` objects over the
+  metadata the server sends (see `fetch_info`), and an inline view has no ROWID (ORA-01446).
 
 The SQL evaluator is deliberately small: it understands the statements the
 Oracle source builds (select items with its conversions, window predicates,
@@ -91,6 +95,94 @@ def unresolvable_host(host: str) -> OSError:
     impl/base/connect_params.pyx ~l.771/825 `socket.getaddrinfo`), before the try
     that wraps socket errors of the TCP connect as DPY-6005 (~l.196-210)."""
     return socket.gaierror(-2, "Name or service not known")
+
+
+# -- cursor.description ---------------------------------------------------------------------
+
+@dataclass
+class _Metadata:
+    """The attributes of the driver's OracleMetadata that oracledb.FetchInfo reads
+    (src/oracledb/base_impl.pxd ~l.511-528), filled as the thin driver fills them from the
+    server's describe (impl/thin/messages/base.pyx `_process_metadata` ~l.315-396)."""
+
+    name: str
+    dbtype: Any
+    precision: int = 0
+    scale: int = 0
+    max_size: int = 0
+    buffer_size: int = 0
+    nulls_allowed: bool = True
+    objtype: Any = None
+    is_json: bool = False
+    is_oson: bool = False
+    domain_schema: str | None = None
+    domain_name: str | None = None
+    annotations: dict | None = None
+    vector_dimensions: int = 0
+    vector_format: int = 0
+    vector_flags: int = 0
+
+
+@dataclass
+class _ObjType:  # what DbObjectType.schema/.name read (src/oracledb/dbobject.py ~l.349, ~l.397)
+    schema: str
+    name: str
+
+
+_DB_TYPES = {
+    "NUMBER": "NUMBER", "FLOAT": "NUMBER", "DATE": "DATE", "BINARY_FLOAT": "BINARY_FLOAT",
+    "BINARY_DOUBLE": "BINARY_DOUBLE", "CHAR": "CHAR", "NCHAR": "NCHAR", "VARCHAR2": "VARCHAR",
+    "NVARCHAR2": "NVARCHAR", "LONG": "LONG", "CLOB": "CLOB", "NCLOB": "NCLOB", "RAW": "RAW",
+    "LONG RAW": "LONG_RAW", "BLOB": "BLOB", "ROWID": "ROWID", "UROWID": "UROWID", "JSON": "JSON",
+    "XMLTYPE": "XMLTYPE", "BOOLEAN": "BOOLEAN", "VECTOR": "VECTOR", "BFILE": "BFILE",
+    "TIMESTAMP": "TIMESTAMP", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP_TZ",
+    "TIMESTAMP WITH LOCAL TIME ZONE": "TIMESTAMP_LTZ",
+    "INTERVAL DAY TO SECOND": "INTERVAL_DS", "INTERVAL YEAR TO MONTH": "INTERVAL_YM",
+}
+
+
+def fetch_info(col: FakeColumn) -> Any:
+    """A real oracledb.FetchInfo (src/oracledb/fetch_info.py, its `_from_impl` ~l.94) over the
+    metadata the server sends for a select item of this column's type:
+
+    - NUMBER without precision: precision 0, scale -127 (the driver tests exactly this pair,
+      impl/base/metadata.pyx `_finalize_init` ~l.130); FLOAT(b): b, -127; INTEGER
+      (DATA_PRECISION NULL, DATA_SCALE 0): 38, 0, the driver's own encoding of INTEGER
+      (impl/thin/dbobject_cache.pyx ~l.401-418); NUMBER(p,s): p, s. FetchInfo then shows
+      None, None where both are 0 (fetch_info.py ~l.218-234).
+    - TIMESTAMP(n) and the time-zone kinds: scale n (metadata.pyx ~l.67-73 picks the Arrow
+      unit from it); INTERVAL DAY(p) TO SECOND(s): p, s.
+    - CHAR/VARCHAR2/NCHAR/NVARCHAR2: max_size is the length in characters, buffer_size the
+      bytes; RAW: max_size = buffer_size = its bytes (base.pyx ~l.346-350).
+    - nulls_allowed: the column's NULLABLE (base.pyx ~l.353).
+    """
+    base = col.base
+    p_decl, s_decl = parse_declared_type(col.data_type)[1:3]
+    precision, scale = col.precision, col.scale if col.scale is not None else s_decl
+    meta = _Metadata(col.name, None, nulls_allowed=col.nullable)
+    if "." in base:  # an object type OWNER.TYPE
+        meta.dbtype, meta.objtype = oracledb.DB_TYPE_OBJECT, _ObjType(col.type_owner or "", col.data_type)
+        return oracledb.FetchInfo._from_impl(meta)
+    meta.dbtype = getattr(oracledb, "DB_TYPE_" + _DB_TYPES[base])
+    if base == "NUMBER":
+        if precision is None and scale is None:
+            meta.precision, meta.scale = 0, -127
+        elif precision is None:
+            meta.precision, meta.scale = (38, 0) if scale == 0 else (0, scale)
+        else:
+            meta.precision, meta.scale = precision, scale or 0
+    elif base == "FLOAT":
+        meta.precision, meta.scale = precision or p_decl or 126, -127
+    elif base.startswith("TIMESTAMP"):
+        meta.scale = scale if scale is not None else 6
+    elif base == "INTERVAL DAY TO SECOND":
+        meta.precision, meta.scale = precision or p_decl or 2, scale if scale is not None else 6
+    elif base in ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2"):
+        meta.max_size = col.char_length or parse_declared_type(col.data_type)[3] or 1
+        meta.buffer_size = col.data_length or meta.max_size * 4
+    elif base == "RAW":
+        meta.max_size = meta.buffer_size = col.data_length or parse_declared_type(col.data_type)[3] or 1
+    return oracledb.FetchInfo._from_impl(meta)
 
 
 # -- the in-memory database ----------------------------------------------------------------
@@ -204,6 +296,12 @@ class FakeOracle:
         self.flashback_error: Exception | None = None
         # Undo retention: a flashback read of an SCN below this fails with ORA-01555.
         self.undo_low_scn: int | None = None
+        # Query-backed tables: the SELECTs this database can run (whitespace-squashed text)
+        # and the result each gives, as a table whose columns are what the server describes.
+        self.queries: dict[str, FakeTable] = {}
+
+    def add_query(self, sql: str, result: FakeTable) -> None:
+        self.queries[" ".join(sql.split())] = result
 
     def add(self, table: FakeTable) -> None:
         self.tables[(table.owner, table.name)] = table
@@ -271,6 +369,14 @@ class FakeOracle:
     def data_reads(self) -> list[tuple[str, dict[str, Any]]]:
         return [c for c in self.calls if c[0].startswith("fetch_df:")]
 
+    def query_result(self, sql: str) -> FakeTable:
+        """The registered result of a query; the server's refusal of any other (the fake
+        cannot run SQL it was not given)."""
+        t = self.queries.get(" ".join(sql.split()))
+        if t is None:
+            raise ora_error("ORA-00942: table or view does not exist", 942)
+        return t
+
     _seq = 0
 
     def next_seq(self) -> int:
@@ -283,8 +389,21 @@ class FakeCursor:
         self.conn = conn
         self.arraysize = 100
         self._rows: list[tuple] = []
+        # Real oracledb.FetchInfo objects (see fetch_info() below), for the describe of a
+        # query-backed table; None for the other statements, whose description the source
+        # never reads (the real driver gives one for every query: cursor.py ~l.507-516).
+        self.description: list[Any] | None = None
 
     def execute(self, sql: str, parameters: dict[str, Any] | None = None) -> FakeCursor:
+        self.description = None
+        m = re.fullmatch(r"SELECT \* FROM \(\n(?P<q>.*)\n\) WHERE 1 = 0", sql, re.S)
+        if m:  # the source's describe of a query (sources/oracle/query.py): no row matches
+            self.conn._record(sql, dict(parameters or {}))
+            self.conn._check_open()
+            t = self.conn.driver.query_result(m.group("q"))
+            self.description = [fetch_info(c) for c in t.columns]
+            self._rows = []
+            return self
         self._rows = self.conn._run_query(sql, dict(parameters or {}))
         return self
 
@@ -483,7 +602,8 @@ class FakeConnection:
     # -- the SELECT evaluator ---------------------------------------------------------------
     _OUTER_RE = re.compile(r"^SELECT \* FROM \(\s*(?P<inner>.*)\s*\)\s*WHERE ROWNUM <= :max_rows\s*$", re.S)
     _INNER_RE = re.compile(
-        r'^SELECT (?P<items>.*?)\s+FROM "(?P<owner>[^"]+)"\."(?P<table>[^"]+)"(?P<asof> AS OF SCN :scn)?'
+        r'^SELECT (?P<items>.*?)\s+FROM (?:"(?P<owner>[^"]+)"\."(?P<table>[^"]+)"|\(\n(?P<query>.*?)\n\) "Q")'
+        r'(?P<asof> AS OF SCN :scn)?'
         r"(?:\s+WHERE (?P<where>.*?))?(?:\s+ORDER BY (?P<order>.*?))?\s*$", re.S)
 
     def _rows(self, sql: str, binds: dict[str, Any]) -> tuple[pa.Table, tuple[FakeTable, str]]:
@@ -499,7 +619,10 @@ class FakeConnection:
         m = self._INNER_RE.match(sql.strip())
         if not m:
             raise ora_error("ORA-00900: invalid SQL statement (the fake cannot parse it)", 900)
-        t = self.driver.tables.get((m.group("owner"), m.group("table")))
+        if m.group("query") is not None:  # a query-backed table's inline view
+            t = self.driver.query_result(m.group("query"))
+        else:
+            t = self.driver.tables.get((m.group("owner"), m.group("table")))
         if t is None:
             raise ora_error("ORA-00942: table or view does not exist", 942)
         data = t.data
@@ -512,6 +635,10 @@ class FakeConnection:
                 raise ora_error("ORA-01555: snapshot too old: rollback segment number 7 with name "
                                 '"_SYSSMU7_1$" too small', 1555)
             data = t.as_of(scn)
+        if re.search(r"\bROWID\b", sql) and m.group("query") is not None:
+            # an inline view with joins, DISTINCT, GROUP BY... has no row address
+            raise ora_error("ORA-01446: cannot select ROWID from, or sample, a view with "
+                            "DISTINCT, GROUP BY, etc.", 1446)
         if re.search(r"\bROWID\b", sql):
             # the fake's row addresses: position-based, so text order is table order
             data = data.append_column(ROWID_COLUMN, pa.array(

@@ -63,6 +63,11 @@ def test_incremental_always_equals_source(target_kind: str) -> None:
 
 def _incremental_equals_source(ops: list[tuple[str, int, int, int, int]], with_key: bool,
                                batch_rows: int, ts_type: str, first_shapes: list[int]) -> None:
+    check_incremental(ops, with_key, batch_rows, ts_type, first_shapes, as_query=False)
+
+
+def check_incremental(ops: list[tuple[str, int, int, int, int]], with_key: bool,
+                      batch_rows: int, ts_type: str, first_shapes: list[int], *, as_query: bool) -> None:
     with scratch_dir() as tmp:
         src = tmp / "src.sqlite"
         con = sqlite3.connect(src)
@@ -74,6 +79,9 @@ def _incremental_equals_source(ops: list[tuple[str, int, int, int, int]], with_k
                         [(i, _shaped(ts, first_shapes[i - 1]), v, n) for i, ts, v, n in rows.values()])
         con.commit()
         tables = "[table T]\ncursor = TS\nlookback = 5 minutes\n"
+        if as_query:  # a query-backed table (test_query_table_sqlite.py): the key is configured
+            tables += "query = SELECT ID, TS, V, NOTE FROM T WHERE ID > 0\n"
+            tables += "primary_key = ID\n" if with_key else ""
         cfg = write_config(tmp, src, tables, sync=f"batch_rows = {batch_rows}")
         assert Engine(cfg).run(["T"], Mode.FULL).ok
         synced_wm = max(r[1] for r in rows.values())

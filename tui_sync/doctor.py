@@ -294,6 +294,9 @@ def check_cursor_index(ctx: DoctorContext, job: Any, hint: str = "run it in the 
     if job.description.is_view:
         ctx.skip(group, "cursor index", "a view: the indexes of its base tables decide")
         return
+    if job.description.query is not None:
+        ctx.skip(group, "cursor index", "a query: the indexes of the tables it reads decide")
+        return
     found = ctx.source.cursor_index(job.description, job.cursor)
     if found is None:
         ctx.skip(group, "cursor index", "the source cannot tell")
@@ -324,6 +327,8 @@ def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, An
         seen_as = "" if info.name.upper() == name.upper() else f" (as {info.name})"
         rows = f"{info.estimated_rows:,} rows (estimate)" if info.estimated_rows is not None else \
             "no row estimate (statistics not gathered)"
+        if job.description.query is not None:  # described, not read: no count to give
+            kind, rows = "query", "described without reading its rows"
         ctx.ok(group, "exists", f"{kind}{seen_as}, {len(job.description.columns)} columns, {rows}")
         warnings = job.plan.warnings
         if warnings:

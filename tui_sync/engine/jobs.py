@@ -13,6 +13,7 @@ from ..errors import ConfigError, SourceError
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
 from ..typeplan import PlanOptions, TypePlan, build_plan
+from . import query_table
 from .selection import select_columns
 
 
@@ -62,7 +63,10 @@ def plan_options(config: Config, tc: TableConfig) -> PlanOptions:
 
 def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     tc = config.table(name)
-    desc = source.describe(tc.source_table if tc.source_table else name)
+    if tc.query:  # a query-backed table: its SELECT replaces the source table (query_table.py)
+        desc = query_table.describe(config, source, tc)
+    else:
+        desc = source.describe(tc.source_table if tc.source_table else name)
     where = f"[table {tc.source_table}]"
     chosen = select_columns(desc, tc, f"{config.path}:{where}:")  # columns = / exclude =
     plan = build_plan(list(chosen.columns), plan_options(config, tc))
@@ -93,6 +97,9 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
             _check_text_lookback(source, desc, tc, cp.name, f"{config.path}:{where}:lookback: ")
     pk_names = tc.primary_key or list(desc.primary_key)
     key_plans = [find(k, "primary_key") for k in pk_names]
+    if tc.query:  # refusals (no row address) and the notes on how columns were typed
+        query_table.check(config, tc, key_plans)
+        plan = query_table.annotate(plan, desc)
     batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
                                    else config.sync.batch_rows)
     return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),

@@ -83,6 +83,9 @@ class Modes:
                 # (a keyless view has no row address to hash: it reads in one statement below)
                 rows = self._load_parallel(con, job, spec, expected, run)
             else:
+                if self._parallel(job) > 1:  # say so: --parallel asked for what cannot be split
+                    self.log("warning", "parallel read not possible (no numeric key and no row "
+                             "address to split by): reading in one statement", job.target)
                 st.clear_resume(con, job.target)
                 rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
                 run.consistency = "one statement"  # one SELECT reads one point in time

@@ -97,9 +97,17 @@ def merge(config: Config, tables: list[TableInfo] | tuple[TableInfo, ...],
     out = []
     for info in tables:
         tc = config.table(info.name)
+        if tc.query:
+            continue  # its name is a query-backed table's (below): syncing it runs the query
         name = tc.target_name()
         out.append(CatalogEntry(info, name, configured=info.name in config.tables or tc.target != "",
                                 state=target.states.get(name), resume=target.resume.get(name)))
+    # Query-backed tables are in no source dictionary: listed after the source's tables.
+    for key, tc in config.tables.items():
+        if tc.query:
+            name = tc.target_name()
+            out.append(CatalogEntry(TableInfo(key, None, key, None), name, configured=True,
+                                    state=target.states.get(name), resume=target.resume.get(name)))
     return out
 
 

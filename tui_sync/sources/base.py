@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ..errors import SourceError
 from ..typeplan import SourceColumn, TypePlan
 
 if TYPE_CHECKING:  # the verify capability's types: loaded only by verify
@@ -38,6 +39,12 @@ class TableDescription:
     columns: tuple[SourceColumn, ...]
     primary_key: tuple[str, ...]  # exact dictionary names, in key order
     is_view: bool = False  # a view has no row address (no ROWID paging or hash buckets)
+    # A query-backed table ([table NAME] query = SELECT ...): the trusted SQL every read
+    # wraps as a subquery (each source's one FROM item); no row address, no index info.
+    query: str | None = None
+    # Per column, what the plan should warn about its type (a query column typed from
+    # its values, not a declared type): pairs of (exact column name, warning).
+    type_notes: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> SourceColumn:
         """Dictionary lookup: exact name first, then case-insensitive."""
@@ -158,8 +165,8 @@ class Source(ABC):
 
     def has_row_address(self, table: TableDescription) -> bool:
         """Whether reads of `table` may page by row address or hash it into parallel
-        buckets (ROWID/rowid): never for views, which have none."""
-        return not table.is_view
+        buckets (ROWID/rowid): never for views or queries, which have none."""
+        return not table.is_view and table.query is None
 
     def reconnect(self) -> None:
         try:
@@ -177,6 +184,12 @@ class Source(ABC):
     @abstractmethod
     def describe(self, name: str) -> TableDescription:
         """Raise UnknownTableError for a table not in the dictionary."""
+
+    def describe_query(self, name: str, sql: str) -> TableDescription:
+        """Describe a query-backed table's SELECT (its columns, in the source's terms) without
+        reading its rows; `name` is the table section's NAME. The description's `query` is
+        `sql`. A query the source refuses raises SourceError (or UnknownTableError)."""
+        raise SourceError(f"a {self.kind} source cannot read query-backed tables")
 
     @abstractmethod
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:

@@ -160,7 +160,7 @@ def describe(src: OracleSource, name: str) -> TableDescription:
 
 
 def cursor_index(src: OracleSource, table: TableDescription, column: str) -> CursorIndex | None:
-    if table.is_view:
+    if table.is_view or table.query is not None:  # the indexes of its base tables decide
         return None
     col = table.column(column).name
     rows = src._query(IND_SQL, {"owner": table.info.owner, "table_name": table.info.table,

@@ -28,6 +28,7 @@ from ...errors import SourceError, SyncCancelled, UnknownTableError, one_line
 from ...typeplan import ColumnPlan
 from ..base import CursorIndex, ReadSpec, ServerInfo, Source, TableDescription, TableInfo
 from . import catalog, read
+from . import query as query_sql
 from . import sql as sql_text
 from . import verify as verify_sql
 from .connect import check_driver_version, joined, map_connect_error, thick_dsn
@@ -314,6 +315,9 @@ class OracleSource(Source):
 
     def describe(self, name: str) -> TableDescription:
         return catalog.describe(self, name)
+
+    def describe_query(self, name: str, sql: str) -> TableDescription:
+        return query_sql.describe_query(self, name, sql)
 
     def cursor_index(self, table: TableDescription, column: str) -> CursorIndex | None:
         return catalog.cursor_index(self, table, column)

@@ -30,6 +30,7 @@ from ...errors import SourceError
 from ...timens import parse_timestamp, ts_text
 from ...typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, plan_column
 from ..base import ROWID_FIELD, ROWID_KEY, ReadSpec, TableDescription, Window, key_fields, keyset_predicate
+from . import query as query_sql
 from .types import (
     BINARY_TYPES,
     BOUNDED_TYPES,
@@ -72,7 +73,12 @@ def squash(sql: str) -> str:
 # -- the parts of a statement --------------------------------------------------------------
 
 def from_ref(table: TableDescription, snapshot: bool = False) -> str:
-    """The FROM item of a read: OracleSource.from_sql's default."""
+    """The FROM item of a read: OracleSource.from_sql's default. A query-backed table reads
+    its SELECT as an inline view (query.py); a query cannot be read AS OF an SCN."""
+    if table.query is not None:
+        if snapshot:
+            raise SourceError(f"{table.info.name} is a query: it cannot be read as of an SCN")
+        return query_sql.relation(table.query)
     info = table.info
     if not info.owner:
         raise SourceError(f"table {info.name} has no owner in its description")

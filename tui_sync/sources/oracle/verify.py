@@ -20,8 +20,8 @@ from ... import verify_render as vr
 from ...typeplan import LOB_TYPES, ColumnPlan, Conversion
 from ...verify_render import NULL_CELL, ContentColumn, combine_sql
 from ..base import TableDescription
-from ..verify_spec import Aggregates, Content, Partitioning, SumColumn, bucket_case
-from .sql import quote_ident
+from ..verify_spec import Aggregates, Content, Partitioning, SumColumn, VerifyQueryError, bucket_case
+from .sql import from_ref, quote_ident
 
 if TYPE_CHECKING:
     from .source import OracleSource
@@ -31,6 +31,10 @@ _NLS = "'NLS_NUMERIC_CHARACTERS=''.,'''"
 
 
 def _from(table: TableDescription, scn: int | None = None) -> str:
+    if table.query is not None:  # a query-backed table: its inline view, never AS OF
+        if scn is not None:
+            raise VerifyQueryError(f"{table.info.name} is a query: it cannot be read as of SCN {scn}")
+        return from_ref(table)
     name = f"{quote_ident(table.info.owner or '')}.{quote_ident(table.info.table)}"
     # `verify --at RUN`: the table as the run read it (an int, checked, so no bind needed)
     return name if scn is None else f"{name} AS OF SCN {int(scn)}"

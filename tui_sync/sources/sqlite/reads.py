@@ -14,6 +14,7 @@ import pyarrow as pa
 from ..base import ReadSpec, key_fields
 from .arrow import ArrowReads
 from .cursor import is_time_cursor, scan_bound, window_bound
+from .query import qualifier, relation
 from .shape import ReadShape, build_shape, quote
 from .shape import kind_of as arrow_kind
 from .values import raw_keys, to_arrow
@@ -72,7 +73,7 @@ class SqliteReads:
 
     def _route(self, spec: ReadSpec) -> str | None:
         if self._row_alias(spec.table) is None:
-            return "a view or WITHOUT ROWID table has no rowid to re-read irregular values by"
+            return "a view, a query or a WITHOUT ROWID table has no rowid to re-read irregular values by"
         for cp in spec.plan.included:
             if arrow_kind(cp.arrow_type) is None:
                 return f"column {cp.name} ({cp.duckdb_type}) has no Arrow conversion"
@@ -93,17 +94,17 @@ class SqliteReads:
         binds: dict[str, Any] = {}
         odd: list[tuple[str, str, Any, Any]] = []
         where = self._where(spec, binds, odd_rows=odd)
-        table = quote(spec.table.info.table)
+        table, qual = relation(spec.table), qualifier(spec.table)
         order = ""
         if spec.order_by:
-            order = " ORDER BY " + ", ".join(f"{table}.{quote(n)}" for n in spec.order_by)
+            order = " ORDER BY " + ", ".join(f"{qual}.{quote(n)}" for n in spec.order_by)
         if spec.limit is not None:
             order += " LIMIT :max_rows"
             binds["max_rows"] = spec.limit
         alias = self._row_alias(spec.table)
         assert alias is not None
         return build_shape(spec, [self._expr(c) for c in spec.plan.included], f"FROM {table}{where}",
-                           order, binds, f"{table}.{alias}", table, odd[0] if odd else None,
+                           order, binds, f"{qual}.{alias}", table, odd[0] if odd else None,
                            projected=projected)
 
     def _stdlib_batches(self, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
@@ -130,7 +131,7 @@ class SqliteReads:
     def count_rows(self, spec: ReadSpec) -> int:
         """Exact: the read's own filter, window and limit."""
         binds: dict[str, Any] = {}
-        inner = f"SELECT 1 FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
+        inner = f"SELECT 1 FROM {relation(spec.table)}{self._where(spec, binds)}"
         if spec.limit is not None:
             inner += " LIMIT :max_rows"
             binds["max_rows"] = spec.limit
@@ -150,7 +151,7 @@ class SqliteReads:
         if scan is None:
             return None
         qc = quote(col.name)
-        sql = f"SELECT COUNT(*) FROM {quote(spec.table.info.table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')"
+        sql = f"SELECT COUNT(*) FROM {relation(spec.table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')"
         return int(self._one(sql, {"lo_scan": scan})[0])
 
     # -- one point in time for chunked reads ---------------------------------------------

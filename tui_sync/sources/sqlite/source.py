@@ -32,6 +32,8 @@ from ..base import (
     keyset_predicate,
 )
 from . import anchors, handles
+from . import index as sqlite_index
+from . import query as sqlite_query
 from .arrow import ArrowReads, file_uri
 from .arrow import available as arrow_available
 from .cursor import (
@@ -45,6 +47,7 @@ from .cursor import (
     scan_bound,
     window_bound,
 )
+from .query import qualifier, relation
 from .reads import SqliteReads
 from .shape import quote
 
@@ -189,8 +192,24 @@ class SqliteSource(SqliteReads, Source):
 
     def describe(self, name: str) -> TableDescription:
         table = self._resolve_name(name)
-        cols = []
         pk: list[tuple[int, str]] = []
+        cols = self._columns(table, pk)
+        count = self._one(f"SELECT COUNT(*) FROM {quote(table)}")[0]
+        info = TableInfo(name=table, owner=None, table=table, estimated_rows=count)
+        is_view = bool(self._one("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = :name",
+                                     {"name": table}))  # a view has no rowid to bucket by
+        return TableDescription(info=info, columns=tuple(cols),
+                                primary_key=tuple(n for _, n in sorted(pk)), is_view=is_view)
+
+    def describe_query(self, name: str, sql: str) -> TableDescription:
+        try:
+            return sqlite_query.describe_query(self.conn, name, sql, self._columns)
+        except sqlite3.Error as exc:
+            raise self._map_error(exc) from None
+
+    def _columns(self, table: str, pk: list[tuple[int, str]] | None = None) -> list[SourceColumn]:
+        """A table's or view's columns, declared types parsed; `pk` collects the key."""
+        cols = []
         for cid, cname, decl, notnull, _default, pk_pos, *_ in self._all(
                 f"PRAGMA table_xinfo({quote(table)})"):
             base, precision, scale, length = parse_declared_type(decl or "")
@@ -201,19 +220,14 @@ class SqliteSource(SqliteReads, Source):
             cols.append(SourceColumn(name=cname, data_type=base or "TEXT", precision=precision,
                                      scale=scale, length=length, nullable=not notnull,
                                      position=cid + 1, type_detail=detail))
-            if pk_pos:
+            if pk_pos and pk is not None:
                 pk.append((pk_pos, cname))
-        count = self._one(f"SELECT COUNT(*) FROM {quote(table)}")[0]
-        info = TableInfo(name=table, owner=None, table=table, estimated_rows=count)
-        is_view = bool(self._one("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = :name",
-                                     {"name": table}))  # a view has no rowid to bucket by
-        return TableDescription(info=info, columns=tuple(cols),
-                                primary_key=tuple(n for _, n in sorted(pk)), is_view=is_view)
+        return cols
 
     def _row_alias(self, table: TableDescription) -> str | None:
         """The name that reaches the row's rowid: one of SQLite's three aliases that no
-        column shadows; None for views and WITHOUT ROWID tables, which have none."""
-        if table.is_view:
+        column shadows; None for views, queries and WITHOUT ROWID tables, which have none."""
+        if table.is_view or table.query is not None:
             return None
         row = self._one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name",
                             {"name": table.info.table})
@@ -226,34 +240,7 @@ class SqliteSource(SqliteReads, Source):
         return self._row_alias(table) is not None
 
     def cursor_index(self, table: TableDescription, column: str) -> CursorIndex | None:
-        """Whether `column` leads an index: an INTEGER PRIMARY KEY (the rowid's alias, the
-        table's own b-tree), a WITHOUT ROWID table's key or any full index (PRAGMA
-        index_list lists both). A partial index serves only queries implying its WHERE."""
-        if table.is_view:
-            return None
-        name, col = table.info.table, table.column(column).name
-        indexes = self._all(f"PRAGMA index_list({quote(name)})")  # seq, name, unique, origin, partial
-        # A one-column key of a rowid table without a key index is the rowid's alias (an
-        # INTEGER PRIMARY KEY; INT, TEXT or "INTEGER PRIMARY KEY DESC" keys get an index).
-        if (list(table.primary_key) == [col] and self._row_alias(table) is not None
-                and not any(r[3] == "pk" for r in indexes)):
-            return CursorIndex(col, "the INTEGER PRIMARY KEY (the table's rowid)")
-        notes = []
-        for _seq, index, _unique, _origin, partial, *_ in indexes:
-            cols = [r[2] for r in sorted(self._all(f"PRAGMA index_info({quote(index)})"))]
-            if col in cols and cols.index(col) == 0 and not partial:
-                return CursorIndex(col, f"index {index}")
-            if col in cols:
-                notes.append(f"it leads the partial index {index}" if cols.index(col) == 0
-                             else f"it is column {cols.index(col) + 1} of {index}")
-        taken = {r[0].lower() for r in self._all("SELECT name FROM sqlite_master")}
-        ix = stem = re.sub(r"\W", "_", f"{name}_{col}") + "_ix"
-        n = 1
-        while ix.lower() in taken:  # a name some other index or table already has
-            n += 1
-            ix = f"{stem}{n}"
-        return CursorIndex(col, None, "; ".join(notes),
-                           f"CREATE INDEX {quote(ix)} ON {quote(name)} ({quote(col)});")
+        return sqlite_index.cursor_index(self, table, column)
 
     # -- SQL ------------------------------------------------------------------------------
     def _expr(self, cp: ColumnPlan) -> str:
@@ -343,11 +330,11 @@ class SqliteSource(SqliteReads, Source):
         items = ", ".join(f"{self._expr(c)} AS {quote(c.target_name)}" for c in spec.plan.included)
         for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
             items += f", {quote(spec.table.column(name).name)} AS {quote(field_)}"
-        sql = f"SELECT {items} FROM {quote(spec.table.info.table)}{self._where(spec, binds)}"
+        sql = f"SELECT {items} FROM {relation(spec.table)}{self._where(spec, binds)}"
         if spec.order_by:
             # Qualified: a bare name would sort by a select item SQLite also answers to as
             # that name (names are case-insensitive there), e.g. RTRIM("K") AS "k".
-            table = quote(spec.table.info.table)
+            table = qualifier(spec.table)
             sql += " ORDER BY " + ", ".join(f"{table}.{quote(n)}" for n in spec.order_by)
         if spec.limit is not None:
             sql += " LIMIT :max_rows"
@@ -356,7 +343,7 @@ class SqliteSource(SqliteReads, Source):
 
     def key_bounds(self, table: TableDescription, column: str, where: str = "") -> tuple[Any, Any]:
         col = quote(table.column(column).name)
-        sql = f"SELECT MIN({col}), MAX({col}) FROM {quote(table.info.table)}"
+        sql = f"SELECT MIN({col}), MAX({col}) FROM {relation(table)}"
         if where:
             sql += f" WHERE ({where})"
         lo, hi = self._one(sql)
@@ -364,7 +351,7 @@ class SqliteSource(SqliteReads, Source):
 
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
         col = table.column(cursor)
-        sql = f"SELECT MAX({quote(col.name)}) FROM {quote(table.info.table)}"
+        sql = f"SELECT MAX({quote(col.name)}) FROM {relation(table)}"
         if where:
             sql += f" WHERE ({where})"
         raw = self._one(sql)[0]
@@ -379,7 +366,7 @@ class SqliteSource(SqliteReads, Source):
             raise SourceError(f"column {col.name}: cursor value {raw!r} is not a date/time") from None
         qc, binds = quote(col.name), {"lo_scan": scan_bound(floor)}
         sql = (f"SELECT MAX({canonical_sql(qc, col.name)}) FROM "
-               f"{quote(table.info.table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')")
+               f"{relation(table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')")
         if where:
             sql += f" AND ({where})"
         if binds["lo_scan"] is None:
@@ -414,21 +401,21 @@ class SqliteSource(SqliteReads, Source):
                           buckets: int) -> tuple[Any, ...]:
         from . import verify as sqlite_verify
 
-        return sqlite_verify.key_bounds(self.conn, table.info.table, column, where, buckets)
+        return sqlite_verify.key_bounds(self.conn, relation(table), column, where, buckets)
 
     def verify_aggregates(self, table: TableDescription, where: str, part: Any,
                           sums: list[Any]) -> tuple[int, Any]:
         from . import verify as sqlite_verify
 
         with _verify_errors():
-            return sqlite_verify.aggregates(self.conn, table.info.table, where, part, sums)
+            return sqlite_verify.aggregates(self.conn, relation(table), where, part, sums)
 
     def verify_content(self, table: TableDescription, where: str, part: Any, cols: list[Any],
                        columns_of: set[Any] | None = None) -> Any:
         from . import verify as sqlite_verify
 
         with _verify_errors():
-            return sqlite_verify.content(self.conn, table.info.table, where, part, cols, columns_of)
+            return sqlite_verify.content(self.conn, relation(table), where, part, cols, columns_of)
 
 
 @contextmanager

@@ -114,7 +114,7 @@ def key_bounds(conn: sqlite3.Connection, table: str, cp: ColumnPlan, where: str,
     e = _expr(cp)
     cond = f"{e} IS NOT NULL" + (f" AND ({where})" if where.strip() else "")
     sql = (f"SELECT MIN(k) FROM (SELECT {e} AS k, NTILE(?) OVER (ORDER BY {e}) AS b "
-           f"FROM {quote(table)} WHERE {cond}) GROUP BY b ORDER BY 1")
+           f"FROM {table} WHERE {cond}) GROUP BY b ORDER BY 1")
     firsts = [r[0] for r in conn.execute(sql, [buckets]).fetchall()]
     return tuple(dict.fromkeys(firsts[1:]))  # bucket 0 is open below; duplicates collapse
 
@@ -139,7 +139,7 @@ def aggregates(conn: sqlite3.Connection, table: str, where: str, part: Partition
         e = _expr(s.plan)
         scale = "NULL" if s.source_scale is None else int(s.source_scale)
         items.append(f"tui_sync_exact_sum({e}, {scale})" if s.exact else f"tui_sync_float_sum({e})")
-    sql = f"SELECT {', '.join(items)} FROM {quote(table)}{_where(where)} GROUP BY 1"
+    sql = f"SELECT {', '.join(items)} FROM {table}{_where(where)} GROUP BY 1"
     aggs: Aggregates = {}
     total = 0
     for row in conn.execute(sql, params).fetchall():
@@ -156,7 +156,7 @@ def content(conn: sqlite3.Connection, table: str, where: str, part: Partitioning
     _register(conn)
     key, params = _key(part)
     items = [f"{key} AS p"] + [quote(c.plan.name) for c in cols]  # raw: render() applies the plan's promises
-    sql = f"SELECT {', '.join(items)} FROM {quote(table)}{_where(where)}"
+    sql = f"SELECT {', '.join(items)} FROM {table}{_where(where)}"
     return stream_content(conn, sql, params, cols, columns_of)
 
 
