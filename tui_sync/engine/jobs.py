@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
 from ..typeplan import PlanOptions, TypePlan, build_plan
+
+if TYPE_CHECKING:
+    from .backfill import BackfillBounds
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class TableJob:
     primary_key: tuple[str, ...]  # exact dictionary names
     key_targets: tuple[str, ...]
     batch_rows: int
+    backfill: BackfillBounds | None = None  # sync --since: the window instead of the watermark's
 
 
 @dataclass(frozen=True)

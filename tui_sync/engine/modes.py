@@ -18,6 +18,7 @@ from ..target import state as st
 from ..target.spec import TargetSpec
 from ..typeplan import build_plan
 from . import hooks
+from .backfill import covers
 from .jobs import TableJob, apply_lookback, cursor_index, plan_options, read_spec
 
 if TYPE_CHECKING:
@@ -150,10 +151,18 @@ class Modes:
 
         self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
         watermark = st.decode_watermark(state.watermark, state.watermark_type)
-        lo = apply_lookback(watermark, job.config.lookback, job.cursor,
-                            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
-        hi = source.max_cursor(job.description, job.cursor, job.config.where)
-        self.log("info", f"window {job.cursor} >= {lo} and <= {hi}", job.target)
+        backfill = job.backfill
+        if backfill is not None:  # the user's window: no lookback below an explicit --since
+            lo = backfill.lo
+            hi = (backfill.hi if backfill.hi is not None
+                  else source.max_cursor(job.description, job.cursor, job.config.where))
+            run.note = backfill.note()
+        else:
+            lo = apply_lookback(watermark, job.config.lookback, job.cursor,
+                                f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
+            hi = source.max_cursor(job.description, job.cursor, job.config.where)
+        self.log("info", f"{'backfill ' if backfill else ''}window {job.cursor} >= {lo} and "
+                 f"<= {hi}", job.target)
         spec = read_spec(job, window=Window(job.cursor, lo, hi))
         if hi is None:
             rows = 0
@@ -171,8 +180,11 @@ class Modes:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
             self.log("warning", f"new source column {c.name} added; rows outside this window "
                      "hold NULL there until a full sync", job.target)
+        # A keyless backfill with --until replaces only [since, until]: rows above it were not
+        # read again, and deleting them would lose them.
         replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
-                               job.key_targets, job.cursor_target, lo)
+                               job.key_targets, job.cursor_target, lo,
+                               hi=backfill.hi if backfill is not None else None)
         # A keyless window may also drop rows the source deleted: never more than were read.
         self._table.reread = run.rows_reread = min(replaced, rows)
         if keys is not None:
@@ -181,6 +193,10 @@ class Modes:
         # past the source's (1.006 landing as 1.01) would start the next window above it
         new_wm = loads.max_value(con, stage, job.cursor_target, upto=hi)
         if new_wm is None or (watermark is not None and new_wm < watermark):
+            new_wm = watermark  # never backwards (a backfill of an old window)
+        elif backfill is not None and not covers(backfill, watermark):
+            # a window starting above the watermark left (watermark, since) unread: moving
+            # the watermark past it would make the next incremental skip those rows
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
         wm_text, wm_type = st.encode_watermark(new_wm)

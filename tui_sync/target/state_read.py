@@ -76,7 +76,8 @@ def read_runs(db_path: Target, table: str | None = None, limit: int = 500) -> li
     try:
         sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
                f"rows, rows_per_s, error, {_runs_column(con, 'consistency')}, "
-               f"{_runs_column(con, 'snapshot_id')}, {_runs_column(con, 'rows_reread')} "
+               f"{_runs_column(con, 'snapshot_id')}, {_runs_column(con, 'rows_reread')}, "
+               f"{_runs_column(con, 'note')} "
                "FROM tui_sync.runs")
         params: list[Any] = []
         if table:
