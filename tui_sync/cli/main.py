@@ -20,6 +20,7 @@ from .common import common_options, print_json
 from .migrate import add_migrate_parser
 from .reports import add_report_parsers
 from .schedule import add_schedule_parser
+from .state import add_state_parser
 from .sync import add_sync_parser
 
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_verify_parser(sub)
     add_schedule_parser(sub)
     add_migrate_parser(sub)
+    add_state_parser(sub)
     return parser
 
 

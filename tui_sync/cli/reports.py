@@ -18,6 +18,7 @@ from ..errors import ExitCode, TuiSyncError, UnknownTableError
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
+from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
 
@@ -25,7 +26,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from ..engine import Engine
 
     config = load(args)
-    report = Engine(config).plan(args.table)
+    report = Engine(config).plan(args.table, backfill=backfill_of(args))
     if args.json:
         print_json({
             "table": report.description.info.name, "target": report.target,
@@ -225,6 +226,7 @@ def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
 def add_report_parsers(sub: Any) -> None:
     p = sub.add_parser("plan", parents=[common_options()], help="print the type plan and SQL; writes nothing")
     p.add_argument("table", metavar="TABLE")
+    add_backfill_options(p)  # the SQL of a backfill window (`sync --since`)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("tables", parents=[common_options()], help="source tables, estimates, sync state")

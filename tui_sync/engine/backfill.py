@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..events import Backfill, Mode
-from ..timens import parse_timestamp
+from ..target.watermark import iso_time
 from ..typeplan import SourceColumn
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ _NUMBER_TYPES = ("NUMBER", "FLOAT", "INTEGER", "INT", "DECIMAL", "NUMERIC")
 _FLOAT_TYPES = ("BINARY_FLOAT", "BINARY_DOUBLE")
 _TZ_TYPES = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH LOCAL TIME ZONE")
 _INTEGER_RE = re.compile(r"[+-]?\d+")
-_ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}([ T].*)?")
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
     kind = col.data_type.upper()
     what = f"{flag} {text!r}: the cursor {col.name} is {col.declared()}"
     if kind == "DATE" or kind.startswith("TIMESTAMP"):
-        value = _timestamp(text)
+        value = iso_time(text)
         if value is None:
             raise ConfigError(f"{what}; give an ISO date or date-time (2024-01-31 or "
                               "2024-01-31 08:00:00)")
@@ -94,16 +93,6 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
             return float(number)
         return int(number) if _INTEGER_RE.fullmatch(stripped) else number
     return text  # a text cursor compares as text: the value as typed
-
-
-def _timestamp(text: str) -> datetime | None:
-    stripped = text.strip()
-    if not _ISO_DAY_RE.fullmatch(stripped):
-        return None  # fromisoformat also takes '20240131', which reads as a number here
-    try:
-        return parse_timestamp(stripped)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _shown(value: Any) -> str:

@@ -21,6 +21,7 @@ from .. import target as tg
 from ..config import Config
 from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, one_line
 from ..events import (
+    Backfill,
     Control,
     Event,
     EventCallback,
@@ -85,8 +86,9 @@ class Engine(Modes, Readers):
         self.emit(PhaseChanged(table, phase, mode))
 
     # -- public API -------------------------------------------------------------------
-    def plan(self, name: str) -> PlanReport:
-        """The type plan and the exact SQL of each mode; writes nothing."""
+    def plan(self, name: str, *, backfill: Backfill | None = None) -> PlanReport:
+        """The type plan and the exact SQL of each mode (with `backfill`, the window `sync
+        --since` reads, with its bounds); writes nothing."""
         source = self.source_factory()
         with source:
             job = resolve_job(self.config, source, name)
@@ -101,6 +103,10 @@ class Engine(Modes, Readers):
                     sql["max_cursor"] = (text, binds)
                 sql["incremental"] = source.build_select(
                     read_spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
+            if backfill is not None:  # ConfigError without cursor or for a bad value (exit 2)
+                bounds = bounds_for(job, backfill)
+                sql["backfill"] = source.build_select(read_spec(job, window=Window(
+                    job.cursor, bounds.lo, "<max cursor>" if bounds.hi is None else bounds.hi)))
             found = cursor_index(source, job)
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
                           job.primary_key, sql, found)

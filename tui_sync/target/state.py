@@ -88,6 +88,12 @@ LAKE_SCHEMA_DDL = SCHEMA_DDL.replace(" PRIMARY KEY,", ",").replace(
     ",\n    PRIMARY KEY (target_table, version)", "")
 
 
+# Runs that moved no data into the target: neither the scheduler (a served slot), the run
+# statistics nor a table's last status count them as syncs.
+REPAIR_MODE = "set-watermark"  # `tui-sync state set-watermark`
+NOT_SYNC_MODES = ("test", REPAIR_MODE)
+
+
 def utcnow() -> datetime:
     """Naive UTC: what the TIMESTAMP columns of the state hold."""
     return datetime.now(UTC).replace(tzinfo=None)
