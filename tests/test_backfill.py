@@ -160,3 +160,22 @@ def test_backfill_refusals(tmp_path: Path) -> None:
     result = backfill(cfg, "2026-03-01")
     assert not result.ok and "needs a previous full sync" in (result.results[0].error or "")
     assert st.read_table_states(target_of(cfg))["ev"].watermark is None  # only the failed run
+
+
+def test_backfill_inside_the_lookback_keeps_the_watermark(tmp_path: Path) -> None:
+    """Keyless: row 95 (09:35, inside the lookback) is updated to 09:45. A backfill from 09:37
+    (above watermark 09:40 - lookback 10 minutes) does not delete its old copy at 09:35; had
+    it moved the watermark to 09:50, the next incremental (from 09:40) would never delete it
+    either: one row twice. The watermark stays, and the next incremental repairs it."""
+    src = source(tmp_path, key=False)
+    cfg = write_config(tmp_path, src, CFG)
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    execute(src, "UPDATE EV SET TS = ?, V = 'moved' WHERE ID = 95",
+            (format_timestamp(T0 + timedelta(minutes=105)),))
+    execute(src, "INSERT INTO EV VALUES (101, ?, 'v101')",
+            (format_timestamp(T0 + timedelta(minutes=110)),))
+    assert backfill(cfg, str(T0 + timedelta(minutes=97))).ok
+    state = st.read_table_states(target_of(cfg))["ev"]
+    assert state.watermark == str(T0 + timedelta(minutes=100))
+    assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
+    assert duck_rows(target_of(cfg), "ev", "id, ts, v") == source_rows(src)

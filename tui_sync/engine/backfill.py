@@ -101,13 +101,14 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def covers(bounds: BackfillBounds, watermark: Any) -> bool:
-    """Whether the window starts at or below the watermark, so every row above the watermark
-    up to its top was read and the watermark may move there. A value that does not compare
-    (a watermark of another kind) counts as not covered: the watermark then stays."""
-    if watermark is None:
+def covers(bounds: BackfillBounds, normal_lo: Any) -> bool:
+    """Whether the window starts at or below `normal_lo` (watermark - lookback, where an
+    incremental run would start): then it read all that run would have, up to its top, and
+    the watermark may move as that run's would. A value that does not compare (another
+    kind) counts as not covered: the watermark then stays."""
+    if normal_lo is None:
         return True
     try:
-        return bool(bounds.lo <= watermark)
+        return bool(bounds.lo <= normal_lo)
     except TypeError:
         return False

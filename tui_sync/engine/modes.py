@@ -152,14 +152,17 @@ class Modes:
         self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
         watermark = st.decode_watermark(state.watermark, state.watermark_type)
         backfill = job.backfill
-        if backfill is not None:  # the user's window: no lookback below an explicit --since
+        # the window an incremental run reads; a backfill's replaces it (no lookback below an
+        # explicit --since) but moves the watermark only when it covers this one's start
+        lo = normal_lo = apply_lookback(
+            watermark, job.config.lookback, job.cursor,
+            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
+        if backfill is not None:
             lo = backfill.lo
             hi = (backfill.hi if backfill.hi is not None
                   else source.max_cursor(job.description, job.cursor, job.config.where))
             run.note = backfill.note()
         else:
-            lo = apply_lookback(watermark, job.config.lookback, job.cursor,
-                                f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
             hi = source.max_cursor(job.description, job.cursor, job.config.where)
         self.log("info", f"{'backfill ' if backfill else ''}window {job.cursor} >= {lo} and "
                  f"<= {hi}", job.target)
@@ -194,9 +197,10 @@ class Modes:
         new_wm = loads.max_value(con, stage, job.cursor_target, upto=hi)
         if new_wm is None or (watermark is not None and new_wm < watermark):
             new_wm = watermark  # never backwards (a backfill of an old window)
-        elif backfill is not None and not covers(backfill, watermark):
-            # a window starting above the watermark left (watermark, since) unread: moving
-            # the watermark past it would make the next incremental skip those rows
+        elif backfill is not None and not covers(backfill, normal_lo):
+            # a window starting above `watermark - lookback` left [that, since) unread (rows
+            # committed late, a keyless row's old copy an update moved up): moving the
+            # watermark would make the next incremental skip them; it stays
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
         wm_text, wm_type = st.encode_watermark(new_wm)
