@@ -179,3 +179,21 @@ def test_backfill_inside_the_lookback_keeps_the_watermark(tmp_path: Path) -> Non
     assert state.watermark == str(T0 + timedelta(minutes=100))
     assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
     assert duck_rows(target_of(cfg), "ev", "id, ts, v") == source_rows(src)
+
+
+def test_backfill_on_a_text_cursor_takes_the_text_as_is(tmp_path: Path) -> None:
+    src = make_sqlite(tmp_path / "src.sqlite", "CREATE TABLE TX (ID NUMBER(9), AT VARCHAR2(14));",
+                      [("INSERT INTO TX VALUES (?, ?)",
+                        [(i, f"20260301{i:02d}0000") for i in range(0, 24)])])
+    cfg = write_config(tmp_path, src, "[table TX]\ncursor = AT\n")
+    assert Engine(cfg).run(["TX"], Mode.FULL).ok
+    execute(src, "INSERT INTO TX VALUES (99, '20260301053000')")  # late, inside the window
+    execute(src, "UPDATE TX SET ID = 100 WHERE ID = 3")  # keyless: an edit keeping the cursor
+    result = backfill(cfg, "20260301030000", "20260301060000", tables=("TX",))
+    assert result.ok, result
+    assert result.results[0].rows == 5
+    con = sqlite3.connect(src)
+    expected = sorted(con.execute("SELECT ID, AT FROM TX").fetchall())
+    con.close()
+    assert sorted(duck_rows(target_of(cfg), "tx", "id")) == expected
+    assert st.read_table_states(target_of(cfg))["tx"].watermark == "20260301230000"

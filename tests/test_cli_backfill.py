@@ -209,3 +209,16 @@ def test_set_watermark_while_a_sync_holds_the_lock_is_exit_3(
         holder.wait()
     assert st.read_table_states(target_of(cfg))["ev"].watermark == "2026-03-01 09:00:00"
     assert [r.mode for r in st.read_runs(target_of(cfg), "ev")] == ["full"]
+
+
+def test_history_shows_the_note_of_a_backfill_and_a_repair(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, _ = setup(tmp_path)
+    assert main(cli(cfg, "sync", "N", "--mode", "full")) == 0
+    assert main(cli(cfg, "sync", "N", "--since", "30")) == 0
+    assert main(cli(cfg, "state", "set-watermark", "N", "50", "--json")) == 0
+    capsys.readouterr()
+    assert main(cli(cfg, "history", "N")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "watermark 100 -> 50" in lines[1] and "set-watermark" in lines[1]
+    assert "backfill since 30" in lines[2] and "incremental" in lines[2]

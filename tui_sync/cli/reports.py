@@ -123,14 +123,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     lake = any(r.snapshot_id is not None for r in runs)
     head = f"{'run':<16}  {'snapshot':>8}  " if lake else ""
     print(f"{'started (UTC)':<20} {head}{'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
-          f"{'secs':>7} {'rows/s':>10}  error")
+          f"{'secs':>7} {'rows/s':>10}  error / note")
     for r in runs:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
         cells = f"{r.run_id:<16}  {snap:>8}  " if lake else ""
         print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{pad(r.target_table, 24)} {r.mode:<12} "
               f"{r.status:<10} {r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
-              f"{r.error or ''}")
+              f"{'; '.join(x for x in (r.error, r.note) if x)}")  # note: a backfill, a repair
     return ExitCode.OK
 
 
