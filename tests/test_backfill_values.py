@@ -22,6 +22,10 @@ def col(data_type: str, precision: int | None = None, scale: int | None = None) 
 @pytest.mark.parametrize(("data_type", "text", "expected"), [
     ("DATE", "2026-03-01", datetime(2026, 3, 1)),
     ("DATE", " 2026-03-01T08:05 ", datetime(2026, 3, 1, 8, 5)),
+    # cut to the cursor's precision, as Oracle binds it (a DATE in whole seconds, a
+    # TIMESTAMP(0-6) with six digits): the keyless delete must use the bound the read used
+    ("DATE", "2026-03-01 08:05:01.75", datetime(2026, 3, 1, 8, 5, 1)),
+    ("TIMESTAMP", "2026-03-01 08:05:01.000001999", datetime(2026, 3, 1, 8, 5, 1, 1)),
     ("TIMESTAMP", "2026-03-01 08:05:01.25", datetime(2026, 3, 1, 8, 5, 1, 250000)),
     ("TIMESTAMP WITH TIME ZONE", "2026-03-01 08:00", datetime(2026, 3, 1, 8, tzinfo=UTC)),
     ("TIMESTAMP WITH TIME ZONE", "2026-03-01 09:00+09:00", datetime(2026, 3, 1, 0, tzinfo=UTC)),

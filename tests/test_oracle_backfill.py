@@ -45,3 +45,17 @@ def test_keyless_backfill_on_oracle_binds_its_bounds_and_keeps_rows_above_until(
     sql, binds = fake.data_reads[-1]
     assert "TO_TIMESTAMP(:lo" in sql and "TO_TIMESTAMP(:hi" in sql
     assert (binds["lo"], binds["hi"]) == ("2024-03-01 08:00:06.000000", "2024-03-01 08:00:15.000000")
+
+
+def test_a_since_finer_than_the_cursor_is_cut_to_its_precision(tmp_path: Path) -> None:
+    """The driver binds TIMESTAMP(6) bounds with six digits (sql.cursor_bind): a --since with
+    nanoseconds read the row at 08:00:06 while the keyless delete, given the nanoseconds,
+    kept its old copy: one row twice. The bound is cut to the cursor's precision first."""
+    fake = FakeOracle([FakeTable("APP", "EQUIPMENT_EVENTS", events_table(1).columns,
+                                 events_rows(1, 30), primary_key=[], num_rows=30)])
+    run = Run(tmp_path, fake)
+    assert run().ok
+    result = backfill(run, "2024-03-01 08:00:06.000000500", "2024-03-01 08:00:15")
+    assert result.ok, result.results[0].error
+    assert_same_as_source(run)
+    assert fake.data_reads[-1][1]["lo"] == "2024-03-01 08:00:06.000000"

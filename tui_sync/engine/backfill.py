@@ -75,6 +75,7 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
         if value is None:
             raise ConfigError(f"{what}; give an ISO date or date-time (2024-01-31 or "
                               "2024-01-31 08:00:00)")
+        value = _cut(value, kind, col.scale)
         if kind in _TZ_TYPES:
             aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             return aware.astimezone(UTC)
@@ -93,6 +94,20 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
             return float(number)
         return int(number) if _INTEGER_RE.fullmatch(stripped) else number
     return text  # a text cursor compares as text: the value as typed
+
+
+def _cut(value: datetime, kind: str, scale: int | None) -> datetime:
+    """The bound at the cursor's own precision. Oracle binds a DATE bound in whole seconds
+    and a TIMESTAMP(0-6) one with six digits (sources/oracle/sql.py cursor_bind): the window
+    read from the cut bound, so the keyless delete in the target must use the same one, or
+    the row between the two is read again while its old copy stays."""
+    if kind == "DATE":
+        return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                        value.second, 0, value.tzinfo)
+    if (scale if scale is not None else 6) <= 6:  # a plain datetime: digits 7-9 dropped
+        return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                        value.second, value.microsecond, value.tzinfo)
+    return value
 
 
 def _shown(value: Any) -> str:
