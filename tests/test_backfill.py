@@ -118,14 +118,16 @@ def test_backfill_of_several_tables_parses_the_value_per_table(tmp_path: Path) -
     src = make_sqlite(tmp_path / "src.sqlite", """
         CREATE TABLE A (ID NUMBER(9) PRIMARY KEY, TS DATE NOT NULL);
         CREATE TABLE B (ID NUMBER(9), SEQ NUMBER(9) NOT NULL);
-        CREATE TABLE C (ID NUMBER(9) PRIMARY KEY);""",
+        CREATE TABLE C (ID NUMBER(9) PRIMARY KEY);
+        CREATE TABLE D (ID NUMBER(9) PRIMARY KEY, SEQ NUMBER(12,2) NOT NULL);""",
                       [("INSERT INTO A VALUES (?, ?)",
                         [(i, f"2026-01-{i:02d} 00:00:00") for i in range(1, 11)]),
                        ("INSERT INTO B VALUES (?, ?)", [(i, i * 100) for i in range(1, 11)]),
-                       ("INSERT INTO C VALUES (?)", [(1,)])])
+                       ("INSERT INTO C VALUES (?)", [(1,)]),
+                       ("INSERT INTO D VALUES (?, ?)", [(i, f"{i}00.5") for i in range(1, 11)])])
     cfg = write_config(tmp_path, src, "[table A]\ncursor = TS\n[table B]\ncursor = SEQ\n"
-                       "[table C]\n")
-    assert Engine(cfg).run(["A", "B", "C"], Mode.FULL).ok
+                       "[table C]\n[table D]\ncursor = SEQ\n")
+    assert Engine(cfg).run(["A", "B", "C", "D"], Mode.FULL).ok
     execute(src, "INSERT INTO A VALUES (99, '2026-01-01 12:00:00')")
     execute(src, "INSERT INTO B VALUES (99, 150)")
     # the same text is parsed per table: '200' is a number but no ISO date; all are checked
@@ -140,7 +142,10 @@ def test_backfill_of_several_tables_parses_the_value_per_table(tmp_path: Path) -
     assert [r[0] for r in duck_rows(target_of(cfg), "b", "id")] == list(range(1, 11))
     # one table each
     assert backfill(cfg, "2026-01-01", "2026-01-02", tables=("A",)).ok
-    assert backfill(cfg, "100", "200", tables=("B",)).ok
+    execute(src, "INSERT INTO D VALUES (99, '150.25')")
+    both = backfill(cfg, "100", "200", tables=("B", "D"))  # one VALUE, two numeric cursors
+    assert both.ok and [r.rows for r in both.results] == [3, 2]  # B 100, 150, 200; D 100.5, 150.25
+    assert [r[0] for r in duck_rows(target_of(cfg), "d", "seq, id")] == [1, 99, *range(2, 11)]
     assert [r[0] for r in duck_rows(target_of(cfg), "a", "id")] == [*range(1, 11), 99]
     assert [r[0] for r in duck_rows(target_of(cfg), "b", "seq, id")] == [1, 99, *range(2, 11)]
 
@@ -159,6 +164,9 @@ def test_backfill_refusals(tmp_path: Path) -> None:
     # like incremental: a previous full sync is needed
     result = backfill(cfg, "2026-03-01")
     assert not result.ok and "needs a previous full sync" in (result.results[0].error or "")
+    run = st.read_runs(target_of(cfg))[0]  # a failed backfill says what it was, too
+    assert (run.mode, run.status, run.note) == ("incremental", "failed", "backfill since "
+                                                "2026-03-01 00:00:00")
     assert st.read_table_states(target_of(cfg))["ev"].watermark is None  # only the failed run
 
 

@@ -217,7 +217,9 @@ def test_history_shows_the_note_of_a_backfill_and_a_repair(
     assert main(cli(cfg, "sync", "N", "--mode", "full")) == 0
     assert main(cli(cfg, "sync", "N", "--since", "30")) == 0
     assert main(cli(cfg, "state", "set-watermark", "N", "50", "--json")) == 0
-    capsys.readouterr()
+    doc = json.loads(capsys.readouterr().out)
+    assert {k: doc[k] for k in ("table", "cursor", "kind", "old", "new")} == {
+        "table": "n", "cursor": "SEQ", "kind": "integer", "old": "100", "new": "50"}
     assert main(cli(cfg, "history", "N")) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "watermark 100 -> 50" in lines[1] and "set-watermark" in lines[1]

@@ -133,6 +133,8 @@ class Modes:
 
     def _incremental(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
                      run: st.RunRecord) -> int:
+        if job.backfill is not None:  # history tells a backfill apart, a failed one too
+            run.note = job.backfill.note()
         if not job.cursor or not job.cursor_target:
             raise ConfigError(f"{job.name}: incremental sync needs a cursor column "
                               f"(cursor = ... in [table {job.config.source_table}])")
@@ -161,7 +163,6 @@ class Modes:
             lo = backfill.lo
             hi = (backfill.hi if backfill.hi is not None
                   else source.max_cursor(job.description, job.cursor, job.config.where))
-            run.note = backfill.note()
         else:
             hi = source.max_cursor(job.description, job.cursor, job.config.where)
         self.log("info", f"{'backfill ' if backfill else ''}window {job.cursor} >= {lo} and "
