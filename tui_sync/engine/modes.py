@@ -202,6 +202,8 @@ class Modes:
             # a window starting above `watermark - lookback` left [that, since) unread (rows
             # committed late, a keyless row's old copy an update moved up): moving the
             # watermark would make the next incremental skip them; it stays
+            self.log("info", f"backfill: the watermark stays at {watermark} (the window starts "
+                     f"above {normal_lo}, where an incremental run starts)", job.target)
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
         wm_text, wm_type = st.encode_watermark(new_wm)
