@@ -224,3 +224,13 @@ def test_history_shows_the_note_of_a_backfill_and_a_repair(
     lines = capsys.readouterr().out.splitlines()
     assert "watermark 100 -> 50" in lines[1] and "set-watermark" in lines[1]
     assert "backfill since 30" in lines[2] and "incremental" in lines[2]
+
+
+def test_state_on_a_target_never_synced_is_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, _ = setup(tmp_path)
+    assert main(cli(cfg, "state", "set-watermark", "EV", "2026-03-01")) == 2
+    assert "ev: never synced into" in one_error_line(capsys)
+    assert main(cli(cfg, "state", "show", "EV")) == 2
+    assert "it is configured but was never synced" in one_error_line(capsys)
+    assert not (tmp_path / "t.duckdb").exists()  # nothing created
