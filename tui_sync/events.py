@@ -43,6 +43,16 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Backfill:
+    """A backfill window as the user typed it (`sync --since VALUE [--until VALUE]`): the
+    engine parses the text with each table's cursor type (engine/backfill.py). `until`
+    None: up to the source's MAX(cursor) at run start, like an incremental run."""
+
+    since: str
+    until: str | None = None
+
+
+@dataclass(frozen=True)
 class SyncRequest:
     """One sync run as a front end asks for it; the engine keeps nothing else per run.
 
@@ -57,6 +67,7 @@ class SyncRequest:
     resume: bool = False
     reconcile: bool | None = None
     parallel: int | None = None
+    backfill: Backfill | None = None  # an incremental window from these bounds, not the watermark
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,7 @@ class TableResult:
     # lookback's overlap: upserted keys that existed, or keyless rows deleted and re-appended).
     reread: int = 0
     paused_s: float = 0.0  # time the table spent paused (not in duration_s nor rows_per_s)
+    note: str | None = None  # what set the run apart, as tui_sync.runs.note has it (a backfill)
 
     @property
     def new_rows(self) -> int:

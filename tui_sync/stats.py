@@ -28,7 +28,7 @@ WITH r AS (
     SELECT target_table, status, started_at, finished_at, rows, rows_per_s, error,
            date_diff('microsecond', started_at, finished_at) / 1e6 AS dur
     FROM tui_sync.runs
-    WHERE mode IS DISTINCT FROM 'test'
+    WHERE mode IS NULL OR mode NOT IN ('test', 'set-watermark')  -- (state.NOT_SYNC_MODES)
 )
 SELECT target_table,
     count(*) FILTER (WHERE status IN {_RAN} AND started_at >= $d7) AS runs_7d,

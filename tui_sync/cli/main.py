@@ -22,6 +22,7 @@ from .migrate import add_migrate_parser
 from .query import add_query_parser
 from .reports import add_report_parsers
 from .schedule import add_schedule_parser
+from .state import add_state_parser
 from .sync import add_sync_parser
 
 
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_migrate_parser(sub)
     add_export_parser(sub)
     add_query_parser(sub)
+    add_state_parser(sub)
     return parser
 
 

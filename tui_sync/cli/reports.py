@@ -18,6 +18,7 @@ from ..errors import ExitCode, TuiSyncError, UnknownTableError
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
+from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
 
@@ -27,7 +28,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     config = load(args)
     engine = Engine(config)
-    reports = [engine.plan(name) for name in expand_table_names(config, args.tables)]
+    backfill = backfill_of(args)
+    reports = [engine.plan(name, backfill=backfill)
+               for name in expand_table_names(config, args.tables)]
     if args.json:
         docs = [_plan_doc(r) for r in reports]
         # one plain name: one document, as before; several names or a glob: a list
@@ -131,14 +134,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     lake = any(r.snapshot_id is not None for r in runs)
     head = f"{'run':<16}  {'snapshot':>8}  " if lake else ""
     print(f"{'started (UTC)':<20} {head}{'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
-          f"{'secs':>7} {'rows/s':>10}  error")
+          f"{'secs':>7} {'rows/s':>10}  error / note")
     for r in runs:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
         cells = f"{r.run_id:<16}  {snap:>8}  " if lake else ""
         print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{pad(r.target_table, 24)} {r.mode:<12} "
               f"{r.status:<10} {r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
-              f"{r.error or ''}")
+              f"{'; '.join(x for x in (r.error, r.note) if x)}")  # note: a backfill, a repair
     return ExitCode.OK
 
 
@@ -237,6 +240,7 @@ def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
 def add_report_parsers(sub: Any) -> None:
     p = sub.add_parser("plan", parents=[common_options()], help="print the type plan and SQL; writes nothing")
     p.add_argument("tables", nargs="+", metavar="TABLE", help="table names or globs ('SALES.*')")
+    add_backfill_options(p)  # the SQL of a backfill window (`sync --since`)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("tables", parents=[common_options()], help="source tables, estimates, sync state")

@@ -23,6 +23,7 @@ from ..events import (
     TableResult,
 )
 from ..progress import fmt_rows, rows_summary
+from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
 
@@ -102,10 +103,13 @@ def result_line(r: TableResult) -> str:
     0.5s, 2,468 rows/s`."""
     line = f"{r.table}: {r.mode.value} {r.status.value}, {r.rows:,} rows"
     if r.status == Status.OK and r.mode == Mode.INCREMENTAL:
-        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the lookback window)"
+        window = "backfill" if r.note and r.note.startswith("backfill") else "lookback"
+        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the {window} window)"
     line += f", {r.duration_s:.1f}s"
     if r.status == Status.OK:
         line += f", {rate_text(r.rows_per_s)}"
+    if r.note:
+        line += f" [{r.note}]"
     if r.paused_s >= 0.05:
         line += f" (paused {r.paused_s:.1f}s, not counted)"
     return line
@@ -158,7 +162,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise ConfigError("--parallel takes 1 to 64")
     # --parallel is this run's, not the config's: it travels in the request
     request = SyncRequest(tuple(tables), mode, args.limit, args.resume,
-                          True if args.reconcile else None, args.parallel)
+                          True if args.reconcile else None, args.parallel, backfill_of(args))
     control = Control()
     fired = install_signal_handlers(control)
     use_bar = sys.stderr.isatty() and not args.json
@@ -194,4 +198,5 @@ def add_sync_parser(sub: Any) -> None:
     p.add_argument("--reconcile", action="store_true",
                    help="also delete target rows whose key is gone from the source")
     p.add_argument("--parallel", type=int, metavar="N", help="read full syncs on N connections")
+    add_backfill_options(p)
     p.set_defaults(func=cmd_sync)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError
@@ -15,6 +15,9 @@ from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, Tabl
 from ..typeplan import PlanOptions, TypePlan, build_plan
 from . import query_table
 from .selection import select_columns
+
+if TYPE_CHECKING:
+    from .backfill import BackfillBounds
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class TableJob:
     batch_rows: int
     # target names of source columns `columns =` / `exclude =` leave out (not "dropped")
     left_out: tuple[str, ...] = ()
+    backfill: BackfillBounds | None = None  # sync --since: the window instead of the watermark's
 
 
 @dataclass(frozen=True)

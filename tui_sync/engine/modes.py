@@ -18,6 +18,7 @@ from ..target import state as st
 from ..target.spec import TargetSpec
 from ..typeplan import build_plan
 from . import hooks
+from .backfill import covers
 from .jobs import TableJob, apply_lookback, cursor_index, plan_options, read_spec
 
 if TYPE_CHECKING:
@@ -135,6 +136,8 @@ class Modes:
 
     def _incremental(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
                      run: st.RunRecord) -> int:
+        if job.backfill is not None:  # history tells a backfill apart, a failed one too
+            run.note = job.backfill.note()
         if not job.cursor or not job.cursor_target:
             raise ConfigError(f"{job.name}: incremental sync needs a cursor column "
                               f"(cursor = ... in [table {job.config.source_table}])")
@@ -153,10 +156,20 @@ class Modes:
 
         self._phase(job.target, Phase.PLANNING, Mode.INCREMENTAL)
         watermark = st.decode_watermark(state.watermark, state.watermark_type)
-        lo = apply_lookback(watermark, job.config.lookback, job.cursor,
-                            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
-        hi = source.max_cursor(job.description, job.cursor, job.config.where)
-        self.log("info", f"window {job.cursor} >= {lo} and <= {hi}", job.target)
+        backfill = job.backfill
+        # the window an incremental run reads; a backfill's replaces it (no lookback below an
+        # explicit --since) but moves the watermark only when it covers this one's start
+        lo = normal_lo = apply_lookback(
+            watermark, job.config.lookback, job.cursor,
+            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
+        if backfill is not None:
+            lo = backfill.lo
+            hi = (backfill.hi if backfill.hi is not None
+                  else source.max_cursor(job.description, job.cursor, job.config.where))
+        else:
+            hi = source.max_cursor(job.description, job.cursor, job.config.where)
+        self.log("info", f"{'backfill ' if backfill else ''}window {job.cursor} >= {lo} and "
+                 f"<= {hi}", job.target)
         spec = read_spec(job, window=Window(job.cursor, lo, hi))
         if hi is None:
             rows = 0
@@ -174,8 +187,11 @@ class Modes:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
             self.log("warning", f"column {c.name} added (new in the source, or newly selected); "
                      "rows outside this window hold NULL there until a full sync", job.target)
+        # A keyless backfill with --until replaces only [since, until]: rows above it were not
+        # read again, and deleting them would lose them.
         replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
-                               job.key_targets, job.cursor_target, lo)
+                               job.key_targets, job.cursor_target, lo,
+                               hi=backfill.hi if backfill is not None else None)
         # A keyless window may also drop rows the source deleted: never more than were read.
         self._table.reread = run.rows_reread = min(replaced, rows)
         if keys is not None:
@@ -184,6 +200,13 @@ class Modes:
         # past the source's (1.006 landing as 1.01) would start the next window above it
         new_wm = loads.max_value(con, stage, job.cursor_target, upto=hi)
         if new_wm is None or (watermark is not None and new_wm < watermark):
+            new_wm = watermark  # never backwards (a backfill of an old window)
+        elif backfill is not None and not covers(backfill, normal_lo):
+            # a window starting above `watermark - lookback` left [that, since) unread (rows
+            # committed late, a keyless row's old copy an update moved up): moving the
+            # watermark would make the next incremental skip them; it stays
+            self.log("info", f"backfill: the watermark stays at {watermark} (the window starts "
+                     f"above {normal_lo}, where an incremental run starts)", job.target)
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
         wm_text, wm_type = st.encode_watermark(new_wm)

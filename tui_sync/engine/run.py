@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -20,6 +21,7 @@ from .. import target as tg
 from ..config import Config
 from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, one_line
 from ..events import (
+    Backfill,
     Control,
     Event,
     EventCallback,
@@ -38,6 +40,7 @@ from ..sources.base import Source, Window
 from ..target import loads, travel
 from ..target import state as st
 from ..target.lock import SyncLock
+from .backfill import bounds_for, check_request
 from .jobs import PlanReport, TableJob, cursor_index, read_spec, resolve_job
 from .meter import TableRunState
 from .modes import Modes
@@ -83,8 +86,9 @@ class Engine(Modes, Readers):
         self.emit(PhaseChanged(table, phase, mode))
 
     # -- public API -------------------------------------------------------------------
-    def plan(self, name: str) -> PlanReport:
-        """The type plan and the exact SQL of each mode; writes nothing."""
+    def plan(self, name: str, *, backfill: Backfill | None = None) -> PlanReport:
+        """The type plan and the exact SQL of each mode (with `backfill`, the window `sync
+        --since` reads, with its bounds); writes nothing."""
         source = self.source_factory()
         with source:
             job = resolve_job(self.config, source, name)
@@ -99,6 +103,10 @@ class Engine(Modes, Readers):
                     sql["max_cursor"] = (text, binds)
                 sql["incremental"] = source.build_select(
                     read_spec(job, window=Window(job.cursor, "<watermark - lookback>", "<max cursor>")))
+            if backfill is not None:  # ConfigError without cursor or for a bad value (exit 2)
+                bounds = bounds_for(job, backfill)
+                sql["backfill"] = source.build_select(read_spec(job, window=Window(
+                    job.cursor, bounds.lo, "<max cursor>" if bounds.hi is None else bounds.hi)))
             found = cursor_index(source, job)
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
                           job.primary_key, sql, found)
@@ -127,7 +135,7 @@ class Engine(Modes, Readers):
             if other != name:
                 raise ConfigError(f"{other} and {name} would both load the target table {target}; "
                                   "give them [table ...] sections with distinct targets")
-        mode = Mode(mode)
+        mode = check_request(request.backfill, Mode(mode))  # --since: incremental, or exit 2
         db_path = self.spec = tg.target_spec(self.config)
         results: list[TableResult] = []
         with SyncLock(db_path, self.holder, list(tables)):
@@ -139,6 +147,8 @@ class Engine(Modes, Readers):
                 try:
                     self._retrying("connect", source.connect, source, reconnect=False)
                     jobs = [resolve_job(self.config, source, name) for name in tables]
+                    if request.backfill is not None:  # every table's bounds before any data moves
+                        jobs = [replace(j, backfill=bounds_for(j, request.backfill)) for j in jobs]
                     for job in jobs:  # connected: each table waits for the ones before it
                         self.emit(PhaseChanged(job.target, Phase.QUEUED, mode,
                                                job.description.info.estimated_rows))
@@ -286,7 +296,7 @@ class Engine(Modes, Readers):
         result = TableResult(job.target, job.description.info.name, mode, status, rows if
                              status == Status.OK else 0, duration, rate, error, run.run_id,
                              reread=self._table.reread if status == Status.OK else 0,
-                             paused_s=self._table.paused_s)
+                             paused_s=self._table.paused_s, note=run.note)
         self.emit(TableFinished(result))
         return result
 

@@ -366,7 +366,8 @@ class Scheduler:
             self._log("warning", f"cannot read the run history ({one_line(exc)}); "
                       "a missed run would not be caught up", target)
             return None, False
-        last = next((r for r in runs if r.status in _SERVED and r.mode != Mode.TEST.value), None)
+        last = next((r for r in runs if r.status in _SERVED and r.mode not in state.NOT_SYNC_MODES),
+                    None)
         if last is None:
             return None, True  # never synced: see the module doc
         return (slot if last.started_at < utc_naive(slot) else None), False

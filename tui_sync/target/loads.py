@@ -51,18 +51,21 @@ def add_column(con: duckdb.DuckDBPyConnection, target: str, column: str, duckdb_
 
 
 def merge(con: duckdb.DuckDBPyConnection, target: str, stage: str, columns: Sequence[str],
-          key_columns: Sequence[str], cursor_column: str | None, lo: Any) -> int:
+          key_columns: Sequence[str], cursor_column: str | None, lo: Any, hi: Any = None) -> int:
     """Merge an incremental window staged in `stage` into `target`: an upsert by key when the
-    table has one; without a key, the window's rows (cursor >= lo) are deleted and re-read.
-    Returns the target rows the merge replaced (the rows it re-read rather than added)."""
+    table has one; without a key, the window's rows (cursor >= lo, and <= hi when given: a
+    backfill's --until) are deleted and re-read. Returns the target rows the merge replaced
+    (the rows it re-read rather than added)."""
     t, s = qi(target), qi(stage)
     replaced: Any = None
     if key_columns:
         match = " AND ".join(f"{t}.{qi(k)} = {s}.{qi(k)}" for k in key_columns)
         replaced = con.execute(f"DELETE FROM {t} USING {s} WHERE {match}").fetchone()
     elif lo is not None and cursor_column is not None:
-        replaced = con.execute(f"DELETE FROM {t} WHERE {qi(cursor_column)} >= {bound(lo)}",
-                               [param(lo)]).fetchone()
+        sql, params = f"DELETE FROM {t} WHERE {qi(cursor_column)} >= {bound(lo)}", [param(lo)]
+        if hi is not None:
+            sql, params = sql + f" AND {qi(cursor_column)} <= {bound(hi)}", params + [param(hi)]
+        replaced = con.execute(sql, params).fetchone()
     cols = ", ".join(qi(c) for c in columns)
     con.execute(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM {s}")
     return int(replaced[0]) if replaced and replaced[0] is not None else 0

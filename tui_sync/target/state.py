@@ -79,11 +79,19 @@ ALTER TABLE tui_sync.resume ADD COLUMN IF NOT EXISTS start_state VARCHAR;
 -- A lake target: the DuckLake snapshot the run's data commit made (time travel: --at RUN).
 ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS snapshot_id BIGINT;
 ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS rows_reread BIGINT; -- lookback re-reads
+-- What sets a run apart: 'backfill since X until Y', 'watermark A -> B' (state set-watermark).
+ALTER TABLE tui_sync.runs ADD COLUMN IF NOT EXISTS note VARCHAR;
 """
 # DuckLake has no PRIMARY KEY constraints; the code never relies on them (it deletes before
 # it inserts a table's state and checks a run_id before flushing a queued run).
 LAKE_SCHEMA_DDL = SCHEMA_DDL.replace(" PRIMARY KEY,", ",").replace(
     ",\n    PRIMARY KEY (target_table, version)", "")
+
+
+# Runs that moved no data into the target: neither the scheduler (a served slot), the run
+# statistics nor a table's last status count them as syncs.
+REPAIR_MODE = "set-watermark"  # `tui-sync state set-watermark`
+NOT_SYNC_MODES = ("test", REPAIR_MODE)
 
 
 def utcnow() -> datetime:
@@ -128,10 +136,11 @@ class RunRecord:
     consistency: str | None = None  # full runs: how the reads were pinned (see SCHEMA_DDL)
     snapshot_id: int | None = None  # a lake target: the snapshot the run's data commit made
     rows_reread: int | None = None  # incremental: rows of `rows` the target already had
+    note: str | None = None  # a backfill's window, a set-watermark's old and new value
 
 
 # The newest column of each state table: all there means the DDL has nothing left to do.
-_NEWEST = {("tables", "primary_key"), ("runs", "rows_reread"), ("resume", "start_state"),
+_NEWEST = {("tables", "primary_key"), ("runs", "note"), ("resume", "start_state"),
            ("schema_versions", "created_at")}
 
 
@@ -199,17 +208,17 @@ def start_run(con: duckdb.DuckDBPyConnection, rec: RunRecord, holder: str) -> No
 def finish_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
     con.execute(
         "UPDATE tui_sync.runs SET status = ?, finished_at = ?, rows = ?, rows_per_s = ?, error = ?, "
-        "consistency = ?, rows_reread = ? WHERE run_id = ?",
+        "consistency = ?, rows_reread = ?, note = ? WHERE run_id = ?",
         [rec.status, rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.consistency,
-         rec.rows_reread, rec.run_id])
+         rec.rows_reread, rec.note, rec.run_id])
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, rec: RunRecord) -> None:
     con.execute(
         "INSERT INTO tui_sync.runs (run_id, target_table, source_table, mode, status, started_at, "
-        "finished_at, rows, rows_per_s, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "finished_at, rows, rows_per_s, error, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [rec.run_id, rec.target_table, rec.source_table, rec.mode, rec.status, rec.started_at,
-         rec.finished_at, rec.rows, rec.rows_per_s, rec.error])
+         rec.finished_at, rec.rows, rec.rows_per_s, rec.error, rec.note])
 
 
 def close_stale_runs(con: duckdb.DuckDBPyConnection) -> int:

@@ -44,7 +44,7 @@ def read_table_states(db_path: Target) -> dict[str, TableState]:
         rows = con.execute(
             "SELECT target_table, status, error, started_at, "
             + _runs_column(con, "consistency") + " FROM tui_sync.runs "
-            "WHERE mode <> 'test' QUALIFY row_number() OVER "
+            "WHERE mode NOT IN ('test', 'set-watermark') QUALIFY row_number() OVER "
             "(PARTITION BY target_table ORDER BY started_at DESC) = 1").fetchall()
         live = any(r[1] == "running" for r in rows) and is_held(db_path)
         for target, status, error, started, consistency in rows:
@@ -76,7 +76,8 @@ def read_runs(db_path: Target, table: str | None = None, limit: int = 500) -> li
     try:
         sql = ("SELECT run_id, target_table, source_table, mode, status, started_at, finished_at, "
                f"rows, rows_per_s, error, {_runs_column(con, 'consistency')}, "
-               f"{_runs_column(con, 'snapshot_id')}, {_runs_column(con, 'rows_reread')} "
+               f"{_runs_column(con, 'snapshot_id')}, {_runs_column(con, 'rows_reread')}, "
+               f"{_runs_column(con, 'note')} "
                "FROM tui_sync.runs")
         params: list[Any] = []
         if table:
