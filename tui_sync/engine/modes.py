@@ -120,7 +120,7 @@ class Modes:
         spec = read_spec(job, limit=limit)
         rows = self._load_stage(con, source, job, spec, Mode.TEST,
                                 self._expected(source, job, spec, Mode.TEST))
-        test_table = job.target + TEST_SUFFIX
+        test_table = tg.sibling(job.target, TEST_SUFFIX)  # in the target's schema
         self._phase(job.target, Phase.SWAPPING, Mode.TEST)
         loads.begin(con)
         loads.swap(con, tg.stage_name(job.target), test_table)

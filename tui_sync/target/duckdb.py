@@ -18,14 +18,34 @@ from ..errors import TargetBusyError, TuiSyncError, one_line
 from ..typeplan import TypePlan
 from . import lake
 from .lock import describe_holder, held_by_another, is_held, read_holder
+from .names import TargetName
 from .spec import Target, as_spec
 
 STAGE_SUFFIX = "__tui_sync_stage"
 
 
 def qi(name: str) -> str:
-    """Quote a DuckDB identifier."""
+    """Quote a DuckDB identifier (a column, or one part of a name)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def tref(name: str) -> str:
+    """The SQL reference of a table given in target-name text form (target/names.py):
+    `events` -> "events", `analytics.events` -> "analytics"."events". Every statement on a
+    target, stage, `_test` or scratch table goes through this, never qi()."""
+    return TargetName.parse(name).sql()
+
+
+def sibling(name: str, suffix: str) -> str:
+    """A helper table of `name` (stage, `_test`, keys) in text form, in the SAME schema:
+    DuckDB's `ALTER TABLE s.t RENAME TO x` keeps the table in s."""
+    t = TargetName.parse(name)
+    return t.with_table(t.table + suffix).text()
+
+
+def _schema_table(name: str) -> tuple[str, str]:
+    t = TargetName.parse(name)
+    return t.schema or "main", t.table
 
 
 _HOLDER_RE = re.compile(r"held in (.+?) \(PID (\d+)\)")
@@ -91,7 +111,10 @@ def busy_error(path: Path, exc: Exception) -> TuiSyncError:
         f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str | None = None) -> bool:
+    """`name` in text form (`analytics.events`), or a bare table name with its `schema`."""
+    if schema is None:
+        schema, name = _schema_table(name)
     row = con.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
         "AND table_schema = ? AND table_name = ?",
@@ -100,16 +123,25 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main"
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    schema, table = _schema_table(name)
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? "
-        "ORDER BY ordinal_position", [name]).fetchall()
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [schema, table]).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
 def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
     cols = ", ".join(f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included)
-    con.execute(f"CREATE TABLE {qi(name)} ({cols})")
+    ensure_schema_of(con, name)
+    con.execute(f"CREATE TABLE {tref(name)} ({cols})")
+
+
+def ensure_schema_of(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """CREATE SCHEMA IF NOT EXISTS for a schema-qualified name (`analytics.events`)."""
+    schema = TargetName.parse(name).schema
+    if schema is not None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi(schema)}")
 
 
 def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
@@ -119,7 +151,7 @@ def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) ->
 
 
 def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
+    con.execute(f"DROP TABLE IF EXISTS {tref(name)}")
 
 
 def settle(con: duckdb.DuckDBPyConnection) -> None:
@@ -135,7 +167,7 @@ def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> 
     view = "__tui_sync_batch"
     con.register(view, batch)
     try:
-        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+        con.execute(f"INSERT INTO {tref(name)} SELECT * FROM {view}")
     finally:
         con.unregister(view)
 
@@ -165,7 +197,7 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
     # preserve_insertion_order = false would load ~35% faster, but the unordered table
     # it leaves makes later key merges ~3x slower (bench: 5M rows): not worth it.
     try:
-        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+        con.execute(f"INSERT INTO {tref(name)} SELECT * FROM {view}")
     except duckdb.Error:
         if raised:
             raise raised[0] from None
@@ -180,8 +212,9 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
 
 
 def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(con.execute(f"SELECT COUNT(*) FROM {qi(name)}").fetchone()[0])  # type: ignore[index]
+    return int(con.execute(f"SELECT COUNT(*) FROM {tref(name)}").fetchone()[0])  # type: ignore[index]
 
 
 def stage_name(target: str) -> str:
-    return target + STAGE_SUFFIX
+    """The staging table of `target` (text form), in the target's schema."""
+    return sibling(target, STAGE_SUFFIX)
