@@ -202,3 +202,39 @@ def test_bad_target_names_are_config_errors(tmp_path: Path, value: str, why: str
         load_config(p)
     assert str(err.value).startswith(f"{p.name}:table EV:target: ") or ":target: " in str(err.value)
     assert why in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("schema, table", [
+    (None, 'we"ird'), (None, '"abc'), ("s", 'a"b.c'), ("분석", "my.ta\"ble"), (None, " sp"),
+    (None, "my table"), ("analytics", "events"),
+])
+def test_text_form_round_trips(schema: str | None, table: str) -> None:
+    from tui_sync.target.names import TargetName
+
+    name = TargetName(schema, table)
+    assert TargetName.parse(name.text()) == name
+    con = duckdb.connect()
+    if schema:
+        con.execute(f"CREATE SCHEMA {target.qi(schema)}")
+    con.execute(f"CREATE TABLE {target.tref(name.text())} (x INT)")
+    assert con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall() == [
+        (schema or "main", table)]
+
+
+def test_cli_sync_status_history_verify_on_a_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tui_sync.cli import main
+
+    src = source(tmp_path)
+    cfg = cfg_for(tmp_path, src, "analytics.events", "primary_key = ID\n")
+    ini = str(cfg.path)
+    assert main(["sync", "--config", ini, "EV", "--mode", "full"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--config", ini, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "analytics.events" in json.dumps(doc)
+    assert main(["history", "--config", ini, "analytics.events"]) == 0
+    assert "analytics.events" in capsys.readouterr().out
+    assert main(["verify", "--config", ini, "EV"]) == 0
+    assert main(["sync", "--config", ini, "analytics.events", "--mode", "incremental"]) == 0

@@ -1,8 +1,9 @@
 """Target table names with an optional DuckDB schema: `events`, `analytics.events`.
 
 The text form is what the config's `target =` holds and what `tui_sync.tables.target_table`
-records: parts joined by a dot, a part holding a dot (or a double quote) written quoted
-(`"my.table"`, doubled quotes inside). A name without a dot outside quotes is one part in the
+records: parts joined by a dot, a part holding a dot (or starting with a double quote, or with
+outer spaces) written quoted (`"my.table"`, doubled quotes inside); a quote inside a bare part is
+a plain character (`we"ird`, as one-part targets always were). A name without a dot outside quotes is one part in the
 default schema, whatever it holds (Korean, spaces, reserved words).
 """
 
@@ -55,9 +56,11 @@ def split_parts(text: str) -> list[str]:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
+        if ch == '"' and not quoted_part and "".join(current).strip():
+            current.append(ch)  # inside a bare part (`we"ird`): a plain character, as before
+            i += 1
+            continue
         if ch == '"':
-            if "".join(current).strip():
-                raise ValueError(f"{text!r}: a quote may only open a whole name part")
             close = i + 1
             while True:
                 close = text.find('"', close)
@@ -98,7 +101,8 @@ def _quote(name: str) -> str:
 
 
 def _text_part(name: str) -> str:
-    return _quote(name) if ("." in name or '"' in name or name != name.strip()) else name
+    # quoted only when a bare part would read differently (a quote INSIDE a bare part is plain)
+    return _quote(name) if ("." in name or name.startswith('"') or name != name.strip()) else name
 
 
 def target_sql(text: str) -> str:
