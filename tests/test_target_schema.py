@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import duck_query, make_sqlite, target_of, write_config
 from tui_sync import target
 from tui_sync.config import load_config
-from tui_sync.engine import Engine
+from tui_sync.engine import Engine, hooks
 from tui_sync.errors import ConfigError
-from tui_sync.events import Control, Mode, Progress, Status
+from tui_sync.events import Control, Mode, Status
 from tui_sync.preview import query as pq
 from tui_sync.preview.export import export_window
 from tui_sync.preview.paging import fetch_page
@@ -132,22 +132,24 @@ def test_keyless_incremental_and_drift_on_a_schema(tmp_path: Path) -> None:
              "AND table_name = 'events'")]
 
 
-def test_chunked_full_resumes_inside_the_schema(tmp_path: Path) -> None:
+def test_chunked_full_resumes_inside_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = source(tmp_path, n=3000)
     cfg = cfg_for(tmp_path, src, "analytics.events", "primary_key = ID\n",
                   sync="chunk_rows = 500\nbatch_rows = 100")
     control = Control()
 
-    def stop_midway(e: object) -> None:
-        if isinstance(e, Progress) and e.rows_done >= 1500:
+    def stop_midway(point: str) -> None:  # chunk 2 (rows 1..1000) is committed: cancel
+        if point == "chunk:2":
             control.cancel()
 
-    first = Engine(cfg, on_event=stop_midway, control=control).run(["EV"], Mode.FULL)
+    monkeypatch.setattr(hooks, "_fault", stop_midway)
+
+    first = Engine(cfg, control=control).run(["EV"], Mode.FULL)
     assert first.results[0].status == Status.CANCELLED
     con = target.connect(target_of(cfg))
     point = st.get_resume(con, "analytics.events")
     con.close()
-    assert point is not None and point.rows >= 500
+    assert point is not None and point.rows == 1000
     assert ("analytics", "events__tui_sync_stage") in tables_in(cfg)
     assert "analytics.events" in state_read.read_resume_points(target_of(cfg))
     res = Engine(cfg).run(["EV"], Mode.AUTO)
@@ -238,3 +240,35 @@ def test_cli_sync_status_history_verify_on_a_schema(tmp_path: Path, capsys: pyte
     assert "analytics.events" in capsys.readouterr().out
     assert main(["verify", "--config", ini, "EV"]) == 0
     assert main(["sync", "--config", ini, "analytics.events", "--mode", "incremental"]) == 0
+
+
+def test_migrate_a_schema_target_into_a_lake_and_sync_on(tmp_path: Path, target_kind: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    if target_kind != "duckdb":
+        pytest.skip("migrates from a DuckDB file")
+    from tests.conftest import lake_unavailable
+
+    if lake_unavailable():
+        pytest.skip(str(lake_unavailable()))
+    from tui_sync.cli.main import main
+
+    src = source(tmp_path)
+    cfg = cfg_for(tmp_path, src, "analytics.events", "primary_key = ID\n")
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    catalog = tmp_path / "lk" / "lake.sqlite"
+    assert main(["migrate-target", "--config", str(cfg.path), "--to-lake", str(catalog)]) == 0
+    out = capsys.readouterr().out
+    section = out[out.index("\n[target]\n"):].strip()
+    d = tmp_path / "lakecfg"
+    d.mkdir()
+    (d / "tui-sync.ini").write_text(f"[source]\nkind = sqlite\npath = {src}\n\n{section}\n\n"
+                                    "[table EV]\ntarget = analytics.events\ncursor = TS\n"
+                                    "primary_key = ID\n", encoding="utf-8")
+    lake_cfg = load_config(d / "tui-sync.ini")
+    con = sqlite3.connect(src)
+    con.execute("INSERT INTO EV VALUES (51, ?, 1.5, 'new')", [ts(101)])
+    con.commit()
+    con.close()
+    res = Engine(lake_cfg).run(["EV"], Mode.AUTO)
+    assert res.ok and res.results[0].mode == Mode.INCREMENTAL
+    assert sql_rows(lake_cfg, "SELECT count(*), count(DISTINCT id) FROM analytics.events") == [(51, 51)]

@@ -12,6 +12,7 @@ from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
+from ..target import sync_columns
 from ..typeplan import PlanOptions, TypePlan, build_plan
 
 
@@ -41,6 +42,7 @@ class PlanReport:
     primary_key: tuple[str, ...]
     sql: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     cursor_index: CursorIndex | None = None  # None: no cursor, or the source cannot tell
+    sync_columns: dict[str, str] = field(default_factory=dict)  # [sync] sync_columns: added last
 
     @property
     def warnings(self) -> list[str]:
@@ -86,6 +88,8 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
             _check_text_lookback(source, desc, tc, cp.name, f"{config.path}:{where}:lookback: ")
     pk_names = tc.primary_key or list(desc.primary_key)
     key_plans = [find(k, "primary_key") for k in pk_names]
+    if config.sync.sync_columns:
+        sync_columns.check_plan(plan.target_columns(), f"{config.path}:{where}")
     batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
                                    else config.sync.batch_rows)
     return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),

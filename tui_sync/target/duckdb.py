@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -131,8 +131,11 @@ def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
-    cols = ", ".join(f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included)
+def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan,
+                 extra: Mapping[str, str] | None = None) -> None:
+    """The plan's columns, then `extra` (name -> DuckDB type: the sync columns) last."""
+    cols = ", ".join([f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included]
+                     + [f"{qi(c)} {t}" for c, t in (extra or {}).items()])
     ensure_schema_of(con, name)
     con.execute(f"CREATE TABLE {tref(name)} ({cols})")
 
@@ -144,10 +147,11 @@ def ensure_schema_of(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi(schema)}")
 
 
-def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
+def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan,
+                   extra: Mapping[str, str] | None = None) -> None:
     """An empty table of the plan's shape, replacing any leftover of that name."""
     drop_table(con, name)
-    create_table(con, name, plan)
+    create_table(con, name, plan, extra)
 
 
 def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -173,12 +177,14 @@ def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> 
 
 
 def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
-                  batches: Iterator[pa.RecordBatch]) -> None:
+                  batches: Iterator[pa.RecordBatch], fill: Sequence[tuple[str, str]] = ()) -> None:
     """Insert a whole stream of batches with ONE statement.
 
     One INSERT per batch runs each on one thread and pins every registered batch
     until COMMIT; a single INSERT over a RecordBatchReader lets DuckDB use all cores
-    and release batches as it goes. The statement is atomic. DuckDB pulls `batches`
+    and release batches as it goes. The statement is atomic. Columns are named (the
+    schema's, then `fill`'s: (column, SQL literal) pairs the INSERT sets, the sync columns);
+    a table column in neither gets NULL. DuckDB pulls `batches`
     from its own threads (one at a time) and wraps an exception raised inside it, so
     the original exception is kept and raised again here.
     """
@@ -196,8 +202,10 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
     con.register(view, pa.RecordBatchReader.from_batches(schema, guarded()))
     # preserve_insertion_order = false would load ~35% faster, but the unordered table
     # it leaves makes later key merges ~3x slower (bench: 5M rows): not worth it.
+    cols = ", ".join([qi(f.name) for f in schema] + [qi(c) for c, _ in fill])
+    values = "".join(f", {v}" for _, v in fill)
     try:
-        con.execute(f"INSERT INTO {tref(name)} SELECT * FROM {view}")
+        con.execute(f"INSERT INTO {tref(name)} ({cols}) SELECT *{values} FROM {view}")
     except duckdb.Error:
         if raised:
             raise raised[0] from None
