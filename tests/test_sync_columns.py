@@ -199,3 +199,12 @@ def test_plan_mentions_them_and_a_clashing_source_column_is_refused(tmp_path: Pa
         Engine(cfg).run(["EV"], Mode.FULL)
     assert not target_of(cfg).exists() or not q(
         cfg, "SELECT 1 FROM information_schema.tables WHERE table_name = 'ev'")
+
+
+def test_a_parallel_full_stamps_every_row(tmp_path: Path) -> None:
+    src = source(tmp_path, n=400)
+    cfg = write_config(tmp_path, src, "[table EV]\nprimary_key = ID\ncursor = TS\nparallel = 3\n",
+                       sync=ON)
+    assert Engine(cfg).run(["ev"], Mode.FULL).ok
+    assert by_run(cfg, "ev") == {run_ids(cfg)[0]: 400}
+    assert q(cfg, STAMPED.format(t="ev")) == [(400,)]
