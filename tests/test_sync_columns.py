@@ -4,12 +4,14 @@ without schema drift, left in place (NULL) when turned off, ignored by verify, s
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import duck_query, make_sqlite, target_of, write_config
+from tui_sync.cli.main import main
 from tui_sync.engine import Engine, hooks
 from tui_sync.errors import ConfigError
 from tui_sync.events import Control, Mode, Status
@@ -178,12 +180,16 @@ def test_a_resumed_chunked_full_keeps_each_chunks_run(tmp_path: Path, monkeypatc
     assert q(cfg, STAMPED.format(t="events")) == [(3000,)]
 
 
-def test_plan_mentions_them_and_a_clashing_source_column_is_refused(tmp_path: Path) -> None:
+def test_plan_mentions_them_and_a_clashing_source_column_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = source(tmp_path)
     cfg = config(tmp_path, src)
     lines = plan_lines(Engine(cfg).plan("EV"))
     assert any("_tui_sync_run_id" in ln and "VARCHAR" in ln for ln in lines)
     assert any("_tui_sync_synced_at" in ln and "TIMESTAMPTZ" in ln for ln in lines)
+    assert main(["plan", "--config", str(cfg.path), "EV", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sync_columns"] == {
+        "_tui_sync_run_id": "VARCHAR", "_tui_sync_synced_at": "TIMESTAMPTZ"}
     assert not any("_tui_sync" in ln for ln in plan_lines(Engine(config(tmp_path, src, sync="")).plan("EV")))
 
     bad = make_sqlite(tmp_path / "bad.sqlite",

@@ -272,3 +272,16 @@ def test_migrate_a_schema_target_into_a_lake_and_sync_on(tmp_path: Path, target_
     res = Engine(lake_cfg).run(["EV"], Mode.AUTO)
     assert res.ok and res.results[0].mode == Mode.INCREMENTAL
     assert sql_rows(lake_cfg, "SELECT count(*), count(DISTINCT id) FROM analytics.events") == [(51, 51)]
+
+
+def test_a_schema_named_in_another_case_is_the_same_schema(tmp_path: Path) -> None:
+    src = source(tmp_path)
+    first = cfg_for(tmp_path, src, "analytics.events", "primary_key = ID\n")
+    con = target.connect(target_of(first))
+    con.execute("CREATE SCHEMA analytics")  # made by someone else, in lower case
+    con.close()
+    cfg = cfg_for(tmp_path, src, "Analytics.events", "primary_key = ID\n")
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    res = Engine(cfg).run(["EV"], Mode.AUTO)
+    assert res.ok and res.results[0].mode == Mode.INCREMENTAL  # the table is found again
+    assert pq.fetch_preview(target_of(cfg), "Analytics.events", limit=3).rows == 50

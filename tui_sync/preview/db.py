@@ -143,7 +143,7 @@ def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnInfo]:
         raise PreviewError(str(exc)) from None
     rows = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+        "WHERE database_name = current_database() AND lower(schema_name) = lower(?) AND table_name = ? "
         "ORDER BY column_index",
         [name.schema or "main", name.table],
     ).fetchall()

@@ -117,7 +117,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str | None =
         schema, name = _schema_table(name)
     row = con.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?",
+        "AND lower(table_schema) = lower(?) AND table_name = ?",  # DuckDB: schemas ignore case
         [schema, name]).fetchone()
     return row is not None
 
@@ -126,7 +126,7 @@ def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     schema, table = _schema_table(name)
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+        "WHERE table_catalog = current_database() AND lower(table_schema) = lower(?) AND table_name = ? "
         "ORDER BY ordinal_position", [schema, table]).fetchall()
     return {r[0]: r[1] for r in rows}
 
