@@ -285,3 +285,22 @@ def test_a_schema_named_in_another_case_is_the_same_schema(tmp_path: Path) -> No
     res = Engine(cfg).run(["EV"], Mode.AUTO)
     assert res.ok and res.results[0].mode == Mode.INCREMENTAL  # the table is found again
     assert pq.fetch_preview(target_of(cfg), "Analytics.events", limit=3).rows == 50
+
+
+def test_a_lake_reads_a_schema_table_as_of_a_run(tmp_path: Path, target_kind: str) -> None:
+    if target_kind != "ducklake":
+        pytest.skip("time travel is a lake's")
+    from tui_sync.target.travel import as_of_run
+
+    src = source(tmp_path)
+    cfg = cfg_for(tmp_path, src, "analytics.events", "primary_key = ID\n")
+    first = Engine(cfg).run(["EV"], Mode.FULL).results[0].run_id
+    con = sqlite3.connect(src)
+    con.execute("INSERT INTO EV VALUES (51, ?, 1.5, 'new')", [ts(101)])
+    con.commit()
+    con.close()
+    assert Engine(cfg).run(["EV"], Mode.INCREMENTAL).ok
+    assert first is not None
+    _, then = as_of_run(target_of(cfg), first)
+    assert {t.name: t.rows for t in pq.list_tables(then)}["analytics.events"] == 50
+    assert pq.fetch_preview(then, "analytics.events", limit=3).rows == 50
