@@ -214,3 +214,19 @@ def test_a_parallel_full_stamps_every_row(tmp_path: Path) -> None:
     assert Engine(cfg).run(["ev"], Mode.FULL).ok
     assert by_run(cfg, "ev") == {run_ids(cfg)[0]: 400}
     assert q(cfg, STAMPED.format(t="ev")) == [(400,)]
+
+
+def test_a_new_source_column_with_sync_columns_on(tmp_path: Path) -> None:
+    src = source(tmp_path)
+    cfg = config(tmp_path, src)
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    source_sql(src, ("ALTER TABLE EV ADD COLUMN EXTRA TEXT", []),
+               ("INSERT INTO EV VALUES (51, ?, 1.5, 'new', 'e')", [ts(101)]))
+    res = Engine(cfg).run(["EV"], Mode.AUTO)
+    assert res.ok and res.results[0].mode == Mode.INCREMENTAL
+    # ADD COLUMN appends: the new column follows the sync columns until a full sync
+    assert [c for c, _ in columns(cfg)][-3:] == ["_tui_sync_run_id", "_tui_sync_synced_at", "extra"]
+    assert q(cfg, "SELECT extra, _tui_sync_run_id FROM events WHERE id = 51") == [("e", run_ids(cfg)[1])]
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    assert [c for c, _ in columns(cfg)][-3:] == ["extra", "_tui_sync_run_id", "_tui_sync_synced_at"]
+    assert verify_table(cfg, "EV").ok
