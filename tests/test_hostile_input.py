@@ -155,7 +155,15 @@ def test_target_name_of_a_quoted_table_name_is_unescaped(tmp_path: Path) -> None
     cfg = load_config(sqlite_config(tmp_path, src))
     result = Engine(cfg).run(['"a.b ""c"""'], Mode.FULL).results[0]
     assert result.status == Status.OK
-    assert result.table == 'a.b "c"'
+    # one table named `a.b "c"` in the default schema; its text form quotes it (it holds a
+    # dot, which would otherwise read as SCHEMA.TABLE: config/names.py)
+    assert result.table == '"a.b ""c"""'
+    con = target.connect(target_of(cfg))
+    try:
+        assert con.execute("SELECT schema_name FROM duckdb_tables() WHERE table_name = ?",
+                           ['a.b "c"']).fetchall() == [("main",)]
+    finally:
+        con.close()
 
 
 # -- names not in the dictionary ------------------------------------------------------------------
@@ -393,7 +401,7 @@ def _round_trip(cfg, arg: str, expected_ids: list[int]) -> None:
     con = target.connect(target_of(cfg), create=False)
     try:
         cols = ", ".join('"' + c.target_name.replace('"', '""') + '"' for c in included)
-        t = '"' + result.table.replace('"', '""') + '"'
+        t = target.tref(result.table)  # the text form: a name holding a dot is quoted
         rows = con.execute(f"SELECT {cols} FROM {t} ORDER BY 1").fetchall()
     finally:
         con.close()

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import duck_rows, scratch_dir, target_of, write_config
+from tests.conftest import duck_query, scratch_dir, target_of, write_config
 from tui_sync.engine import Engine
 from tui_sync.events import Mode
 from tui_sync.sources.sqlite import format_timestamp
@@ -52,22 +52,30 @@ ops = st.lists(st.one_of(insert_op, update_op, day_op, sync_op), min_size=1, max
 # each commit writes a snapshot and Parquet files; 30 examples took 312 s there against 78 s
 # on a file on a busy machine, and passed), so the lake gets fewer examples per run.
 EXAMPLES = {"duckdb": 30, "ducklake": 6}
+STAMPED = ("SELECT count(*) FROM {t} e JOIN tui_sync.runs r ON r.run_id = e._tui_sync_run_id "
+           "WHERE e._tui_sync_synced_at = timezone('UTC', r.started_at)")
 
 
 def test_incremental_always_equals_source(target_kind: str) -> None:
     check = given(ops=ops, with_key=st.booleans(), batch_rows=st.sampled_from([1, 3, 50]),
                   ts_type=st.sampled_from(["TIMESTAMP(6)", "DATE"]),
-                  first_shapes=st.lists(shape_st, min_size=20, max_size=20))(_incremental_equals_source)
+                  first_shapes=st.lists(shape_st, min_size=20, max_size=20),
+                  extras=st.booleans())(_incremental_equals_source)
     settings(max_examples=EXAMPLES[target_kind], deadline=None)(check)()
 
 
 def _incremental_equals_source(ops: list[tuple[str, int, int, int, int]], with_key: bool,
-                               batch_rows: int, ts_type: str, first_shapes: list[int]) -> None:
-    check_incremental(ops, with_key, batch_rows, ts_type, first_shapes, as_query=False)
+                               batch_rows: int, ts_type: str, first_shapes: list[int],
+                               extras: bool) -> None:
+    check_incremental(ops, with_key, batch_rows, ts_type, first_shapes, as_query=False,
+                      extras=extras)
 
 
 def check_incremental(ops: list[tuple[str, int, int, int, int]], with_key: bool,
-                      batch_rows: int, ts_type: str, first_shapes: list[int], *, as_query: bool) -> None:
+                      batch_rows: int, ts_type: str, first_shapes: list[int], *, as_query: bool,
+                      extras: bool = False) -> None:
+    """`extras`: the target in a DuckDB schema (`ops.t`) with sync_columns on: the same rows,
+    and every row stamped with a run of tui_sync.runs at that run's start."""
     with scratch_dir() as tmp:
         src = tmp / "src.sqlite"
         con = sqlite3.connect(src)
@@ -78,11 +86,13 @@ def check_incremental(ops: list[tuple[str, int, int, int, int]], with_key: bool,
         con.executemany("INSERT INTO T VALUES (?, ?, ?, ?)",
                         [(i, _shaped(ts, first_shapes[i - 1]), v, n) for i, ts, v, n in rows.values()])
         con.commit()
-        tables = "[table T]\ncursor = TS\nlookback = 5 minutes\n"
+        tables = "[table T]\ncursor = TS\nlookback = 5 minutes\n" + ("target = ops.t\n" if extras else "")
         if as_query:  # a query-backed table (test_query_table_sqlite.py): the key is configured
             tables += "query = SELECT ID, TS, V, NOTE FROM T WHERE ID > 0\n"
             tables += "primary_key = ID\n" if with_key else ""
-        cfg = write_config(tmp, src, tables, sync=f"batch_rows = {batch_rows}")
+        cfg = write_config(tmp, src, tables, sync=f"batch_rows = {batch_rows}"
+                           + ("\nsync_columns = true" if extras else ""))
+        table = "ops.t" if extras else "t"
         assert Engine(cfg).run(["T"], Mode.FULL).ok
         synced_wm = max(r[1] for r in rows.values())
         next_id = 21
@@ -113,7 +123,9 @@ def check_incremental(ops: list[tuple[str, int, int, int, int]], with_key: bool,
                 result = Engine(cfg).run(["T"], Mode.INCREMENTAL)
                 assert result.ok, result
                 synced_wm = max(r[1] for r in rows.values())
-                got = duck_rows(target_of(cfg), "t", "id")
+                got = duck_query(target_of(cfg), f"SELECT id, ts, v, note FROM {table} ORDER BY id")
+                if extras:  # no row without its run, none stamped other than at its run's start
+                    assert duck_query(target_of(cfg), STAMPED.format(t=table)) == [(len(rows),)]
                 # by content: every row, every column, cursor values as instants
                 assert [(r[0], r[1], float(r[2]), r[3]) for r in got] == \
                     [(i, ts, float(v), n) for i, ts, v, n in sorted(rows.values())]

@@ -52,6 +52,7 @@ def _plan_doc(report: Any) -> dict[str, Any]:
                      "target": c.target_name, "duckdb_type": c.duckdb_type,
                      "conversion": c.conversion.value, "skipped": c.skipped,
                      "warning": c.warning} for c in report.plan.columns],
+        "sync_columns": report.sync_columns,
         "warnings": report.warnings,
         "cursor_index": None if report.cursor_index is None else {
             "index": report.cursor_index.index, "create": report.cursor_index.create or None},

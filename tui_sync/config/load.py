@@ -19,6 +19,7 @@ from .. import paths
 from ..errors import ConfigError, one_line
 from .envvars import interpolate, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
+from .names import TargetName
 
 _UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -282,6 +283,16 @@ def _parse_data_path(text: str) -> str:
     return value
 
 
+def _check_target(r: _Reader, text: str) -> None:
+    """`target = [SCHEMA.]TABLE` (config/names.py); the sync state's schema is refused."""
+    try:
+        name = TargetName.parse(text)
+    except ValueError as exc:
+        raise r.error("target", str(exc)) from None
+    if name.schema is not None and name.schema.lower() == "tui_sync":
+        raise r.error("target", "schema tui_sync holds the sync state; choose another schema")
+
+
 def _parse_target(r: _Reader, cfg: Config) -> None:
     r.check_keys(_TARGET_KEYS)
     t = cfg.target
@@ -428,6 +439,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
                     raise r.error(key, r.hide(key, str(exc))) from None
         if tc.target and not tc.target.strip():
             raise r.error("target", "is empty")
+        if tc.target:
+            _check_target(r, tc.target)
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: table configured twice")
         # A query-backed table names no source table: only its target must be unique.

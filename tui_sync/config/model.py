@@ -14,6 +14,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from .names import TargetName
+
 DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
 TABLE_PREFIX = "table "
 
@@ -156,15 +158,24 @@ class TableConfig:
     exclude: list[str] = field(default_factory=list)  # `exclude = C`: all but these
 
     def target_name(self) -> str:
-        """The target in text form (target/names.py): `events`, `analytics.events`."""
+        """The target in text form (config/names.py): `events`, `analytics.events`,
+        `"my.table"` (one table named my.table in the default schema)."""
         if self.target:
-            return self.target
+            try:  # canonical: `"events"` and `events` are one table (load.py validated it)
+                return TargetName.parse(self.target).text()
+            except ValueError:
+                return self.target
         if self.query:  # NAME is the target: lower-cased like other names, quoted parts kept
-            return ".".join(p if p.startswith('"') else p.lower()
-                            for p in re.findall(IDENT_PART, self.source_table))
+            named = ".".join(p if p.startswith('"') else p.lower()
+                             for p in re.findall(IDENT_PART, self.source_table))
+            try:  # the canonical text, as for `target =` (`"q"` and `q` are one table)
+                return TargetName.parse(named).text()
+            except ValueError:
+                return named
         quoted = re.search(r'"((?:[^"]|"")+)"\s*$', self.source_table.strip())
         if quoted:  # a quoted name is case-sensitive in Oracle: keep it as written
-            return quoted.group(1).replace('""', '"')
+            # one table in the default schema, even when the name holds a dot
+            return TargetName(None, quoted.group(1).replace('""', '"')).text()
         return self.source_table.split(".")[-1].strip().lower()
 
 

@@ -12,6 +12,7 @@ from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
+from ..target import sync_columns
 from ..typeplan import PlanOptions, TypePlan, build_plan
 from . import query_table
 from .selection import select_columns
@@ -49,6 +50,7 @@ class PlanReport:
     primary_key: tuple[str, ...]
     sql: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     cursor_index: CursorIndex | None = None  # None: no cursor, or the source cannot tell
+    sync_columns: dict[str, str] = field(default_factory=dict)  # [sync] sync_columns: added last
 
     @property
     def warnings(self) -> list[str]:
@@ -104,6 +106,8 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     if tc.query:  # refusals (no row address) and the notes on how columns were typed
         query_table.check(config, tc, key_plans)
         plan = query_table.annotate(plan, desc)
+    if config.sync.sync_columns:
+        sync_columns.check_plan(plan.target_columns(), f"{config.path}:{where}")
     batch_rows = tc.batch_rows or (config.sync.lob_batch_rows if plan.has_lobs
                                    else config.sync.batch_rows)
     return TableJob(name=name, config=tc, description=desc, plan=plan, target=tc.target_name(),

@@ -13,7 +13,7 @@ from .. import target as tg
 from ..errors import ConfigError, SchemaDriftError, TuiSyncError
 from ..events import Mode, Phase, Status
 from ..sources.base import ReadSpec, Source, Window
-from ..target import loads, travel
+from ..target import loads, sync_columns, travel
 from ..target import state as st
 from ..target.spec import TargetSpec
 from ..typeplan import build_plan
@@ -37,6 +37,7 @@ class Modes:
     _request: SyncRequest
     _table: TableRunState
     _clock: Callable[[], float]
+    _sync: sync_columns.SyncColumns | None  # this table run's sync columns (None: none)
 
     if TYPE_CHECKING:
         def log(self, level: str, message: str, table: str | None = None) -> None: ...
@@ -124,7 +125,7 @@ class Modes:
         spec = read_spec(job, limit=limit)
         rows = self._load_stage(con, source, job, spec, Mode.TEST,
                                 self._expected(source, job, spec, Mode.TEST))
-        test_table = job.target + TEST_SUFFIX
+        test_table = tg.sibling(job.target, TEST_SUFFIX)  # in the target's schema
         self._phase(job.target, Phase.SWAPPING, Mode.TEST)
         loads.begin(con)
         loads.swap(con, tg.stage_name(job.target), test_table)
@@ -173,7 +174,7 @@ class Modes:
         spec = read_spec(job, window=Window(job.cursor, lo, hi))
         if hi is None:
             rows = 0
-            tg.recreate_table(con, tg.stage_name(job.target), job.plan)
+            tg.recreate_table(con, tg.stage_name(job.target), job.plan, sync_columns.extra(self._sync))
         else:
             rows = self._load_stage(con, source, job, spec, Mode.INCREMENTAL,
                                     self._expected(source, job, spec, Mode.INCREMENTAL))
@@ -183,15 +184,22 @@ class Modes:
         keys = self._load_source_keys(con, source, job, lo) if reconcile else None
         self._phase(job.target, Phase.MERGING, Mode.INCREMENTAL)
         loads.begin(con)
+        if self._sync is not None:  # sync_columns turned on for an existing target
+            for name, duckdb_type in sync_columns.missing(existing):
+                loads.add_column(con, job.target, name, duckdb_type)
+                self.log("info", f"sync column {name} added; rows synced before hold NULL there",
+                         job.target)
         for c in added:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
             self.log("warning", f"column {c.name} added (new in the source, or newly selected); "
                      "rows outside this window hold NULL there until a full sync", job.target)
+        merged = [c.target_name for c in job.plan.included]
+        if self._sync is not None:  # the stage's values (this run's, or NULL when off)
+            merged += self._sync.names
         # A keyless backfill with --until replaces only [since, until]: rows above it were not
         # read again, and deleting them would lose them.
-        replaced = loads.merge(con, job.target, stage, [c.target_name for c in job.plan.included],
-                               job.key_targets, job.cursor_target, lo,
-                               hi=backfill.hi if backfill is not None else None)
+        replaced = loads.merge(con, job.target, stage, merged, job.key_targets, job.cursor_target,
+                               lo, hi=backfill.hi if backfill is not None else None)
         # A keyless window may also drop rows the source deleted: never more than were read.
         self._table.reread = run.rows_reread = min(replaced, rows)
         if keys is not None:

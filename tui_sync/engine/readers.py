@@ -19,7 +19,7 @@ from ..errors import SourceError, one_line
 from ..events import Mode, Phase
 from ..readahead import prefetched
 from ..sources.base import ROWID_FIELD, ROWID_KEY, KeyRange, ReadSpec, Source, key_fields
-from ..target import loads
+from ..target import loads, sync_columns
 from ..target import state as st
 from ..timens import arrow_value
 from . import hooks
@@ -46,6 +46,7 @@ class Readers:
     _request: SyncRequest
     _table: TableRunState
     _clock: Callable[[], float]
+    _sync: sync_columns.SyncColumns | None  # this table run's sync columns (None: none)
 
     if TYPE_CHECKING:
         def emit(self, event: Event) -> None: ...
@@ -71,12 +72,13 @@ class Readers:
                     spec: ReadSpec, mode: Mode, expected: int | None) -> int:
         """Read `spec` into a fresh staging table; returns the rows read."""
         stage = tg.stage_name(job.target)
-        tg.recreate_table(con, stage, job.plan)
+        tg.recreate_table(con, stage, job.plan, sync_columns.extra(self._sync))
         self._phase(job.target, Phase.READING, mode)
         meter = self._new_meter(job.target, expected)
         meter.add(0, force=True)
         tg.append_stream(con, stage, job.plan.arrow_schema(),
-                         self._metered(prefetched(source.read_batches(spec)), job, mode, meter))
+                         self._metered(prefetched(source.read_batches(spec)), job, mode, meter),
+                         fill=sync_columns.fill(self._sync))
         meter.add(0, force=True)
         self._checkpoint(job, mode)
         return meter.rows
@@ -144,6 +146,8 @@ class Readers:
         point = st.get_resume(con, job.target)
         usable = (point is not None and point.columns == job.plan.target_columns()
                   and tg.table_exists(con, stage)
+                  # the stage has the sync columns exactly when this run writes them
+                  and sync_columns.has_any(tg.table_columns(con, stage)) == (self._sync is not None)
                   # a point from an older version lacks its start's watermark: start over
                   and point.start is not None and point.start.cursor_column == job.cursor
                   and (self._request.resume or run.run_id == point.run_id or self._table.auto_requested))
@@ -159,7 +163,7 @@ class Readers:
                 self.log("info", "starting the full sync over (the interrupted one does not match "
                          "this run; use --resume or auto mode to continue one)", job.target)
             st.clear_resume(con, job.target)
-            tg.recreate_table(con, stage, job.plan)
+            tg.recreate_table(con, stage, job.plan, sync_columns.extra(self._sync))
             after, rows, chunks = [], 0, 0
             # MAX(cursor) before the SCN: every row at or below it is committed by then.
             wm_text, wm_type = st.encode_watermark(self._start_watermark(source, job))
@@ -226,7 +230,8 @@ class Readers:
             loads.begin(con)
             try:
                 tg.append_stream(con, stage, job.plan.arrow_schema(),
-                                 self._metered(prefetched(source.read_batches(spec)), job, Mode.FULL, meter, note))
+                                 self._metered(prefetched(source.read_batches(spec)), job, Mode.FULL, meter, note),
+                                 fill=sync_columns.fill(self._sync))
                 n, last = seen["rows"], seen["last"]
                 if n and last == after:
                     # a source that ignores the keyset bound would loop here forever
@@ -285,7 +290,7 @@ class Readers:
         key = self._parallel_key(job)
         stage = tg.stage_name(job.target)
         st.clear_resume(con, job.target)
-        tg.recreate_table(con, stage, job.plan)
+        tg.recreate_table(con, stage, job.plan, sync_columns.extra(self._sync))
         probe = self.source_factory()
         with probe:
             snapshot = probe.snapshot() if job.config.consistent else None
@@ -304,7 +309,8 @@ class Readers:
         with ParallelReads(self.source_factory, parts, self.control,
                            lambda note: self.log("info", note, job.target)) as reads:
             tg.append_stream(con, stage, job.plan.arrow_schema(),
-                             self._metered(reads.batches(), job, Mode.FULL, meter))
+                             self._metered(reads.batches(), job, Mode.FULL, meter),
+                             fill=sync_columns.fill(self._sync))
         meter.add(0, force=True)
         self._checkpoint(job, Mode.FULL)
         return meter.rows

@@ -37,7 +37,7 @@ from ..events import (
 )
 from ..sources import open_source
 from ..sources.base import Source, Window
-from ..target import loads, travel
+from ..target import loads, sync_columns, travel
 from ..target import state as st
 from ..target.lock import SyncLock
 from .backfill import bounds_for, check_request
@@ -70,6 +70,7 @@ class Engine(Modes, Readers):
         self._clock = clock  # times rates and pauses (tests inject one to pause "for an hour")
         self._request = SyncRequest(())  # the run in progress (run() sets it)
         self._table = TableRunState()  # the table in progress (_run_table() sets it)
+        self._sync: sync_columns.SyncColumns | None = None  # its sync columns (_run_table())
         self.spec = tg.target_spec(config)  # where the data goes (run() reads it again)
 
     # -- events ---------------------------------------------------------------------
@@ -108,8 +109,9 @@ class Engine(Modes, Readers):
                 sql["backfill"] = source.build_select(read_spec(job, window=Window(
                     job.cursor, bounds.lo, "<max cursor>" if bounds.hi is None else bounds.hi)))
             found = cursor_index(source, job)
+        extra = dict(sync_columns.COLUMNS) if self.config.sync.sync_columns else {}
         return PlanReport(job.description, job.config, job.plan, job.target, job.cursor,
-                          job.primary_key, sql, found)
+                          job.primary_key, sql, found, extra)
 
     def run(self, tables: SyncRequest | Sequence[str], mode: Mode = Mode.AUTO, *,
             limit: int | None = None, resume: bool = False, reconcile: bool | None = None,
@@ -205,6 +207,15 @@ class Engine(Modes, Readers):
                      job.target)
         return Mode.FULL
 
+    def _sync_columns(self, con: duckdb.DuckDBPyConnection, job: TableJob,
+                      run: st.RunRecord) -> sync_columns.SyncColumns | None:
+        """The sync columns this table run writes ([sync] sync_columns; target/sync_columns.py)."""
+        sc = sync_columns.for_run(self.config.sync.sync_columns, run.run_id, run.started_at,
+                                  tg.table_columns(con, job.target))
+        if sc is not None:
+            sync_columns.check_plan(job.plan.target_columns(), job.name)
+        return sc
+
     def _schema_drift(self, con: duckdb.DuckDBPyConnection, job: TableJob) -> str | None:
         """Describe dropped or retyped columns (incompatible), or None."""
         latest = st.latest_schema(con, job.target)
@@ -231,11 +242,13 @@ class Engine(Modes, Readers):
                            requested.value, "running", started)
         rows = 0
         self._table = TableRunState(auto_requested=requested == Mode.AUTO, started=self._clock())
+        self._sync = None
         try:
             mode = self._choose_mode(con, job, requested)
             run.mode = mode.value
             self._phase(job.target, Phase.PLANNING, mode)  # no longer queued
             st.start_run(con, run, self.holder)
+            self._sync = self._sync_columns(con, job, run)
             for w in job.plan.warnings:
                 self.log("warning", w, job.target)
 

@@ -25,8 +25,13 @@ import polars as pl
 
 from tui_sync import target
 from tui_sync.errors import TargetBusyError, TuiSyncError, one_line
-from tui_sync.target import qi, state
+from tui_sync.target import STAGE_SUFFIX, state, tref
+from tui_sync.target.loads import KEYS_SUFFIX
+from tui_sync.target.names import TargetName
 from tui_sync.target.spec import Target, as_spec
+
+# The sync's staging and reconcile tables (target/duckdb.py, target/loads.py): not target tables
+HELPER_SUFFIXES = (STAGE_SUFFIX, KEYS_SUFFIX)
 
 
 class PreviewError(TuiSyncError):
@@ -42,7 +47,7 @@ _NUMERIC = re.compile(
 
 @dataclass(frozen=True)
 class TargetTable:
-    """A table of the DuckDB file's main schema with its exact row count (what the preview
+    """A target table (text form: `analytics.events`) with its exact row count (what the preview
     lists; not the source's sources.base.TableInfo, which holds an estimate)."""
 
     name: str
@@ -107,31 +112,40 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) ->
 
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Target tables in every schema but the sync state's, in text form (`events`,
+    `analytics.events`); the sync's own staging and scratch tables are left out."""
     rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name"
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name <> ? AND NOT internal "
+        "ORDER BY schema_name <> 'main', schema_name, table_name", ["tui_sync"]
     ).fetchall()
-    return [r[0] for r in rows]
+    return [TargetName(None if schema == "main" else schema, table).text() for schema, table in rows
+            if not table.endswith(HELPER_SUFFIXES)]
 
 
 def list_tables(db: Path) -> list[TargetTable]:
-    """Tables of the main schema (the sync state in schema tui_sync is left out), with exact row counts."""
+    """Target tables (see _table_names), with exact row counts."""
     with connect(db) as con:
         names = _table_names(con)
         if not names:
             return []
         # One query: count(*) of a DuckDB table reads row-group metadata, not the data.
-        sql = " UNION ALL ".join(f"SELECT {i} AS k, count(*) FROM {qi(n)}" for i, n in enumerate(names))
+        sql = " UNION ALL ".join(f"SELECT {i} AS k, count(*) FROM {tref(n)}" for i, n in enumerate(names))
         counts = dict(con.execute(sql).fetchall())
     return [TargetTable(name, int(counts[i])) for i, name in enumerate(names)]
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnInfo]:
+    """The columns of `table` (text form: `analytics.events`)."""
+    try:
+        name = TargetName.parse(table)
+    except ValueError as exc:
+        raise PreviewError(str(exc)) from None
     rows = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? "
+        "WHERE database_name = current_database() AND lower(schema_name) = lower(?) AND table_name = ? "
         "ORDER BY column_index",
-        [table],
+        [name.schema or "main", name.table],
     ).fetchall()
     if not rows:
         raise PreviewError(f"table {table} not found")

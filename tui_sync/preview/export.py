@@ -21,7 +21,7 @@ from tui_sync.preview.db import ColumnInfo, columns_of, connect, pick_cursor, st
 from tui_sync.preview.detect import ColumnDetection, duckdb_expression
 from tui_sync.preview.paging import Sort, natural_sort, sort_expr
 from tui_sync.preview.window import Bounds, Preset, window_where
-from tui_sync.target import qi
+from tui_sync.target import qi, tref
 from tui_sync.target.spec import Target
 
 
@@ -142,7 +142,7 @@ def export_window(
         where, params = window_where(con, table, columns, preset, cursor, bounds)
         picked = ", ".join(export_column(c, casts, kind is ExportFormat.CSV) for c in columns)
         order = "DESC" if sort.descending else "ASC"
-        select = (f"SELECT {picked} FROM {qi(table)}{where} "
+        select = (f"SELECT {picked} FROM {tref(table)}{where} "
                   f"ORDER BY {sort_expr(columns, sort, cursor)} {order} NULLS LAST, rowid {order}")
         written = copy_select(con, select, params, path, progress)
     return path.resolve(), written

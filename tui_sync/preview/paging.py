@@ -24,6 +24,7 @@ from tui_sync.preview.db import frame as _frame
 from tui_sync.preview.db import one as _one
 from tui_sync.preview.window import Bounds, Preset, column, cursor_expr, window_where
 from tui_sync.target import qi as quote
+from tui_sync.target import tref
 
 # Helper columns of a page query; names no synced table uses (they are dropped again).
 _NULL, _KEY, _ROW = "__tui_sync_null", "__tui_sync_key", "__tui_sync_rowid"
@@ -87,7 +88,7 @@ def fetch_page(
         if cursor is None and preset not in (Preset.FIRST, Preset.ALL):
             preset = Preset.FIRST
         sort = sort if sort is not None else natural_sort(preset, cursor)
-        t = quote(table)
+        t = tref(table)
         where, params = window_where(con, table, columns, preset, cursor, bounds)
         rows = window_rows = None
         if after is None:

@@ -38,6 +38,7 @@ from tui_sync.preview.lttb import downsample
 from tui_sync.preview.window import Bounds, Preset, column, cursor_expr, no_cursor, window_where
 from tui_sync.preview.window import base as window_base
 from tui_sync.target import qi as quote
+from tui_sync.target import tref
 
 # Up to this many points a series is fetched whole and downsampled in Python.
 DIRECT_SERIES_MAX = 50_000
@@ -135,7 +136,7 @@ def fetch_preview(
         cursor = pick_cursor(columns, cursor_column, state_cursor(con, table))
         if cursor is None and preset.span is not None:
             preset = Preset.FIRST
-        count = _one(con, f"SELECT count(*) FROM {quote(table)}")
+        count = _one(con, f"SELECT count(*) FROM {tref(table)}")
         frame = _rows(con, table, columns, limit, preset, cursor)
     return PreviewRows(table, columns, cursor, int(count[0]) if count else 0, frame, preset)
 
@@ -164,7 +165,7 @@ def _rows(
     cursor_column: str | None,
     bounds: Bounds | None = None,
 ) -> pl.DataFrame:
-    t = quote(table)
+    t = tref(table)
     if preset is Preset.FIRST or (preset is Preset.ALL and cursor_column is None):
         return _frame(con, f"SELECT * FROM {t} LIMIT ?", [int(limit)])
     if cursor_column is None:

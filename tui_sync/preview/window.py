@@ -18,6 +18,7 @@ import duckdb
 from tui_sync.preview.db import ColumnInfo, PreviewError
 from tui_sync.preview.db import one as _one
 from tui_sync.target import qi as quote
+from tui_sync.target import tref
 
 # A custom range: start (inclusive) and end (exclusive); either may be open.
 Bounds = tuple[datetime | None, datetime | None]
@@ -98,7 +99,7 @@ def base(
 ) -> tuple[str, list[Any]]:
     """The row set a preset stands for, as a FROM clause: the first `limit` rows for FIRST (what
     a chart of "table order" covers), else the whole window (a chart of 7 days covers all of them)."""
-    t = quote(table)
+    t = tref(table)
     if preset is Preset.FIRST:
         return f"(SELECT * FROM {t} LIMIT {int(limit)}) AS base", []
     where, params = window_where(con, table, columns, preset, cursor, bounds)
@@ -125,7 +126,7 @@ def window_where(
             raise PreviewError("a custom range needs a start or an end (Custom range…)")
         parts = ([f"{expr} >= ?"] if start is not None else []) + ([f"{expr} < ?"] if end is not None else [])
         return " WHERE " + " AND ".join(parts), [b for b in (start, end) if b is not None]
-    return f" WHERE {expr} >= ?", [range_start(con, quote(table), expr, cursor, preset)]
+    return f" WHERE {expr} >= ?", [range_start(con, tref(table), expr, cursor, preset)]
 
 
 def range_start(con: duckdb.DuckDBPyConnection, t: str, expr: str, cursor: str, preset: Preset) -> Any:

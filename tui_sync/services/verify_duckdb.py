@@ -101,7 +101,7 @@ def target_aggregates(con: duckdb.DuckDBPyConnection, table: str, part: Partitio
             items.append(f"SUM({c})")
         else:
             items += [f"SUM(CAST({c} AS DOUBLE))", f"SUM(ABS(CAST({c} AS DOUBLE)))"]
-    sql = f"SELECT {', '.join(items)} FROM {tg.qi(table)} GROUP BY 1"
+    sql = f"SELECT {', '.join(items)} FROM {tg.tref(table)} GROUP BY 1"
     aggs: Aggregates = {}
     abs_totals: dict[Any, list[Any]] = {}
     total = 0
@@ -199,7 +199,7 @@ def duckdb_content_sql(table: str, key: str, cols: Sequence[ContentColumn], mode
     if only:
         where = " WHERE p IN (" + ", ".join("?" * only) + ")"
     return (f"SELECT p, COUNT(*), {', '.join(sums)} FROM (SELECT {key} AS p, {', '.join(inner)} "
-            f"FROM {tg.qi(table)}){where} GROUP BY p")
+            f"FROM {tg.tref(table)}){where} GROUP BY p")
 
 
 def duckdb_content(con: Any, table: str, key: str, params: Sequence[Any],

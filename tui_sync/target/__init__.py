@@ -18,9 +18,11 @@ from .duckdb import (
     recreate_table,
     row_count,
     settle,
+    sibling,
     stage_name,
     table_columns,
     table_exists,
+    tref,
     tune_for_loading,
 )
 from .lake import expire as expire_snapshots
@@ -29,6 +31,6 @@ from .spec import Target, TargetSpec, as_spec, target_spec
 __all__ = [
     "BRIEF_OPEN_WAIT_S", "STAGE_SUFFIX", "append", "append_stream", "busy_error", "connect", "create_table",
     "drop_table",
-    "qi", "recreate_table", "row_count", "settle", "stage_name", "table_columns", "table_exists",
+    "qi", "recreate_table", "row_count", "settle", "sibling", "stage_name", "table_columns", "table_exists", "tref",
     "tune_for_loading", "expire_snapshots", "Target", "TargetSpec", "as_spec", "target_spec",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -18,14 +18,34 @@ from ..errors import TargetBusyError, TuiSyncError, one_line
 from ..typeplan import TypePlan
 from . import lake
 from .lock import describe_holder, held_by_another, is_held, read_holder
+from .names import TargetName
 from .spec import Target, as_spec
 
 STAGE_SUFFIX = "__tui_sync_stage"
 
 
 def qi(name: str) -> str:
-    """Quote a DuckDB identifier."""
+    """Quote a DuckDB identifier (a column, or one part of a name)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def tref(name: str) -> str:
+    """The SQL reference of a table given in target-name text form (target/names.py):
+    `events` -> "events", `analytics.events` -> "analytics"."events". Every statement on a
+    target, stage, `_test` or scratch table goes through this, never qi()."""
+    return TargetName.parse(name).sql()
+
+
+def sibling(name: str, suffix: str) -> str:
+    """A helper table of `name` (stage, `_test`, keys) in text form, in the SAME schema:
+    DuckDB's `ALTER TABLE s.t RENAME TO x` keeps the table in s."""
+    t = TargetName.parse(name)
+    return t.with_table(t.table + suffix).text()
+
+
+def _schema_table(name: str) -> tuple[str, str]:
+    t = TargetName.parse(name)
+    return t.schema or "main", t.table
 
 
 _HOLDER_RE = re.compile(r"held in (.+?) \(PID (\d+)\)")
@@ -97,35 +117,51 @@ def busy_error(path: Path, exc: Exception) -> TuiSyncError:
         f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str | None = None) -> bool:
+    """`name` in text form (`analytics.events`), or a bare table name with its `schema`."""
+    if schema is None:
+        schema, name = _schema_table(name)
     row = con.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?",
+        "AND lower(table_schema) = lower(?) AND table_name = ?",  # DuckDB: schemas ignore case
         [schema, name]).fetchone()
     return row is not None
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    schema, table = _schema_table(name)
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? "
-        "ORDER BY ordinal_position", [name]).fetchall()
+        "WHERE table_catalog = current_database() AND lower(table_schema) = lower(?) AND table_name = ? "
+        "ORDER BY ordinal_position", [schema, table]).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
-def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
-    cols = ", ".join(f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included)
-    con.execute(f"CREATE TABLE {qi(name)} ({cols})")
+def create_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan,
+                 extra: Mapping[str, str] | None = None) -> None:
+    """The plan's columns, then `extra` (name -> DuckDB type: the sync columns) last."""
+    cols = ", ".join([f"{qi(c.target_name)} {c.duckdb_type}" for c in plan.included]
+                     + [f"{qi(c)} {t}" for c, t in (extra or {}).items()])
+    ensure_schema_of(con, name)
+    con.execute(f"CREATE TABLE {tref(name)} ({cols})")
 
 
-def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan) -> None:
+def ensure_schema_of(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """CREATE SCHEMA IF NOT EXISTS for a schema-qualified name (`analytics.events`)."""
+    schema = TargetName.parse(name).schema
+    if schema is not None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {qi(schema)}")
+
+
+def recreate_table(con: duckdb.DuckDBPyConnection, name: str, plan: TypePlan,
+                   extra: Mapping[str, str] | None = None) -> None:
     """An empty table of the plan's shape, replacing any leftover of that name."""
     drop_table(con, name)
-    create_table(con, name, plan)
+    create_table(con, name, plan, extra)
 
 
 def drop_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {qi(name)}")
+    con.execute(f"DROP TABLE IF EXISTS {tref(name)}")
 
 
 def settle(con: duckdb.DuckDBPyConnection) -> None:
@@ -141,18 +177,20 @@ def append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.RecordBatch) -> 
     view = "__tui_sync_batch"
     con.register(view, batch)
     try:
-        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+        con.execute(f"INSERT INTO {tref(name)} SELECT * FROM {view}")
     finally:
         con.unregister(view)
 
 
 def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
-                  batches: Iterator[pa.RecordBatch]) -> None:
+                  batches: Iterator[pa.RecordBatch], fill: Sequence[tuple[str, str]] = ()) -> None:
     """Insert a whole stream of batches with ONE statement.
 
     One INSERT per batch runs each on one thread and pins every registered batch
     until COMMIT; a single INSERT over a RecordBatchReader lets DuckDB use all cores
-    and release batches as it goes. The statement is atomic. DuckDB pulls `batches`
+    and release batches as it goes. The statement is atomic. Columns are named (the
+    schema's, then `fill`'s: (column, SQL literal) pairs the INSERT sets, the sync columns);
+    a table column in neither gets NULL. DuckDB pulls `batches`
     from its own threads (one at a time) and wraps an exception raised inside it, so
     the original exception is kept and raised again here.
     """
@@ -170,8 +208,10 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
     con.register(view, pa.RecordBatchReader.from_batches(schema, guarded()))
     # preserve_insertion_order = false would load ~35% faster, but the unordered table
     # it leaves makes later key merges ~3x slower (bench: 5M rows): not worth it.
+    cols = ", ".join([qi(f.name) for f in schema] + [qi(c) for c, _ in fill])
+    values = "".join(f", {v}" for _, v in fill)
     try:
-        con.execute(f"INSERT INTO {qi(name)} SELECT * FROM {view}")
+        con.execute(f"INSERT INTO {tref(name)} ({cols}) SELECT *{values} FROM {view}")
     except duckdb.Error:
         if raised:
             raise raised[0] from None
@@ -186,8 +226,9 @@ def append_stream(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema,
 
 
 def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(con.execute(f"SELECT COUNT(*) FROM {qi(name)}").fetchone()[0])  # type: ignore[index]
+    return int(con.execute(f"SELECT COUNT(*) FROM {tref(name)}").fetchone()[0])  # type: ignore[index]
 
 
 def stage_name(target: str) -> str:
-    return target + STAGE_SUFFIX
+    """The staging table of `target` (text form), in the target's schema."""
+    return sibling(target, STAGE_SUFFIX)

@@ -4,7 +4,7 @@ statements live here, next to the door they go through (duckdb.py).
 
 Every function runs on the caller's connection and inside the caller's transaction
 (`begin`/`commit`): the sync state the engine writes between them commits with the data.
-Names are unquoted target names; they are quoted here.
+Names are target names in text form (`analytics.events`); tref() makes them SQL here.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import duckdb
 
 from ..errors import TuiSyncError
 from ..timens import DatetimeNs, parse_timestamp, ts_text
-from .duckdb import drop_table, qi
+from .duckdb import drop_table, qi, sibling, tref
+from .names import TargetName
 
 KEYS_SUFFIX = "__tui_sync_keys"
 
 
 def keys_name(target: str) -> str:
-    """The scratch table holding the source's keys while a reconcile runs."""
-    return target + KEYS_SUFFIX
+    """The scratch table holding the source's keys while a reconcile runs (target's schema)."""
+    return sibling(target, KEYS_SUFFIX)
 
 
 def begin(con: duckdb.DuckDBPyConnection) -> None:
@@ -43,11 +44,12 @@ def swap(con: duckdb.DuckDBPyConnection, stage: str, target: str) -> None:
     """Replace `target` by the staged table (a full load, or a test load into `<t>_test`).
     Inside the caller's transaction: readers see the old table or the new one, never neither."""
     drop_table(con, target)
-    con.execute(f"ALTER TABLE {qi(stage)} RENAME TO {qi(target)}")
+    # RENAME TO takes a bare name: the table stays in its schema (stage_name keeps them one)
+    con.execute(f"ALTER TABLE {tref(stage)} RENAME TO {qi(TargetName.parse(target).table)}")
 
 
 def add_column(con: duckdb.DuckDBPyConnection, target: str, column: str, duckdb_type: str) -> None:
-    con.execute(f"ALTER TABLE {qi(target)} ADD COLUMN {qi(column)} {duckdb_type}")
+    con.execute(f"ALTER TABLE {tref(target)} ADD COLUMN {qi(column)} {duckdb_type}")
 
 
 def merge(con: duckdb.DuckDBPyConnection, target: str, stage: str, columns: Sequence[str],
@@ -56,7 +58,7 @@ def merge(con: duckdb.DuckDBPyConnection, target: str, stage: str, columns: Sequ
     table has one; without a key, the window's rows (cursor >= lo, and <= hi when given: a
     backfill's --until) are deleted and re-read. Returns the target rows the merge replaced
     (the rows it re-read rather than added)."""
-    t, s = qi(target), qi(stage)
+    t, s = tref(target), tref(stage)
     replaced: Any = None
     if key_columns:
         match = " AND ".join(f"{t}.{qi(k)} = {s}.{qi(k)}" for k in key_columns)
@@ -77,7 +79,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, target: str, keys: str, key_column
     source's), within cursor >= lo when `cursor_column` is given; returns the rows deleted.
     Refuses (TuiSyncError naming `name`) when that is more than `max_delete` of the rows in
     scope: a partial read looks like a mass delete, and the whole run rolls back."""
-    t, k = qi(target), qi(keys)
+    t, k = tref(target), tref(keys)
     match = " AND ".join(f"{t}.{qi(c)} = {k}.{qi(c)}" for c in key_columns)
     scope, params = "TRUE", []
     if cursor_column and lo is not None:
@@ -103,7 +105,7 @@ def max_value(con: duckdb.DuckDBPyConnection, table: str, column: str, upto: Any
     if upto is not None:
         where, params = f" WHERE {c} <= {bound(upto)}", [param(upto)]
     value, kind, text = con.execute(  # type: ignore[misc]
-        f"SELECT MAX({c}), typeof(MAX({c})), CAST(MAX({c}) AS VARCHAR) FROM {qi(table)}{where}",
+        f"SELECT MAX({c}), typeof(MAX({c})), CAST(MAX({c}) AS VARCHAR) FROM {tref(table)}{where}",
         params).fetchone()
     if value is not None and kind == "TIMESTAMP_NS":
         return parse_timestamp(text)

@@ -24,6 +24,7 @@ from ..errors import ConfigError, TuiSyncError, one_line
 from . import lake, state
 from .duckdb import busy_error, qi
 from .lock import SyncLock
+from .names import TargetName
 from .spec import TargetSpec
 
 SRC = "tui_sync_migrate_src"  # the file's name inside the lake's DuckDB instance
@@ -93,7 +94,8 @@ def _lit(value: str) -> str:
 
 
 def _name(schema: str, table: str) -> str:
-    return table if schema == "main" else f"{schema}.{table}"
+    """A table's target name in text form: `events`, `analytics.events` (config/names.py)."""
+    return TargetName(None if schema == "main" else schema, table).text()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str
@@ -128,7 +130,7 @@ def _refuse_clashes(con: duckdb.DuckDBPyConnection, src: list[tuple[str, str]], 
     in_lake = set(_tables(con, lake.ALIAS))
     lower = {(s.lower(), t.lower()) for s, t in in_lake}
     clash = [_name(s, t) for s, t in src if s != STATE_SCHEMA and (s.lower(), t.lower()) in lower]
-    src_targets = {t.lower() for s, t in src if s == "main"} | _state_targets(con, SRC, set(src))
+    src_targets = {_name(s, t).lower() for s, t in src if s != STATE_SCHEMA} | _state_targets(con, SRC, set(src))
     clash += sorted(src_targets & _state_targets(con, lake.ALIAS, in_lake) - set(clash))
     if clash:
         raise ConfigError(

@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerFailed
 
 from ...config import Config
 from ...engine import Engine
+from ...engine.modes import TEST_SUFFIX
 from ...events import (
     Control,
     LogLine,
@@ -26,6 +27,7 @@ from ...events import (
     TableResult,
 )
 from ...progress import RunState
+from ...target import sibling
 from ..messages import message_for
 from ..screens.dialogs import CLOSE, ChoiceScreen, ConfirmScreen
 from ..screens.history import HistoryScreen
@@ -232,7 +234,7 @@ class RunController:
         written = set()
         for res in run.finished.results:
             if res.status == Status.OK:
-                written |= {res.table, f"{res.table}_test"}
+                written |= {res.table, sibling(res.table, TEST_SUFFIX)}
         screen.reload_if_showing(written)
 
     def log(self, line: LogLine) -> None:

@@ -47,7 +47,8 @@ _INPUTS: tuple[tuple[str, str, str], ...] = (
     ("schedule", "Schedule (cron)", "e.g. 0 2 * * * (empty: no schedule)"),
 )
 _TIPS = {
-    "target": "The DuckDB table the rows go into (empty: the source table's name)",
+    "target": "The DuckDB table the rows go into (empty: the source table's name; SCHEMA.TABLE "
+              "puts it in that schema)",
     "primary_key": "Columns that identify a row; incremental syncs update rows by it",
     "lookback": "Incremental syncs read again this far behind the last cursor value (late commits)",
     "where": "A WHERE condition sent to the source as written: only matching rows are synced",
