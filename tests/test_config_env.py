@@ -143,3 +143,25 @@ def test_writer_keeps_table_references(tmp_path: Path, env: dict) -> None:
     assert "cursor = ${CURSOR_COL}" in text and "lookback = ${LOOKBACK}" in text
     assert "where = NOTE <> 'a$$b' AND CODE LIKE 'X$%'" in text
     assert load_config(p).tables["SALES.V$LOG"].schedule == "0 2 * * *"
+
+
+def test_a_saved_password_keeps_every_dollar(tmp_path: Path, env: dict) -> None:
+    """Earlier versions saved a typed password as it was: `pa$$word` must not turn into
+    pa$word (a refused login, and cron retrying it could lock the account)."""
+    p = write(tmp_path, CONFIG.replace("${DB_PASSWORD}", "pa$$word${X"))
+    assert load_config(p).source.resolve_password() == "pa$$word${X"
+    src = load_config(p).source
+    src.password = "n$$w"
+    cfg = save_source(p, src, "/srv/data/sync.duckdb", save_password=True)
+    assert "password = n$$w" in p.read_text(encoding="utf-8")
+    assert cfg.source.resolve_password() == "n$$w"
+
+
+def test_a_typed_password_that_reads_as_a_reference_is_refused(tmp_path: Path, env: dict) -> None:
+    p = write(tmp_path, CONFIG)
+    src = load_config(p).source
+    src.password = "${DB_USER}"
+    before = p.read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="password_env"):
+        save_source(p, src, "/srv/data/sync.duckdb", save_password=True)
+    assert p.read_text(encoding="utf-8") == before

@@ -139,7 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if wants_json:
             _json_error(str(exc), exc.exit_code)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as exc:
+        # DuckDB turns a Ctrl-C during a statement (query, export) into
+        # RuntimeError("Query interrupted"); any other RuntimeError is a bug: shown as one
+        if isinstance(exc, RuntimeError) and "interrupted" not in str(exc).lower():
+            raise
         print("tui-sync: interrupted", file=sys.stderr)
         if wants_json:
             _json_error("interrupted", ExitCode.INTERRUPTED)

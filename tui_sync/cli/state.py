@@ -91,13 +91,23 @@ def cmd_state_set_watermark(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _runs_wanted(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
+
+
 def add_state_parser(sub: Any) -> None:
     p = sub.add_parser("state", help="inspect or repair a table's sync state")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     show = verbs.add_parser("show", parents=[common_options()],
                             help="a table's row of tui_sync.tables and its last runs")
     show.add_argument("table", metavar="TABLE", help="a configured table or a target table")
-    show.add_argument("--last", type=int, default=5, metavar="N", help="runs to show (default 5)")
+    show.add_argument("--last", type=_runs_wanted, default=5, metavar="N", help="runs to show (default 5)")
     show.set_defaults(func=cmd_state_show)
     sw = verbs.add_parser(
         "set-watermark", parents=[common_options()],

@@ -6,6 +6,8 @@ The rules, applied to every value before its own parser sees it:
 - `${NAME}` (NAME: a letter or `_`, then letters, digits, `_`) is the variable's value; an
   unset variable is an error naming it. The value is used as it is: not read again.
 - `$$` is one literal `$`.
+- Except in `[source] password`, a literal by nature (earlier versions saved it as typed):
+  there only a whole value `${NAME}` reads a variable; any other text is the password.
 - A `$` followed by anything else stays as it is, so Oracle names such as `V$SESSION` and
   SQL like `LIKE 'X$%'` need no escaping; but `${` always starts a reference, and one that
   is not `${NAME}` is an error (a typo must not turn into literal text).
@@ -46,15 +48,30 @@ def interpolate(text: str, environ: Mapping[str, str] | None = None) -> str:
     return _TOKEN_RE.sub(one, text)
 
 
+_WHOLE_RE = re.compile(r"\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*")
+
+
+def interpolate_literal(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """A value that is a literal by nature (a saved password): `${NAME}` as the WHOLE value
+    reads the variable; any other text is taken as written, `$` and `$$` included. Earlier
+    versions saved passwords exactly as typed: `pa$$word` must keep meaning pa$$word."""
+    m = _WHOLE_RE.fullmatch(text)
+    if m is None:
+        return text
+    env = os.environ if environ is None else environ
+    if m.group(1) not in env:
+        raise ValueError(f"${{{m.group(1)}}} is not set")
+    return env[m.group(1)]
+
+
+def is_reference(text: str) -> bool:
+    """Whether `text` as a whole is one `${NAME}` (what interpolate_literal reads)."""
+    return _WHOLE_RE.fullmatch(text) is not None
+
+
 def references(text: str) -> list[str]:
     """The names of the variables `text` reads (`$$` is not one)."""
     return [m.group(1) for m in _TOKEN_RE.finditer(text) if m.group(1)]
-
-
-def escape(text: str) -> str:
-    """Config text that reads back as exactly `text` (every `$` doubled): for values that
-    are literals by nature, such as a password typed in the TUI."""
-    return text.replace("$", "$$")
 
 
 def same_meaning(written: str, new: str) -> bool:
@@ -70,4 +87,5 @@ def same_meaning(written: str, new: str) -> bool:
         return False
 
 
-__all__ = ["escape", "interpolate", "references", "same_meaning"]
+__all__ = ["interpolate", "interpolate_literal", "is_reference", "references",
+           "same_meaning"]

@@ -17,7 +17,7 @@ from croniter import croniter
 
 from .. import paths
 from ..errors import ConfigError, one_line
-from .envvars import interpolate, references
+from .envvars import interpolate, interpolate_literal, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 from .names import TargetName
 
@@ -190,14 +190,16 @@ _TABLE_KEYS = {"target", "primary_key", "cursor", "lookback", "where", "schedule
 class _Reader:
     """Reads one section, prefixing every error with file:section:key."""
 
-    def __init__(self, filename: str, section: str, values: dict[str, str]):
+    def __init__(self, filename: str, section: str, values: dict[str, str],
+                 literal: tuple[str, ...] = ()):
         self.filename, self.section = filename, section
-        # ${NAME} first (config/envvars.py), so each value's own parser sees the final text
+        # ${NAME} first (config/envvars.py), so each value's own parser sees the final text;
+        # `literal` keys read a variable only when the whole value is ${NAME}
         self.values = {}
         self.refs: dict[str, list[str]] = {}  # key -> the variables its value read
         for key, raw in values.items():
             try:
-                self.values[key] = interpolate(raw)
+                self.values[key] = interpolate_literal(raw) if key in literal else interpolate(raw)
             except ValueError as exc:
                 raise self.error(key, str(exc)) from None
             self.refs[key] = references(raw)
@@ -289,8 +291,23 @@ def _check_target(r: _Reader, text: str) -> None:
         name = TargetName.parse(text)
     except ValueError as exc:
         raise r.error("target", str(exc)) from None
-    if name.schema is not None and name.schema.lower() == "tui_sync":
-        raise r.error("target", "schema tui_sync holds the sync state; choose another schema")
+    problem = target_schema_problem(name)
+    if problem:
+        raise r.error("target", problem)
+
+
+# DuckDB's own schemas and catalogs: `temp.x` would not land in the target file (and `system`
+# is read-only); `tui_sync` holds the sync state.
+_RESERVED_SCHEMAS = ("temp", "system", "pg_catalog", "information_schema")
+
+
+def target_schema_problem(name: TargetName) -> str | None:
+    schema = (name.schema or "").lower()
+    if schema == "tui_sync":
+        return "schema tui_sync holds the sync state; choose another schema"
+    if schema in _RESERVED_SCHEMAS:
+        return f"schema {name.schema} is DuckDB's own, not in the target; choose another schema"
+    return None
 
 
 def _parse_target(r: _Reader, cfg: Config) -> None:
@@ -346,7 +363,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     if not parser.has_section("target"):
         raise ConfigError(f"{filename}:target: missing section [target]")
 
-    r = _Reader(filename, "source", {k.lower(): v for k, v in parser.items("source")})
+    r = _Reader(filename, "source", {k.lower(): v for k, v in parser.items("source")},
+                literal=("password",))
     r.check_keys(_SOURCE_KEYS)
     if r.values.get("password", "").strip():
         # Kept only when the user asked the TUI to save it; the env var is the better home.
@@ -441,6 +459,10 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             raise r.error("target", "is empty")
         if tc.target:
             _check_target(r, tc.target)
+        elif tc.query:  # NAME is the target: the same rules as for `target =`
+            problem = target_schema_problem(TargetName.parse(tc.target_name()))
+            if problem:
+                raise ConfigError(f"{filename}:{section}: {problem}")
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: table configured twice")
         # A query-backed table names no source table: only its target must be unique.

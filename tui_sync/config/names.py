@@ -25,7 +25,9 @@ class TargetName:
         if len(parts) == 1:
             return cls(None, parts[0])
         if len(parts) == 2:
-            return cls(parts[0], parts[1])
+            # `main` is the default schema (DuckDB ignores case there): `main.x` and `x` are
+            # one table and must have one text form, or two sections could load it unseen
+            return cls(None if parts[0].lower() == "main" else parts[0], parts[1])
         raise ValueError(f"{text!r} has {len(parts)} dotted parts; use SCHEMA.TABLE "
                          '(quote a name holding a dot: "my.table")')
 

@@ -33,7 +33,7 @@ from configupdater.option import Option
 from configupdater.section import Section
 
 from ..errors import ConfigError, one_line
-from .envvars import escape, same_meaning
+from .envvars import is_reference, same_meaning
 from .load import load_config
 from .model import TABLE_PREFIX, Config, SourceConfig
 
@@ -203,7 +203,10 @@ def save_source(path: Path, source: SourceConfig, target_path: str, *,
         if "\n" in password or "\r" in password:
             raise ConfigError("source:password: must be a single line")
         had = "password" in sec
-        _set_option(sec, "password", escape(password))  # typed: a literal, $ and all
+        if is_reference(password):  # it would read back as a variable, not as typed
+            raise ConfigError("source:password: a password written as ${NAME} would read the "
+                              "variable NAME; set password_env = NAME instead")
+        _set_option(sec, "password", password)  # a literal, $ and all (envvars.py)
         if not had:
             sec["password"].add_before.comment(PASSWORD_WARNING)
     tgt = _ensure_section(updater, "target")

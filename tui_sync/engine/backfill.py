@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..events import Backfill, Mode
 from ..target.watermark import iso_time
+from ..timens import DatetimeNs
 from ..typeplan import SourceColumn
 
 if TYPE_CHECKING:
@@ -96,6 +97,16 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
     return text  # a text cursor compares as text: the value as typed
 
 
+def cut_to_cursor(value: Any, col: SourceColumn) -> Any:
+    """A window bound at the cursor's precision (`_cut`); other kinds of value as they are.
+    Every bound goes through it: a watermark set by hand (`state set-watermark`) or moved
+    back by a fractional lookback is as fine-grained as a typed --since."""
+    kind = col.data_type.upper()
+    if isinstance(value, datetime) and (kind == "DATE" or kind.startswith("TIMESTAMP")):
+        return _cut(value, kind, col.scale)
+    return value
+
+
 def _cut(value: datetime, kind: str, scale: int | None) -> datetime:
     """The bound at the cursor's own precision. Oracle binds a DATE bound in whole seconds
     and a TIMESTAMP(0-6) one with six digits (sources/oracle/sql.py cursor_bind): the window
@@ -107,6 +118,13 @@ def _cut(value: datetime, kind: str, scale: int | None) -> datetime:
     if (scale if scale is not None else 6) <= 6:  # a plain datetime: digits 7-9 dropped
         return datetime(value.year, value.month, value.day, value.hour, value.minute,
                         value.second, value.microsecond, value.tzinfo)
+    if value.tzinfo is None and not isinstance(value, DatetimeNs):
+        # TIMESTAMP(7-9): a bound typed without digits 7-9 means exactly 0 nanoseconds. A
+        # plain datetime would read as "known to the microsecond only" (an upper bound then
+        # covers its whole microsecond: sources/sqlite/cursor.py window_bound) while the
+        # target's delete stops at .000000000: the rows between read again, old copies kept.
+        return DatetimeNs(value.year, value.month, value.day, value.hour, value.minute,
+                          value.second, value.microsecond, nanosecond=0)
     return value
 
 

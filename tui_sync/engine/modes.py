@@ -18,7 +18,7 @@ from ..target import state as st
 from ..target.spec import TargetSpec
 from ..typeplan import build_plan
 from . import hooks
-from .backfill import covers
+from .backfill import covers, cut_to_cursor
 from .jobs import TableJob, apply_lookback, cursor_index, plan_options, read_spec
 
 if TYPE_CHECKING:
@@ -160,9 +160,12 @@ class Modes:
         backfill = job.backfill
         # the window an incremental run reads; a backfill's replaces it (no lookback below an
         # explicit --since) but moves the watermark only when it covers this one's start
-        lo = normal_lo = apply_lookback(
+        # at the cursor's precision, as the source binds it: the target's delete must use the
+        # same bound (a hand-set watermark or a fractional lookback can be finer)
+        lo = normal_lo = cut_to_cursor(apply_lookback(
             watermark, job.config.lookback, job.cursor,
-            f"{self.config.path}:[table {job.config.source_table}]:lookback: ")
+            f"{self.config.path}:[table {job.config.source_table}]:lookback: "),
+            job.description.column(job.cursor))
         if backfill is not None:
             lo = backfill.lo
             hi = (backfill.hi if backfill.hi is not None

@@ -123,6 +123,9 @@ class SqliteSource(SqliteReads, Source):
             return self.conn.execute(sql, binds or {})
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
+        except OverflowError:  # a bound (--since 1e30) past SQLite's 64-bit integers
+            raise SourceError("a value given is beyond SQLite's integers (64-bit): "
+                              f"{', '.join(f'{k}={v}' for k, v in (binds or {}).items())}") from None
 
     def _one(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
         """The first row of a query. The fetch steps the statement again, and an interrupt
