@@ -130,3 +130,21 @@ def test_ctrl_c_inside_a_duckdb_statement_is_exit_130(
     monkeypatch.setattr(q, "check_read_only", broken)
     with pytest.raises(RuntimeError, match="something else"):
         main(["query", "SELECT 1", "--config", str(cfg.path)])
+
+
+def test_query_prints_timestamp_ns_with_all_nine_digits(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DuckDB's Python rows carry microseconds only: a synced TIMESTAMP(9) printed cut."""
+    src = make_sqlite(tmp_path / "src.sqlite", "CREATE TABLE NS (TS TIMESTAMP(9), V INTEGER);",
+                      [("INSERT INTO NS VALUES (?, ?)", [("2024-01-10 08:00:00.000000500", 3)])])
+    cfg = write_config(tmp_path, src, "[table NS]\ncursor = TS\n")
+    assert Engine(cfg).run(["NS"], Mode.FULL).ok
+    import json
+
+    assert main(["query", "SELECT ts, v FROM ns ORDER BY v", "--json",
+                 "--config", str(cfg.path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["rows"] == [["2024-01-10T08:00:00.000000500", "3"]]  # DECIMAL(38,0): text
+    assert doc["columns"][0]["type"] == "TIMESTAMP_NS"
+    assert main(["query", "SELECT ts FROM ns", "--config", str(cfg.path)]) == 0
+    assert "08:00:00.000000500" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..errors import ExitCode, TuiSyncError, one_line
-from ..target import connect
+from ..target import connect, qi
 from ..target.spec import TargetSpec
 
 BATCH_ROWS = 2048
@@ -114,9 +114,11 @@ def _explained(text: str) -> str | None:
 class QueryResult:
     """The columns of a running query and its rows, fetched in batches."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, types: list[str] | None = None):
         self._cursor = cursor
-        self.columns = [QueryColumn(d[0], str(d[1])) for d in (cursor.description or [])]
+        described = cursor.description or []
+        self.columns = [QueryColumn(d[0], types[i] if types else str(d[1]))
+                        for i, d in enumerate(described)]
 
     def batches(self, size: int = BATCH_ROWS) -> Iterator[list[tuple]]:
         while True:
@@ -129,6 +131,26 @@ class QueryResult:
             yield rows
 
 
+def _exact_times(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[str, list[str] | None]:
+    """`sql` with TIMESTAMP_NS columns turned into ISO text with all nine digits: DuckDB's
+    Python rows carry microseconds only, and a synced TIMESTAMP(9) would print cut. Only a
+    SELECT whose result has such a column is wrapped (binding it runs nothing); the types
+    reported stay DuckDB's own."""
+    try:
+        rel = con.sql(sql)
+        if rel is None:
+            return sql, None
+        types = [str(t) for t in rel.types]
+        names = list(rel.columns)
+    except duckdb.Error:
+        return sql, None  # not a relation (PRAGMA, SHOW...) or an error execute will report
+    if "TIMESTAMP_NS" not in types or len(set(names)) != len(names):
+        return sql, None
+    shown = ", ".join(f"strftime(q.{qi(n)}, '%Y-%m-%dT%H:%M:%S.%n') AS {qi(n)}"
+                      for n, t in zip(names, types, strict=True) if t == "TIMESTAMP_NS")
+    return f"SELECT * REPLACE ({shown}) FROM (\n{sql}\n) AS q", types
+
+
 @contextmanager
 def run_query(spec: TargetSpec, sql: str) -> Iterator[QueryResult]:
     """Run one read statement on a read-only connection to the target; the connection
@@ -138,10 +160,11 @@ def run_query(spec: TargetSpec, sql: str) -> Iterator[QueryResult]:
     con = connect(spec, create=False, read_only=True)
     try:
         check_read_only(con, sql)
+        sql, types = _exact_times(con, sql)
         try:
             con.execute(sql)
         except duckdb.Error as exc:
             raise QueryError(one_line(exc)) from None
-        yield QueryResult(con)
+        yield QueryResult(con, types)
     finally:
         con.close()
