@@ -148,3 +148,17 @@ def test_query_prints_timestamp_ns_with_all_nine_digits(
     assert doc["columns"][0]["type"] == "TIMESTAMP_NS"
     assert main(["query", "SELECT ts FROM ns", "--config", str(cfg.path)]) == 0
     assert "08:00:00.000000500" in capsys.readouterr().out
+
+
+def test_a_backfill_summary_names_its_window(tmp_path: Path) -> None:
+    """The run summary (TUI Progress and the CLI's last line) said a backfill re-read rows
+    "in the lookback window"."""
+    from tui_sync.progress import rows_summary
+
+    cfg = write_config(tmp_path, _src(tmp_path), "[table EV]\ncursor = TS\nprimary_key = ID\n")
+    assert Engine(cfg).run(["EV"], Mode.FULL).ok
+    result = Engine(cfg).run(SyncRequest(("EV",), Mode.AUTO, backfill=Backfill("2024-01-10")))
+    assert result.ok, result
+    assert "3 re-read in the backfill window" in rows_summary(result.results)
+    plain = Engine(cfg).run(["EV"], Mode.INCREMENTAL)
+    assert "re-read in the lookback window" in rows_summary(plain.results)

@@ -186,6 +186,12 @@ class RunState:
         return f"{verdict}: {', '.join(parts) or 'nothing ran'} · {rows_summary(results)}"
 
 
+def window_words(note: str | None) -> str:
+    """What window an incremental read again: a backfill's (tui_sync.runs.note says so, in
+    engine/backfill.py) or the lookback's."""
+    return "backfill window" if note and note.startswith("backfill") else "lookback window"
+
+
 def rows_summary(results: Sequence[TableResult]) -> str:
     """'1,234 rows (1,000 new, 234 re-read in the lookback window) in 0:03': an incremental's
     lookback reads rows the target had already; saying so keeps 'rows' from overstating."""
@@ -193,10 +199,13 @@ def rows_summary(results: Sequence[TableResult]) -> str:
     secs = sum(r.duration_s for r in results)  # active time: pauses are not counted
     reread = sum(r.reread for r in results)
     split = ""
-    if any(r.mode == Mode.INCREMENTAL and r.status == Status.OK for r in results):
-        split = f" ({rows - reread:,} new, {reread:,} re-read in the lookback window)"
+    windows = {window_words(r.note) for r in results
+               if r.mode == Mode.INCREMENTAL and r.status == Status.OK}
+    if windows:
+        split = f" ({rows - reread:,} new, {reread:,} re-read in the " \
+                f"{windows.pop() if len(windows) == 1 else 'window'})"
     return f"{rows:,} rows{split} in {fmt_duration(secs)}"
 
 
 __all__ = ["LOG_LINES_KEPT", "RunState", "TableRun", "fmt_duration", "fmt_rate", "fmt_rows",
-           "rows_summary"]
+           "rows_summary", "window_words"]

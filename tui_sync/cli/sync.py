@@ -22,7 +22,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..progress import fmt_rows, rows_summary
+from ..progress import fmt_rows, rows_summary, window_words
 from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
@@ -103,8 +103,7 @@ def result_line(r: TableResult) -> str:
     0.5s, 2,468 rows/s`."""
     line = f"{r.table}: {r.mode.value} {r.status.value}, {r.rows:,} rows"
     if r.status == Status.OK and r.mode == Mode.INCREMENTAL:
-        window = "backfill" if r.note and r.note.startswith("backfill") else "lookback"
-        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the {window} window)"
+        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the {window_words(r.note)})"
     line += f", {r.duration_s:.1f}s"
     if r.status == Status.OK:
         line += f", {rate_text(r.rows_per_s)}"

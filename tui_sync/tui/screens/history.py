@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
-from ...progress import fmt_duration, fmt_rate
+from ...progress import fmt_duration, fmt_rate, window_words
 from ...stats import TableStats, table_stats
 from ...target.spec import target_spec
 from ...target.state import RunRecord, read_runs
@@ -55,7 +55,8 @@ def _reread_words(run: RunRecord) -> str:
     """An incremental's rows split into new ones and those its lookback window read again."""
     if not run.rows_reread or not run.rows:
         return ""
-    return f"{max(run.rows - run.rows_reread, 0):,} new, {run.rows_reread:,} re-read in the lookback window"
+    return (f"{max(run.rows - run.rows_reread, 0):,} new, {run.rows_reread:,} re-read in the "
+            f"{window_words(run.note)}")
 
 
 def _short_time(run: RunRecord) -> str:
