@@ -26,6 +26,20 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return home
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read English messages whatever the machine's locale; a test that switches to
+    Korean (tests/test_i18n*.py) leaves English behind for the next one."""
+    from tui_sync import i18n
+
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
 def make_sqlite(path: Path, ddl: str, inserts: Iterable[tuple[str, Sequence[Sequence[Any]]]] = ()) -> Path:
     con = sqlite3.connect(path)
     con.executescript(ddl)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, find_config, load_config
+from .language import add_lang_option
 
 
 def common_options(json_flag: bool = True) -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def common_options(json_flag: bool = True) -> argparse.ArgumentParser:
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_lang_option(p)
     return p
 
 

@@ -16,7 +16,9 @@ from typing import NoReturn
 from .. import __version__
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
+from .. import i18n
 from .common import common_options, print_json
+from .language import add_lang_option, choose_language
 from .export import add_export_parser
 from .migrate import add_migrate_parser
 from .query import add_query_parser
@@ -98,11 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="write a commented config file")
     p.add_argument("path", nargs="?", metavar="PATH", help="default ./tui-sync.ini")
     p.add_argument("--debug", action="store_true")
+    add_lang_option(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="build or grow the demo source")
     p.add_argument("--add-rows", type=int, metavar="N", help="append N new rows (to try incremental)")
     p.add_argument("--debug", action="store_true")
+    add_lang_option(p)
     p.set_defaults(func=cmd_demo)
 
     from .verify import add_verify_parser
@@ -117,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_language(choose_language(words))  # before the parser: its --help is translated
+    parser = build_parser()
     try:
         args = parser.parse_args(words)
     except SystemExit as exc:
@@ -135,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TuiSyncError as exc:
         if args.debug:
             raise
-        print(f"tui-sync: error: {exc}", file=sys.stderr)
+        print(i18n._("tui-sync: error: {message}").format(message=exc), file=sys.stderr)
         if wants_json:
             _json_error(str(exc), exc.exit_code)
         return exc.exit_code
@@ -144,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # RuntimeError("Query interrupted"); any other RuntimeError is a bug: shown as one
         if isinstance(exc, RuntimeError) and "interrupted" not in str(exc).lower():
             raise
-        print("tui-sync: interrupted", file=sys.stderr)
+        print(i18n._("tui-sync: interrupted"), file=sys.stderr)
         if wants_json:
             _json_error("interrupted", ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED

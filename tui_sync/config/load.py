@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from .. import paths
+from ..i18n import _, parse_language
 from ..errors import ConfigError, one_line
 from .envvars import interpolate, interpolate_literal, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
@@ -236,7 +237,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     p = Path(path).expanduser()
     filename = str(p)
     if not p.is_file():
-        raise ConfigError(f"{filename}: config file not found")
+        raise ConfigError(_("{file}: config file not found").format(file=filename))
     parser = configparser.ConfigParser(
         interpolation=None, inline_comment_prefixes=(";", "#"), strict=True, default_section="\0"
     )
@@ -353,10 +354,10 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     filename = str(p)
     cfg = Config(path=p.resolve())
     for section in parser.sections():
-        if section not in ("source", "target", "sync") and not section.startswith(TABLE_PREFIX):
+        if section not in ("source", "target", "sync", "ui") and not section.startswith(TABLE_PREFIX):
             raise ConfigError(
-                f"{filename}:{section}: unknown section (expected [source], [target], [sync] "
-                "or [table NAME])"
+                f"{filename}:{section}: unknown section (expected [source], [target], [sync], "
+                "[ui] or [table NAME])"
             )
     if not parser.has_section("source"):
         raise ConfigError(f"{filename}:source: missing section [source]")
@@ -409,6 +410,11 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         y.chunk_rows = r.get("chunk_rows", lambda t: parse_int(t, 1, 1_000_000_000), y.chunk_rows)
         y.reconcile_max_delete = r.get("reconcile_max_delete", parse_share, y.reconcile_max_delete)
         y.sync_columns = r.get("sync_columns", parse_bool, y.sync_columns)
+
+    if parser.has_section("ui"):
+        r = _Reader(filename, "ui", {k.lower(): v for k, v in parser.items("ui")})
+        r.check_keys({"lang"})
+        cfg.ui.lang = r.get("lang", parse_language, "")
 
     from ..typeplan import parse_duckdb_override  # local: typeplan loads pyarrow; only table sections need it
 

@@ -180,11 +180,17 @@ class TableConfig:
 
 
 @dataclass
+class UiConfig:
+    lang: str = ""  # en | ko; empty: the locale decides (i18n.resolve_language)
+
+
+@dataclass
 class Config:
     path: Path | None
     source: SourceConfig = field(default_factory=SourceConfig)
     target: TargetConfig = field(default_factory=TargetConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
     tables: dict[str, TableConfig] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

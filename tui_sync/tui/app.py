@@ -395,7 +395,8 @@ class TuiSyncApp(App[None]):
 
 
 def create_app(config_path: Path | None, demo: bool = False, *,
-               now: Callable[[], datetime] | None = None, scheduler: bool = True) -> TuiSyncApp:
+               now: Callable[[], datetime] | None = None, scheduler: bool = True,
+               lang: str | None = None) -> TuiSyncApp:
     """The app factory shared by the CLI (`tui-sync`, `tui-sync --demo`) and the tests.
 
     An invalid config opens the Connection screen with the error shown, so the user can
@@ -403,6 +404,12 @@ def create_app(config_path: Path | None, demo: bool = False, *,
     with empty fields, and saving writes the file where `tui-sync init` would
     (./tui-sync.ini), or at --config / $TUI_SYNC_CONFIG when one was named.
     """
+    from .. import i18n
+    from .localize import localize_bindings
+
+    if lang is not None:  # the CLI chose it already (cli/language.py); tests pass it here
+        i18n.set_language(lang)
+    localize_bindings()
     error: str | None = None
     if demo:
         from ..demo import ensure_demo

@@ -1,0 +1,97 @@
+"""Messages in the user's language: the standard library's gettext over the catalogs in
+`tui_sync/locale/<lang>/LC_MESSAGES/tui_sync.mo` (built from the `.po` files beside them
+with Babel: see README "Translations").
+
+- `_("text")` translates now, in the language chosen by `set_language`. Call it when the
+  text is shown or raised, never at import time (a module-level constant would keep the
+  language of the moment it was imported).
+- `N_("text")` only marks a text for extraction; the code translates it with `_()` where it
+  is shown (Textual binding descriptions and tooltips are class attributes: the TUI
+  translates them when it starts, `localize_bindings`).
+- `ngettext(singular, plural, n)` for counted words.
+- Placeholders are named (`_("{table}: not found").format(table=...)`): a translation may
+  reorder them, and Korean often does.
+
+What is never translated: `--json` output, log files, the tui_sync.* state tables, exit
+codes, key names, config keys and SQL.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DOMAIN = "tui_sync"
+LANGUAGES = ("en", "ko")  # English is the source language: its catalog is the msgids
+DEFAULT = "en"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = DEFAULT
+
+
+def locale_dir() -> Path:
+    return Path(__file__).parent / "locale"
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def set_language(lang: str) -> None:
+    """Use `lang` ("en" or "ko") for every `_()` from now on, in this process."""
+    global _translation, _language
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (use {' or '.join(LANGUAGES)})")
+    _language = lang
+    if lang == DEFAULT:
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(DOMAIN, locale_dir(), languages=[lang])
+
+
+def language() -> str:
+    return _language
+
+
+def parse_language(text: str) -> str:
+    """A `--lang` or `[ui] lang` value: en or ko (ko_KR, ko-KR, Korean... fold to ko)."""
+    folded = text.strip().lower().replace("-", "_")
+    if folded in ("ko", "kor", "korean", "한국어") or folded.startswith("ko_"):
+        return "ko"
+    if folded in ("en", "eng", "english") or folded.startswith("en_"):
+        return "en"
+    raise ValueError(f"{text!r} is not a language this build has (use en or ko)")
+
+
+def language_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The language the locale asks for: the first of LC_ALL, LC_MESSAGES, LANG that is
+    set (POSIX order); ko_* is Korean, anything else English; None when none is set."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return None
+
+
+def resolve_language(cli: str | None, config: str | None,
+                     environ: Mapping[str, str] | None = None) -> str:
+    """`--lang`, then `[ui] lang`, then the locale, else English."""
+    for chosen in (cli, config):
+        if chosen:
+            return parse_language(chosen)
+    return language_from_env(environ) or DEFAULT
+
+
+__all__ = ["DEFAULT", "DOMAIN", "LANGUAGES", "N_", "_", "language", "language_from_env",
+           "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]
