@@ -13,13 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .. import __version__
+from .. import __version__, i18n
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
-from .. import i18n
 from .common import common_options, print_json
-from .language import add_lang_option, choose_language
 from .export import add_export_parser
+from .language import add_lang_option, choose_language
 from .migrate import add_migrate_parser
 from .query import add_query_parser
 from .reports import add_report_parsers

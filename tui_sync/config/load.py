@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from .. import paths
-from ..i18n import _, parse_language
 from ..errors import ConfigError, one_line
+from ..i18n import _, parse_language
 from .envvars import interpolate, interpolate_literal, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 from .names import TargetName
