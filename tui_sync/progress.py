@@ -26,6 +26,7 @@ from .events import (
     TableFinished,
     TableResult,
 )
+from .i18n import _
 
 LOG_LINES_KEPT = 5_000  # the log pane is for watching a run, not an archive (logs rotate on disk)
 
@@ -173,23 +174,25 @@ class RunState:
     def summary(self) -> str:
         """One line: counts by status, rows, total time."""
         if self.error is not None:
-            return f"Run failed: {self.error}"
+            return _("Run failed: {error}").format(error=self.error)
         if self.finished is None:
-            state = "paused" if self.control.paused else "running"
-            return f"{state.capitalize()}: {self.done} of {len(self.tables)} tables done"
+            text = (_("Paused: {done} of {total} tables done") if self.control.paused
+                    else _("Running: {done} of {total} tables done"))
+            return text.format(done=self.done, total=len(self.tables))
         results = self.finished.results
         counts: dict[str, int] = {}
         for r in results:
             counts[r.status.value] = counts.get(r.status.value, 0) + 1
         parts = [f"{n} {status}" for status, n in sorted(counts.items())]
-        verdict = "Finished" if self.finished.ok else "Finished with problems"
-        return f"{verdict}: {', '.join(parts) or 'nothing ran'} · {rows_summary(results)}"
+        verdict = (_("Finished: {counts} · {rows}") if self.finished.ok
+                   else _("Finished with problems: {counts} · {rows}"))
+        return verdict.format(counts=", ".join(parts) or _("nothing ran"), rows=rows_summary(results))
 
 
 def window_words(note: str | None) -> str:
     """What window an incremental read again: a backfill's (tui_sync.runs.note says so, in
     engine/backfill.py) or the lookback's."""
-    return "backfill window" if note and note.startswith("backfill") else "lookback window"
+    return _("backfill window") if note and note.startswith("backfill") else _("lookback window")
 
 
 def rows_summary(results: Sequence[TableResult]) -> str:
@@ -202,9 +205,11 @@ def rows_summary(results: Sequence[TableResult]) -> str:
     windows = {window_words(r.note) for r in results
                if r.mode == Mode.INCREMENTAL and r.status == Status.OK}
     if windows:
-        split = f" ({rows - reread:,} new, {reread:,} re-read in the " \
-                f"{windows.pop() if len(windows) == 1 else 'window'})"
-    return f"{rows:,} rows{split} in {fmt_duration(secs)}"
+        split = " " + _("({new} new, {reread} re-read in the {window})").format(
+            new=f"{rows - reread:,}", reread=f"{reread:,}",
+            window=windows.pop() if len(windows) == 1 else _("window"))
+    return _("{rows} rows{split} in {time}").format(rows=f"{rows:,}", split=split,
+                                                    time=fmt_duration(secs))
 
 
 __all__ = ["LOG_LINES_KEPT", "RunState", "TableRun", "fmt_duration", "fmt_rate", "fmt_rows",

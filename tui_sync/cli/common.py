@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, find_config, load_config
+from ..i18n import _
 from .language import add_lang_option
 
 
@@ -20,12 +21,12 @@ def common_options(json_flag: bool = True) -> argparse.ArgumentParser:
     `--debug` and, unless `json_flag` is false, `--json`."""
     p = argparse.ArgumentParser(add_help=False)
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--config", metavar="PATH", help="config file (default: $TUI_SYNC_CONFIG, "
-                     "./tui-sync.ini, then the user config dir)")
-    src.add_argument("--demo", action="store_true", help="use the built-in demo source")
+    src.add_argument("--config", metavar="PATH", help=_("config file (default: $TUI_SYNC_CONFIG, "
+                                                       "./tui-sync.ini, then the user config dir)"))
+    src.add_argument("--demo", action="store_true", help=_("use the built-in demo source"))
     if json_flag:
-        p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+        p.add_argument("--json", action="store_true", help=_("print one JSON document on stdout"))
+    p.add_argument("--debug", action="store_true", help=_("show tracebacks"))
     add_lang_option(p)
     return p
 
@@ -53,5 +54,5 @@ def load(args: argparse.Namespace) -> Config:
     else:
         config = load_config(find_config(getattr(args, "config", None)))
     for warning in config.warnings:
-        print(f"tui-sync: warning: {warning}", file=sys.stderr)
+        print(_("tui-sync: warning: {warning}").format(warning=warning), file=sys.stderr)
     return config

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from ..errors import ExitCode
+from ..i18n import _, ngettext
 from ..services.export import export_table
 from .common import common_options, load, print_json
 
@@ -18,17 +19,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         print_json({"table": result.table, "path": str(result.path), "rows": result.rows,
                     "format": result.format})
     else:
-        print(f"wrote {result.rows:,} row{'' if result.rows == 1 else 's'} to {args.to}")
+        print(ngettext("wrote {rows} row to {file}", "wrote {rows} rows to {file}", result.rows)
+              .format(rows=f"{result.rows:,}", file=args.to))
     return ExitCode.OK
 
 
 def add_export_parser(sub: Any) -> None:
     p = sub.add_parser("export", parents=[common_options()],
-                       help="write a target table to a Parquet or CSV file")
+                       help=_("write a target table to a Parquet or CSV file"))
     p.add_argument("table", metavar="TABLE",
-                   help="a configured table (its section name) or a target table (analytics.events)")
-    p.add_argument("--to", required=True, metavar="FILE", help="FILE.parquet or FILE.csv")
-    p.add_argument("--where", metavar="SQL", help="only the rows this condition holds for")
+                   help=_("a configured table (its section name) or a target table (analytics.events)"))
+    p.add_argument("--to", required=True, metavar="FILE", help=_("FILE.parquet or FILE.csv"))
+    p.add_argument("--where", metavar="SQL", help=_("only the rows this condition holds for"))
     p.add_argument("--columns", nargs="+", metavar="COL",
-                   help="only these columns, in this order (A,B or A B)")
+                   help=_("only these columns, in this order (A,B or A B)"))
     p.set_defaults(func=cmd_export)

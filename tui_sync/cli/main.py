@@ -32,10 +32,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     path = Path(args.path or "tui-sync.ini")
     if path.exists():
-        raise ConfigError(f"{path} already exists; not overwriting it")
+        raise ConfigError(i18n._("{path} already exists; not overwriting it").format(path=path))
     path.write_text(files("tui_sync").joinpath("config_template.ini").read_text(encoding="utf-8"),
                     encoding="utf-8")
-    print(f"wrote {path}; edit [source] and add [table ...] sections, then: tui-sync tables --config {path}")
+    print(i18n._("wrote {path}; edit [source] and add [table ...] sections, then: tui-sync tables "
+                 "--config {path}").format(path=path))
     return ExitCode.OK
 
 
@@ -44,11 +45,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     path = ensure_demo()
     if args.add_rows is None:
-        print(f"demo config: {path}")
+        print(i18n._("demo config: {path}").format(path=path))
         return ExitCode.OK
     added = add_rows(args.add_rows)
     for table, n in added.items():
-        print(f"added {n:,} rows to {table}")
+        print(i18n._("added {rows} rows to {table}").format(rows=f"{n:,}", table=table))
     return ExitCode.OK
 
 
@@ -56,8 +57,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
     try:
         from ..tui.app import create_app
     except ImportError as exc:
-        raise TuiSyncError(f"the terminal UI is not available in this build ({exc}); "
-                           "use the headless commands: tui-sync --help") from None
+        raise TuiSyncError(i18n._("the terminal UI is not available in this build ({error}); "
+                                  "use the headless commands: tui-sync --help").format(error=exc)) from None
     config_path = None
     if not args.demo:
         try:
@@ -89,21 +90,22 @@ def _json_error(message: str, code: int) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tui-sync", parents=[common_options(json_flag=False)],
-        description="Copy Oracle tables into a local DuckDB file. Without a command, opens the TUI.")
+        description=i18n._("Copy Oracle tables into a local DuckDB file. Without a command, opens "
+                           "the TUI."))
     parser.add_argument("--version", action="version", version=f"tui-sync {__version__}")
     parser.set_defaults(func=cmd_tui)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_sync_parser(sub)
     add_report_parsers(sub)
 
-    p = sub.add_parser("init", help="write a commented config file")
-    p.add_argument("path", nargs="?", metavar="PATH", help="default ./tui-sync.ini")
+    p = sub.add_parser("init", help=i18n._("write a commented config file"))
+    p.add_argument("path", nargs="?", metavar="PATH", help=i18n._("default ./tui-sync.ini"))
     p.add_argument("--debug", action="store_true")
     add_lang_option(p)
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", help="build or grow the demo source")
-    p.add_argument("--add-rows", type=int, metavar="N", help="append N new rows (to try incremental)")
+    p = sub.add_parser("demo", help=i18n._("build or grow the demo source"))
+    p.add_argument("--add-rows", type=int, metavar="N", help=i18n._("append N new rows (to try incremental)"))
     p.add_argument("--debug", action="store_true")
     add_lang_option(p)
     p.set_defaults(func=cmd_demo)

@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from ..cells import pad
 from ..config import Config, find_table_key
 from ..errors import ExitCode, TuiSyncError, UnknownTableError
+from ..i18n import _, ngettext
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
@@ -74,11 +75,12 @@ def cmd_tables(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return ExitCode.OK
-    print(f"{'table':<36} {'est. rows':>12} {'target':<28} {'synced rows':>12}  last sync")
+    print(f"{pad(_('table'), 36)} {pad(_('est. rows'), 12, right=True)} {pad(_('target'), 28)} "
+          f"{pad(_('synced rows'), 12, right=True)}  {_('last sync')}")
     for r in rows:
         est = f"{r['estimated_rows']:,}" if r["estimated_rows"] is not None else "?"
         synced = f"{r['rows']:,}" if r["rows"] is not None else "-"
-        last = f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else "never"
+        last = f"{r['last_success_at']:%Y-%m-%d %H:%M}" if r["last_success_at"] else _("never")
         print(f"{pad(r['table'], 36)} {est:>12} {pad(r['target'], 28)} {synced:>12}  {last}"
               + (f" ({r['last_status']})" if r["last_status"] else ""))
     return ExitCode.OK
@@ -96,18 +98,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_json([{**asdict(s), "open": lines.as_dict()} for s in states.values()])
         return ExitCode.OK
     if not states:
-        print(f"no sync state yet in {target_spec(config).display}")
+        print(_("no sync state yet in {target}").format(target=target_spec(config).display))
         return ExitCode.OK
-    print(f"{'target':<28} {'rows':>12} {'mode':<12} {'last success (UTC)':<20} {'watermark':<28} status")
+    print(f"{pad(_('target'), 28)} {pad(_('rows'), 12, right=True)} {pad(_('mode'), 12)} "
+          f"{pad(_('last success (UTC)'), 20)} {pad(_('watermark'), 28)} {_('status')}")
     for s in states.values():
-        last = f"{s.last_success_at:%Y-%m-%d %H:%M:%S}" if s.last_success_at else "never"
+        last = f"{s.last_success_at:%Y-%m-%d %H:%M:%S}" if s.last_success_at else _("never")
         rows = f"{s.rows:,}" if s.rows is not None else "-"
         status = s.last_status or "-"
         if s.last_error and s.last_status != "ok":
             status += f": {s.last_error}"
         if s.last_consistency and s.last_consistency != "one statement":
-            status += f" [reads: {s.last_consistency}]"  # one point in time, or why not
-        print(f"{pad(s.target_table, 28)} {rows:>12} {s.last_mode or '-':<12} {last:<20} "
+            status += " " + _("[reads: {consistency}]").format(consistency=s.last_consistency)  # one point in time, or why not
+        print(f"{pad(s.target_table, 28)} {rows:>12} {s.last_mode or '-':<12} {pad(last, 20)} "
               f"{pad(s.watermark or '-', 28)} {status}")
     print("\n".join(lines.text()))
     return ExitCode.OK
@@ -120,8 +123,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     if (args.table and find_table_key(config.tables, args.table) is None
             and not read_runs(target_spec(config), args.table, limit=1)):
         # like `plan NOPE` or `sync NOPE`: a name neither configured nor ever synced is a typo
-        raise UnknownTableError(f"table {args.table} not found: it has no [table] section in "
-                                f"{config.path or 'the config'} and no runs recorded")
+        raise UnknownTableError(
+            _("table {table} not found: it has no [table] section in {config} and no runs "
+              "recorded").format(table=args.table, config=config.path or _("the config")))
     if getattr(args, "stats", False):
         return run_history_stats(args, config)
     runs = read_runs(target_spec(config), args.table, limit=args.last)
@@ -129,13 +133,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         print_json([asdict(r) for r in runs])
         return ExitCode.OK
     if not runs:
-        print("no runs recorded yet")
+        print(_("no runs recorded yet"))
         return ExitCode.OK
     # a lake: each ok run is a snapshot (`verify --at RUN`, Preview "as of run")
     lake = any(r.snapshot_id is not None for r in runs)
-    head = f"{'run':<16}  {'snapshot':>8}  " if lake else ""
-    print(f"{'started (UTC)':<20} {head}{'table':<24} {'mode':<12} {'status':<10} {'rows':>10} "
-          f"{'secs':>7} {'rows/s':>10}  error / note")
+    head = f"{pad(_('run'), 16)}  {pad(_('snapshot'), 8, right=True)}  " if lake else ""
+    print(f"{pad(_('started (UTC)'), 20)} {head}{pad(_('table'), 24)} {pad(_('mode'), 12)} "
+          f"{pad(_('status'), 10)} {pad(_('rows'), 10, right=True)} {pad(_('secs'), 7, right=True)} "
+          f"{pad(_('rows/s'), 10, right=True)}  {_('error / note')}")
     for r in runs:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
@@ -160,13 +165,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         tables = expand_table_names(config, args.tables)  # a glob matching nothing: exit 2
         live = None if args.json else (lambda step: print(render_step(step), flush=True))
         if live is not None:
-            print(f"tui-sync doctor: {config.path or '(demo)'}", flush=True)
+            print(f"tui-sync doctor: {config.path or _('(demo)')}", flush=True)
         report = run_doctor(config, tables, on_step=live)
         if live is not None:
             failed = sum(s.status.value == "fail" for s in report.steps)
             warned = sum(s.status.value == "warning" for s in report.steps)
-            print(f"{'all checks passed' if report.ok else f'{failed} check(s) failed'}"
-                  + (f", {warned} warning(s)" if warned else ""))
+            print((_("all checks passed") if report.ok
+                   else ngettext("{n} check(s) failed", "{n} check(s) failed", failed).format(n=failed))
+                  + (ngettext(", {n} warning(s)", ", {n} warning(s)", warned).format(n=warned)
+                     if warned else ""))
             return report.exit_code
     if args.json:
         print_json(report.to_json())
@@ -209,8 +216,9 @@ def _local(t: datetime | None, tz: tzinfo) -> str:
 def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
     """A plain table (fits 100 columns) with the last error under its table."""
     if not stats:
-        return "no runs recorded yet\n"
-    head = ["table", "runs 7d", "30d", "ok%", "mean", "last run", "status", "time", "rows", "rows/s"]
+        return _("no runs recorded yet") + "\n"
+    head = [_("table"), _("runs 7d"), _("30d"), _("ok%"), _("mean"), _("last run"), _("status"),
+            _("time"), _("rows"), _("rows/s")]
     rows: list[list[str]] = []
     for s in stats:
         rate = "-" if s.success_rate_30d is None else f"{s.success_rate_30d * 100:.0f}%"
@@ -232,32 +240,34 @@ def format_stats(stats: Sequence[TableStats], tz: tzinfo) -> str:
     for s, r in zip(stats, rows, strict=True):
         out.append(line(r))
         if s.last_error:
-            out.append(f"    last error {_local(s.last_error_at, tz)}: {s.last_error}")
+            out.append("    " + _("last error {time}: {error}").format(
+                time=_local(s.last_error_at, tz), error=s.last_error))
     tz_name = datetime.now(tz).strftime("%Z")
-    out.append(f"(times in {tz_name}; ok%, mean time and rows/s over the last 30 days' runs)")
+    out.append(_("(times in {zone}; ok%, mean time and rows/s over the last 30 days' runs)")
+               .format(zone=tz_name))
     return "\n".join(out) + "\n"
 
 
 def add_report_parsers(sub: Any) -> None:
-    p = sub.add_parser("plan", parents=[common_options()], help="print the type plan and SQL; writes nothing")
-    p.add_argument("tables", nargs="+", metavar="TABLE", help="table names or globs ('SALES.*')")
+    p = sub.add_parser("plan", parents=[common_options()], help=_("print the type plan and SQL; writes nothing"))
+    p.add_argument("tables", nargs="+", metavar="TABLE", help=_("table names or globs ('SALES.*')"))
     add_backfill_options(p)  # the SQL of a backfill window (`sync --since`)
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tables", parents=[common_options()], help="source tables, estimates, sync state")
+    p = sub.add_parser("tables", parents=[common_options()], help=_("source tables, estimates, sync state"))
     p.set_defaults(func=cmd_tables)
 
-    p = sub.add_parser("status", parents=[common_options()], help="per-table sync state")
+    p = sub.add_parser("status", parents=[common_options()], help=_("per-table sync state"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("history", parents=[common_options()], help="past runs")
+    p = sub.add_parser("history", parents=[common_options()], help=_("past runs"))
     p.add_argument("table", nargs="?", metavar="TABLE")
-    p.add_argument("--last", type=int, default=50, metavar="N", help="how many runs (default 50)")
-    p.add_argument("--stats", action="store_true", help="per-table statistics of the runs")
+    p.add_argument("--last", type=int, default=50, metavar="N", help=_("how many runs (default 50)"))
+    p.add_argument("--stats", action="store_true", help=_("per-table statistics of the runs"))
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("doctor", parents=[common_options()],
-                       help="check config, connection, rights and the type round trip; moves no data")
+                       help=_("check config, connection, rights and the type round trip; moves no data"))
     p.add_argument("tables", nargs="*", metavar="TABLE",
-                   help="tables or globs to check (default: the configured ones)")
+                   help=_("tables or globs to check (default: the configured ones)"))
     p.set_defaults(func=cmd_doctor)

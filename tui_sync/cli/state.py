@@ -8,7 +8,9 @@ from dataclasses import asdict
 from typing import Any
 
 from ..config import Config, find_table_key
+from ..cells import cell_len, pad
 from ..errors import ExitCode, UnknownTableError
+from ..i18n import _, ngettext
 from ..target.spec import target_spec
 from ..target.state import TableState, read_runs, read_table_states
 from ..target.watermark import decode_watermark
@@ -30,8 +32,9 @@ def cmd_state_show(args: argparse.Namespace) -> int:
     if found is None:
         configured = find_table_key(config.tables, args.table) is not None
         raise UnknownTableError(
-            f"table {args.table} not found: no sync state for it in {spec.display}"
-            + (" (it is configured but was never synced)" if configured else ""))
+            _("table {table} not found: no sync state for it in {target}").format(
+                table=args.table, target=spec.display)
+            + (" " + _("(it is configured but was never synced)") if configured else ""))
     runs = read_runs(spec, found.target_table, limit=args.last)
     if args.json:
         print_json({"table": found.target_table, "state": asdict(found),
@@ -39,8 +42,9 @@ def cmd_state_show(args: argparse.Namespace) -> int:
         return ExitCode.OK
     print("\n".join(_state_lines(found)))
     if runs:
-        print(f"\nlast {len(runs)} run(s):")
-        print(f"  {'started (UTC)':<19}  {'mode':<13} {'status':<9} {'rows':>10}  note / error")
+        print("\n" + ngettext("last {n} run(s):", "last {n} run(s):", len(runs)).format(n=len(runs)))
+        print(f"  {pad(_('started (UTC)'), 19)}  {pad(_('mode'), 13)} {pad(_('status'), 9)} "
+              f"{pad(_('rows'), 10, right=True)}  {_('note / error')}")
         for r in runs:
             said = "; ".join(x for x in (r.note, r.error) if x)
             print(f"  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.mode:<13} {r.status:<9} "
@@ -55,17 +59,18 @@ def _state_lines(s: TableState) -> list[str]:
     watermark = shown(s.watermark) + (f"  ({s.watermark_type})" if s.watermark_type else "")
     last = shown(s.last_status)
     if s.last_run_at is not None:
-        last += f" at {s.last_run_at:%Y-%m-%d %H:%M:%S}"
+        last += " " + _("at {time}").format(time=f"{s.last_run_at:%Y-%m-%d %H:%M:%S}")
     if s.last_error:
         last += f": {s.last_error}"
-    return [f"table           {s.target_table} (source {shown(s.source_table)})",
-            f"cursor          {shown(s.cursor_column)}",
-            f"primary key     {shown(s.primary_key)}",
-            f"watermark       {watermark}",
-            f"rows            {shown(s.rows if s.rows is None else f'{s.rows:,}')}",
-            f"schema version  {shown(s.schema_version)}",
-            f"last success    {shown(s.last_mode)} at {shown(s.last_success_at)}",
-            f"last run        {last}"]
+    labels = [_("table"), _("cursor"), _("primary key"), _("watermark"), _("rows"),
+              _("schema version"), _("last success"), _("last run")]
+    width = max(16, *(cell_len(label) + 2 for label in labels))
+    values = [_("{table} (source {source})").format(table=s.target_table, source=shown(s.source_table)),
+              shown(s.cursor_column), shown(s.primary_key), watermark,
+              shown(s.rows if s.rows is None else f"{s.rows:,}"), shown(s.schema_version),
+              _("{mode} at {time}").format(mode=shown(s.last_mode), time=shown(s.last_success_at)),
+              last]
+    return [pad(label, width) + value for label, value in zip(labels, values, strict=True)]
 
 
 def cmd_state_set_watermark(args: argparse.Namespace) -> int:
@@ -77,17 +82,18 @@ def cmd_state_set_watermark(args: argparse.Namespace) -> int:
     if args.json:
         print_json(asdict(change))
         return ExitCode.OK
-    print(f"{change.table}: watermark {change.old or '(none)'} -> {change.new} "
-          f"(cursor {change.cursor}, {change.kind}; run {change.run_id})")
+    print(_("{table}: watermark {old} -> {new} (cursor {cursor}, {kind}; run {run})").format(
+        table=change.table, old=change.old or _("(none)"), new=change.new, cursor=change.cursor,
+        kind=change.kind, run=change.run_id))
     old = decode_watermark(change.old, change.kind)
     try:
         ahead = old is not None and decode_watermark(change.new, change.kind) > old
     except TypeError:
         ahead = False
     if ahead:
-        print("note: incremental syncs start from the new value: source rows between the two "
-              "that the target lacks are not read (a backfill reads them: sync TABLE --since "
-              "VALUE)")
+        print(_("note: incremental syncs start from the new value: source rows between the two "
+                "that the target lacks are not read (a backfill reads them: sync TABLE --since "
+                "VALUE)"))
     return ExitCode.OK
 
 
@@ -95,27 +101,28 @@ def _runs_wanted(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=repr(text))) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is below 0")
+        raise argparse.ArgumentTypeError(_("{value} is below 0").format(value=value))
     return value
 
 
 def add_state_parser(sub: Any) -> None:
-    p = sub.add_parser("state", help="inspect or repair a table's sync state")
+    p = sub.add_parser("state", help=_("inspect or repair a table's sync state"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     show = verbs.add_parser("show", parents=[common_options()],
-                            help="a table's row of tui_sync.tables and its last runs")
-    show.add_argument("table", metavar="TABLE", help="a configured table or a target table")
-    show.add_argument("--last", type=_runs_wanted, default=5, metavar="N", help="runs to show (default 5)")
+                            help=_("a table's row of tui_sync.tables and its last runs"))
+    show.add_argument("table", metavar="TABLE", help=_("a configured table or a target table"))
+    show.add_argument("--last", type=_runs_wanted, default=5, metavar="N", help=_("runs to show (default 5)"))
     show.set_defaults(func=cmd_state_show)
     sw = verbs.add_parser(
         "set-watermark", parents=[common_options()],
-        help="set a table's watermark by hand (recorded in tui_sync.runs)",
-        description="Set the watermark the next incremental sync starts from (minus the "
-        "lookback). VALUE is parsed with the type recorded for it: an ISO date or date-time, a "
-        "number, or text. Takes the sync lock (exit 3 while a sync runs). Moving it forward makes "
-        "incremental syncs skip source rows below it; moving it back re-reads them.")
-    sw.add_argument("table", metavar="TABLE", help="a configured table or a target table")
+        help=_("set a table's watermark by hand (recorded in tui_sync.runs)"),
+        description=_("Set the watermark the next incremental sync starts from (minus the "
+                      "lookback). VALUE is parsed with the type recorded for it: an ISO date or "
+                      "date-time, a number, or text. Takes the sync lock (exit 3 while a sync "
+                      "runs). Moving it forward makes incremental syncs skip source rows below "
+                      "it; moving it back re-reads them."))
+    sw.add_argument("table", metavar="TABLE", help=_("a configured table or a target table"))
     sw.add_argument("value", metavar="VALUE")
     sw.set_defaults(func=cmd_state_set_watermark)

@@ -22,6 +22,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
+from ..i18n import _
 from ..progress import fmt_rows, rows_summary, window_words
 from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
@@ -80,8 +81,9 @@ class _Reporter:
                 self._bar(r.table, r.rows, r.rows, r.rows_per_s)
             self._print(result_line(r))
         elif isinstance(event, RunFinished) and len(event.results) > 1:
-            self._print(f"{'finished' if event.ok else 'finished with problems'}: "
-                        f"{rows_summary(event.results)}")
+            self._print((_("finished: {summary}") if event.ok
+                         else _("finished with problems: {summary}")).format(
+                summary=rows_summary(event.results)))
 
     def _bar(self, table: str, done: int, expected: int | None, rate: float) -> None:
         assert self.progress is not None
@@ -95,22 +97,24 @@ class _Reporter:
 
 def rate_text(rows_per_s: float) -> str:
     """One spelling for the bar and the result line (both: rows over active time)."""
-    return f"{rows_per_s:,.0f} rows/s"
+    return _("{rate} rows/s").format(rate=f"{rows_per_s:,.0f}")
 
 
 def result_line(r: TableResult) -> str:
     """`events: incremental ok, 1,234 rows (1,000 new, 234 re-read in the lookback window),
     0.5s, 2,468 rows/s`."""
-    line = f"{r.table}: {r.mode.value} {r.status.value}, {r.rows:,} rows"
+    line = _("{table}: {mode} {status}, {rows} rows").format(
+        table=r.table, mode=r.mode.value, status=r.status.value, rows=f"{r.rows:,}")
     if r.status == Status.OK and r.mode == Mode.INCREMENTAL:
-        line += f" ({r.new_rows:,} new, {r.reread:,} re-read in the {window_words(r.note)})"
+        line += " " + _("({new} new, {reread} re-read in the {window})").format(
+            new=f"{r.new_rows:,}", reread=f"{r.reread:,}", window=window_words(r.note))
     line += f", {r.duration_s:.1f}s"
     if r.status == Status.OK:
         line += f", {rate_text(r.rows_per_s)}"
     if r.note:
         line += f" [{r.note}]"
     if r.paused_s >= 0.05:
-        line += f" (paused {r.paused_s:.1f}s, not counted)"
+        line += " " + _("(paused {secs}s, not counted)").format(secs=f"{r.paused_s:.1f}")
     return line
 
 
@@ -148,17 +152,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     config = load(args)
     if args.all and args.tables:
-        raise ConfigError("name tables or use --all, not both")
+        raise ConfigError(_("name tables or use --all, not both"))
     tables = list(config.tables) if args.all else expand_table_names(config, args.tables)
     if args.all and not tables:
-        raise ConfigError(f"{config.path}: --all needs [table NAME] sections in the config")
+        raise ConfigError(_("{config}: --all needs [table NAME] sections in the config")
+                          .format(config=config.path))
     if not tables:
-        raise ConfigError("name the tables to sync, or use --all")
+        raise ConfigError(_("name the tables to sync, or use --all"))
     mode = Mode(args.mode)
     if args.limit is not None and mode != Mode.TEST:
-        raise ConfigError("--limit applies to --mode test")
+        raise ConfigError(_("--limit applies to --mode test"))
     if args.parallel is not None and not 1 <= args.parallel <= 64:
-        raise ConfigError("--parallel takes 1 to 64")
+        raise ConfigError(_("--parallel takes 1 to 64"))
     # --parallel is this run's, not the config's: it travels in the request
     request = SyncRequest(tuple(tables), mode, args.limit, args.resume,
                           True if args.reconcile else None, args.parallel, backfill_of(args))
@@ -185,17 +190,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def add_sync_parser(sub: Any) -> None:
-    p = sub.add_parser("sync", parents=[common_options()], help="sync tables")
+    p = sub.add_parser("sync", parents=[common_options()], help=_("sync tables"))
     p.add_argument("tables", nargs="*", metavar="TABLE",
-                   help="table names or globs ('LOT*', 'SALES.*'): configured tables first, "
-                        "then the source's")
-    p.add_argument("--all", action="store_true", help="every table configured in the file")
+                   help=_("table names or globs ('LOT*', 'SALES.*'): configured tables first, "
+                          "then the source's"))
+    p.add_argument("--all", action="store_true", help=_("every table configured in the file"))
     p.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.AUTO.value)
-    p.add_argument("--limit", type=int, metavar="N", help="rows for --mode test (default test_rows)")
+    p.add_argument("--limit", type=int, metavar="N", help=_("rows for --mode test (default test_rows)"))
     p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted full sync from its last committed chunk")
+                   help=_("continue an interrupted full sync from its last committed chunk"))
     p.add_argument("--reconcile", action="store_true",
-                   help="also delete target rows whose key is gone from the source")
-    p.add_argument("--parallel", type=int, metavar="N", help="read full syncs on N connections")
+                   help=_("also delete target rows whose key is gone from the source"))
+    p.add_argument("--parallel", type=int, metavar="N", help=_("read full syncs on N connections"))
     add_backfill_options(p)
     p.set_defaults(func=cmd_sync)

@@ -8,11 +8,12 @@ import sys
 from typing import Any
 
 from ..errors import ConfigError, ExitCode, TuiSyncError
+from ..i18n import N_, _
 from ..services.verify import verify_table
 from ..services.verify_report import format_report
 from .common import common_options, load, print_json
 
-VERIFY_HELP = """\
+VERIFY_HELP = N_("""\
 Compare the source table with its DuckDB target, per partition (cursor day, primary-key
 range, or the whole table). Exit 0 when they match, 1 when they differ.
 
@@ -27,7 +28,7 @@ between rows. On Oracle the content check needs 12c or later (STANDARD_HASH) and
 not hash LOB, LONG or VECTOR columns (listed as not content-checked).
 
 --at RUN (a DuckLake target): the lake as that run committed it, against the source as of
-the SCN the run's reads were pinned to (chunked full syncs of an Oracle table record it)."""
+the SCN the run's reads were pinned to (chunked full syncs of an Oracle table record it).""")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(format_report(report))
         return ExitCode.OK if report.ok else ExitCode.FAILED
     if at is not None:
-        raise ConfigError("--at names one run, of one table: give one TABLE (not several or a glob)")
+        raise ConfigError(_("--at names one run, of one table: give one TABLE (not several or a glob)"))
     # Several: each table is verified (one that cannot be is reported, the rest still run);
     # the exit code is the worst of them.
     code, docs, texts = int(ExitCode.OK), [], []
@@ -52,7 +53,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             report = verify_table(config, name, quick=quick, at=at)
         except TuiSyncError as exc:
-            print(f"tui-sync: error: {exc}", file=sys.stderr)
+            print(_("tui-sync: error: {message}").format(message=exc), file=sys.stderr)
             docs.append({"table": name, "ok": False, "error": str(exc), "exit_code": exc.exit_code})
             code = max(code, int(exc.exit_code))
             continue
@@ -70,17 +71,17 @@ def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
     """`tui-sync verify TABLE... [--quick] [--json] [--config PATH | --demo]`."""
     p = subparsers.add_parser(
         "verify", parents=[common_options()], formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="compare source and target by content, per partition",
-        description=VERIFY_HELP)
+        help=_("compare source and target by content, per partition"),
+        description=_(VERIFY_HELP))
     p.add_argument("tables", nargs="+", metavar="TABLE",
-                   help="table names or globs ('SALES.*'); several: each is verified, the exit "
-                        "code is the worst")
+                   help=_("table names or globs ('SALES.*'); several: each is verified, the exit "
+                          "code is the worst"))
     p.add_argument("--quick", action="store_true",
-                   help="row counts and sums of numeric columns only: fast, but blind to edited "
-                        "text, timestamps and binary values and to values swapped between rows")
+                   help=_("row counts and sums of numeric columns only: fast, but blind to edited "
+                          "text, timestamps and binary values and to values swapped between rows"))
     p.add_argument("--at", metavar="RUN",
-                   help="a lake target: compare the table as run RUN left it (tui-sync history "
-                        "shows run ids) with the source at the Oracle SCN that run read")
+                   help=_("a lake target: compare the table as run RUN left it (tui-sync history "
+                          "shows run ids) with the source at the Oracle SCN that run read"))
     p.set_defaults(func=cmd_verify)
     return p
 
