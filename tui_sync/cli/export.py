@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from ..errors import ExitCode
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..services.export import export_table
 from .common import common_options, load, print_json
 
@@ -19,8 +19,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print_json({"table": result.table, "path": str(result.path), "rows": result.rows,
                     "format": result.format})
     else:
-        print(ngettext("wrote {rows} row to {file}", "wrote {rows} rows to {file}", result.rows)
-              .format(rows=f"{result.rows:,}", file=args.to))
+        print((_("wrote {rows} row to {file}") if result.rows == 1
+               else _("wrote {rows} rows to {file}")).format(rows=f"{result.rows:,}", file=args.to))
     return ExitCode.OK
 
 

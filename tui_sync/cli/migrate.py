@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config.load import _parse_catalog, _parse_data_path, parse_env_name
 from ..errors import ConfigError, ExitCode
+from ..i18n import _
 from ..target.spec import DUCKLAKE, POSTGRES_PREFIX, TargetSpec, target_spec
 from .common import common_options, load, print_json
 
@@ -32,17 +33,17 @@ def lake_spec(args: argparse.Namespace, config: Any) -> TargetSpec:
     postgres = catalog.startswith(POSTGRES_PREFIX)
     data_path = _arg("--data-path", _parse_data_path, args.data_path or "")
     if postgres and not data_path:
-        raise ConfigError("--data-path: required with a postgres: catalog (a folder every "
-                          "writer and reader sees, or s3://bucket/prefix/)")
+        raise ConfigError(_("--data-path: required with a postgres: catalog (a folder every "
+                            "writer and reader sees, or s3://bucket/prefix/)"))
     password_env = _arg("--password-env", parse_env_name, args.password_env) \
         if args.password_env else ""
     if password_env and not postgres:
-        raise ConfigError("--password-env: only for a postgres: catalog")
+        raise ConfigError(_("--password-env: only for a postgres: catalog"))
     s3 = data_path.startswith("s3://")
     for flag, value in (("--s3-endpoint", args.s3_endpoint), ("--s3-region", args.s3_region),
                         ("--s3-url-style", args.s3_url_style), ("--s3-no-ssl", args.s3_no_ssl)):
         if value and not s3:
-            raise ConfigError(f"{flag}: only for an s3:// --data-path")
+            raise ConfigError(_("{flag}: only for an s3:// --data-path").format(flag=flag))
     target = dataclasses.replace(
         config.target, kind=DUCKLAKE, path="",
         catalog=catalog if postgres else _local(catalog),
@@ -75,8 +76,9 @@ def cmd_migrate_target(args: argparse.Namespace) -> int:
     config = load(args)
     source = target_spec(config)
     if source.is_lake:
-        raise ConfigError(f"{config.path}:target:kind: the target is a DuckLake already; "
-                          "migrate-target moves a DuckDB-file target into a lake")
+        raise ConfigError(_("{config}:target:kind: the target is a DuckLake already; "
+                            "migrate-target moves a DuckDB-file target into a lake").format(
+                                config=config.path))
     assert source.path is not None
     spec = lake_spec(args, config)
     done = migrate_file_to_lake(source.path, spec)
@@ -88,13 +90,15 @@ def cmd_migrate_target(args: argparse.Namespace) -> int:
                     "target": section})
         return ExitCode.OK
     rows = sum(done.tables.values())
-    print(f"copied {len(done.tables)} table(s) ({rows:,} rows) and the sync state "
-          f"({', '.join(f'{k} {v:,}' for k, v in done.state.items())}) from DuckDB file "
-          f"{source.path} into {spec.display}, in one commit (snapshot {done.snapshot})")
+    print(_("copied {n} table(s) ({rows} rows) and the sync state ({state}) from DuckDB "
+            "file {file} into {lake}, in one commit (snapshot {snapshot})").format(
+        n=len(done.tables), rows=f"{rows:,}", state=", ".join(f"{k} {v:,}" for k, v in done.state.items()),
+        file=source.path, lake=spec.display, snapshot=done.snapshot))
     if done.views_skipped:
-        print(f"not copied (views; create them again in the lake): {', '.join(done.views_skipped)}")
-    print(f"the DuckDB file is unchanged. To sync into the lake from now on, replace the "
-          f"[target] section of {config.path or 'your config'} with:")
+        print(_("not copied (views; create them again in the lake): {views}").format(
+            views=", ".join(done.views_skipped)))
+    print(_("the DuckDB file is unchanged. To sync into the lake from now on, replace the "
+            "[target] section of {config} with:").format(config=config.path or _("your config")))
     print("")
     print("\n".join(section))
     return ExitCode.OK
@@ -103,19 +107,20 @@ def cmd_migrate_target(args: argparse.Namespace) -> int:
 def add_migrate_parser(sub: Any) -> None:
     p = sub.add_parser(
         "migrate-target", parents=[common_options()],
-        help="copy the DuckDB-file target (tables and sync state) into a DuckLake; "
-             "the file is left as it is")
+        help=_("copy the DuckDB-file target (tables and sync state) into a DuckLake; "
+               "the file is left as it is"))
     p.add_argument("--to-lake", required=True, metavar="CATALOG",
-                   help="the lake's catalog: a SQLite file (created if missing) or "
-                        "postgres:<libpq connection string>")
+                   help=_("the lake's catalog: a SQLite file (created if missing) or "
+                          "postgres:<libpq connection string>"))
     p.add_argument("--data-path", metavar="DIR",
-                   help="the lake's Parquet files: a folder or s3://bucket/prefix/ "
-                        "(default: beside a SQLite catalog, <name>.files/)")
+                   help=_("the lake's Parquet files: a folder or s3://bucket/prefix/ "
+                          "(default: beside a SQLite catalog, <name>.files/)"))
     p.add_argument("--password-env", metavar="NAME",
-                   help="a postgres: catalog's password is read from this variable")
-    s3 = p.add_argument_group("an s3:// data path (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")
-    s3.add_argument("--s3-endpoint", metavar="HOST:PORT", help="an S3-compatible server (MinIO)")
+                   help=_("a postgres: catalog's password is read from this variable"))
+    s3 = p.add_argument_group(
+        _("an s3:// data path (keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"))
+    s3.add_argument("--s3-endpoint", metavar="HOST:PORT", help=_("an S3-compatible server (MinIO)"))
     s3.add_argument("--s3-region", metavar="REGION")
     s3.add_argument("--s3-url-style", choices=("vhost", "path"))
-    s3.add_argument("--s3-no-ssl", action="store_true", help="plain HTTP to the endpoint")
+    s3.add_argument("--s3-no-ssl", action="store_true", help=_("plain HTTP to the endpoint"))
     p.set_defaults(func=cmd_migrate_target)

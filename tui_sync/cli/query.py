@@ -20,6 +20,7 @@ from rich.cells import cell_len, set_cell_size
 
 from ..cells import pad
 from ..errors import ExitCode
+from ..i18n import _
 from ..preview.db import ColumnInfo
 from ..services.query import QueryColumn, run_query
 from ..target.spec import target_spec
@@ -156,9 +157,10 @@ def _write_table(columns: Sequence[QueryColumn], rows: Iterable[tuple], max_rows
     print("  ".join("-" * w for w in widths))
     for r in shown:
         print(line(r))
-    count = f"{total:,} row{'' if total == 1 else 's'}"
+    count = (_("{n} row") if total == 1 else _("{n} rows")).format(n=f"{total:,}")
     if total > len(shown):
-        count += f" (the first {len(shown):,} shown; --max-rows, or --csv/--json for all)"
+        count += " " + _("(the first {n} shown; --max-rows, or --csv/--json for all)").format(
+            n=f"{len(shown):,}")
     print(count)
 
 
@@ -168,18 +170,18 @@ def _count(text: str) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of rows (0 or more)")
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number of rows (0 or more)").format(text=repr(text)))
     return value
 
 
 def add_query_parser(sub: Any) -> None:
     p = sub.add_parser("query", parents=[common_options(json_flag=False)],
-                       help="run one read-only SQL statement on the target")
-    p.add_argument("sql", metavar="SQL", help="one SELECT (WITH, SHOW, DESCRIBE, SUMMARIZE, "
-                   "EXPLAIN, a reading PRAGMA); anything else is refused")
+                       help=_("run one read-only SQL statement on the target"))
+    p.add_argument("sql", metavar="SQL", help=_("one SELECT (WITH, SHOW, DESCRIBE, SUMMARIZE, "
+                                               "EXPLAIN, a reading PRAGMA); anything else is refused"))
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="one JSON document: columns, rows, row_count")
-    out.add_argument("--csv", action="store_true", help="CSV on stdout (header and every row)")
+    out.add_argument("--json", action="store_true", help=_("one JSON document: columns, rows, row_count"))
+    out.add_argument("--csv", action="store_true", help=_("CSV on stdout (header and every row)"))
     p.add_argument("--max-rows", type=_count, default=1000, metavar="N",
-                   help="rows the table shows (default 1000; every row is still counted)")
+                   help=_("rows the table shows (default 1000; every row is still counted)"))
     p.set_defaults(func=cmd_query)

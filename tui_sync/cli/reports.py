@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from ..cells import pad
 from ..config import Config, find_table_key
 from ..errors import ExitCode, TuiSyncError, UnknownTableError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
@@ -75,8 +75,8 @@ def cmd_tables(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return ExitCode.OK
-    print(f"{pad(_('table'), 36)} {pad(_('est. rows'), 12, right=True)} {pad(_('target'), 28)} "
-          f"{pad(_('synced rows'), 12, right=True)}  {_('last sync')}")
+    print(" ".join([pad(_("table"), 36), pad(_("est. rows"), 12, right=True), pad(_("target"), 28),
+                    pad(_("synced rows"), 12, right=True)]) + "  " + _("last sync"))
     for r in rows:
         est = f"{r['estimated_rows']:,}" if r["estimated_rows"] is not None else "?"
         synced = f"{r['rows']:,}" if r["rows"] is not None else "-"
@@ -100,8 +100,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not states:
         print(_("no sync state yet in {target}").format(target=target_spec(config).display))
         return ExitCode.OK
-    print(f"{pad(_('target'), 28)} {pad(_('rows'), 12, right=True)} {pad(_('mode'), 12)} "
-          f"{pad(_('last success (UTC)'), 20)} {pad(_('watermark'), 28)} {_('status')}")
+    print(" ".join([pad(_("target"), 28), pad(_("rows"), 12, right=True), pad(_("mode"), 12),
+                    pad(_("last success (UTC)"), 20), pad(_("watermark"), 28), _("status")]))
     for s in states.values():
         last = f"{s.last_success_at:%Y-%m-%d %H:%M:%S}" if s.last_success_at else _("never")
         rows = f"{s.rows:,}" if s.rows is not None else "-"
@@ -137,10 +137,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         return ExitCode.OK
     # a lake: each ok run is a snapshot (`verify --at RUN`, Preview "as of run")
     lake = any(r.snapshot_id is not None for r in runs)
-    head = f"{pad(_('run'), 16)}  {pad(_('snapshot'), 8, right=True)}  " if lake else ""
-    print(f"{pad(_('started (UTC)'), 20)} {head}{pad(_('table'), 24)} {pad(_('mode'), 12)} "
-          f"{pad(_('status'), 10)} {pad(_('rows'), 10, right=True)} {pad(_('secs'), 7, right=True)} "
-          f"{pad(_('rows/s'), 10, right=True)}  {_('error / note')}")
+    head = pad(_("run"), 16) + "  " + pad(_("snapshot"), 8, right=True) + "  " if lake else ""
+    print(pad(_("started (UTC)"), 20) + " " + head + " ".join([
+        pad(_("table"), 24), pad(_("mode"), 12), pad(_("status"), 10), pad(_("rows"), 10, right=True),
+        pad(_("secs"), 7, right=True), pad(_("rows/s"), 10, right=True)]) + "  " + _("error / note"))
     for r in runs:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
@@ -165,14 +165,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         tables = expand_table_names(config, args.tables)  # a glob matching nothing: exit 2
         live = None if args.json else (lambda step: print(render_step(step), flush=True))
         if live is not None:
-            print(f"tui-sync doctor: {config.path or _('(demo)')}", flush=True)
+            print("tui-sync doctor: " + str(config.path or _("(demo)")), flush=True)
         report = run_doctor(config, tables, on_step=live)
         if live is not None:
             failed = sum(s.status.value == "fail" for s in report.steps)
             warned = sum(s.status.value == "warning" for s in report.steps)
             print((_("all checks passed") if report.ok
-                   else ngettext("{n} check(s) failed", "{n} check(s) failed", failed).format(n=failed))
-                  + (ngettext(", {n} warning(s)", ", {n} warning(s)", warned).format(n=warned)
+                   else _("{n} check(s) failed").format(n=failed))
+                  + (_(", {n} warning(s)").format(n=warned)
                      if warned else ""))
             return report.exit_code
     if args.json:

@@ -29,6 +29,7 @@ from .. import paths
 from ..config import Config
 from ..errors import ConfigError, ExitCode
 from ..events import Control, Event, LogLine, Mode, RunFinished, Status, TableResult
+from ..i18n import _
 from ..scheduler import Scheduler, schedule_zone
 from .common import common_options, load
 from .schedule_text import cron_text, systemd_text, tui_sync_command
@@ -41,16 +42,16 @@ def add_schedule_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `schedule` to the main CLI's subparsers; returns the new parser."""
     p = subparsers.add_parser(
         "schedule", parents=[common_options(json_flag=False)],
-        help="run the scheduled syncs (schedule = cron per table)",
-        description="Run each table's sync when its `schedule` (cron) says so, in the foreground, "
-                    "or print crontab lines / systemd units that do the same.")
+        help=_("run the scheduled syncs (schedule = cron per table)"),
+        description=_("Run each table's sync when its `schedule` (cron) says so, in the "
+                      "foreground, or print crontab lines / systemd units that do the same."))
     what = p.add_mutually_exclusive_group()
     what.add_argument("--once", action="store_true",
-                      help="run what is due now (and its retries), then exit; for cron")
+                      help=_("run what is due now (and its retries), then exit; for cron"))
     what.add_argument("--print-cron", action="store_true",
-                      help="print crontab lines calling `tui-sync sync` per scheduled table")
+                      help=_("print crontab lines calling `tui-sync sync` per scheduled table"))
     what.add_argument("--print-systemd", action="store_true",
-                      help="print a systemd service + timer pair per scheduled table")
+                      help=_("print a systemd service + timer pair per scheduled table"))
     p.set_defaults(func=cmd_schedule)
     return p
 
@@ -62,9 +63,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def run_schedule(args: argparse.Namespace, config: Config) -> int:
     scheduled = [k for k, tc in config.tables.items() if tc.schedule]
     if not scheduled:
-        where = config.path or "the config"
-        print(f"tui-sync: error: no table in {where} has a schedule "
-              "(add `schedule = 0 2 * * *` to a [table NAME] section)", file=sys.stderr)
+        where = config.path or _("the config")
+        print(_("tui-sync: error: {message}").format(
+            message=_("no table in {config} has a schedule (add `schedule = 0 2 * * *` to a "
+                      "[table NAME] section)").format(config=where)), file=sys.stderr)
         return ExitCode.USAGE
     if getattr(args, "print_cron", False):
         print(cron_text(config, command=tui_sync_command(), log_dir=paths.log_dir(),
@@ -75,7 +77,7 @@ def run_schedule(args: argparse.Namespace, config: Config) -> int:
             text = systemd_text(config, command=tui_sync_command(),
                                 home=os.environ.get("TUI_SYNC_HOME"))
         except ConfigError as exc:
-            print(f"tui-sync: error: {exc}", file=sys.stderr)
+            print(_("tui-sync: error: {message}").format(message=exc), file=sys.stderr)
             return ExitCode.USAGE
         print(text, end="")
         return ExitCode.OK

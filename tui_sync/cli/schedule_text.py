@@ -15,6 +15,7 @@ from croniter import croniter
 
 from ..config import Config
 from ..errors import ConfigError
+from ..i18n import _
 from ..target.spec import target_spec
 
 # -- the tui-sync command to put in crontab / units --------------------------------------
@@ -37,7 +38,7 @@ def tui_sync_command() -> list[str]:
 
 def _sync_args(config: Config, key: str) -> list[str]:
     if config.path is None:
-        raise ConfigError("the config has no file path: pass --config PATH")
+        raise ConfigError(_("the config has no file path: pass --config PATH"))
     return ["sync", key, "--config", str(Path(config.path).resolve())]
 
 
@@ -141,16 +142,16 @@ def cron_to_oncalendar(expr: str, timezone: str = "") -> list[str]:
     """
     fields = expr.split()
     if len(fields) != 5:
-        raise ValueError("not a 5-field cron expression")
+        raise ValueError(_("not a 5-field cron expression"))
     if "w" in fields[2].lower():
-        raise ValueError("'W' (nearest weekday) has no systemd equivalent")
+        raise ValueError(_("'W' (nearest weekday) has no systemd equivalent"))
     (minutes, hours, days, months, dows), nth = croniter.expand(expr)
     time_part = f"{_render(hours, 0, 23)}:{_render(minutes, 0, 59)}:00"
     month = _render(months, 1, 12)
     dom_any, dow_any = days == ["*"], dows == ["*"]
     if nth and not dom_any:
         # croniter itself finds no dates for this mix, so there is nothing to match.
-        raise ValueError("an nth weekday ('#' or 'L') together with a day of month")
+        raise ValueError(_("an nth weekday ('#' or 'L') together with a day of month"))
     specs: list[str] = []
     if dom_any and dow_any:
         specs.append(f"*-{month}-*")
@@ -211,8 +212,9 @@ def systemd_units(config: Config, *, command: list[str],
             calendars = cron_to_oncalendar(tc.schedule, config.sync.timezone)
         except ValueError as exc:
             raise ConfigError(
-                f"table {key}: schedule {tc.schedule!r} cannot be a systemd timer: {exc}; "
-                "use --print-cron or run `tui-sync schedule` instead") from None
+                _("table {table}: schedule {schedule} cannot be a systemd timer: {error}; "
+                  "use --print-cron or run `tui-sync schedule` instead").format(
+                    table=key, schedule=repr(tc.schedule), error=exc)) from None
         name = unit_name(tc.target_name())
         exec_start = " ".join(_systemd_arg(a) for a in [*command, *_sync_args(config, key)])
         service = [

@@ -10,7 +10,7 @@ from typing import Any
 from ..config import Config, find_table_key
 from ..cells import cell_len, pad
 from ..errors import ExitCode, UnknownTableError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..target.spec import target_spec
 from ..target.state import TableState, read_runs, read_table_states
 from ..target.watermark import decode_watermark
@@ -42,9 +42,10 @@ def cmd_state_show(args: argparse.Namespace) -> int:
         return ExitCode.OK
     print("\n".join(_state_lines(found)))
     if runs:
-        print("\n" + ngettext("last {n} run(s):", "last {n} run(s):", len(runs)).format(n=len(runs)))
-        print(f"  {pad(_('started (UTC)'), 19)}  {pad(_('mode'), 13)} {pad(_('status'), 9)} "
-              f"{pad(_('rows'), 10, right=True)}  {_('note / error')}")
+        print("\n" + _("last {n} run(s):").format(n=len(runs)))
+        print("  " + pad(_("started (UTC)"), 19) + "  " + " ".join([
+            pad(_("mode"), 13), pad(_("status"), 9), pad(_("rows"), 10, right=True)])
+            + "  " + _("note / error"))
         for r in runs:
             said = "; ".join(x for x in (r.note, r.error) if x)
             print(f"  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.mode:<13} {r.status:<9} "
