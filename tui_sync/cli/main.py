@@ -11,13 +11,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .. import __version__, i18n
 from ..config import find_config, load_config
 from ..errors import ConfigError, ExitCode, TuiSyncError
 from .common import common_options, print_json
 from .export import add_export_parser
+from .help_format import CellHelpFormatter, install
 from .language import add_lang_option, choose_language
 from .migrate import add_migrate_parser
 from .query import add_query_parser
@@ -77,6 +78,10 @@ class _Parser(argparse.ArgumentParser):
 
     last_error: str | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", CellHelpFormatter)  # subcommands' parsers too
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         _Parser.last_error = message
         super().error(message)
@@ -124,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(choose_language(words))  # before the parser: its --help is translated
+    install()  # argparse's own words ("usage: ", "options") in that language too
     parser = build_parser()
     try:
         args = parser.parse_args(words)

@@ -12,6 +12,7 @@ from ..i18n import N_, _
 from ..services.verify import verify_table
 from ..services.verify_report import format_report
 from .common import common_options, load, print_json
+from .help_format import CellRawDescriptionFormatter
 
 VERIFY_HELP = N_("""\
 Compare the source table with its DuckDB target, per partition (cursor day, primary-key
@@ -70,7 +71,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def add_verify_parser(subparsers: Any) -> argparse.ArgumentParser:
     """`tui-sync verify TABLE... [--quick] [--json] [--config PATH | --demo]`."""
     p = subparsers.add_parser(
-        "verify", parents=[common_options()], formatter_class=argparse.RawDescriptionHelpFormatter,
+        "verify", parents=[common_options()], formatter_class=CellRawDescriptionFormatter,
         help=_("compare source and target by content, per partition"),
         description=_(VERIFY_HELP))
     p.add_argument("tables", nargs="+", metavar="TABLE",
