@@ -26,6 +26,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .errors import ExitCode, TuiSyncError, one_line
+from .i18n import N_, _
 from .sources.base import Source
 from .target.spec import TargetSpec, target_spec
 
@@ -38,6 +39,31 @@ class StepStatus(StrEnum):
 
 
 MARKS = {StepStatus.OK: "✓", StepStatus.FAIL: "✗", StepStatus.WARN: "!", StepStatus.SKIP: "-"}
+
+# A step's group and name are keys (the TUI's Connection screen and --json read them in
+# English); the report shows them translated. Marked here: every group and step name the
+# checks use (a type probe's name is a type, shown as it is).
+STEP_WORDS = (
+    N_("config"), N_("versions"), N_("target"), N_("source"), N_("tables"), N_("driver"),
+    N_("connect"), N_("server"), N_("rights"), N_("types"),
+    N_("load"), N_("loaded"), N_("setting"), N_("software"), N_("writable"), N_("lake"),
+    N_("lock"), N_("file"), N_("opens"), N_("cursor index"), N_("configured tables"),
+    N_("exists"), N_("type plan"), N_("user"), N_("password source"), N_("dsn"),
+    N_("python-oracledb"), N_("Oracle Client"), N_("connected"), N_("network"),
+    N_("dictionary"), N_("NLS session"), N_("character sets"), N_("time zones"),
+    N_("SCN source"), N_("sessions for parallel"), N_("flashback (AS OF SCN)"),
+    N_("newer types"), N_("check failed"), N_("version"),
+)
+
+
+def step_words(step: Step) -> tuple[str, str]:
+    """The group and name of a step in the reader's language ("table X" keeps its name)."""
+    group = step.group
+    if group.startswith("table "):
+        group = _("table {name}").format(name=group[len("table "):])
+    elif group:
+        group = _(group)
+    return group, (_(step.name) if step.name else step.name)
 
 
 @dataclass
@@ -129,11 +155,12 @@ class Report:
 
 
 def render_step(step: Step) -> str:
-    line = f" {MARKS[step.status]} {step.group}: {step.name}"
+    group, name = step_words(step)
+    line = f" {MARKS[step.status]} {group}: {name}"
     if step.detail:
         line += f" - {step.detail}"
     if step.hint and step.status in (StepStatus.FAIL, StepStatus.WARN):
-        line += f"\n     hint: {step.hint}"
+        line += "\n     " + _("hint: {hint}").format(hint=step.hint)
     return line
 
 
@@ -171,7 +198,7 @@ def run_doctor(config: Config, tables: Sequence[str] = (), *,
 def config_failure_report(path: str, exc: BaseException) -> Report:
     """The report when the config itself does not load."""
     return Report([Step("config", "load", StepStatus.FAIL, one_line(exc, named=True),
-                        "fix the file (tui-sync init writes a commented one)")], path)
+                        _("fix the file (tui-sync init writes a commented one)"))], path)
 
 
 # -- checks every source shares ---------------------------------------------------------------
@@ -179,8 +206,9 @@ def config_failure_report(path: str, exc: BaseException) -> Report:
 @register("common")
 def check_config(ctx: DoctorContext) -> None:
     cfg = ctx.config
-    where = str(cfg.path) if cfg.path else "(no file)"
-    ctx.ok("config", "loaded", f"{where}: {cfg.source.kind} source, {len(cfg.tables)} configured table(s)")
+    where = str(cfg.path) if cfg.path else _("(no file)")
+    ctx.ok("config", "loaded", _("{where}: {kind} source, {n} configured table(s)").format(
+        where=where, kind=cfg.source.kind, n=len(cfg.tables)))
     for warning in cfg.warnings:
         ctx.warn("config", "setting", warning)
 
@@ -206,17 +234,17 @@ def check_target(ctx: DoctorContext) -> None:
         if os.access(path, os.W_OK):
             ctx.ok("target", "writable", str(path))
         else:
-            ctx.fail("target", "writable", f"{path} is not writable by this user",
-                     "fix its permissions or point [target] path elsewhere")
+            ctx.fail("target", "writable", _("{path} is not writable by this user").format(path=path),
+                     _("fix its permissions or point [target] path elsewhere"))
     elif folder.exists():
         if os.access(folder, os.W_OK):
-            ctx.ok("target", "writable", f"{path} (created by the first sync)")
+            ctx.ok("target", "writable", _("{path} (created by the first sync)").format(path=path))
         else:
-            ctx.fail("target", "writable", f"cannot create files in {folder}",
-                     "fix the folder's permissions or point [target] path elsewhere")
+            ctx.fail("target", "writable", _("cannot create files in {folder}").format(folder=folder),
+                     _("fix the folder's permissions or point [target] path elsewhere"))
     else:
-        ctx.warn("target", "writable", f"{folder} does not exist yet",
-                 f"create it (mkdir -p {folder}) or point [target] path elsewhere")
+        ctx.warn("target", "writable", _("{folder} does not exist yet").format(folder=folder),
+                 _("create it (mkdir -p {folder}) or point [target] path elsewhere").format(folder=folder))
 
 
 def check_lake(ctx: DoctorContext, spec: TargetSpec) -> None:
@@ -227,20 +255,22 @@ def check_lake(ctx: DoctorContext, spec: TargetSpec) -> None:
         try:
             lake.check_extensions(spec)
         except TuiSyncError as exc:
-            ctx.fail("target", "lake", str(exc), "see README: The DuckLake target")
+            ctx.fail("target", "lake", str(exc), _("see README: The DuckLake target"))
             return
-        ctx.ok("target", "lake", f"{spec.display}: extensions load; the first sync creates it")
+        ctx.ok("target", "lake", _("{lake}: extensions load; the first sync creates it").format(
+            lake=spec.display))
         return
     try:
         con = lake.connect(spec, create=False)
     except TuiSyncError as exc:
-        ctx.fail("target", "lake", str(exc), "see README: The DuckLake target")
+        ctx.fail("target", "lake", str(exc), _("see README: The DuckLake target"))
         return
     try:
         snapshot = lake.current_snapshot(con)
     finally:
         con.close()
-    ctx.ok("target", "lake", f"{spec.display}: opens, snapshot {snapshot}")
+    ctx.ok("target", "lake", _("{lake}: opens, snapshot {snapshot}").format(lake=spec.display,
+                                                                           snapshot=snapshot))
 
 
 @register("common")
@@ -249,10 +279,11 @@ def check_lock(ctx: DoctorContext) -> None:
 
     path = target_spec(ctx.config)
     if is_held(path):
-        ctx.warn("target", "lock", f"a sync is running now: {describe_holder(read_holder(path))}",
-                 "wait for it to finish; a second sync would be refused (exit 3)")
+        ctx.warn("target", "lock", _("a sync is running now: {holder}").format(
+            holder=describe_holder(read_holder(path))),
+                 _("wait for it to finish; a second sync would be refused (exit 3)"))
     else:
-        ctx.ok("target", "lock", "free")
+        ctx.ok("target", "lock", _("free"))
 
 
 # -- SQLite (and --demo) --------------------------------------------------------------------------
@@ -261,14 +292,14 @@ def check_lock(ctx: DoctorContext) -> None:
 def check_sqlite_source(ctx: DoctorContext) -> None:
     path = ctx.config.source_path()
     if not path.exists():
-        ctx.fail("source", "file", f"{path} does not exist", "check [source] path")
+        ctx.fail("source", "file", _("{path} does not exist").format(path=path), _("check [source] path"))
         raise StopChecks
     source = ctx.source_factory()
     try:
         source.connect()
         info = source.server_info()
     except Exception as exc:  # noqa: BLE001
-        ctx.fail("source", "opens", one_line(exc, named=True), "is it a SQLite database file?")
+        ctx.fail("source", "opens", one_line(exc, named=True), _("is it a SQLite database file?"))
         raise StopChecks from None
     ctx.source = source
     ctx.data["server_info"] = info
@@ -279,29 +310,32 @@ def check_sqlite_source(ctx: DoctorContext) -> None:
 def check_sqlite_tables(ctx: DoctorContext) -> None:
     assert ctx.source is not None
     infos = ctx.source.list_tables()
-    ctx.ok("source", "tables", f"{len(infos)} table(s)")
-    hint = f"run it on {ctx.config.source_path()}: "
+    ctx.ok("source", "tables", _("{n} table(s)").format(n=len(infos)))
+    hint = _("run it on {path}: ").format(path=ctx.config.source_path())
     check_tables(ctx, extra=(lambda c, job: check_cursor_index(c, job, hint),))
 
 
-def check_cursor_index(ctx: DoctorContext, job: Any, hint: str = "run it in the source database: ") -> None:
+def check_cursor_index(ctx: DoctorContext, job: Any, hint: str | None = None) -> None:
     """An incremental run reads MAX(cursor) and the window: without an index on the
     cursor, each is a scan of the whole table. `hint` leads the CREATE INDEX."""
     group = f"table {job.name}"
     if not job.cursor:
         return
+    if hint is None:
+        hint = _("run it in the source database: ")
     assert ctx.source is not None
     if job.description.is_view:
-        ctx.skip(group, "cursor index", "a view: the indexes of its base tables decide")
+        ctx.skip(group, "cursor index", _("a view: the indexes of its base tables decide"))
         return
     if job.description.query is not None:
-        ctx.skip(group, "cursor index", "a query: the indexes of the tables it reads decide")
+        ctx.skip(group, "cursor index", _("a query: the indexes of the tables it reads decide"))
         return
     found = ctx.source.cursor_index(job.description, job.cursor)
     if found is None:
-        ctx.skip(group, "cursor index", "the source cannot tell")
+        ctx.skip(group, "cursor index", _("the source cannot tell"))
     elif found.indexed:
-        ctx.ok(group, "cursor index", f"{job.cursor} leads {found.index}")
+        ctx.ok(group, "cursor index", _("{cursor} leads {index}").format(cursor=job.cursor,
+                                                                        index=found.index))
     else:
         ctx.warn(group, "cursor index", found.problem(), hint + found.create)
 
@@ -312,7 +346,7 @@ def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, An
     from .engine import resolve_job
 
     if not ctx.tables:
-        ctx.skip("tables", "configured tables", "none configured; name tables: tui-sync doctor TABLE")
+        ctx.skip("tables", "configured tables", _("none configured; name tables: tui-sync doctor TABLE"))
         return
     assert ctx.source is not None
     for name in ctx.tables:
@@ -320,25 +354,27 @@ def check_tables(ctx: DoctorContext, extra: Iterable[Callable[[DoctorContext, An
         try:
             job = resolve_job(ctx.config, ctx.source, name)
         except TuiSyncError as exc:
-            ctx.fail(group, "exists", str(exc), "check the name (tui-sync tables lists them) and its settings")
+            ctx.fail(group, "exists", str(exc),
+                     _("check the name (tui-sync tables lists them) and its settings"))
             continue
         info = job.description.info
-        kind = "view" if job.description.is_view else "table"
-        seen_as = "" if info.name.upper() == name.upper() else f" (as {info.name})"
-        rows = f"{info.estimated_rows:,} rows (estimate)" if info.estimated_rows is not None else \
-            "no row estimate (statistics not gathered)"
+        kind = _("view") if job.description.is_view else _("table")
+        seen_as = "" if info.name.upper() == name.upper() else " " + _("(as {name})").format(name=info.name)
+        rows = _("{rows} rows (estimate)").format(rows=f"{info.estimated_rows:,}") \
+            if info.estimated_rows is not None else _("no row estimate (statistics not gathered)")
         if job.description.query is not None:  # described, not read: no count to give
-            kind, rows = "query", "described without reading its rows"
-        ctx.ok(group, "exists", f"{kind}{seen_as}, {len(job.description.columns)} columns, {rows}")
+            kind, rows = _("query"), _("described without reading its rows")
+        ctx.ok(group, "exists", _("{kind}{seen_as}, {n} columns, {rows}").format(
+            kind=kind, seen_as=seen_as, n=len(job.description.columns), rows=rows))
         warnings = job.plan.warnings
         if warnings:
             for w in warnings:
-                ctx.warn(group, "type plan", w, "see tui-sync plan " + name)
+                ctx.warn(group, "type plan", w, _("see tui-sync plan {table}").format(table=name))
         else:
-            ctx.ok(group, "type plan", f"{len(job.plan.included)} columns, no warnings")
+            ctx.ok(group, "type plan", _("{n} columns, no warnings").format(n=len(job.plan.included)))
         for check in extra:
             check(ctx, job)
 
 
-__all__ = ["CHECKS", "DoctorContext", "Report", "Step", "StepStatus", "StopChecks", "check_cursor_index",
-           "config_failure_report", "register", "render_step", "run_doctor"]
+__all__ = ["CHECKS", "STEP_WORDS", "DoctorContext", "Report", "Step", "StepStatus", "StopChecks", "check_cursor_index",
+           "config_failure_report", "register", "render_step", "run_doctor", "step_words"]

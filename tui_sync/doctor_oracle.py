@@ -14,26 +14,28 @@ from typing import Any
 
 from .doctor import DoctorContext, StopChecks, check_cursor_index, check_tables, register
 from .errors import SourceError, TuiSyncError
+from .i18n import N_, _
 from .sources.oracle.connect import MIN_DRIVER_TEXT, ConnectError, check_driver_version, dsn_parts
 
 # ConnectError.step -> (the step's name, what to do); in the order a connect goes through
 CONNECT_STEPS = (
-    ("resolve", "host name resolution", "check the host in dsn (or DNS, /etc/hosts, tnsnames.ora in config_dir)"),
-    ("tcp", "TCP connect", "check the port, that the listener runs (lsnrctl status) and the firewall"),
-    ("listener", "listener and service", "use the service name the listener knows (lsnrctl services)"),
-    ("auth", "authentication", "check user and the password source"),
-    ("account", "account status", "ask the DBA to unlock the account or reset the password"),
+    ("resolve", N_("host name resolution"),
+     N_("check the host in dsn (or DNS, /etc/hosts, tnsnames.ora in config_dir)")),
+    ("tcp", N_("TCP connect"), N_("check the port, that the listener runs (lsnrctl status) and the firewall")),
+    ("listener", N_("listener and service"), N_("use the service name the listener knows (lsnrctl services)")),
+    ("auth", N_("authentication"), N_("check user and the password source")),
+    ("account", N_("account status"), N_("ask the DBA to unlock the account or reset the password")),
 )
 _CODE_STEPS = {
-    "DPY-3010": ("server version (thin mode)",
-                 "Oracle 11.2 needs thick mode: install Instant Client 19, set mode = thick and lib_dir"),
-    "DPY-3040": ("character set (thin mode)", "thin mode does not support this database character set: "
-                 "set mode = thick with Instant Client"),
-    "DPY-3012": ("national character set (thin mode)", "set mode = thick with Instant Client"),
-    "DPY-3001": ("thick-only feature", "set mode = thick and lib_dir (Instant Client)"),
-    "DPI-1047": ("Oracle Client libraries", "install Instant Client and set lib_dir (or LD_LIBRARY_PATH)"),
-    "THICK-INIT": ("Oracle Client libraries", "restart tui-sync to change lib_dir/config_dir"),
-    "DRIVER-VERSION": ("python-oracledb version", f"pip install -U 'oracledb>={MIN_DRIVER_TEXT}'"),
+    "DPY-3010": (N_("server version (thin mode)"),
+                 N_("Oracle 11.2 needs thick mode: install Instant Client 19, set mode = thick and lib_dir")),
+    "DPY-3040": (N_("character set (thin mode)"), N_("thin mode does not support this database character set: "
+                 "set mode = thick with Instant Client")),
+    "DPY-3012": (N_("national character set (thin mode)"), N_("set mode = thick with Instant Client")),
+    "DPY-3001": (N_("thick-only feature"), N_("set mode = thick and lib_dir (Instant Client)")),
+    "DPI-1047": (N_("Oracle Client libraries"), N_("install Instant Client and set lib_dir (or LD_LIBRARY_PATH)")),
+    "THICK-INIT": (N_("Oracle Client libraries"), N_("restart tui-sync to change lib_dir/config_dir")),
+    "DRIVER-VERSION": (N_("python-oracledb version"), f"pip install -U 'oracledb>={MIN_DRIVER_TEXT}'"),
 }
 GOOD_CHARSETS = ("AL32UTF8", "UTF8")
 
@@ -47,22 +49,24 @@ def _src(ctx: DoctorContext) -> Any:
 def check_password(ctx: DoctorContext) -> None:
     cfg = ctx.config.source
     if not cfg.user:
-        ctx.fail("config", "user", "no user in [source]", "set user = (the Oracle user that reads)")
+        ctx.fail("config", "user", _("no user in [source]"), _("set user = (the Oracle user that reads)"))
         raise StopChecks
     if cfg.password is not None:
-        ctx.ok("config", "password source", "typed in this session or saved in the config file")
+        ctx.ok("config", "password source", _("typed in this session or saved in the config file"))
     elif ctx.secret is not None:
-        ctx.ok("config", "password source", f"environment variable {cfg.password_env}")
+        ctx.ok("config", "password source", _("environment variable {name}").format(name=cfg.password_env))
     else:
-        ctx.fail("config", "password source", f"the environment variable {cfg.password_env} is not set",
-                 f"export {cfg.password_env}=... before running, or type the password in the TUI")
+        ctx.fail("config", "password source",
+                 _("the environment variable {name} is not set").format(name=cfg.password_env),
+                 _("export {name}=... before running, or type the password in the TUI").format(
+                     name=cfg.password_env))
         raise StopChecks
     parts = dsn_parts(cfg.dsn)
     if not cfg.dsn:
-        ctx.fail("config", "dsn", "no dsn in [source]", "set dsn = host:1521/SERVICE or a tnsnames alias")
+        ctx.fail("config", "dsn", _("no dsn in [source]"), _("set dsn = host:1521/SERVICE or a tnsnames alias"))
         raise StopChecks
-    ctx.ok("config", "dsn", parts.where(cfg.dsn) + (f" (tnsnames.ora in {cfg.config_dir})"
-                                                   if parts.kind == "alias" and cfg.config_dir else ""))
+    ctx.ok("config", "dsn", parts.where(cfg.dsn) + (" " + _("(tnsnames.ora in {folder})").format(
+        folder=cfg.config_dir) if parts.kind == "alias" and cfg.config_dir else ""))
 
 
 @register("oracle")
@@ -70,7 +74,8 @@ def check_driver(ctx: DoctorContext) -> None:
     try:
         source = ctx.source_factory()
     except ImportError as exc:
-        ctx.fail("driver", "python-oracledb", f"not installed ({exc})", f"pip install 'oracledb>={MIN_DRIVER_TEXT}'")
+        ctx.fail("driver", "python-oracledb", _("not installed ({error})").format(error=exc),
+                 f"pip install 'oracledb>={MIN_DRIVER_TEXT}'")
         raise StopChecks from None
     driver = getattr(source, "driver", None)
     try:
@@ -79,9 +84,10 @@ def check_driver(ctx: DoctorContext) -> None:
         ctx.fail("driver", "python-oracledb", str(exc), f"pip install -U 'oracledb>={MIN_DRIVER_TEXT}'")
         raise StopChecks from None
     mode = ctx.config.source.mode
-    detail = f"{version}, {mode} mode"
+    detail = _("{version}, {mode} mode").format(version=version, mode=mode)
     if mode == "thick":
-        detail += f" (lib_dir {ctx.config.source.lib_dir or 'default search path'})"
+        detail += " " + _("(lib_dir {folder})").format(
+            folder=ctx.config.source.lib_dir or _("default search path"))
     ctx.ok("driver", "python-oracledb", detail)
     ctx.data["pending_source"] = source
 
@@ -96,32 +102,33 @@ def check_connect(ctx: DoctorContext) -> None:
         _connect_steps(ctx, exc.step, str(exc))
         raise StopChecks from None
     except SourceError as exc:
-        name, hint = _CODE_STEPS.get(exc.code or "", ("connect", "see the message"))
-        ctx.fail("connect", name, str(exc), hint)
+        name, hint = _CODE_STEPS.get(exc.code or "", ("connect", N_("see the message")))
+        ctx.fail("connect", name, str(exc), _(hint))
         raise StopChecks from None
     ctx.source = source
     info = source.server_info()
     ctx.data["server_version"] = info.version
     ctx.data["server_info"] = info
-    ctx.ok("connect", "connected", f"{cfg.user.upper()}@{dsn_parts(cfg.dsn).where(cfg.dsn)}, {info.mode} mode")
+    ctx.ok("connect", "connected", _("{user}@{where}, {mode} mode").format(
+        user=cfg.user.upper(), where=dsn_parts(cfg.dsn).where(cfg.dsn), mode=info.mode))
     if info.mode == "thick":
         client = _client_version(getattr(source, "driver", None))
         ctx.ok("driver", "Oracle Client", client) if client else ctx.warn(
-            "driver", "Oracle Client", "version unknown")
+            "driver", "Oracle Client", _("version unknown"))
     major = _major(info.version)
     status = ctx.ok if major >= 11 else ctx.warn
-    status("server", "version", f"Oracle {info.version}" + (" (11g: thick mode, no FETCH FIRST, no JSON/"
-                                                              "BOOLEAN/VECTOR)" if major == 11 else ""))
+    status("server", "version", f"Oracle {info.version}" + (" " + _("(11g: thick mode, no FETCH FIRST, no "
+                                                                    "JSON/BOOLEAN/VECTOR)") if major == 11 else ""))
 
 
 def _connect_steps(ctx: DoctorContext, failed: str, message: str) -> None:
-    names = [s for s, *_ in CONNECT_STEPS]
+    names = [s for s, *_rest in CONNECT_STEPS]
     if failed not in names:
-        ctx.fail("connect", "network", message, "check dsn, the listener and the firewall")
+        ctx.fail("connect", "network", message, _("check dsn, the listener and the firewall"))
         return
     for step, name, hint in CONNECT_STEPS:
         if step == failed:
-            ctx.fail("connect", name, message, hint)
+            ctx.fail("connect", name, message, _(hint))
             return
         if not (step == "resolve" and dsn_parts(ctx.config.source.dsn).kind == "alias"):
             ctx.ok("connect", name)
@@ -150,10 +157,10 @@ def check_dictionary(ctx: DoctorContext) -> None:
         except TuiSyncError as exc:
             missing.append(f"{view} ({exc})")
     if missing:
-        ctx.fail("server", "dictionary", "cannot read " + "; ".join(missing),
-                 "ask the DBA for SELECT on these views (they are public by default)")
+        ctx.fail("server", "dictionary", _("cannot read {views}").format(views="; ".join(missing)),
+                 _("ask the DBA for SELECT on these views (they are public by default)"))
     else:
-        ctx.ok("server", "dictionary", "ALL_TABLES, ALL_TAB_COLUMNS, ALL_CONSTRAINTS readable")
+        ctx.ok("server", "dictionary", _("ALL_TABLES, ALL_TAB_COLUMNS, ALL_CONSTRAINTS readable"))
 
 
 @register("oracle")
@@ -163,23 +170,26 @@ def check_nls(ctx: DoctorContext) -> None:
     database = dict(src.run_query("SELECT PARAMETER, VALUE FROM NLS_DATABASE_PARAMETERS"))
     numeric = session.get("NLS_NUMERIC_CHARACTERS")
     if numeric == ".,":
-        ctx.ok("server", "NLS session", f"numeric characters '.,', dates {session.get('NLS_DATE_FORMAT')}, "
-               f"timestamps {session.get('NLS_TIMESTAMP_FORMAT')}, calendar {session.get('NLS_CALENDAR')}")
+        ctx.ok("server", "NLS session", _("numeric characters '.,', dates {dates}, timestamps {timestamps}, "
+                                          "calendar {calendar}").format(
+            dates=session.get("NLS_DATE_FORMAT"), timestamps=session.get("NLS_TIMESTAMP_FORMAT"),
+            calendar=session.get("NLS_CALENDAR")))
     else:
-        ctx.fail("server", "NLS session", f"NLS_NUMERIC_CHARACTERS is {numeric!r} after tui-sync's ALTER SESSION",
-                 "a logon trigger may override it: ask the DBA to exempt this user")
+        ctx.fail("server", "NLS session",
+                 _("NLS_NUMERIC_CHARACTERS is {value} after tui-sync's ALTER SESSION").format(value=repr(numeric)),
+                 _("a logon trigger may override it: ask the DBA to exempt this user"))
     charset = database.get("NLS_CHARACTERSET", "?")
     ncharset = database.get("NLS_NCHAR_CHARACTERSET", "?")
-    text = f"database {charset}, national {ncharset}"
+    text = _("database {charset}, national {ncharset}").format(charset=charset, ncharset=ncharset)
     if charset in GOOD_CHARSETS:
         ctx.ok("server", "character sets", text)
     else:
-        ctx.warn("server", "character sets", text + ": characters outside it were already replaced when "
-                 "stored", "values arrive as Unicode; what the database could not store is lost at the source")
+        ctx.warn("server", "character sets", text + _(": characters outside it were already replaced when stored"),
+                 _("values arrive as Unicode; what the database could not store is lost at the source"))
     try:
         (db_tz, session_tz), = src.run_query("SELECT DBTIMEZONE, SESSIONTIMEZONE FROM DUAL")
-        ctx.ok("server", "time zones", f"database {db_tz}, session {session_tz}; TIMESTAMP WITH TIME ZONE "
-               "is read as UTC (SYS_EXTRACT_UTC)")
+        ctx.ok("server", "time zones", _("database {db}, session {session}; TIMESTAMP WITH TIME ZONE is read "
+                                         "as UTC (SYS_EXTRACT_UTC)").format(db=db_tz, session=session_tz))
     except TuiSyncError as exc:
         ctx.warn("server", "time zones", str(exc))
 
@@ -199,8 +209,8 @@ def check_rights(ctx: DoctorContext) -> None:
     consistent = [n for n in ctx.tables if ctx.config.table(n).consistent]
     if scn is None:
         (ctx.fail if consistent else ctx.warn)(
-            "rights", "SCN source", "cannot read the current SCN (V$DATABASE, DBMS_FLASHBACK, TIMESTAMP_TO_SCN)",
-            "GRANT SELECT ON V_$DATABASE (or EXECUTE ON DBMS_FLASHBACK) to this user")
+            "rights", "SCN source", _("cannot read the current SCN (V$DATABASE, DBMS_FLASHBACK, TIMESTAMP_TO_SCN)"),
+            _("GRANT SELECT ON V_$DATABASE (or EXECUTE ON DBMS_FLASHBACK) to this user"))
     else:
         ctx.ok("rights", "SCN source", f"{how}: SCN {scn}")
         ctx.data["scn"] = scn
@@ -213,15 +223,18 @@ def _check_sessions(ctx: DoctorContext, parallel: int) -> None:
     try:
         rows = _src(ctx).run_query("SELECT LIMIT FROM USER_RESOURCE_LIMITS WHERE RESOURCE_NAME = 'SESSIONS_PER_USER'")
     except TuiSyncError as exc:
-        ctx.warn("rights", "sessions for parallel", f"cannot read USER_RESOURCE_LIMITS: {exc}")
+        ctx.warn("rights", "sessions for parallel", _("cannot read USER_RESOURCE_LIMITS: {error}").format(error=exc))
         return
     limit = str(rows[0][0]) if rows else "UNLIMITED"
     needed = parallel + 2  # the main session, the snapshot/bounds probe and one per partition
     if limit.isdigit() and int(limit) < needed:
-        ctx.fail("rights", "sessions for parallel", f"SESSIONS_PER_USER is {limit}; parallel = {parallel} "
-                 f"opens up to {needed} sessions", "lower parallel or ask the DBA to raise the profile limit")
+        ctx.fail("rights", "sessions for parallel",
+                 _("SESSIONS_PER_USER is {limit}; parallel = {parallel} opens up to {needed} sessions").format(
+                     limit=limit, parallel=parallel, needed=needed),
+                 _("lower parallel or ask the DBA to raise the profile limit"))
     else:
-        ctx.ok("rights", "sessions for parallel", f"parallel = {parallel} needs {needed} sessions; limit {limit}")
+        ctx.ok("rights", "sessions for parallel", _("parallel = {parallel} needs {needed} sessions; limit {limit}")
+               .format(parallel=parallel, needed=needed, limit=limit))
 
 
 @register("oracle")
@@ -243,14 +256,14 @@ def _check_flashback(ctx: DoctorContext, job: Any) -> None:
         needed = job.config.consistent
         (ctx.fail if needed else ctx.warn)(
             group, "flashback (AS OF SCN)", str(exc),
-            f"GRANT FLASHBACK ON {ref} TO {ctx.config.source.user.upper()}; without it chunked and "
-            "consistent reads cannot pin one point in time")
+            _("GRANT FLASHBACK ON {table} TO {user}; without it chunked and consistent reads cannot pin "
+              "one point in time").format(table=ref, user=ctx.config.source.user.upper()))
         return
-    ctx.ok(group, "flashback (AS OF SCN)", "readable as of an SCN")
+    ctx.ok(group, "flashback (AS OF SCN)", _("readable as of an SCN"))
 
 
 def _check_cursor_index(ctx: DoctorContext, job: Any) -> None:
-    check_cursor_index(ctx, job, hint="ask the DBA: ")
+    check_cursor_index(ctx, job, hint=_("ask the DBA: "))
 
 
 __all__ = ["CONNECT_STEPS", "check_connect"]

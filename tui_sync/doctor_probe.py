@@ -25,6 +25,7 @@ import pyarrow as pa
 from . import doctor_oracle  # noqa: F401 - the connect and table checks register (and run) first
 from .doctor import DoctorContext, register
 from .errors import TuiSyncError
+from .i18n import _
 from .sources.base import ReadSpec, TableDescription, TableInfo
 from .typeplan import PlanOptions, SourceColumn, build_plan
 
@@ -205,18 +206,21 @@ def check_type_probe(ctx: DoctorContext) -> None:
         got = results.get(case.name)
         label = f"{case.column.declared()} {case.name}"
         if isinstance(got, ProbeError):
-            ctx.fail("types", label, f"read failed: {got}", "report it with `tui-sync doctor --json`")
+            ctx.fail("types", label, _("read failed: {error}").format(error=got),
+                     _("report it with `tui-sync doctor --json`"))
         elif isinstance(got, SkippedColumn):
-            ctx.warn("types", label, f"not synced: {got}")
+            ctx.warn("types", label, _("not synced: {why}").format(why=got))
         elif _same(case.expected, got):
             ctx.ok("types", label, _show(got))
         else:
-            ctx.fail("types", label, f"expected {_show(case.expected)}, got {_show(got)}",
-                     "this type would land wrong: report it (tui-sync doctor --json) and override "
-                     "the column's type or skip it until fixed")
+            ctx.fail("types", label, _("expected {expected}, got {got}").format(
+                expected=_show(case.expected), got=_show(got)),
+                     _("this type would land wrong: report it (tui-sync doctor --json) and override "
+                       "the column's type or skip it until fixed"))
     skipped = [c.name for c in probe_cases() if major < c.min_major]
     if skipped:
-        ctx.skip("types", "newer types", f"Oracle {major} has no {', '.join(skipped)}")
+        ctx.skip("types", "newer types", _("Oracle {version} has no {types}").format(
+            version=major, types=", ".join(skipped)))
 
 
 class ProbeError(str):

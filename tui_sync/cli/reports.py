@@ -109,7 +109,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if s.last_error and s.last_status != "ok":
             status += f": {s.last_error}"
         if s.last_consistency and s.last_consistency != "one statement":
-            status += " " + _("[reads: {consistency}]").format(consistency=s.last_consistency)  # one point in time, or why not
+            # one point in time, or why not
+            status += " " + _("[reads: {consistency}]").format(consistency=s.last_consistency)
         print(f"{pad(s.target_table, 28)} {rows:>12} {s.last_mode or '-':<12} {pad(last, 20)} "
               f"{pad(s.watermark or '-', 28)} {status}")
     print("\n".join(lines.text()))

@@ -7,8 +7,8 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from ..config import Config, find_table_key
 from ..cells import cell_len, pad
+from ..config import Config, find_table_key
 from ..errors import ExitCode, UnknownTableError
 from ..i18n import _
 from ..target.spec import target_spec
