@@ -4,6 +4,8 @@ and wrapped by cells; without --lang the output is the English it always was."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rich.cells import cell_len
 
@@ -105,3 +107,15 @@ def test_without_lang_the_output_stays_english(synced_demo: None,
         main(["sync", "--help"])
     out = capsys.readouterr().out
     assert out.startswith("usage: tui-sync sync") and "show this help message and exit" in out
+
+
+def test_doctor_report_in_korean_keeps_english_keys_for_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*KO, "doctor", "--demo", "PRODUCTS"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert " ✓ 설정: 읽음 - " in out[1]
+    assert any(line.startswith(" ✓ 테이블 PRODUCTS: 존재 - 테이블, 컬럼 6개") for line in out)
+    assert any(line.strip().startswith("도움말: tui-sync plan PRODUCTS 참고") for line in out)
+    assert out[-1].startswith("모든 점검 통과")
+    assert main([*KO, "doctor", "--demo", "PRODUCTS", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert steps[0]["group"] == "config" and steps[0]["name"] == "loaded"
