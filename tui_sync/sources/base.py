@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..errors import SourceError
+from ..i18n import _
 from ..typeplan import SourceColumn, TypePlan
 
 if TYPE_CHECKING:  # the verify capability's types: loaded only by verify
@@ -189,7 +190,7 @@ class Source(ABC):
         """Describe a query-backed table's SELECT (its columns, in the source's terms) without
         reading its rows; `name` is the table section's NAME. The description's `query` is
         `sql`. A query the source refuses raises SourceError (or UnknownTableError)."""
-        raise SourceError(f"a {self.kind} source cannot read query-backed tables")
+        raise SourceError(_("a {kind} source cannot read query-backed tables").format(kind=self.kind))
 
     @abstractmethod
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
