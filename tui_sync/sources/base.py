@@ -263,7 +263,7 @@ class Source(ABC):
         """Why this source cannot run a verify (with the content check when `content`), in
         one line; None when it can. Asked before any verify query."""
         if not self.implements_verify:
-            return f"verify does not support {self.kind} sources"
+            return _("verify does not support {kind} sources").format(kind=self.kind)
         return None
 
     @classmethod
@@ -274,7 +274,8 @@ class Source(ABC):
     def verify_as_of(self, point: Any) -> str | None:
         """Make the next verify queries read the source as of `point` (what pin_reads gave
         a run: an Oracle SCN); None when it can, else why not, in one line."""
-        return f"a {self.kind} source cannot be read as of an earlier point in time"
+        return _("a {kind} source cannot be read as of an earlier point in time").format(
+            kind=self.kind)
 
     def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
                           buckets: int) -> tuple[Any, ...]:
