@@ -219,7 +219,7 @@ def systemd_units(config: Config, *, command: list[str],
         exec_start = " ".join(_systemd_arg(a) for a in [*command, *_sync_args(config, key)])
         service = [
             "[Unit]",
-            f"Description=tui-sync: sync {key} into {target_spec(config).display}".replace("%", "%%"),
+            f"Description=tui-sync: sync {key} into {target_spec(config).display_en}".replace("%", "%%"),
             "",
             "[Service]",
             "Type=oneshot",

@@ -21,6 +21,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from ..i18n import _
+
 _TOKEN_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{")
 
 
@@ -38,11 +40,11 @@ def interpolate(text: str, environ: Mapping[str, str] | None = None) -> str:
         name = m.group(1)
         if name is None:
             # the position, not the text: the value may be a password
-            raise ValueError(f"the '${{' at character {m.start() + 1} is not a reference: write "
-                             "${NAME} (letters, digits and _) to read a variable, or $$ for a "
-                             "literal $")
+            raise ValueError(_("the '${{' at character {position} is not a reference: write "
+                               "${{NAME}} (letters, digits and _) to read a variable, or $$ for "
+                               "a literal $").format(position=m.start() + 1))
         if name not in env:
-            raise ValueError(f"${{{name}}} is not set")
+            raise ValueError(_("${{{name}}} is not set").format(name=name))
         return env[name]
 
     return _TOKEN_RE.sub(one, text)
@@ -60,7 +62,7 @@ def interpolate_literal(text: str, environ: Mapping[str, str] | None = None) -> 
         return text
     env = os.environ if environ is None else environ
     if m.group(1) not in env:
-        raise ValueError(f"${{{m.group(1)}}} is not set")
+        raise ValueError(_("${{{name}}} is not set").format(name=m.group(1)))
     return env[m.group(1)]
 
 

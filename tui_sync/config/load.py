@@ -38,14 +38,16 @@ _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
 def parse_duration(text: str) -> timedelta:
     m = _DURATION_RE.match(text)
     if not m:
-        raise ValueError(f"{text!r} is not a duration (try '10 minutes', '2 hours', '1 day')")
+        raise ValueError(_("{text!r} is not a duration (try '10 minutes', '2 hours', '1 day')").format(
+            text=text))
     unit = _UNITS.get(m.group(2).lower())
     if unit is None:
-        raise ValueError(f"unknown unit {m.group(2)!r} in {text!r} (use seconds, minutes, hours, days)")
+        raise ValueError(_("unknown unit {unit!r} in {text!r} (use seconds, minutes, hours, days)").format(
+            unit=m.group(2), text=text))
     try:
         return timedelta(seconds=float(m.group(1)) * unit)
     except OverflowError:
-        raise ValueError(f"{text!r} is too long a duration") from None
+        raise ValueError(_("{text!r} is too long a duration").format(text=text)) from None
 
 
 def parse_lookback(text: str) -> Lookback:
@@ -55,7 +57,7 @@ def parse_lookback(text: str) -> Lookback:
     except InvalidOperation:
         return parse_duration(text)
     if not value.is_finite() or value < 0:
-        raise ValueError(f"{text!r} must be zero or more")
+        raise ValueError(_("{text!r} must be zero or more").format(text=text))
     return value
 
 
@@ -63,9 +65,9 @@ def parse_int(text: str, lo: int, hi: int) -> int:
     try:
         value = int(text.strip().replace("_", ""))
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise ValueError(_("{text!r} is not a whole number").format(text=text)) from None
     if not lo <= value <= hi:
-        raise ValueError(f"{value} is out of range {lo}..{hi}")
+        raise ValueError(_("{value} is out of range {lo}..{hi}").format(value=value, lo=lo, hi=hi))
     return value
 
 
@@ -75,20 +77,21 @@ def parse_bool(text: str) -> bool:
         return True
     if folded in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{text!r} is not true or false")
+    raise ValueError(_("{text!r} is not true or false").format(text=text))
 
 
 def parse_env_name(text: str) -> str:
     name = text.strip()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ValueError(f"{name!r} is not an environment variable name (e.g. LAKE_PG_PASSWORD)")
+        raise ValueError(_("{name!r} is not an environment variable name (e.g. LAKE_PG_PASSWORD)").format(
+            name=name))
     return name
 
 
 def parse_memory(text: str) -> str:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.IGNORECASE)
     if not m or float(m.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not a memory size (like 512MB or 2GB)")
+        raise ValueError(_("{text!r} is not a memory size (like 512MB or 2GB)").format(text=text))
     return f"{m.group(1)}{m.group(2).upper().replace('I', 'i')}"
 
 
@@ -98,23 +101,24 @@ def parse_share(text: str) -> float:
     try:
         value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise ValueError(f"{text!r} is not a share (like 10% or 0.1)") from None
+        raise ValueError(_("{text!r} is not a share (like 10% or 0.1)").format(text=text)) from None
     if not 0 <= value <= 1:
-        raise ValueError(f"{text!r} must be between 0% and 100%")
+        raise ValueError(_("{text!r} must be between 0% and 100%").format(text=text))
     return value
 
 
 def parse_choice(text: str, choices: tuple[str, ...]) -> str:
     folded = text.strip().lower()
     if folded not in choices:
-        raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+        raise ValueError(_("{text!r} is not one of {choices}").format(text=text, choices=", ".join(choices)))
     return folded
 
 
 def parse_cron(text: str) -> str:
     expr = " ".join(text.split())
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
-        raise ValueError(f"{text!r} is not a 5-field cron expression (like '0 2 * * *')")
+        raise ValueError(_("{text!r} is not a 5-field cron expression (like '0 2 * * *')").format(
+            text=text))
     return expr
 
 
@@ -123,14 +127,15 @@ def parse_timezone(text: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"{text!r} is not a time zone name (like Europe/Berlin or UTC)") from None
+        raise ValueError(_("{text!r} is not a time zone name (like Europe/Berlin or UTC)").format(
+            text=text)) from None
     return name
 
 
 def parse_name_list(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",")]
     if any(not n for n in names):
-        raise ValueError(f"{text!r} has an empty name in its comma list")
+        raise ValueError(_("{text!r} has an empty name in its comma list").format(text=text))
     return names
 
 
@@ -140,7 +145,7 @@ _TABLE_RE = re.compile(rf"^{IDENT_PART}(?:\.{IDENT_PART})?$")
 def parse_table_name(text: str) -> str:
     name = text.strip()
     if not _TABLE_RE.match(name):
-        raise ValueError(f"{text!r} is not a table name (SCHEMA.TABLE or TABLE)")
+        raise ValueError(_("{text!r} is not a table name (SCHEMA.TABLE or TABLE)").format(text=text))
     return name
 
 
@@ -150,11 +155,12 @@ def parse_query(text: str) -> str:
     while sql.endswith(";"):
         sql = sql[:-1].rstrip()
     if not sql:
-        raise ValueError("is empty")
+        raise ValueError(_("is empty"))
     if _outside_quotes(sql, ";"):
-        raise ValueError("holds more than one statement; give one SELECT")
+        raise ValueError(_("holds more than one statement; give one SELECT"))
     if not re.match(r"(?is)^\s*(select|with)\b", sql):
-        raise ValueError(f"must be a SELECT (or WITH ... SELECT), not {sql.split()[0]!r}")
+        raise ValueError(_("must be a SELECT (or WITH ... SELECT), not {word!r}").format(
+            word=sql.split()[0]))
     return sql
 
 
@@ -230,7 +236,8 @@ class _Reader:
     def check_keys(self, allowed: set[str], prefixes: tuple[str, ...] = ()) -> None:
         for key in self.values:
             if key not in allowed and not key.startswith(prefixes):
-                raise self.error(key, f"unknown key (known: {', '.join(sorted(allowed))})")
+                raise self.error(key, _("unknown key (known: {keys})").format(
+                    keys=", ".join(sorted(allowed))))
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
@@ -247,7 +254,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except configparser.Error as exc:
         raise ConfigError(f"{filename}: {one_line(exc)}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{filename}: cannot read: {exc}") from None
+        raise ConfigError(_("{file}: cannot read: {error}").format(file=filename, error=exc)) from None
     return parse_config(parser, p)
 
 
@@ -256,7 +263,8 @@ def _parse_keep(text: str) -> timedelta | None:
         return None
     keep = parse_duration(text)
     if keep <= timedelta(0):
-        raise ValueError(f"{text!r}: keep at least one second of snapshots (or 'all')")
+        raise ValueError(_("{text!r}: keep at least one second of snapshots (or 'all')").format(
+            text=text))
     return keep
 
 
@@ -265,24 +273,24 @@ def _parse_catalog(text: str) -> str:
     if value.lower().startswith("postgres:"):
         conn = value[len("postgres:"):].strip()
         if not conn:
-            raise ValueError("'postgres:' needs a libpq connection string, e.g. "
-                             "postgres:host=db1 dbname=lake user=sync")
+            raise ValueError(_("'postgres:' needs a libpq connection string, e.g. "
+                               "postgres:host=db1 dbname=lake user=sync"))
         if re.search(r"(?i)\bpassword\s*=", conn):
-            raise ValueError("a password does not belong in the config: name the variable "
-                             "holding it with password_env = ...")
+            raise ValueError(_("a password does not belong in the config: name the variable "
+                               "holding it with password_env = ..."))
         return "postgres:" + conn
     if "://" in value or value.lower().startswith(("sqlite:", "duckdb:", "ducklake:")):
-        raise ValueError(f"{value!r}: give a SQLite file path (e.g. data/lake.sqlite) or "
-                         "postgres:<libpq connection string>")
+        raise ValueError(_("{value!r}: give a SQLite file path (e.g. data/lake.sqlite) or "
+                           "postgres:<libpq connection string>").format(value=value))
     return value
 
 
 def _parse_data_path(text: str) -> str:
     value = text.strip()
     if "://" in value and not value.startswith("s3://"):
-        raise ValueError(f"{value!r}: a folder or an s3://bucket/prefix/ URL")
+        raise ValueError(_("{value!r}: a folder or an s3://bucket/prefix/ URL").format(value=value))
     if value.startswith("s3://") and len(value) <= len("s3://"):
-        raise ValueError("s3:// needs a bucket (s3://bucket/prefix/)")
+        raise ValueError(_("s3:// needs a bucket (s3://bucket/prefix/)"))
     return value
 
 
@@ -305,9 +313,10 @@ _RESERVED_SCHEMAS = ("temp", "system", "pg_catalog", "information_schema")
 def target_schema_problem(name: TargetName) -> str | None:
     schema = (name.schema or "").lower()
     if schema == "tui_sync":
-        return "schema tui_sync holds the sync state; choose another schema"
+        return _("schema tui_sync holds the sync state; choose another schema")
     if schema in _RESERVED_SCHEMAS:
-        return f"schema {name.schema} is DuckDB's own, not in the target; choose another schema"
+        return _("schema {schema} is DuckDB's own, not in the target; choose another schema").format(
+            schema=name.schema)
     return None
 
 
@@ -320,25 +329,25 @@ def _parse_target(r: _Reader, cfg: Config) -> None:
         t.path = r.get("path", default="")
         for key in _LAKE_ONLY:
             if r.get(key) is not None:
-                raise r.error(key, "only for kind = ducklake")
+                raise r.error(key, _("only for kind = ducklake"))
         if not t.path:
-            raise r.error("path", "required (path of the DuckDB file)")
+            raise r.error("path", _("required (path of the DuckDB file)"))
         return
     if r.get("path") is not None:
-        raise r.error("path", "kind = ducklake keeps its data in catalog and data_path, not path")
+        raise r.error("path", _("kind = ducklake keeps its data in catalog and data_path, not path"))
     t.path = ""
     t.catalog = r.get("catalog", _parse_catalog, "")
     if not t.catalog:
-        raise r.error("catalog", "required for kind = ducklake: a SQLite file (data/lake.sqlite) "
-                      "or postgres:<libpq connection string>")
+        raise r.error("catalog", _("required for kind = ducklake: a SQLite file (data/lake.sqlite) "
+                                "or postgres:<libpq connection string>"))
     t.data_path = r.get("data_path", _parse_data_path, "")
     postgres = t.catalog.startswith("postgres:")
     if postgres and not t.data_path:
-        raise r.error("data_path", "required with a PostgreSQL catalog (a folder every writer "
-                      "and reader sees, or s3://bucket/prefix/)")
+        raise r.error("data_path", _("required with a PostgreSQL catalog (a folder every writer "
+                                  "and reader sees, or s3://bucket/prefix/)"))
     t.password_env = r.get("password_env", parse_env_name, "")
     if t.password_env and not postgres:
-        raise r.error("password_env", "only for a postgres: catalog")
+        raise r.error("password_env", _("only for a postgres: catalog"))
     t.keep_snapshots = r.get("keep_snapshots", _parse_keep, t.keep_snapshots)
     t.s3_endpoint = r.get("s3_endpoint", default="")
     t.s3_region = r.get("s3_region", default="")
@@ -347,7 +356,7 @@ def _parse_target(r: _Reader, cfg: Config) -> None:
     if not t.data_path.startswith("s3://"):
         for key in ("s3_endpoint", "s3_region", "s3_url_style", "s3_use_ssl"):
             if r.get(key) is not None:
-                raise r.error(key, "only for an s3:// data_path")
+                raise r.error(key, _("only for an s3:// data_path"))
 
 
 def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
@@ -355,14 +364,12 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
     cfg = Config(path=p.resolve())
     for section in parser.sections():
         if section not in ("source", "target", "sync", "ui") and not section.startswith(TABLE_PREFIX):
-            raise ConfigError(
-                f"{filename}:{section}: unknown section (expected [source], [target], [sync], "
-                "[ui] or [table NAME])"
-            )
+            raise ConfigError(f"{filename}:{section}: " + _(
+                "unknown section (expected [source], [target], [sync], [ui] or [table NAME])"))
     if not parser.has_section("source"):
-        raise ConfigError(f"{filename}:source: missing section [source]")
+        raise ConfigError(f"{filename}:source: " + _("missing section [source]"))
     if not parser.has_section("target"):
-        raise ConfigError(f"{filename}:target: missing section [target]")
+        raise ConfigError(f"{filename}:target: " + _("missing section [target]"))
 
     r = _Reader(filename, "source", {k.lower(): v for k, v in parser.items("source")},
                 literal=("password",))
@@ -452,8 +459,8 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         tc.select = r.get("columns", parse_name_list, [])
         tc.exclude = r.get("exclude", parse_name_list, [])
         if tc.select and tc.exclude:
-            raise r.error("exclude", "give either columns = (only these) or exclude = (all but "
-                          "these), not both")
+            raise r.error("exclude", _("give either columns = (only these) or exclude = (all but "
+                                     "these), not both"))
         for key, raw in r.values.items():
             if key.startswith("column."):
                 col = key[len("column."):]
@@ -462,7 +469,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
                 except ValueError as exc:
                     raise r.error(key, r.hide(key, str(exc))) from None
         if tc.target and not tc.target.strip():
-            raise r.error("target", "is empty")
+            raise r.error("target", _("is empty"))
         if tc.target:
             _check_target(r, tc.target)
         elif tc.query:  # NAME is the target: the same rules as for `target =`
@@ -470,17 +477,19 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
             if problem:
                 raise ConfigError(f"{filename}:{section}: {problem}")
         if name in cfg.tables:
-            raise ConfigError(f"{filename}:{section}: table configured twice")
+            raise ConfigError(f"{filename}:{section}: " + _("table configured twice"))
         # A query-backed table names no source table: only its target must be unique.
         skey = f"query:{name}" if tc.query else cfg.source.table_key(name)
         if skey in sources:
-            raise ConfigError(f"{filename}:{section}: names the same source table as "
-                              f"[{sources[skey]}]; configure each source table once")
+            raise ConfigError(f"{filename}:{section}: " + _(
+                "names the same source table as [{section}]; configure each source table once"
+            ).format(section=sources[skey]))
         # DuckDB matches identifiers case-insensitively, quoted or not
         tkey = tc.target_name().lower()
         if tkey in targets:
-            raise r.error("target", f"target table {tc.target_name()} is also the target of "
-                          f"[{targets[tkey]}]; set target = ... to tell them apart")
+            raise r.error("target", _("target table {table} is also the target of [{section}]; set "
+                                    "target = ... to tell them apart").format(
+                table=tc.target_name(), section=targets[tkey]))
         sources[skey], targets[tkey] = section, section
         cfg.tables[name] = tc
     return cfg
@@ -497,8 +506,8 @@ def check_permissions(path: Path) -> str | None:
     if not re.search(r"(?im)^\s*password\s*=(?!\s*\$\{\w+\}\s*(?:[;#].*)?$)\s*\S", text):
         return None
     if mode & 0o077:
-        return (f"{path}: holds a password and is readable by other users "
-                f"(mode {mode & 0o777:o}); run: chmod 600 {path}")
+        return _("{path}: holds a password and is readable by other users (mode {mode}); run: "
+                 "chmod 600 {path}").format(path=path, mode=f"{mode & 0o777:o}")
     return None
 
 
@@ -515,7 +524,6 @@ def find_config(explicit: str | None) -> Path:
     user = paths.config_dir() / "tui-sync.ini"
     if user.is_file():
         return user
-    raise ConfigError(
+    raise ConfigError(_(
         "no config file: pass --config PATH, set TUI_SYNC_CONFIG, create ./tui-sync.ini "
-        f"(tui-sync init), or put one at {user}; or try --demo"
-    )
+        "(tui-sync init), or put one at {path}; or try --demo").format(path=user))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ..i18n import N_, _
 from .names import TargetName
 
 DEFAULT_PASSWORD_ENV = "TUI_SYNC_ORACLE_PASSWORD"
@@ -46,12 +47,12 @@ class SourceKind:
 SOURCE_KINDS: dict[str, SourceKind] = {
     "oracle": SourceKind(
         "oracle", "Oracle",
-        required=(("dsn", "required for kind = oracle (host:port/service or a tnsnames alias)"),
-                  ("user", "required for kind = oracle")),
+        required=(("dsn", N_("required for kind = oracle (host:port/service or a tnsnames alias)")),
+                  ("user", N_("required for kind = oracle"))),
         needs_password=True, has_owners=True),
     "sqlite": SourceKind(
         "sqlite", "SQLite",
-        required=(("path", "required for kind = sqlite (path to the SQLite file)"),),
+        required=(("path", N_("required for kind = sqlite (path to the SQLite file)")),),
         needs_password=False, has_owners=False),
 }
 
@@ -89,7 +90,7 @@ class SourceConfig:
         """(key, what is wrong) for the first required key left empty."""
         for key, why in self.spec.required:
             if not getattr(self, key):
-                return key, why
+                return key, _(why)
         return None
 
     def table_key(self, name: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class TargetName:
@@ -28,8 +30,8 @@ class TargetName:
             # `main` is the default schema (DuckDB ignores case there): `main.x` and `x` are
             # one table and must have one text form, or two sections could load it unseen
             return cls(None if parts[0].lower() == "main" else parts[0], parts[1])
-        raise ValueError(f"{text!r} has {len(parts)} dotted parts; use SCHEMA.TABLE "
-                         '(quote a name holding a dot: "my.table")')
+        raise ValueError(_("{text!r} has {count} dotted parts; use SCHEMA.TABLE (quote a name "
+                           'holding a dot: "my.table")').format(text=text, count=len(parts)))
 
     def sql(self) -> str:
         """The quoted DuckDB reference: "schema"."table" or "table"."""
@@ -67,7 +69,7 @@ def split_parts(text: str) -> list[str]:
             while True:
                 close = text.find('"', close)
                 if close < 0:
-                    raise ValueError(f"{text!r} has an unclosed double quote")
+                    raise ValueError(_("{text!r} has an unclosed double quote").format(text=text))
                 if text[close + 1:close + 2] != '"':
                     break
                 close += 2  # a doubled quote inside the name
@@ -76,14 +78,14 @@ def split_parts(text: str) -> list[str]:
             i = close + 1
             rest = text[i:].lstrip()
             if rest and not rest.startswith("."):
-                raise ValueError(f"{text!r}: text after a quoted name part")
+                raise ValueError(_("{text!r}: text after a quoted name part").format(text=text))
             continue
         if ch == ".":
             parts.append(_finish(text, current, quoted_part))
             current, quoted_part = [], False
         else:
             if quoted_part and ch.strip():
-                raise ValueError(f"{text!r}: text after a quoted name part")
+                raise ValueError(_("{text!r}: text after a quoted name part").format(text=text))
             if not quoted_part:
                 current.append(ch)
         i += 1
@@ -94,7 +96,7 @@ def split_parts(text: str) -> list[str]:
 def _finish(text: str, current: list[str], quoted: bool) -> str:
     part = "".join(current) if quoted else "".join(current).strip()
     if not part:
-        raise ValueError(f"{text!r} has an empty name part")
+        raise ValueError(_("{text!r} has an empty name part").format(text=text))
     return part
 
 

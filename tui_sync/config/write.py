@@ -33,6 +33,7 @@ from configupdater.option import Option
 from configupdater.section import Section
 
 from ..errors import ConfigError, one_line
+from ..i18n import _
 from .envvars import is_reference, same_meaning
 from .load import load_config
 from .model import TABLE_PREFIX, Config, SourceConfig
@@ -61,10 +62,10 @@ _INLINE_COMMENT_RE = re.compile(r"\s[;#]")
 def _check_value(section: str, key: str, value: str) -> None:
     """Refuse values the loader would read back differently."""
     if "\n" in value or "\r" in value:
-        raise ConfigError(f"{section}:{key}: must be a single line")
+        raise ConfigError(f"{section}:{key}: " + _("must be a single line"))
     if _INLINE_COMMENT_RE.search(value):
-        raise ConfigError(f"{section}:{key}: ' ;' or ' #' would start a comment in the INI file; "
-                          "remove the space before it")
+        raise ConfigError(f"{section}:{key}: " + _("' ;' or ' #' would start a comment in the INI "
+                                                   "file; remove the space before it"))
 
 
 def _inline_comment(option: Option) -> tuple[int, str] | None:
@@ -199,13 +200,14 @@ def save_source(path: Path, source: SourceConfig, target_path: str, *,
     if save_password:
         password = source.password or ""
         if not password:
-            raise ConfigError("source:password: there is no password to save")
+            raise ConfigError("source:password: " + _("there is no password to save"))
         if "\n" in password or "\r" in password:
-            raise ConfigError("source:password: must be a single line")
+            raise ConfigError("source:password: " + _("must be a single line"))
         had = "password" in sec
         if is_reference(password):  # it would read back as a variable, not as typed
-            raise ConfigError("source:password: a password written as ${NAME} would read the "
-                              "variable NAME; set password_env = NAME instead")
+            raise ConfigError("source:password: " + _(
+                "a password written as ${NAME} would read the variable NAME; set "
+                "password_env = NAME instead"))
         _set_option(sec, "password", password)  # a literal, $ and all (envvars.py)
         if not had:
             sec["password"].add_before.comment(PASSWORD_WARNING)

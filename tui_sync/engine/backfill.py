@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..events import Backfill, Mode
+from ..i18n import _
 from ..target.watermark import iso_time
 from ..timens import DatetimeNs
 from ..typeplan import SourceColumn
@@ -46,7 +47,8 @@ def check_request(backfill: Backfill | None, mode: Mode) -> Mode:
     if backfill is None:
         return mode
     if mode not in (Mode.AUTO, Mode.INCREMENTAL):
-        raise ConfigError(f"--since is an incremental window; it cannot go with --mode {mode.value}")
+        raise ConfigError(_("--since is an incremental window; it cannot go with --mode {mode}")
+                          .format(mode=mode.value))
     return Mode.INCREMENTAL
 
 
@@ -54,14 +56,15 @@ def bounds_for(job: TableJob, backfill: Backfill) -> BackfillBounds:
     """Parse the request's text with the job's cursor type; ConfigError (one line naming the
     cursor and its type, exit 2) for a table without cursor, a bad value or since > until."""
     if not job.cursor:
-        raise ConfigError(f"{job.name}: --since needs a cursor column (cursor = ... in "
-                          f"[table {job.config.source_table}])")
+        raise ConfigError(_("{table}: --since needs a cursor column (cursor = ... in "
+                            "[table {source}])").format(table=job.name,
+                                                      source=job.config.source_table))
     col = job.description.column(job.cursor)
     lo = parse_cursor_value(backfill.since, col, "--since")
     hi = None if backfill.until is None else parse_cursor_value(backfill.until, col, "--until")
     if hi is not None and lo > hi:
-        raise ConfigError(f"{job.name}: --since {backfill.since} is after --until "
-                          f"{backfill.until}")
+        raise ConfigError(_("{table}: --since {since} is after --until {until}").format(
+            table=job.name, since=backfill.since, until=backfill.until))
     return BackfillBounds(lo, hi)
 
 
@@ -70,18 +73,20 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
     DATE/TIMESTAMP an ISO date or date-time (a time zone cursor: UTC unless the text says),
     a number for numeric cursors, text as is for a text cursor."""
     kind = col.data_type.upper()
-    what = f"{flag} {text!r}: the cursor {col.name} is {col.declared()}"
+    what = _("{flag} {text!r}: the cursor {column} is {type}").format(
+        flag=flag, text=text, column=col.name, type=col.declared())
     if kind == "DATE" or kind.startswith("TIMESTAMP"):
         value = iso_time(text)
         if value is None:
-            raise ConfigError(f"{what}; give an ISO date or date-time (2024-01-31 or "
-                              "2024-01-31 08:00:00)")
+            raise ConfigError(_("{what}; give an ISO date or date-time (2024-01-31 or "
+                                "2024-01-31 08:00:00)").format(what=what))
         value = _cut(value, kind, col.scale)
         if kind in _TZ_TYPES:
             aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             return aware.astimezone(UTC)
         if value.tzinfo is not None:
-            raise ConfigError(f"{what} (without time zone); give the time without an offset")
+            raise ConfigError(_("{what} (without time zone); give the time without an offset")
+                              .format(what=what))
         return value
     if kind in _NUMBER_TYPES or kind in _FLOAT_TYPES:
         stripped = text.strip()
@@ -90,7 +95,7 @@ def parse_cursor_value(text: str, col: SourceColumn, flag: str) -> Any:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise ConfigError(f"{what}; give a number (like 1200 or 12.5)")
+            raise ConfigError(_("{what}; give a number (like 1200 or 12.5)").format(what=what))
         if kind in _FLOAT_TYPES:
             return float(number)
         return int(number) if _INTEGER_RE.fullmatch(stripped) else number

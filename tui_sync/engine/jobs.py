@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError
+from ..i18n import _
 from ..sources import open_source
 from ..sources.base import CursorIndex, ReadSpec, Source, TableDescription, TableInfo, Window
 from ..target import sync_columns
@@ -82,12 +83,15 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
             cp = plan.column(col)
         except KeyError:
             if any(c.name.upper() == col.upper() for c in chosen.left_out):
-                raise ConfigError(f"{config.path}:{where}:{key}: column {shown(col)} is left "
-                                  "out by columns = / exclude =") from None
-            raise ConfigError(f"{config.path}:{where}:{key}: column {shown(col)} is not in "
-                              f"{shown(desc.info.name)}") from None
+                raise ConfigError(f"{config.path}:{where}:{key}: " + _(
+                    "column {column} is left out by columns = / exclude =").format(
+                        column=shown(col))) from None
+            raise ConfigError(f"{config.path}:{where}:{key}: " + _(
+                "column {column} is not in {table}").format(
+                    column=shown(col), table=shown(desc.info.name))) from None
         if cp.skipped:
-            raise ConfigError(f"{config.path}:{where}:{key}: column {col} has an unsupported type")
+            raise ConfigError(f"{config.path}:{where}:{key}: " + _(
+                "column {column} has an unsupported type").format(column=col))
         return cp
 
     for col in tc.columns:
@@ -96,8 +100,9 @@ def resolve_job(config: Config, source: Source, name: str) -> TableJob:
     if tc.cursor:
         cp = find(tc.cursor, "cursor")
         if not _cursor_type_ok(cp.source.data_type):
-            raise ConfigError(f"{config.path}:{where}:cursor: {cp.name} ({cp.source.data_type}) "
-                              "cannot be a cursor; use a DATE, TIMESTAMP, NUMBER or sortable text")
+            raise ConfigError(f"{config.path}:{where}:cursor: " + _(
+                "{column} ({type}) cannot be a cursor; use a DATE, TIMESTAMP, NUMBER or sortable "
+                "text").format(column=cp.name, type=cp.source.data_type))
         cursor, cursor_target = cp.name, cp.target_name
         if tc.lookback and cp.source.data_type in _TEXT_CURSOR_TYPES:
             _check_text_lookback(source, desc, tc, cp.name, f"{config.path}:{where}:lookback: ")
@@ -166,17 +171,18 @@ def apply_lookback(watermark: Any, lookback: Any, column: str, prefix: str = "")
         if not lookback:
             return watermark  # zero: no lookback to apply
         if isinstance(lookback, Decimal):
-            raise ConfigError(f"{prefix}lookback {lookback} on the text cursor {column}: a number "
-                              "cannot move text back; use a duration (like '10 minutes') for "
-                              "text holding times, or no lookback")
+            raise ConfigError(prefix + _(
+                "lookback {lookback} on the text cursor {column}: a number cannot move text "
+                "back; use a duration (like '10 minutes') for text holding times, or no "
+                "lookback").format(lookback=lookback, column=column))
         from ..preview.detect import time_text  # Polars, no Textual; only for text cursors
 
         found = time_text(watermark)
         if found is None:
-            raise ConfigError(f"{prefix}lookback on the text cursor {column} needs text in a "
-                              f"known time format (like YYYYMMDDHH24MISS or YYYY-MM-DD HH24:MI:SS); "
-                              f"{watermark!r} is not; remove the lookback or use a DATE/TIMESTAMP "
-                              "cursor")
+            raise ConfigError(prefix + _(
+                "lookback on the text cursor {column} needs text in a known time format (like "
+                "YYYYMMDDHH24MISS or YYYY-MM-DD HH24:MI:SS); {value!r} is not; remove the "
+                "lookback or use a DATE/TIMESTAMP cursor").format(column=column, value=watermark))
         try:
             return found.format(found.value - lookback)
         except OverflowError:
@@ -185,19 +191,20 @@ def apply_lookback(watermark: Any, lookback: Any, column: str, prefix: str = "")
         if isinstance(lookback, Decimal):
             if lookback == 0:
                 return watermark
-            raise ConfigError(f"lookback for the DATE/TIMESTAMP cursor {column} needs a unit "
-                              f"(like '{lookback} minutes')")
+            raise ConfigError(_("lookback for the DATE/TIMESTAMP cursor {column} needs a unit "
+                                "(like '{lookback} minutes')").format(column=column, lookback=lookback))
         return watermark - lookback
     if isinstance(watermark, (int, Decimal, float)):
         if isinstance(lookback, timedelta):
-            raise ConfigError(f"lookback for the numeric cursor {column} must be a plain number")
+            raise ConfigError(_("lookback for the numeric cursor {column} must be a plain number")
+                              .format(column=column))
         if isinstance(watermark, int) and lookback == lookback.to_integral_value():
             return watermark - int(lookback)
         if isinstance(watermark, float):
             return watermark - float(lookback)
         return Decimal(watermark) - lookback
-    raise ConfigError(f"{prefix}lookback on the cursor {column} cannot apply to its value "
-                      f"{watermark!r}")
+    raise ConfigError(prefix + _("lookback on the cursor {column} cannot apply to its value "
+                                 "{value!r}").format(column=column, value=watermark))
 
 
 

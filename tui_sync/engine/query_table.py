@@ -16,6 +16,7 @@ from pyarrow import types as pa_types
 
 from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError, UnknownTableError
+from ..i18n import _
 from ..sources.base import Source, TableDescription
 from ..typeplan import ColumnPlan, TypePlan
 
@@ -57,13 +58,14 @@ def check(config: Config, tc: TableConfig, key_plans: list[ColumnPlan]) -> None:
     """Refuse the settings that need a row address or a source snapshot of a table."""
     where = f"{config.path}:{section(tc)}"
     if tc.consistent:
-        raise ConfigError(f"{where}:consistent: a query-backed table cannot be read as of one "
-                          "point in time (Oracle AS OF SCN applies to a table, not to a query); "
-                          "set consistent = false")
+        raise ConfigError(f"{where}:consistent: " + _(
+            "a query-backed table cannot be read as of one point in time (Oracle AS OF SCN "
+            "applies to a table, not to a query); set consistent = false"))
     if tc.parallel > 1 and not _numeric_key(key_plans):
-        raise ConfigError(f"{where}:parallel: a query-backed table has no row address to split "
-                          "a parallel read by; set primary_key to one numeric column of the "
-                          "query (its value ranges split the read), or parallel = 1")
+        raise ConfigError(f"{where}:parallel: " + _(
+            "a query-backed table has no row address to split a parallel read by; set "
+            "primary_key to one numeric column of the query (its value ranges split the read), "
+            "or parallel = 1"))
 
 
 def _numeric_key(key_plans: list[ColumnPlan]) -> bool:

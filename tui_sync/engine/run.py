@@ -35,6 +35,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
+from ..i18n import _
 from ..sources import open_source
 from ..sources.base import Source, Window
 from ..target import loads, sync_columns, travel
@@ -99,7 +100,7 @@ class Engine(Modes, Readers):
             }
             if job.cursor:
                 if source.implements_max_cursor_sql:
-                    text, binds, _ = source.build_max_cursor(job.description, job.cursor,
+                    text, binds, _kind = source.build_max_cursor(job.description, job.cursor,
                                                              job.config.where)
                     sql["max_cursor"] = (text, binds)
                 sql["incremental"] = source.build_select(
@@ -129,14 +130,15 @@ class Engine(Modes, Readers):
         self._request = request
         tables, mode, limit = request.tables, request.mode, request.limit
         if not tables:
-            raise ConfigError("no tables to sync: name tables or use --all")
+            raise ConfigError(_("no tables to sync: name tables or use --all"))
         claimed: dict[str, str] = {}  # two names on one target would replace each other's data
         for name in tables:
             target = self.config.table(name).target_name()
             other = claimed.setdefault(target.lower(), name)
             if other != name:
-                raise ConfigError(f"{other} and {name} would both load the target table {target}; "
-                                  "give them [table ...] sections with distinct targets")
+                raise ConfigError(_("{table} and {other} would both load the target table "
+                                    "{target}; give them [table ...] sections with distinct "
+                                    "targets").format(table=other, other=name, target=target))
         mode = check_request(request.backfill, Mode(mode))  # --since: incremental, or exit 2
         db_path = self.spec = tg.target_spec(self.config)
         results: list[TableResult] = []

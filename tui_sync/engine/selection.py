@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..config import TableConfig
 from ..errors import ConfigError
+from ..i18n import _
 from ..sources.base import TableDescription
 from ..typeplan import SourceColumn
 
@@ -37,10 +38,11 @@ def select_columns(desc: TableDescription, tc: TableConfig, prefix: str) -> Sele
         try:
             col = desc.column(name)
         except KeyError:
-            raise ConfigError(f"{prefix}{key}: column {_shown(name)} is not in "
-                              f"{_shown(desc.info.name)}") from None
+            raise ConfigError(f"{prefix}{key}: " + _("column {column} is not in {table}").format(
+                column=_shown(name), table=_shown(desc.info.name))) from None
         if any(c.name == col.name for c in named):
-            raise ConfigError(f"{prefix}{key}: column {_shown(name)} is named twice")
+            raise ConfigError(f"{prefix}{key}: " + _("column {column} is named twice").format(
+                column=_shown(name)))
         named.append(col)
     if tc.select:
         # build_plan orders by position: renumber so the target follows `columns =`
@@ -49,15 +51,16 @@ def select_columns(desc: TableDescription, tc: TableConfig, prefix: str) -> Sele
         gone = {c.name for c in named}
         chosen = [c for c in desc.columns if c.name not in gone]
     kept = {c.name for c in chosen}
-    needed = [(tc.cursor, "the cursor")] if tc.cursor else []
-    needed += [(k, "the primary key") for k in (tc.primary_key or desc.primary_key)]
+    needed = [(tc.cursor, _("the cursor"))] if tc.cursor else []
+    needed += [(k, _("the primary key")) for k in (tc.primary_key or desc.primary_key)]
     for name, what in needed:
         try:
             col = desc.column(name)
         except KeyError:
             continue  # resolve_job reports a cursor or key not in the table
         if col.name not in kept:
-            raise ConfigError(f"{prefix}{key}: {_shown(col.name)} is {what}; it must stay selected")
+            raise ConfigError(f"{prefix}{key}: " + _("{column} is {what}; it must stay selected")
+                              .format(column=_shown(col.name), what=what))
     return Selection(tuple(chosen), tuple(c for c in desc.columns if c.name not in kept))
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from ..config import Config, find_table_key
 from ..errors import ExitCode, TuiSyncError, UnknownTableError, one_line
+from ..i18n import _
 from ..preview.db import ColumnInfo
 from ..preview.export import ExportError, ExportFormat, check_export_path, copy_select, export_column
 from ..target import connect
@@ -44,7 +45,7 @@ def target_table_name(config: Config, name: str) -> TargetName:
     try:
         return TargetName.parse(text)
     except ValueError as exc:
-        raise ExportRequestError(f"bad table name {name}: {exc}") from None
+        raise ExportRequestError(_("bad table name {name}: {error}").format(name=name, error=exc)) from None
 
 
 def find_table(con: duckdb.DuckDBPyConnection, wanted: TargetName) -> TargetName | None:
@@ -81,9 +82,9 @@ def pick_columns(all_columns: Sequence[ColumnInfo], wanted: Sequence[str] | None
     by_lower = {c.name.lower(): c for c in all_columns}
     unknown = [n for n in names if n.lower() not in by_lower]
     if unknown:
-        raise ExportRequestError(
-            f"unknown column {', '.join(unknown)} in {table.text()} "
-            f"(columns: {', '.join(c.name for c in all_columns)})")
+        raise ExportRequestError(_("unknown column {names} in {table} (columns: {columns})").format(
+            names=", ".join(unknown), table=table.text(),
+            columns=", ".join(c.name for c in all_columns)))
     return [by_lower[n.lower()] for n in names]
 
 
@@ -97,18 +98,21 @@ def export_table(config: Config, name: str, to: str, *, where: str | None = None
     spec = spec or target_spec(config)
     wanted = target_table_name(config, name)
     if not spec.exists():
-        raise UnknownTableError(f"table {name} not found: nothing synced yet ({spec.display} not found)")
+        raise UnknownTableError(_("table {name} not found: nothing synced yet ({target} not found)")
+                                .format(name=name, target=spec.display))
     con = connect(spec, create=False, read_only=True)
     try:
         try:
             table = find_table(con, wanted)
             if table is None:
-                raise UnknownTableError(f"table {name} not found in {spec.display} "
-                                        "(tui-sync status lists the synced tables)")
+                raise UnknownTableError(_("table {name} not found in {target} (tui-sync status "
+                                          "lists the synced tables)").format(
+                    name=name, target=spec.display))
             picked = pick_columns(table_columns(con, table), columns, table)
             select = _select(con, table, picked, where, csv=path.suffix.lower() == ".csv")
         except duckdb.Error as exc:
-            raise TuiSyncError(f"cannot read {spec.display}: {one_line(exc)}") from None
+            raise TuiSyncError(_("cannot read {target}: {error}").format(
+                target=spec.display, error=one_line(exc))) from None
         try:
             rows = copy_select(con, select, [], path)
         except ExportError as exc:
@@ -128,15 +132,16 @@ def _select(con: duckdb.DuckDBPyConnection, table: TargetName, columns: Sequence
     if where is None:
         return select
     if not where.strip():
-        raise ExportRequestError("bad --where: it is empty")
+        raise ExportRequestError(_("bad --where: it is empty"))
     select += f" WHERE ({where}\n)"  # the newline ends a trailing -- comment before the paren
     try:
         check_read_only(con, select)
         con.execute(f"SELECT * FROM ({select}\n) LIMIT 0").fetchall()  # binds; reads no rows
     except QueryRefused as exc:
-        raise ExportRequestError(f"bad --where: it must be one condition ({exc})") from None
+        raise ExportRequestError(_("bad --where: it must be one condition ({error})").format(
+            error=exc)) from None
     except QueryError as exc:
-        raise ExportRequestError(f"bad --where: {exc}") from None
+        raise ExportRequestError(_("bad --where: {error}").format(error=exc)) from None
     except duckdb.Error as exc:
-        raise ExportRequestError(f"bad --where: {one_line(exc)}") from None
+        raise ExportRequestError(_("bad --where: {error}").format(error=one_line(exc))) from None
     return select

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ..errors import ExitCode, TuiSyncError, one_line
+from ..i18n import _
 from ..target import connect, qi
 from ..target.spec import TargetSpec
 
@@ -65,10 +66,11 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     except duckdb.Error as exc:
         raise QueryError(one_line(exc)) from None
     if not statements:
-        raise QueryRefused("query is empty: give one SELECT statement")
+        raise QueryRefused(_("query is empty: give one SELECT statement"))
     if len(statements) > 1:
         kinds = ", ".join(_type_name(s) for s in statements)
-        raise QueryRefused(f"query takes one statement; got {len(statements)} statements ({kinds})")
+        raise QueryRefused(_("query takes one statement; got {count} statements ({kinds})").format(
+            count=len(statements), kinds=kinds))
     stmt = statements[0]
     kind = _type_name(stmt)
     if kind == "SELECT":
@@ -81,7 +83,8 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
         if inner is not None:
             check_read_only(con, inner)
             return sql
-    raise QueryRefused(f"query is read-only: {kind} statement refused ({_snippet(stmt.query or sql)})")
+    raise QueryRefused(_("query is read-only: {kind} statement refused ({sql})").format(
+        kind=kind, sql=_snippet(stmt.query or sql)))
 
 
 def _pragma_reads(text: str) -> bool:
@@ -156,7 +159,7 @@ def run_query(spec: TargetSpec, sql: str) -> Iterator[QueryResult]:
     """Run one read statement on a read-only connection to the target; the connection
     closes when the block ends."""
     if not spec.exists():
-        raise QueryError(f"nothing synced yet ({spec.display} not found)")
+        raise QueryError(_("nothing synced yet ({target} not found)").format(target=spec.display))
     con = connect(spec, create=False, read_only=True)
     try:
         check_read_only(con, sql)

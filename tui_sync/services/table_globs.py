@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import UnknownTableError
+from ..i18n import _
 
 if TYPE_CHECKING:  # the CLI imports this module; the source classes load pyarrow
     from ..sources.base import TableInfo
@@ -70,9 +71,9 @@ def expand_table_names(config: Config, names: Sequence[str], *,
             found = [info.name for info in source_tables if _matches_source(name, info)]
         if not found:
             shown = name if name.isprintable() else repr(name)
-            raise UnknownTableError(f"no table matches {shown}: neither a configured table "
-                                    "(section or target name) nor a table in the source "
-                                    "(tui-sync tables lists them)")
+            raise UnknownTableError(_("no table matches {name}: neither a configured table "
+                                      "(section or target name) nor a table in the source "
+                                      "(tui-sync tables lists them)").format(name=shown))
         for table in found:
             add(table, True)
     return out

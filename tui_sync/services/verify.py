@@ -41,6 +41,7 @@ import pyarrow as pa
 from .. import target as tg
 from ..config import Config
 from ..errors import ConfigError, TuiSyncError
+from ..i18n import _
 from ..sources.base import Source
 from ..sources.verify_spec import DATETIME_TYPES, Content, Partitioning, SumColumn, VerifyQueryError
 from ..target.state import RunRecord
@@ -123,19 +124,22 @@ def _with_columns(content: Content, columns: Content) -> Content:
 
 
 def _duckdb_failed(name: str, exc: duckdb.Error) -> TuiSyncError:
-    return TuiSyncError(f"{name}: verify query failed in DuckDB: {str(exc).splitlines()[0]}")
+    return TuiSyncError(_("{table}: verify query failed in DuckDB: {error}").format(
+        table=name, error=str(exc).splitlines()[0]))
 
 
 def _read_source_as_of(source: Source, name: str, target: str, run: RunRecord) -> None:
     """Point the source's verify reads at the moment `run` read, or refuse in one line."""
     if run.target_table != target:
-        raise ConfigError(f"{name}: run {run.run_id} synced {run.target_table}, not {target}")
+        raise ConfigError(_("{table}: run {run} synced {synced}, not {target}").format(
+            table=name, run=run.run_id, synced=run.target_table, target=target))
     m = re.fullmatch(r"scn (\d+)", run.consistency or "")
     if m is None:
-        raise ConfigError(
-            f"{name}: run {run.run_id} recorded no source point in time to compare with (its "
-            f"reads: {run.consistency or run.mode + ', not pinned'}); verify --at needs a run "
-            "that read the source at one Oracle SCN (a chunked full sync)")
+        raise ConfigError(_(
+            "{table}: run {run} recorded no source point in time to compare with (its reads: "
+            "{reads}); verify --at needs a run that read the source at one Oracle SCN (a chunked "
+            "full sync)").format(table=name, run=run.run_id,
+                                 reads=run.consistency or run.mode + ", not pinned"))
     why = source.verify_as_of(int(m.group(1)))
     if why is not None:
         raise ConfigError(f"{name}: {why}")
@@ -166,13 +170,14 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
         if run is not None:
             _read_source_as_of(source, job.name, job.target, run)
         if not db_path.exists():
-            raise TuiSyncError(f"{job.name}: the {db_path.display} does not exist yet "
-                               "(run a sync first)")
+            raise TuiSyncError(_("{table}: the {target} does not exist yet (run a sync first)")
+                               .format(table=job.name, target=db_path.display))
         con = tg.connect(db_path, create=False)
         try:
             if not tg.table_exists(con, job.target):
-                raise TuiSyncError(f"{job.name}: the target table {job.target} is not in {db_path.display} "
-                                   "(run a sync first)")
+                raise TuiSyncError(_("{table}: the target table {target_table} is not in {target} "
+                                     "(run a sync first)").format(
+                    table=job.name, target_table=job.target, target=db_path.display))
             existing = tg.table_columns(con, job.target)
             sums = [s for s in sum_columns(job.plan.included) if s.target in existing]
             part = choose_partitioning(source, job, buckets)

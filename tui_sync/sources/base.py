@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..errors import SourceError
+from ..i18n import _
 from ..typeplan import SourceColumn, TypePlan
 
 if TYPE_CHECKING:  # the verify capability's types: loaded only by verify
@@ -189,7 +190,7 @@ class Source(ABC):
         """Describe a query-backed table's SELECT (its columns, in the source's terms) without
         reading its rows; `name` is the table section's NAME. The description's `query` is
         `sql`. A query the source refuses raises SourceError (or UnknownTableError)."""
-        raise SourceError(f"a {self.kind} source cannot read query-backed tables")
+        raise SourceError(_("a {kind} source cannot read query-backed tables").format(kind=self.kind))
 
     @abstractmethod
     def max_cursor(self, table: TableDescription, cursor: str, where: str = "") -> Any:
@@ -262,7 +263,7 @@ class Source(ABC):
         """Why this source cannot run a verify (with the content check when `content`), in
         one line; None when it can. Asked before any verify query."""
         if not self.implements_verify:
-            return f"verify does not support {self.kind} sources"
+            return _("verify does not support {kind} sources").format(kind=self.kind)
         return None
 
     @classmethod
@@ -273,7 +274,8 @@ class Source(ABC):
     def verify_as_of(self, point: Any) -> str | None:
         """Make the next verify queries read the source as of `point` (what pin_reads gave
         a run: an Oracle SCN); None when it can, else why not, in one line."""
-        return f"a {self.kind} source cannot be read as of an earlier point in time"
+        return _("a {kind} source cannot be read as of an earlier point in time").format(
+            kind=self.kind)
 
     def verify_key_bounds(self, table: TableDescription, column: ColumnPlan, where: str,
                           buckets: int) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import TargetBusyError, TuiSyncError, one_line
+from ..i18n import _
 from ..typeplan import TypePlan
 from . import lake
 from .lock import describe_holder, held_by_another, is_held, read_holder
@@ -74,7 +75,7 @@ def connect(target: Target, *, create: bool = True, wait: float = 0.0,
     assert spec.path is not None
     path = spec.path
     if (read_only or not create) and not path.exists():
-        raise TuiSyncError(f"DuckDB file {path} does not exist yet (run a sync first)")
+        raise TuiSyncError(_("DuckDB file {path} does not exist yet (run a sync first)").format(path=path))
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
@@ -88,7 +89,8 @@ def connect(target: Target, *, create: bool = True, wait: float = 0.0,
                     or held_by_another(path)):
                 raise error from None
         except duckdb.Error as exc:
-            raise TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}") from None
+            raise TuiSyncError(_("cannot open DuckDB file {path}: {error}").format(
+                path=path, error=one_line(exc))) from None
         time.sleep(pause)
         pause = min(pause * 2, 1.0)
 
@@ -102,19 +104,21 @@ def tune_for_loading(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> 
 def busy_error(path: Path, exc: Exception) -> TuiSyncError:
     text = str(exc)
     if "lock" not in text.lower():
-        return TuiSyncError(f"cannot open DuckDB file {path}: {one_line(exc)}")
+        return TuiSyncError(_("cannot open DuckDB file {path}: {error}").format(path=path, error=one_line(exc)))
     m = _HOLDER_RE.search(text)
     pid = m.group(2) if m else (p.group(1) if (p := _PID_RE.search(text)) else None)
     note = read_holder(path)
     if note and str(note.get("pid")) == pid and is_held(path):  # the sync the lock names
-        return TargetBusyError(f"DuckDB file {path} is in use by a sync: {describe_holder(note)}; "
-                               "retry when it ends (a DuckLake target is read during a sync)")
+        return TargetBusyError(_("DuckDB file {path} is in use by a sync: {holder}; retry when it "
+                                 "ends (a DuckLake target is read during a sync)").format(
+            path=path, holder=describe_holder(note)))
     if m:
         who = f"{Path(m.group(1)).name} (pid {m.group(2)})"
     else:
-        who = f"process {pid}" if pid else "another process"
-    return TargetBusyError(
-        f"DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry")
+        who = _("process {pid}").format(pid=pid) if pid else _("another process")
+    return TargetBusyError(_(
+        "DuckDB file {path} is in use by {who} (a sync or a duckdb shell); close it and retry"
+    ).format(path=path, who=who))
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str | None = None) -> bool:

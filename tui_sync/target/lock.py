@@ -15,6 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import LockHeldError
+from ..i18n import _
 from .spec import Target, as_spec
 
 
@@ -35,10 +36,11 @@ def read_holder(db_path: Target) -> dict | None:
 
 def describe_holder(info: dict | None) -> str:
     if not info:
-        return "another process"
+        return _("another process")
     tables = ", ".join(info.get("tables") or []) or "?"
-    return (f"{info.get('holder', 'sync')} pid {info.get('pid')} on {info.get('host')} "
-            f"(tables {tables}, since {info.get('started_at')})")
+    return _("{holder} pid {pid} on {host} (tables {tables}, since {started})").format(
+        holder=info.get("holder", "sync"), pid=info.get("pid"), host=info.get("host"),
+        tables=tables, started=info.get("started_at"))
 
 
 def is_held(db_path: Target) -> bool:
@@ -82,9 +84,8 @@ class SyncLock:
         try:
             self._lock.acquire(timeout=self.timeout)
         except Timeout:
-            raise LockHeldError(
-                f"another sync holds {self.spec.display}: "
-                f"{describe_holder(read_holder(self.db_path))}"
+            raise LockHeldError(_("another sync holds {target}: {holder}").format(
+                target=self.spec.display, holder=describe_holder(read_holder(self.db_path)))
             ) from None
         info = {"pid": os.getpid(), "host": socket.gethostname(), "holder": self.holder,
                 "tables": self.tables,

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 from .. import paths
 from ..config.model import Config
+from ..i18n import N_, _
 
 DUCKDB, DUCKLAKE = "duckdb", "ducklake"
 KINDS = (DUCKDB, DUCKLAKE)
@@ -82,11 +84,23 @@ class TargetSpec:
 
     @property
     def display(self) -> str:
-        """How messages name the target (never with a password)."""
+        """How messages name the target (never with a password), in the user's language."""
+        return self._display(_)
+
+    @property
+    def display_en(self) -> str:
+        """`display` in English, for text written to files (a systemd unit's Description)."""
+        return self._display(str)
+
+    def _display(self, translate: Callable[[str], str]) -> str:
         if not self.is_lake:
-            return f"DuckDB file {self.path}"
-        at = f" as of snapshot {self.at_snapshot}" if self.at_snapshot is not None else ""
-        return f"DuckLake {redact(self.catalog)} (data {self.data_path}){at}"
+            return translate(N_("DuckDB file {path}")).format(path=self.path)
+        if self.at_snapshot is not None:
+            return translate(N_("DuckLake {catalog} (data {data_path}) as of snapshot {snapshot}")
+                             ).format(catalog=redact(self.catalog), data_path=self.data_path,
+                                      snapshot=self.at_snapshot)
+        return translate(N_("DuckLake {catalog} (data {data_path})")).format(
+            catalog=redact(self.catalog), data_path=self.data_path)
 
     @property
     def name(self) -> str:

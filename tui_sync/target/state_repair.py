@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from ..errors import ConfigError
+from ..i18n import _
 from . import travel
 from .duckdb import connect
 from .lock import SyncLock
@@ -43,27 +44,30 @@ def set_watermark(db_path: Target, table: str, text: str) -> WatermarkChange:
     with no state to repair (never fully synced, no cursor) or a value of the wrong kind."""
     spec = as_spec(db_path)
     if not spec.exists():
-        raise ConfigError(f"{table}: never synced into {spec.display}: no watermark to repair")
+        raise ConfigError(_("{table}: never synced into {target}: no watermark to repair").format(
+            table=table, target=spec.display))
     with SyncLock(spec, "state set-watermark", [table]):
         con = connect(spec, create=False)
         try:
             if not _has_state(con):
-                raise ConfigError(f"{table}: never synced into {spec.display}: no watermark to "
-                                  "repair")
+                raise ConfigError(_("{table}: never synced into {target}: no watermark to repair")
+                                  .format(table=table, target=spec.display))
             ensure_schema(con)  # a file of an older version gets the newer columns (runs.note)
             row = con.execute("SELECT target_table FROM tui_sync.tables WHERE lower(target_table) "
                               "= lower(?)", [table]).fetchone()
             state = get_table_state(con, row[0]) if row else None
             if state is None:
-                raise ConfigError(f"{table}: never fully synced: no watermark to repair (run a "
-                                  "full sync)")
+                raise ConfigError(_("{table}: never fully synced: no watermark to repair (run a "
+                                    "full sync)").format(table=table))
             kind = _kind_of(state)
             old_value = decode_watermark(state.watermark, kind)
             try:
                 value = parse_watermark_input(text, kind, old_value)
             except ValueError as exc:
-                raise ConfigError(f"{table}: watermark {text!r}: the cursor {state.cursor_column} "
-                                  f"holds {kind} values; {exc}") from None
+                raise ConfigError(_("{table}: watermark {text!r}: the cursor {cursor} holds {kind} "
+                                    "values; {error}").format(
+                    table=table, text=text, cursor=state.cursor_column, kind=kind, error=exc)
+                ) from None
             new_text, new_kind = encode_watermark(value)
             assert new_text is not None and new_kind is not None
             now = utcnow()
@@ -91,11 +95,12 @@ def set_watermark(db_path: Target, table: str, text: str) -> WatermarkChange:
 
 def _kind_of(state: TableState) -> str:
     if not state.cursor_column:
-        raise ConfigError(f"{state.target_table}: has no cursor column: it syncs in full, "
-                          "there is no watermark to set")
+        raise ConfigError(_("{table}: has no cursor column: it syncs in full, there is no "
+                            "watermark to set").format(table=state.target_table))
     if state.watermark_type is None:
-        raise ConfigError(f"{state.target_table}: no watermark recorded yet (the source held no "
-                          f"rows at its last full sync); its type is unknown: run a sync")
+        raise ConfigError(_("{table}: no watermark recorded yet (the source held no rows at its "
+                            "last full sync); its type is unknown: run a sync").format(
+            table=state.target_table))
     return state.watermark_type
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import SourceError
+from ...i18n import _
 
 # requested_schema exists from 3.4.0; 4.0.0-4.0.2 and 26.0.0 return unequal decimal
 # columns across batches (python-oracledb issue 605); 26.0.1 carries the 605/606 fixes.
@@ -64,11 +65,12 @@ def check_driver_version(driver: Any) -> str:
         return "(version unknown)"
     version = str(getattr(driver, "__version__", "") or "")
     if _version_tuple(version) < MIN_DRIVER:
-        raise ConnectError(
-            f"python-oracledb {version or '(unknown version)'} is too old: tui-sync needs "
-            f"{MIN_DRIVER_TEXT} or later (requested_schema arrives in 3.4; 4.0.0-4.0.2 and 26.0.0 "
-            f"return unequal decimal columns, python-oracledb issue 605); run: pip install -U "
-            f"'oracledb>={MIN_DRIVER_TEXT}'", step="driver", code="DRIVER-VERSION")
+        raise ConnectError(_(
+            "python-oracledb {version} is too old: tui-sync needs {needed} or later "
+            "(requested_schema arrives in 3.4; 4.0.0-4.0.2 and 26.0.0 return unequal decimal "
+            "columns, python-oracledb issue 605); run: pip install -U 'oracledb>={needed}'"
+        ).format(version=version or _("(unknown version)"), needed=MIN_DRIVER_TEXT),
+            step="driver", code="DRIVER-VERSION")
     return version
 
 
@@ -83,7 +85,7 @@ class DsnParts:
 
     def where(self, dsn: str) -> str:
         if self.kind == "alias":
-            return f"tnsnames alias {dsn}"
+            return _("tnsnames alias {dsn}").format(dsn=dsn)
         if not self.host:
             return dsn
         text = self.host + (f":{self.port}" if self.port else "")
@@ -191,47 +193,58 @@ def _map_driver_error(exc: BaseException, err: Any, full_code: str, code: int, c
         elif "DPY-6003" in detail or "12505" in detail:
             code = 12505
         elif re.search(r"timed out", detail, re.I):
-            return ConnectError(f"DPY-6005: TCP connect to {where} timed out ({detail}); check the host and "
-                                "port, and that a firewall lets this machine through",
+            return ConnectError("DPY-6005: " + _(
+                "TCP connect to {where} timed out ({detail}); check the host and port, and that a "
+                "firewall lets this machine through").format(where=where, detail=detail),
                                 step="tcp", transient=True, code="DPY-6005")
         elif re.search(r"refused|Errno 111", detail, re.I):
-            return ConnectError(f"DPY-6005: TCP connect to {where} refused ({detail}): no listener on that "
-                                "port; check the port in dsn", step="tcp", transient=True, code="DPY-6005")
+            return ConnectError("DPY-6005: " + _(
+                "TCP connect to {where} refused ({detail}): no listener on that port; check the "
+                "port in dsn").format(where=where, detail=detail),
+                step="tcp", transient=True, code="DPY-6005")
     if code == 12514:
-        return ConnectError(
-            f"ORA-12514: the listener at {_host_port(parts, where)} does not know service "
-            f"{parts.service or '(as given)'}; check the service name in dsn (lsnrctl services on the "
-            "server lists them; a PDB is e.g. ORCLPDB1, not the CDB's SID)",
+        return ConnectError("ORA-12514: " + _(
+            "the listener at {address} does not know service {service}; check the service name "
+            "in dsn (lsnrctl services on the server lists them; a PDB is e.g. ORCLPDB1, not the "
+            "CDB's SID)").format(address=_host_port(parts, where),
+                                 service=parts.service or _("(as given)")),
             step="listener", code="ORA-12514")
     if code == 12505:
-        return ConnectError(
-            f"ORA-12505: the listener at {_host_port(parts, where)} does not know SID "
-            f"{parts.service or '(as given)'}; use host:port/SERVICE_NAME (a slash) rather than "
-            "host:port:SID, or check the SID with lsnrctl status", step="listener", code="ORA-12505")
+        return ConnectError("ORA-12505: " + _(
+            "the listener at {address} does not know SID {service}; use host:port/SERVICE_NAME "
+            "(a slash) rather than host:port:SID, or check the SID with lsnrctl status").format(
+                address=_host_port(parts, where), service=parts.service or _("(as given)")),
+            step="listener", code="ORA-12505")
     if code == 1017:
-        return ConnectError(
-            f"ORA-01017: Oracle rejected user {user.upper()} at {where} (wrong user name or password); "
-            "check user and the password in the variable named by password_env (passwords are "
-            "case-sensitive from 11g)", step="auth", code="ORA-01017")
+        return ConnectError("ORA-01017: " + _(
+            "Oracle rejected user {user} at {where} (wrong user name or password); check user "
+            "and the password in the variable named by password_env (passwords are "
+            "case-sensitive from 11g)").format(user=user.upper(), where=where),
+            step="auth", code="ORA-01017")
     if code == 28000:
-        return ConnectError(
-            f"ORA-28000: account {user.upper()} is locked at {where} (too many failed logins or locked by "
-            f"a DBA); ask the DBA to run ALTER USER {user.upper()} ACCOUNT UNLOCK",
+        return ConnectError("ORA-28000: " + _(
+            "account {user} is locked at {where} (too many failed logins or locked by a DBA); "
+            "ask the DBA to run ALTER USER {user} ACCOUNT UNLOCK").format(
+                user=user.upper(), where=where),
             step="account", code="ORA-28000")
     if code == 28001:
-        return ConnectError(
-            f"ORA-28001: the password of {user.upper()} has expired at {where}; change it (SQL*Plus: "
-            "password) or ask the DBA, then update the password source", step="account", code="ORA-28001")
+        return ConnectError("ORA-28001: " + _(
+            "the password of {user} has expired at {where}; change it (SQL*Plus: password) or "
+            "ask the DBA, then update the password source").format(user=user.upper(), where=where),
+            step="account", code="ORA-28001")
     if full_code == "DPY-6005":
-        return ConnectError(f"DPY-6005: cannot connect to {where}: {detail or _first(exc)}",
+        return ConnectError("DPY-6005: " + _("cannot connect to {where}: {detail}").format(
+                                where=where, detail=detail or _first(exc)),
                             step="network", transient=True, code="DPY-6005")
     if code in (12541, 12543, 12170, 12535):
         text = _first(exc)
-        return ConnectError(f"{text} (connecting to {where}); check the host and port, and the firewall",
+        return ConnectError(_("{error} (connecting to {where}); check the host and port, and the "
+                              "firewall").format(error=text, where=where),
                             step="tcp", transient=True, code=full_code or None)
     if code in (12154, 12262, 12545):
-        return ConnectError(f"{_first(exc)} (connecting to {where}); check the host or tnsnames alias in "
-                            "dsn, and config_dir", step="resolve", code=full_code or None)
+        return ConnectError(_("{error} (connecting to {where}); check the host or tnsnames alias "
+                              "in dsn, and config_dir").format(error=_first(exc), where=where),
+                            step="resolve", code=full_code or None)
     return None
 
 
@@ -256,8 +269,9 @@ def _resolve_failure(parts: DsnParts, where: str, dsn: str, detail: str,
                      code: str | None = None) -> ConnectError:
     host = parts.host or dsn
     pre = f"{code}: " if code else ""
-    return ConnectError(f"{pre}cannot connect to {where}: host name {host!r} does not resolve ({detail}); "
-                        "check the host in dsn, DNS or /etc/hosts", step="resolve", code=code)
+    return ConnectError(pre + _("cannot connect to {where}: host name {host!r} does not resolve "
+                                "({detail}); check the host in dsn, DNS or /etc/hosts").format(
+                            where=where, host=host, detail=detail), step="resolve", code=code)
 
 
 def _socket_failure(exc: OSError, parts: DsnParts, where: str, dsn: str,
@@ -267,12 +281,16 @@ def _socket_failure(exc: OSError, parts: DsnParts, where: str, dsn: str,
     if _is_unresolved(exc, str(exc)):
         return _resolve_failure(parts, where, dsn, detail, code)
     if isinstance(exc, ConnectionRefusedError):
-        return ConnectError(f"{pre}TCP connect to {where} refused ({detail}): no listener on that port; check "
-                            "the port in dsn", step="tcp", transient=True, code=code)
+        return ConnectError(pre + _(
+            "TCP connect to {where} refused ({detail}): no listener on that port; check the "
+            "port in dsn").format(where=where, detail=detail),
+            step="tcp", transient=True, code=code)
     if isinstance(exc, TimeoutError):
-        return ConnectError(f"{pre}TCP connect to {where} timed out; check the host and port, and that a "
-                            "firewall lets this machine through", step="tcp", transient=True, code=code)
-    return ConnectError(f"{pre}cannot connect to {where}: {type(exc).__name__}: {detail}", step="tcp",
+        return ConnectError(pre + _(
+            "TCP connect to {where} timed out; check the host and port, and that a firewall lets "
+            "this machine through").format(where=where), step="tcp", transient=True, code=code)
+    return ConnectError(pre + _("cannot connect to {where}: {detail}").format(
+                            where=where, detail=f"{type(exc).__name__}: {detail}"), step="tcp",
                         transient=True, code=code)
 
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from ...config import SourceConfig
 from ...errors import SourceError, SyncCancelled, UnknownTableError, one_line
+from ...i18n import _
 from ...typeplan import ColumnPlan
 from ..base import CursorIndex, ReadSpec, ServerInfo, Source, TableDescription, TableInfo
 from . import catalog, read
@@ -89,8 +90,9 @@ class OracleSource(Source):
             self._init_thick()
         password = cfg.resolve_password()
         if password is None:
-            raise SourceError(f"no password for Oracle user {cfg.user}: set the environment variable "
-                              f"{cfg.password_env} (or type it in the TUI)", code="NO-PASSWORD")
+            raise SourceError(_("no password for Oracle user {user}: set the environment variable "
+                                "{variable} (or type it in the TUI)").format(
+                user=cfg.user, variable=cfg.password_env), code="NO-PASSWORD")
         params: dict[str, Any] = {"user": cfg.user, "password": password, "dsn": cfg.dsn,
                                   "tcp_connect_timeout": TCP_CONNECT_TIMEOUT_S}
         if cfg.expire_time:
@@ -144,10 +146,12 @@ class OracleSource(Source):
         with _thick_lock:
             if _thick_args is not None:
                 if _thick_args != args:
-                    raise SourceError(
+                    raise SourceError(_(
                         "thick mode was already initialised in this process with lib_dir="
-                        f"{_thick_args[0] or '(default)'}, config_dir={_thick_args[1] or '(default)'}; "
-                        "restart tui-sync to use other Oracle Client libraries", code="THICK-INIT")
+                        "{lib_dir}, config_dir={config_dir}; restart tui-sync to use other Oracle "
+                        "Client libraries").format(lib_dir=_thick_args[0] or "(default)",
+                                                   config_dir=_thick_args[1] or "(default)"),
+                        code="THICK-INIT")
                 return
             log.info("initialising Oracle thick mode (lib_dir=%s, config_dir=%s)", *args)
             try:
@@ -214,26 +218,29 @@ class OracleSource(Source):
                                "asked for no cancel (a stray break); retrying", transient=True,
                                code=STRAY_BREAK)
         if full_code == "DPY-3010":
-            return SourceError(
-                "DPY-3010: thin mode cannot connect to this Oracle server version (Oracle 11.2 or "
-                "older); set mode = thick and lib_dir = the folder of Oracle Instant Client 19 in "
-                "[source]", code=full_code)
+            return SourceError("DPY-3010: " + _(
+                "thin mode cannot connect to this Oracle server version (Oracle 11.2 or older); "
+                "set mode = thick and lib_dir = the folder of Oracle Instant Client 19 in "
+                "[source]"), code=full_code)
         if full_code == "DPY-3001":
             # The driver's generic "<feature> is only supported in thick mode": its own text.
             if not message.startswith(full_code):
                 message = f"{full_code}: {message}"
-            return SourceError(f"{message}; set mode = thick and lib_dir in [source]", code=full_code)
+            return SourceError(_("{error}; set mode = thick and lib_dir in [source]").format(
+                error=message), code=full_code)
         if full_code == "DPI-1047":
-            return SourceError(
-                "DPI-1047: Oracle Client libraries not found for thick mode; install Oracle Instant "
-                "Client (19 reaches Oracle 11.2) and set lib_dir to its folder, or on Linux put it "
-                "on LD_LIBRARY_PATH/ldconfig before starting (DPI_DEBUG_LEVEL=64 traces the search)",
+            return SourceError("DPI-1047: " + _(
+                "Oracle Client libraries not found for thick mode; install Oracle Instant Client "
+                "(19 reaches Oracle 11.2) and set lib_dir to its folder, or on Linux put it on "
+                "LD_LIBRARY_PATH/ldconfig before starting (DPI_DEBUG_LEVEL=64 traces the search)"),
                 code=full_code)
         if code == 942:
-            return UnknownTableError(f"table or view not found or no SELECT privilege: {message}")
+            return UnknownTableError(_("table or view not found or no SELECT privilege: {error}")
+                                     .format(error=message))
         if code == 1555:
-            return SourceError(f"{message} - the read outlived the undo retention; run it at a "
-                               "quieter time, or ask the DBA to raise UNDO_RETENTION", code=full_code)
+            return SourceError(_("{error} - the read outlived the undo retention; run it at a "
+                                 "quieter time, or ask the DBA to raise UNDO_RETENTION").format(
+                error=message), code=full_code)
         transient = full_code in TRANSIENT_CODES or bool(getattr(err, "isrecoverable", False))
         if full_code and not message.startswith(full_code):
             message = f"{full_code}: {message}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import SourceError, SyncCancelled, UnknownTableError
+from ...i18n import _
 from ...timens import parse_timestamp
 from ...typeplan import ColumnPlan, Conversion, SourceColumn, parse_declared_type
 from ..base import (
@@ -71,7 +72,7 @@ class SqliteSource(SqliteReads, Source):
     # -- connection ------------------------------------------------------------------
     def connect(self) -> None:
         if not self.path.is_file():
-            raise SourceError(f"SQLite source {self.path} does not exist")
+            raise SourceError(_("SQLite source {path} does not exist").format(path=self.path))
         if not self._anchored:  # see anchors.py: before this source reads anything
             anchors.hold(self.path)
             self._anchored = True
@@ -80,7 +81,8 @@ class SqliteSource(SqliteReads, Source):
             conn = sqlite3.connect(file_uri(self.path), uri=True, check_same_thread=False)
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         except sqlite3.Error as exc:
-            raise SourceError(f"cannot open SQLite source {self.path}: {exc}") from None
+            raise SourceError(_("cannot open SQLite source {path}: {error}").format(
+                path=self.path, error=exc)) from None
         # A progress handler aborts any statement once cancel() set the flag: unlike
         # interrupt() alone, it cannot miss a statement that starts just after the call.
         self._cancelled = False
@@ -124,8 +126,8 @@ class SqliteSource(SqliteReads, Source):
         except sqlite3.Error as exc:
             raise self._map_error(exc) from None
         except OverflowError:  # a bound (--since 1e30) past SQLite's 64-bit integers
-            raise SourceError("a value given is beyond SQLite's integers (64-bit): "
-                              f"{', '.join(f'{k}={v}' for k, v in (binds or {}).items())}") from None
+            raise SourceError(_("a value given is beyond SQLite's integers (64-bit): {binds}").format(
+                binds=", ".join(f"{k}={v}" for k, v in (binds or {}).items()))) from None
 
     def _one(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
         """The first row of a query. The fetch steps the statement again, and an interrupt
@@ -156,7 +158,8 @@ class SqliteSource(SqliteReads, Source):
         text = str(exc)
         bad, self._bad_cursor = self._bad_cursor, None
         if bad is not None and "user-defined function" in text:
-            return SourceError(f"column {bad[0]}: cursor value {bad[1]!r} is not a date/time")
+            return SourceError(_("column {column}: cursor value {value!r} is not a date/time").format(
+                column=bad[0], value=bad[1]))
         if "interrupted" in text:
             return SyncCancelled("cancelled")
         transient = "locked" in text or "busy" in text
@@ -191,7 +194,8 @@ class SqliteSource(SqliteReads, Source):
         if len(folded) == 1:
             return folded[0]
         shown = name if name.isprintable() else repr(name)
-        raise UnknownTableError(f"table {shown} not found in the source {self.path.name}")
+        raise UnknownTableError(_("table {name} not found in the source {source}").format(
+            name=shown, source=self.path.name))
 
     def describe(self, name: str) -> TableDescription:
         table = self._resolve_name(name)
@@ -213,7 +217,7 @@ class SqliteSource(SqliteReads, Source):
     def _columns(self, table: str, pk: list[tuple[int, str]] | None = None) -> list[SourceColumn]:
         """A table's or view's columns, declared types parsed; `pk` collects the key."""
         cols = []
-        for cid, cname, decl, notnull, _default, pk_pos, *_ in self._all(
+        for cid, cname, decl, notnull, _default, pk_pos, *_rest in self._all(
                 f"PRAGMA table_xinfo({quote(table)})"):
             base, precision, scale, length = parse_declared_type(decl or "")
             detail = ""
@@ -284,7 +288,8 @@ class SqliteSource(SqliteReads, Source):
         if spec.bucket is not None:
             alias = self._row_alias(spec.table)
             if alias is None:
-                raise SourceError(f"{spec.table.info.name} has no rowid to split a parallel read by")
+                raise SourceError(_("{table} has no rowid to split a parallel read by").format(
+                    table=spec.table.info.name))
             parts.append(f"(abs({alias}) % :bucket_count) = :bucket")
             binds["bucket"], binds["bucket_count"] = spec.bucket
         if spec.after:
@@ -366,7 +371,8 @@ class SqliteSource(SqliteReads, Source):
         try:
             floor = canonical_timestamp(raw)
         except (ValueError, OverflowError):
-            raise SourceError(f"column {col.name}: cursor value {raw!r} is not a date/time") from None
+            raise SourceError(_("column {column}: cursor value {value!r} is not a date/time").format(
+                column=col.name, value=raw)) from None
         qc, binds = quote(col.name), {"lo_scan": scan_bound(floor)}
         sql = (f"SELECT MAX({canonical_sql(qc, col.name)}) FROM "
                f"{relation(table)} WHERE ({qc} >= :lo_scan OR {qc} < '0')")
@@ -429,7 +435,8 @@ def _verify_errors() -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        raise VerifyQueryError(f"verify query failed in the source: {str(exc).splitlines()[0]}") from None
+        raise VerifyQueryError(_("verify query failed in the source: {error}").format(
+            error=str(exc).splitlines()[0])) from None
 
 
 __all__ = ["SqliteSource", "format_date", "format_timestamp", "quote"]
