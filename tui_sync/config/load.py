@@ -101,7 +101,7 @@ def parse_share(text: str) -> float:
     try:
         value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise ValueError(_("{text!r} is not a share (like 10% or 0.1)").format(text=text)) from None
+        raise ValueError(_("{text!r} is not a share (like 0.1 or 10%)").format(text=text)) from None
     if not 0 <= value <= 1:
         raise ValueError(_("{text!r} must be between 0% and 100%").format(text=text))
     return value
