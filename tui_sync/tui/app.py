@@ -57,7 +57,6 @@ from .session import Session
 from .widgets.nav import SCREENS as SCREEN_KEYS
 from .workers import BUSY_ERRORS, ErrorCallback
 
-
 # The tooltips of the screen keys (literal, so the catalog has them; the words come from nav.SCREENS).
 _GOTO_TIPS = {
     "connection": N_("Show the Connection screen"), "tables": N_("Show the Tables screen"),

@@ -152,9 +152,11 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
                             partial(app.preview, name), discover=False))
         cmds.append(Command(_("Verify {table}").format(table=name), _("Compare its DuckDB target with the source"),
                             partial(app.start_verify, [name]), discover=False))
-        cmds.append(Command(_("Plan of {table}").format(table=name), _("Column plan, warnings and SQL; writes nothing"),
+        cmds.append(Command(_("Plan of {table}").format(table=name),
+                            _("Column plan, warnings and SQL; writes nothing"),
                             partial(_on_screen, app, "tables", "show_plan", name), discover=False))
-        cmds.append(Command(_("Edit settings of {table}").format(table=name), _("Target, key, cursor, lookback, filter, schedule"),
+        cmds.append(Command(_("Edit settings of {table}").format(table=name),
+                            _("Target, key, cursor, lookback, filter, schedule"),
                             partial(_on_screen, app, "tables", "edit_table", name), discover=False))
     return cmds
 
