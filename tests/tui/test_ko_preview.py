@@ -163,3 +163,18 @@ def test_snapshot_preview_chart_ko(snap_compare, ko_app: TuiSyncApp) -> None:
         await _settle(pilot)
 
     assert snap_compare(ko_app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_export_dialog_in_korean_fits_80x24(ko_app: TuiSyncApp) -> None:
+    from tui_sync.tui.widgets.preview_dialogs import ExportDialog
+
+    async with ko_app.run_test(size=SIZE) as pilot:
+        await _preview(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(ko_app.screen, ExportDialog), "the export dialog")
+        await pilot.pause()
+        shown = screen_text(ko_app)
+        _fits(shown)
+        for text in ("내보내기: equipment_events: 테이블 순서, 전체 20,000행", "파일 (.csv 또는 .parquet",
+                     "내보내기 (enter)", "취소 (esc)"):
+            assert text in shown, (text, shown)
