@@ -20,6 +20,7 @@ import polars as pl
 
 from tui_sync import target
 from tui_sync.errors import TuiSyncError
+from tui_sync.i18n import N_, _
 from tui_sync.preview.db import connect
 from tui_sync.preview.query import Histogram, Stats
 from tui_sync.target import state
@@ -38,13 +39,13 @@ class Scale(StrEnum):
 
     @property
     def label(self) -> str:
-        return _SCALE_LABELS[self]
+        return _(_SCALE_LABELS[self])
 
 
 _SCALE_LABELS = {
-    Scale.AUTO: "Y: auto (2nd axis)",
-    Scale.SHARED: "Y: one axis",
-    Scale.NORMALISED: "Y: normalised",
+    Scale.AUTO: N_("Y: auto (2nd axis)"),
+    Scale.SHARED: N_("Y: one axis"),
+    Scale.NORMALISED: N_("Y: normalised"),
 }
 
 
@@ -163,8 +164,8 @@ class AxisPlan:
     def note(self) -> str:
         """What the title says about the scales ("" for one plain axis)."""
         if self.normalised:
-            return "y normalised"  # the ticks say 0-100 %, the legend each series' min-max
-        return "2 y axes" if self.right else ""
+            return _("y normalised")  # the ticks say 0-100 %, the legend each series' min-max
+        return _("2 y axes") if self.right else ""
 
     def side(self, name: str) -> str:
         return "right" if name in self.right else "left"

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 import polars as pl
 
+from ..i18n import _
 from .formats import DATETIME_US, FAMILY_FORMATS, INT_RE, NUMBER_RE, Family, Format, TimeText, time_text
 
 DEFAULT_THRESHOLD = 0.95
@@ -65,10 +66,12 @@ class ColumnDetection:
         pct = f"{self.parse_ratio:.1%}"
         fmt = f" ({self.format})" if self.format else ""
         if self.converted:
-            return f"{self.name}: text → {self.kind}{fmt}, {pct} parsed of {self.non_null:,}"
+            return _("{name}: text → {kind}{format}, {pct} parsed of {count}").format(
+                name=self.name, kind=self.kind, format=fmt, pct=pct, count=f"{self.non_null:,}")
         if self.kind in (Kind.TEXT, Kind.EMPTY):
-            return f"{self.name}: kept as text ({self.reason or self.kind})"
-        return f"{self.name}: kept as text (looks {self.kind}{fmt}, {pct}; {self.reason})"
+            return _("{name}: kept as text ({reason})").format(name=self.name, reason=self.reason or self.kind)
+        return _("{name}: kept as text (looks {kind}{format}, {pct}; {reason})").format(
+            name=self.name, kind=self.kind, format=fmt, pct=pct, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def detect_column(
     values = column.to_frame().select(pl.when(stripped.str.len_bytes() > 0).then(stripped)).to_series()
     non_null = values.len() - values.null_count()
     if non_null == 0:
-        return ColumnDetection(name, Kind.EMPTY, None, None, 0.0, 0, False, "no values"), column
+        return ColumnDetection(name, Kind.EMPTY, None, None, 0.0, 0, False, _("no values")), column
 
     sample = _sample(values, sample_size)
     exact_sample = sample.len() == non_null
@@ -249,12 +252,13 @@ def detect_column(
     family = max(order, key=lambda f: (ratios[f], -order.index(f)))
     sample_ratio = ratios[family]
     if sample_ratio == 0.0:
-        return ColumnDetection(name, Kind.TEXT, None, None, 0.0, non_null, False, "no known format"), column
+        return ColumnDetection(name, Kind.TEXT, None, None, 0.0, non_null, False, _("no known format")), column
     if sample_ratio < threshold - _SAMPLE_SLACK and not exact_sample:
         return (
             ColumnDetection(
                 name, _family_kind(family, None), family, None, sample_ratio, non_null, False,
-                f"{sample_ratio:.0%} of a sample parse, below {threshold:.0%}", sampled=True,
+                _("{ratio} of a sample parse, below {threshold}").format(
+                    ratio=f"{sample_ratio:.0%}", threshold=f"{threshold:.0%}"), sampled=True,
             ),
             column,
         )
@@ -282,9 +286,11 @@ def detect_column(
     ratio = ok / non_null
     required = min(min_count, column.len())
     if ratio < threshold:
-        reason = f"{ratio:.1%} parse, below {threshold:.0%}"
+        reason = _("{ratio} parse, below {threshold}").format(ratio=f"{ratio:.1%}", threshold=f"{threshold:.0%}")
     elif non_null < required:
-        reason = f"only {non_null} value{'s' if non_null != 1 else ''}, need {required}"
+        # two texts, not ngettext: tests/test_i18n_catalog.py reads the .mo without plural entries
+        reason = (_("only {count} value, need {required}") if non_null == 1
+                  else _("only {count} values, need {required}")).format(count=non_null, required=required)
     else:
         reason = ""
     detection = ColumnDetection(name, kind, family, label, ratio, non_null, not reason, reason)

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from tui_sync.errors import TuiSyncError, one_line
+from tui_sync.i18n import _
 from tui_sync.preview.db import ColumnInfo, columns_of, connect, pick_cursor, state_cursor
 from tui_sync.preview.detect import ColumnDetection, duckdb_expression
 from tui_sync.preview.paging import Sort, natural_sort, sort_expr
@@ -63,7 +64,7 @@ def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
             fixes.append(col.dt.to_string("iso"))  # DuckDB INTERVAL: ISO 8601 'PT5.5S'
 
         elif dtype == pl.Object:
-            raise ExportError(f"column {name} holds Python objects and cannot be written to CSV")
+            raise ExportError(_("column {name} holds Python objects and cannot be written to CSV").format(name=name))
     return frame.with_columns(fixes) if fixes else frame
 
 
@@ -77,7 +78,7 @@ def export_frame(frame: pl.DataFrame, path: Path, fmt: ExportFormat | str | None
     try:
         kind = ExportFormat(fmt) if fmt else ExportFormat(path.suffix.lower().lstrip("."))
     except ValueError:
-        raise ExportError(f"unknown export format for {path.name}: use .csv or .parquet") from None
+        raise ExportError(_("unknown export format for {name}: use .csv or .parquet").format(name=path.name)) from None
     partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ def export_frame(frame: pl.DataFrame, path: Path, fmt: ExportFormat | str | None
     except (OSError, pl.exceptions.PolarsError) as exc:
         with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
             partial.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+        raise ExportError(_("cannot write {path}: {error}").format(path=path, error=one_line(exc))) from None
     return path.resolve()
 
 
@@ -102,14 +103,14 @@ def check_export_path(text: str) -> Path:
     """The path a user typed, checked before anything runs: a .csv or .parquet file name."""
     text = text.strip()
     if not text:
-        raise ExportError("give a file name ending in .csv or .parquet")
+        raise ExportError(_("give a file name ending in .csv or .parquet"))
     path = Path(text).expanduser()
     try:
         ExportFormat(path.suffix.lower().lstrip("."))
     except ValueError:
-        raise ExportError(f"unknown export format for {path.name}: use .csv or .parquet") from None
+        raise ExportError(_("unknown export format for {name}: use .csv or .parquet").format(name=path.name)) from None
     if path.is_dir():
-        raise ExportError(f"{path} is a folder: give a file name ending in .csv or .parquet")
+        raise ExportError(_("{path} is a folder: give a file name ending in .csv or .parquet").format(path=path))
     return path
 
 
@@ -159,7 +160,7 @@ def copy_select(con: duckdb.DuckDBPyConnection, select: str, params: list[Any], 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+        raise ExportError(_("cannot write {path}: {error}").format(path=path, error=one_line(exc))) from None
     options = "FORMAT csv, HEADER" if kind is ExportFormat.CSV else "FORMAT parquet"
     target = str(partial).replace("'", "''")
     sql = f"COPY ({select}) TO '{target}' ({options})"
@@ -169,7 +170,7 @@ def copy_select(con: duckdb.DuckDBPyConnection, select: str, params: list[Any], 
     except (OSError, duckdb.Error) as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {one_line(exc)}") from None
+        raise ExportError(_("cannot write {path}: {error}").format(path=path, error=one_line(exc))) from None
     return written
 
 

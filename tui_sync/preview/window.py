@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from tui_sync.i18n import N_, _
 from tui_sync.preview.db import ColumnInfo, PreviewError
 from tui_sync.preview.db import one as _one
 from tui_sync.target import qi as quote
@@ -37,7 +38,7 @@ class Preset(StrEnum):
 
     @property
     def label(self) -> str:
-        return _PRESET_LABELS[self]
+        return _(_PRESET_LABELS[self])
 
     @property
     def span(self) -> timedelta | None:
@@ -46,12 +47,12 @@ class Preset(StrEnum):
 
 _PRESET_LABELS = {
     # The ranges end at the newest row, not now (synced data can be days old): the label says so.
-    Preset.FIRST: "Table order",
-    Preset.LAST_24H: "24h to newest row",
-    Preset.LAST_7D: "7 days to newest row",
-    Preset.LAST_30D: "30 days to newest row",
-    Preset.ALL: "Newest first",
-    Preset.CUSTOM: "Custom range…",
+    Preset.FIRST: N_("Table order"),
+    Preset.LAST_24H: N_("24h to newest row"),
+    Preset.LAST_7D: N_("7 days to newest row"),
+    Preset.LAST_30D: N_("30 days to newest row"),
+    Preset.ALL: N_("Newest first"),
+    Preset.CUSTOM: N_("Custom range…"),
 }
 _PRESET_SPANS = {
     Preset.LAST_24H: timedelta(hours=24),
@@ -74,18 +75,20 @@ def cursor_expr(col: ColumnInfo) -> str:
         return f"coalesce(TRY_CAST(trim({q}) AS TIMESTAMP), try_strptime(trim({q}), {_TEXT_TIME_FORMATS}))"
     if _INTEGER.match(col.type):
         return f"try_strptime(CAST({q} AS VARCHAR), '%Y%m%d%H%M%S')"
-    raise PreviewError(f"cursor {col.name} is {col.type}: a date range needs a DATE or TIMESTAMP column")
+    raise PreviewError(_("cursor {name} is {type}: a date range needs a DATE or TIMESTAMP column")
+                       .format(name=col.name, type=col.type))
 
 
 def no_cursor(preset: Preset, table: str) -> PreviewError:
-    return PreviewError(f"'{preset.label}' needs a cursor column; {table} has no DATE or TIMESTAMP column")
+    return PreviewError(_("'{preset}' needs a cursor column; {table} has no DATE or TIMESTAMP column")
+                        .format(preset=preset.label, table=table))
 
 
 def column(columns: Sequence[ColumnInfo], name: str) -> ColumnInfo:
     for c in columns:
         if c.name == name:
             return c
-    raise PreviewError(f"no column {name}")
+    raise PreviewError(_("no column {name}").format(name=name))
 
 
 def base(
@@ -123,7 +126,7 @@ def window_where(
     if preset is Preset.CUSTOM:
         start, end = bounds or (None, None)
         if start is None and end is None:
-            raise PreviewError("a custom range needs a start or an end (Custom range…)")
+            raise PreviewError(_("a custom range needs a start or an end (Custom range…)"))
         parts = ([f"{expr} >= ?"] if start is not None else []) + ([f"{expr} < ?"] if end is not None else [])
         return " WHERE " + " AND ".join(parts), [b for b in (start, end) if b is not None]
     return f" WHERE {expr} >= ?", [range_start(con, tref(table), expr, cursor, preset)]
@@ -133,7 +136,8 @@ def range_start(con: duckdb.DuckDBPyConnection, t: str, expr: str, cursor: str, 
     row = _one(con, f"SELECT max({expr}) FROM {t}")
     hi = row[0] if row else None
     if hi is None:
-        raise PreviewError(f"cursor {cursor} holds no dates or times: use '{Preset.FIRST.label}'")
+        raise PreviewError(_("cursor {cursor} holds no dates or times: use '{preset}'")
+                          .format(cursor=cursor, preset=Preset.FIRST.label))
     span = preset.span
     assert span is not None
     if isinstance(hi, date) and not isinstance(hi, datetime):
@@ -153,7 +157,8 @@ def parse_bound(text: str, *, end: bool = False) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        raise PreviewError(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM)") from None
+        raise PreviewError(_("not a date: {text} (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+                           .format(text=repr(text))) from None
     if end and _DATE_ONLY.match(text.replace("/", "-")):
         value += timedelta(days=1)
     return value.replace(tzinfo=None)

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from ..config import Config, find_config, load_config
 from ..errors import ConfigError, TuiSyncError, one_line
 from ..events import LogLine, Mode
+from ..i18n import N_, _
 from ..progress import RunState
 from ..scheduler import Scheduler
 from ..typeplan import target_name
@@ -56,13 +57,31 @@ from .session import Session
 from .widgets.nav import SCREENS as SCREEN_KEYS
 from .workers import BUSY_ERRORS, ErrorCallback
 
+# The tooltips of the screen keys (literal, so the catalog has them; the words come from nav.SCREENS).
+_GOTO_TIPS = {
+    "connection": N_("Show the Connection screen"), "tables": N_("Show the Tables screen"),
+    "progress": N_("Show the Progress screen"), "preview": N_("Show the Preview screen"),
+    "history": N_("Show the History screen"), "help": N_("Show the Help screen"),
+}
+# Textual's own words the app shows: the palette key's footer word and tooltip, ctrl+q's
+# tooltip, and the palette's system commands (translated in get_system_commands).
+_TEXTUAL_WORDS = (
+    N_("palette"), N_("Open the command palette"), N_("Quit the app and return to the command prompt."),
+    N_("Bell"), N_("Ring the bell"), N_("Theme"), N_("Change the current theme"),
+    N_("Keys"), N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"),
+)
+
 
 def _goto(mode: str, key: str, label: str) -> Binding:
     binding_key = {"?": "question_mark"}.get(key, key)
     # Not in the footer: the screen bar above shows every screen's key with its name, and
     # the footer's 80 columns go to the screen's own keys, each with its word.
     return Binding(binding_key, f"goto('{mode}')", label, key_display=key if key != binding_key else None,
-                   show=False, tooltip=f"Show the {label} screen", id=f"goto.{mode}")
+                   show=False, tooltip=_GOTO_TIPS.get(mode, f"Show the {label} screen"), id=f"goto.{mode}")
 
 
 class TuiSyncApp(App[None]):
@@ -83,7 +102,10 @@ class TuiSyncApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {name: name for name in SCREENS}
     # The screen keys come from the one table the screen bar and Help use too.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", tooltip="Quit (asks while a sync runs)", id="app.quit"),
+        Binding("q", "quit", N_("Quit"), tooltip=N_("Quit (asks while a sync runs)"), id="app.quit"),
+        # Textual adds this one itself unless the app has it: here, so its word is translated.
+        Binding(App.COMMAND_PALETTE_BINDING, "command_palette", N_("palette"), show=False, priority=True,
+                tooltip=N_("Open the command palette")),
         *(_goto(mode, key, label) for mode, key, label in SCREEN_KEYS),
     ]
 
@@ -149,7 +171,7 @@ class TuiSyncApp(App[None]):
         else:
             self.switch_mode("connection")
             if self.session.config_error:
-                self.notify(self.session.config_error, title="Config", severity="error", timeout=10)
+                self.notify(self.session.config_error, title=_("Config"), severity="error", timeout=10)
         self._show_config_warnings()
         # A sync allocates and frees objects by the million; with the default thresholds
         # Python then runs full collections over every live object of the UI, pausing key
@@ -164,7 +186,7 @@ class TuiSyncApp(App[None]):
 
     def _show_config_warnings(self) -> None:
         for warning in getattr(self.session.config, "warnings", []):
-            self.notify(warning, title="Config", severity="warning", timeout=10)
+            self.notify(warning, title=_("Config"), severity="warning", timeout=10)
 
     # -- navigation ----------------------------------------------------------------------
     def action_goto(self, mode: str) -> None:
@@ -228,20 +250,20 @@ class TuiSyncApp(App[None]):
         try:
             self.set_config(load_config(self.session.config_path))
         except ConfigError as exc:
-            self.show_error("Config", str(exc))
+            self.show_error(_("Config"), str(exc))
         else:
-            self.notify(f"Reloaded {self.session.config_path}", title="Config")
+            self.notify(_("Reloaded {path}").format(path=self.session.config_path), title=_("Config"))
 
     def set_marks(self, names: set[str]) -> None:  # source table names, from the Tables screen
         self.session.marked = set(names)
 
     def start_sync(self, tables: list[str], mode: Mode, *, resume: bool | None = None) -> bool:
         again = partial(self.start_sync, tables, mode, resume=resume)  # once a password is typed
-        return self.passwords.ready(tables, again, "The sync") and self.runs.start(tables, mode, resume=resume)
+        return self.passwords.ready(tables, again, _("The sync")) and self.runs.start(tables, mode, resume=resume)
 
     def start_verify(self, tables: list[str]) -> bool:
         again = partial(self.start_verify, tables)
-        return self.passwords.ready(tables, again, "Verify") and self.verify.start(tables)
+        return self.passwords.ready(tables, again, _("Verify")) and self.verify.start(tables)
 
     def preview(self, source_table: str) -> None:
         """Show a source table's target in the Preview screen."""
@@ -252,8 +274,10 @@ class TuiSyncApp(App[None]):
         session.preview_target = (tc.target_name(), cursor)
         session.synced_last = None  # a choice made after the run ended wins over it
         if session.catalog_loaded and not session.is_synced(source_table):
-            self.notify(f"{source_table} has not been synced yet: its target {tc.target_name()} may not "
-                        "exist (a test sync writes <target>_test).", title="Preview", severity="warning")
+            self.notify(_("{table} has not been synced yet: its target {target} may not "
+                          "exist (a test sync writes <target>_test).").format(table=source_table,
+                                                                            target=tc.target_name()),
+                        title=_("Preview"), severity="warning")
         self.switch_mode("preview")
         screen = self.mounted_screen("preview")
         if isinstance(screen, PreviewScreen):
@@ -314,7 +338,7 @@ class TuiSyncApp(App[None]):
         busy = isinstance(error, BUSY_ERRORS)
         if busy and any(isinstance(s, ErrorScreen) and s.message == message for s in self.screen_stack):
             return  # the same holder is already on screen (a sync and the state refresh after it)
-        self.show_error(worker.description or worker.name or "Background task", message, details,
+        self.show_error(worker.description or worker.name or _("Background task"), message, details,
                         retry=retry if busy else None)
 
     # -- messages from the workers -------------------------------------------------------
@@ -367,7 +391,8 @@ class TuiSyncApp(App[None]):
     # -- actions -------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # The palette's own "Quit" would be a second one beside ours (which names its key).
-        return (c for c in super().get_system_commands(screen) if c.title != "Quit")
+        return (c._replace(title=_(c.title), help=_(c.help))
+                for c in super().get_system_commands(screen) if c.title != "Quit")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pause and cancel stay in the footer, dimmed, while nothing runs.

@@ -19,6 +19,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape  # help is read as markup: "[source]" would vanish
 
 from ..events import Mode
+from ..i18n import N_, _
 from .screens.tables import SourceTable
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def key_of(owner: type, action: str) -> str:
 
 def _keyed(help_text: str, owner: type, action: str) -> str:
     key = key_of(owner, action)
-    return f"{help_text} (key {key})" if key else help_text
+    return _("{help} (key {key})").format(help=help_text, key=key) if key else help_text
 
 
 def _on_screen(app: TuiSyncApp, mode: str, method: str, *args: object) -> None:
@@ -62,15 +63,16 @@ def _on_screen(app: TuiSyncApp, mode: str, method: str, *args: object) -> None:
 
 
 _MODE_HELP = {
-    Mode.AUTO: "full the first time, then incremental when a cursor is set",
-    Mode.FULL: "reload completely; the old table stays readable until the swap",
-    Mode.INCREMENTAL: "only rows after the watermark (minus lookback)",
-    Mode.TEST: "the first test_rows rows into <target>_test; the real target is untouched",
+    Mode.AUTO: N_("full the first time, then incremental when a cursor is set"),
+    Mode.FULL: N_("reload completely; the old table stays readable until the swap"),
+    Mode.INCREMENTAL: N_("only rows after the watermark (minus lookback)"),
+    Mode.TEST: N_("the first test_rows rows into <target>_test; the real target is untouched"),
 }
 
 
 def app_commands(app: TuiSyncApp) -> list[Command]:
     from .widgets.nav import SCREENS
+    from .widgets.run_view import mode_word
 
     screens = type(app).SCREENS
     connection, tables, progress, history, preview = (
@@ -81,81 +83,85 @@ def app_commands(app: TuiSyncApp) -> list[Command]:
 
     cmds: list[Command] = []
     for mode, _key, label in SCREENS:
-        cmds.append(Command(f"Go to {label}", _keyed(f"Show the {label} screen", type(app), f"goto('{mode}')"),
+        cmds.append(Command(_("Go to {screen}").format(screen=_(label)),
+                            _keyed(_("Show the {screen} screen").format(screen=_(label)), type(app), f"goto('{mode}')"),
                             partial(app.action_goto, mode), action=f"goto('{mode}')"))
     cmds += [
-        Command("Check connection", _keyed("Run the doctor: connection, rights, tables and the type round trip",
+        Command(_("Check connection"), _keyed(_("Run the doctor: connection, rights, tables and the type round trip"),
                                            connection, "test_connection"),
                 on("connection", "test_connection"), action="test_connection"),
-        Command("Save connection settings", _keyed("Write [source] and [target] into the config file",
+        Command(_("Save connection settings"), _keyed(_("Write [source] and [target] into the config file"),
                                                    connection, "save"),
                 on("connection", "save"), action="save"),
-        Command("Reload config file", "Read the config file again", app.reload_config),
-        Command("Refresh source tables", _keyed("List the source's tables and the sync state again",
+        Command(_("Reload config file"), _("Read the config file again"), app.reload_config),
+        Command(_("Refresh source tables"), _keyed(_("List the source's tables and the sync state again"),
                                                 tables, "refresh"),
                 on("tables", "refresh"), action="refresh"),
-        Command("Filter tables", _keyed("Type to filter the Tables screen", tables, "filter"),
+        Command(_("Filter tables"), _keyed(_("Type to filter the Tables screen"), tables, "filter"),
                 on("tables", "filter"), action="filter"),
-        Command("Mark or unmark highlighted table", _keyed("Toggle the mark of the highlighted table",
+        Command(_("Mark or unmark highlighted table"), _keyed(_("Toggle the mark of the highlighted table"),
                                                            tables, "toggle_mark"),
                 on("tables", "toggle_mark"), action="toggle_mark"),
-        Command("Mark all shown tables", _keyed("Mark every table the filter shows", tables, "mark_all"),
+        Command(_("Mark all shown tables"), _keyed(_("Mark every table the filter shows"), tables, "mark_all"),
                 on("tables", "mark_all"), action="mark_all"),
-        Command("Clear marks", "Unmark every table", on("tables", "clear_marks"), action="clear_marks"),
+        Command(_("Clear marks"), _("Unmark every table"), on("tables", "clear_marks"), action="clear_marks"),
     ]
     for mode in (Mode.AUTO, Mode.FULL, Mode.INCREMENTAL, Mode.TEST):
         action = f"sync('{mode.value}')"
-        cmds.append(Command(f"Sync marked tables: {mode.value}", _keyed(_MODE_HELP[mode], tables, action),
+        cmds.append(Command(_("Sync marked tables: {mode}").format(mode=mode_word(mode)),
+                            _keyed(_(_MODE_HELP[mode]), tables, action),
                             on("tables", "sync", mode.value), action=action))
     cmds += [
-        Command("Verify marked tables", _keyed("Compare row counts and sums per day or key range with the "
-                                               "source; shows OK or the differences", tables, "verify"),
+        Command(_("Verify marked tables"), _keyed(_("Compare row counts and sums per day or key range with the "
+                                               "source; shows OK or the differences"), tables, "verify"),
                 on("tables", "verify"), action="verify"),
-        Command("Edit table settings", _keyed("Target, key, cursor, lookback, filter, schedule; type plan",
+        Command(_("Edit table settings"), _keyed(_("Target, key, cursor, lookback, filter, schedule; type plan"),
                                               tables, "edit"),
                 on("tables", "edit"), action="edit"),
-        Command("Show the plan of highlighted table", _keyed("Column plan, warnings and SQL, as tui-sync plan; "
-                                                            "writes nothing", tables, "plan"),
+        Command(_("Show the plan of highlighted table"), _keyed(_("Column plan, warnings and SQL, as tui-sync plan; "
+                                                            "writes nothing"), tables, "plan"),
                 on("tables", "plan"), action="plan"),
-        Command("Preview highlighted table", _keyed("Show its target table's data", SourceTable, "select_cursor"),
+        Command(_("Preview highlighted table"), _keyed(_("Show its target table's data"), SourceTable, "select_cursor"),
                 on("tables", "preview"), action="preview"),
-        Command("Pause or resume sync", _keyed("Pause after the current batch, or go on",
+        Command(_("Pause or resume sync"), _keyed(_("Pause after the current batch, or go on"),
                                                progress, "app.toggle_pause"),
                 app.action_toggle_pause, action="app.toggle_pause"),
-        Command("Cancel sync", _keyed("Roll back the running table; targets stay as they were",
+        Command(_("Cancel sync"), _keyed(_("Roll back the running table; targets stay as they were"),
                                       progress, "app.cancel_sync"),
                 app.action_cancel_sync, action="app.cancel_sync"),
-        Command("Reload history", _keyed("Read tui_sync.runs again", history, "reload"),
+        Command(_("Reload history"), _keyed(_("Read tui_sync.runs again"), history, "reload"),
                 partial(_on_screen, app, "history", "load"), action="reload"),
-        Command("Filter history by table", _keyed("Show one table's runs (again: the next table, then all)",
+        Command(_("Filter history by table"), _keyed(_("Show one table's runs (again: the next table, then all)"),
                                                   history, "filter_table"),
                 on("history", "filter_table"), action="filter_table"),
-        Command("Filter history by status", _keyed("Show the runs of one status (again: the next, then all)",
+        Command(_("Filter history by status"), _keyed(_("Show the runs of one status (again: the next, then all)"),
                                                    history, "filter_status"),
                 on("history", "filter_status"), action="filter_status"),
-        Command("Preview as of a run", _keyed("A DuckLake target: show the previewed table as one of "
-                                              "its runs committed it", preview, "as_of_run"),
+        Command(_("Preview as of a run"), _keyed(_("A DuckLake target: show the previewed table as one of "
+                                              "its runs committed it"), preview, "as_of_run"),
                 partial(_on_screen, app, "preview", "action_as_of_run"), action="as_of_run"),
-        Command("Quit", _keyed("Leave tui-sync (asks while a sync runs)", type(app), "quit"), app.action_quit,
+        Command(_("Quit"), _keyed(_("Leave tui-sync (asks while a sync runs)"), type(app), "quit"), app.action_quit,
                 action="quit"),
     ]
     cmds += _preview_commands(app)
     for name in app.session.table_names():
         for mode in Mode:
-            cmds.append(Command(f"Sync {name}: {mode.value}", _MODE_HELP[mode],
+            cmds.append(Command(_("Sync {table}: {mode}").format(table=name, mode=mode_word(mode)), _(_MODE_HELP[mode]),
                                 partial(app.start_sync, [name], mode), discover=False))
-        cmds.append(Command(f"Preview {name}", "Show its target table's data",
+        cmds.append(Command(_("Preview {table}").format(table=name), _("Show its target table's data"),
                             partial(app.preview, name), discover=False))
-        cmds.append(Command(f"Verify {name}", "Compare its DuckDB target with the source",
+        cmds.append(Command(_("Verify {table}").format(table=name), _("Compare its DuckDB target with the source"),
                             partial(app.start_verify, [name]), discover=False))
-        cmds.append(Command(f"Plan of {name}", "Column plan, warnings and SQL; writes nothing",
+        cmds.append(Command(_("Plan of {table}").format(table=name),
+                            _("Column plan, warnings and SQL; writes nothing"),
                             partial(_on_screen, app, "tables", "show_plan", name), discover=False))
-        cmds.append(Command(f"Edit settings of {name}", "Target, key, cursor, lookback, filter, schedule",
+        cmds.append(Command(_("Edit settings of {table}").format(table=name),
+                            _("Target, key, cursor, lookback, filter, schedule"),
                             partial(_on_screen, app, "tables", "edit_table", name), discover=False))
     return cmds
 
 
-_PREVIEW_TITLES = {"cycle_kind": "Chart kind"}  # footer words kept short for 80 columns
+_PREVIEW_TITLES = {"cycle_kind": N_("Chart kind")}  # footer words kept short for 80 columns
 
 
 def _preview_commands(app: TuiSyncApp) -> list[Command]:
@@ -171,7 +177,7 @@ def _preview_commands(app: TuiSyncApp) -> list[Command]:
             if panes:
                 app.call_later(app.run_action, action, panes.first())
             else:
-                app.notify("Pick a table to preview first (Tables screen, enter).", title="Preview",
+                app.notify(_("Pick a table to preview first (Tables screen, enter)."), title=_("Preview"),
                            severity="warning")
 
         app.call_after_refresh(call)
@@ -180,7 +186,8 @@ def _preview_commands(app: TuiSyncApp) -> list[Command]:
     for binding in PreviewPane.BINDINGS:
         if isinstance(binding, Binding) and binding.description:
             title = _PREVIEW_TITLES.get(binding.action, binding.description)
-            out.append(Command(f"Preview: {title}", _keyed("In the Preview screen", PreviewPane, binding.action),
+            out.append(Command(_("Preview: {command}").format(command=_(title)),
+                               _keyed(_("In the Preview screen"), PreviewPane, binding.action),
                                partial(run, binding.action), action=binding.action))
     return out
 

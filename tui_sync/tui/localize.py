@@ -14,7 +14,7 @@ from textual.dom import DOMNode
 
 from ..i18n import _
 
-_ORIGINALS: dict[tuple[type, str, int], tuple[str, str]] = {}
+_ORIGINALS: dict[tuple[type, str, int], tuple[str, str, Binding.Group | None]] = {}
 
 
 def _classes(root: type) -> list[type]:
@@ -36,10 +36,13 @@ def localize_bindings() -> None:
         for key, bindings in merged.key_to_bindings.items():
             for i, binding in enumerate(bindings):
                 original = _ORIGINALS.setdefault((cls, key, i),
-                                                 (binding.description, binding.tooltip))
+                                                 (binding.description, binding.tooltip, binding.group))
                 bindings[i] = _translated(binding, *original)
 
 
-def _translated(binding: Binding, description: str, tooltip: str) -> Binding:
+def _translated(binding: Binding, description: str, tooltip: str, group: Binding.Group | None) -> Binding:
+    # A group's word (the footer's "rdp Tabs") too; the Footer groups bindings by equal groups.
+    if group is not None and group.description:
+        group = replace(group, description=_(group.description))
     return replace(binding, description=_(description) if description else description,
-                   tooltip=_(tooltip) if tooltip else tooltip)
+                   tooltip=_(tooltip) if tooltip else tooltip, group=group)

@@ -20,6 +20,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
 from ..errors import LockHeldError, TargetBusyError, one_line
+from ..i18n import _
 from ..target.lock import describe_holder, is_held, read_holder
 from ..target.spec import Target
 
@@ -33,8 +34,8 @@ BUSY_MAX_PAUSE_S = 5.0  # a retry at least this often: the read runs soon after 
 def waiting_text(target: Target, error: BaseException) -> str:
     """What a waiting read says: the sync it waits for (its holder note), or why the file is busy."""
     if is_held(target):
-        return f"waiting for the running sync: {describe_holder(read_holder(target))}"
-    return f"waiting for the DuckDB file: {one_line(error)}"
+        return _("waiting for the running sync: {holder}").format(holder=describe_holder(read_holder(target)))
+    return _("waiting for the DuckDB file: {error}").format(error=one_line(error))
 
 
 def wait_while_busy(node: DOMNode, job: Callable[[], object], target: Target,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ...config import Config
 from ...errors import one_line
+from ...i18n import _
 from ...services import catalog
 from ...target.spec import target_spec
 from ..messages import SourceTablesLoaded, TableStatesLoaded
@@ -26,11 +27,11 @@ class CatalogController:
 
     def refresh_tables(self, *, retry: Callable[[], object] | None = None) -> None:
         """List the source's tables and read the sync state (posts SourceTablesLoaded)."""
-        if not self.app.passwords.ensure(partial(self.refresh_tables, retry=retry), why="Listing the tables",
-                                         on_cancel=lambda: self._redraw("no password was given")):
+        if not self.app.passwords.ensure(partial(self.refresh_tables, retry=retry), why=_("Listing the tables"),
+                                         on_cancel=lambda: self._redraw(_("no password was given"))):
             return
         self.app.run_in_thread(partial(self._list_worker, self.session.config), group="list-tables",
-                               description="Listing the source tables", retry=retry or self.refresh_tables)
+                               description=_("Listing the source tables"), retry=retry or self.refresh_tables)
 
     def _list_worker(self, config: Config) -> None:
         """On a thread: the source's tables and the sync state."""
@@ -64,7 +65,7 @@ class CatalogController:
         """Re-read the sync state and resume points (after a run) for the Tables screen."""
         if self.session.config_ok:
             self.app.run_in_thread(partial(self._states_worker, self.session.config), group="states",
-                                   description="Reading the sync state", retry=self.refresh_states)
+                                   description=_("Reading the sync state"), retry=self.refresh_states)
 
     def _states_worker(self, config: Config) -> None:
         target = self._read_state(config)

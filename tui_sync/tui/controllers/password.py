@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...config import DEFAULT_PASSWORD_ENV, SourceConfig
 from ...errors import ConfigError
+from ...i18n import _
 from ..screens.dialogs import ConfirmScreen, PasswordScreen
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class PasswordController:
                 if on_cancel is not None:
                     on_cancel()
                 else:
-                    self.app.notify("No password: nothing was started.", title="Password", severity="warning")
+                    self.app.notify(_("No password: nothing was started."), title=_("Password"),
+                                    severity="warning")
                 return
             password, save = answer
             self.use(password)
@@ -88,18 +90,19 @@ class PasswordController:
             then()
 
         self.app.push_screen(ConfirmScreen(
-            "Save the password in plain text?",
-            f"Anyone who can read {path} will see it. The safer way is the environment variable "
-            f"{self.session.config.source.password_env or DEFAULT_PASSWORD_ENV}, or typing it each session.",
-            yes="Save it anyway", no="Don't save it"), answered)
+            _("Save the password in plain text?"),
+            _("Anyone who can read {path} will see it. The safer way is the environment variable "
+              "{env}, or typing it each session.").format(
+                path=path, env=self.session.config.source.password_env or DEFAULT_PASSWORD_ENV),
+            yes=_("Save it anyway"), no=_("Don't save it")), answered)
 
     def _write(self, password: str) -> None:
         from ...config.write import save_source
 
         session = self.session
         if not session.config_ok:
-            self.app.show_error("Save password", "There is no config file to save it in yet: "
-                                "save the Connection screen first.")
+            self.app.show_error(_("Save password"), _("There is no config file to save it in yet: "
+                                                      "save the Connection screen first."))
             return
         config = session.config
         target = config.target.catalog if config.target.kind == "ducklake" else config.target.path
@@ -108,10 +111,10 @@ class PasswordController:
         try:
             save_source(session.config_path, source, target, save_password=True)
         except ConfigError as exc:
-            self.app.show_error("Save password", str(exc))
+            self.app.show_error(_("Save password"), str(exc))
             return
         session.saved_password(password)
-        self.app.notify(f"Saved the password in {session.config_path}", title="Password")
+        self.app.notify(_("Saved the password in {path}").format(path=session.config_path), title=_("Password"))
 
 
 __all__ = ["PasswordController"]

@@ -26,6 +26,7 @@ from ...events import (
     TableFinished,
     TableResult,
 )
+from ...i18n import N_, _
 from ...progress import RunState
 from ...target import sibling
 from ..messages import message_for
@@ -36,6 +37,11 @@ from ..screens.tables import resume_text
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
+
+
+# The sync worker's name (an error dialog's title when it fails).
+_SYNC_TITLES = {Mode.AUTO: N_("Auto sync"), Mode.FULL: N_("Full sync"), Mode.INCREMENTAL: N_("Incremental sync"),
+                Mode.TEST: N_("Test sync")}
 
 
 def start_over_steps(tables: list[str], mode: Mode, resumable: set[str]) -> list[SyncRequest]:
@@ -87,25 +93,26 @@ class RunController:
             elif choice == "over":
                 self._launch(tables, mode, start_over_steps(tables, mode, set(resumable)))
 
-        lines = [f"{name}: {resume_text(point)} already in DuckDB (kept from an interrupted full sync)"
-                 for name, point in resumable.items()]
+        lines = [_("{name}: {point} already in DuckDB (kept from an interrupted full sync)").format(
+                     name=name, point=resume_text(point)) for name, point in resumable.items()]
         self.app.push_screen(ChoiceScreen(
-            "Resume the interrupted full sync?",
-            "\n".join(lines) + "\n\nResume reads only the rest and swaps the table in at the end; "
-            "start over reads the whole table again.",
-            [("r", "Resume", "resume"), ("o", "Start over", "over"), ("n", "Cancel", "cancel")]), answered)
+            _("Resume the interrupted full sync?"),
+            "\n".join(lines) + "\n\n" + _("Resume reads only the rest and swaps the table in at the end; "
+                                          "start over reads the whole table again."),
+            [("r", _("Resume"), "resume"), ("o", _("Start over"), "over"), ("n", _("Cancel"), "cancel")]),
+            answered)
         return False
 
     def _can_sync(self, tables: Sequence[str]) -> bool:
         if not self.session.config_ok:
-            self.app.show_error("Sync", "There is no valid config yet: fix it on the Connection screen (c).")
+            self.app.show_error(_("Sync"), _("There is no valid config yet: fix it on the Connection screen (c)."))
             return False
         if not tables:
-            self.app.notify("Mark tables with space, or highlight one.", title="Sync", severity="warning")
+            self.app.notify(_("Mark tables with space, or highlight one."), title=_("Sync"), severity="warning")
             return False
         if self.busy:
-            self.app.notify("A sync is running: wait for it, or cancel it on the Progress screen (g).",
-                            title="Sync", severity="warning")
+            self.app.notify(_("A sync is running: wait for it, or cancel it on the Progress screen (g)."),
+                            title=_("Sync"), severity="warning")
             return False
         return True
 
@@ -117,7 +124,7 @@ class RunController:
         self.install(run)
         config = self.session.config
         self.worker = self.start_worker(lambda: self.engine_steps(config, steps, run),
-                                        f"{mode.value.capitalize()} sync",
+                                        _(_SYNC_TITLES.get(mode, "Sync")),
                                         retry=partial(self._launch, tables, mode, steps))
         self.app.switch_mode("progress")
         return True
@@ -146,7 +153,8 @@ class RunController:
         self.install(run)
         if self.app.current_mode != "progress":
             names = ", ".join(r.source for r in run.tables.values())
-            self.app.notify(f"Scheduled sync of {names} started (g shows it).", title="Schedule")
+            self.app.notify(_("Scheduled sync of {names} started (g shows it).").format(names=names),
+                            title=_("Schedule"))
 
     def engine_steps(self, config: Config, steps: list[SyncRequest], run: RunState) -> RunFinished:
         """On the sync thread: one Engine.run per request (a step), reported as one run (one
@@ -213,7 +221,7 @@ class RunController:
         summary = run.summary()
         if self.app.current_mode != "progress" and not self.quitting:
             ok = run.error is None and run.finished is not None and run.finished.ok
-            self.app.notify(summary, title="Sync finished" if ok else "Sync ended with problems",
+            self.app.notify(summary, title=_("Sync finished") if ok else _("Sync ended with problems"),
                             severity="information" if ok else "error", timeout=8)
         self.app.catalog.refresh_states()
         history = self.app.mounted_screen("history")
@@ -249,11 +257,11 @@ class RunController:
         if run is None:
             return ""
         if run.running:
-            word = "paused" if run.control.paused else "syncing"
-            return f"{word} {run.done}/{len(run.tables)}"  # the count the summary says
+            text = _("paused {done}/{total}") if run.control.paused else _("syncing {done}/{total}")
+            return text.format(done=run.done, total=len(run.tables))  # the count the summary says
         if run.error is not None or (run.finished is not None and not run.finished.ok):
-            return "last sync: problems"
-        return "last sync: ok"
+            return _("last sync: problems")
+        return _("last sync: ok")
 
     # -- pause, cancel, quit -------------------------------------------------------------------
     @property
@@ -263,7 +271,7 @@ class RunController:
     def toggle_pause(self) -> None:
         run = self.session.run
         if run is None or not run.running:
-            self.app.notify("No sync is running.", title="Pause", severity="warning")
+            self.app.notify(_("No sync is running."), title=_("Pause"), severity="warning")
             return
         if run.control.paused:
             run.control.resume()
@@ -279,7 +287,7 @@ class RunController:
     def cancel(self) -> None:
         run = self.session.run
         if run is None or not run.running:
-            self.app.notify("No sync is running.", title="Cancel", severity="warning")
+            self.app.notify(_("No sync is running."), title=_("Cancel"), severity="warning")
             return
 
         def answered(yes: bool | None) -> None:
@@ -289,9 +297,9 @@ class RunController:
                 self.app.refresh_nav()
 
         self.app.push_screen(ConfirmScreen(
-            "Cancel the sync?",
-            "The running table is rolled back and its target stays exactly as it was; "
-            "tables not started yet are not synced.", yes="Cancel sync", no="Keep running",
+            _("Cancel the sync?"),
+            _("The running table is rolled back and its target stays exactly as it was; "
+              "tables not started yet are not synced."), yes=_("Cancel sync"), no=_("Keep running"),
             after_sync=CLOSE), answered)
 
     def cancel_now(self) -> None:
@@ -312,10 +320,11 @@ class RunController:
                 self.app.exit()
 
         self.app.push_screen(ConfirmScreen(
-            "Quit while a sync runs?",
-            "The sync is cancelled first: the running table is rolled back and its target "
-            "stays as it was.", yes="Cancel sync and quit", no="Keep running",
-            after_sync=("The sync has ended", "Nothing runs any more. Quit tui-sync now?", "Quit", "Stay")),
+            _("Quit while a sync runs?"),
+            _("The sync is cancelled first: the running table is rolled back and its target "
+              "stays as it was."), yes=_("Cancel sync and quit"), no=_("Keep running"),
+            after_sync=(_("The sync has ended"), _("Nothing runs any more. Quit tui-sync now?"), _("Quit"),
+                        _("Stay"))),
             answered)
 
     def cancel_and_exit(self, return_code: int = 0) -> None:
@@ -328,7 +337,7 @@ class RunController:
         self.app.schedule.stop()
         if self.session.run is not None:
             self.session.run.control.cancel()
-        self.app.notify("Cancelling the sync…", title="Quit")
+        self.app.notify(_("Cancelling the sync…"), title=_("Quit"))
         worker = self.worker
         if worker is not None and not worker.is_finished:
             try:

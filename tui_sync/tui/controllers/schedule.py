@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ...config import Config
 from ...errors import one_line
 from ...events import Control, Mode, RunFinished, SyncRequest
+from ...i18n import _
 from ...scheduler import Scheduler
 from ..messages import SchedulerReady, SyncLog, SyncRunFailed, SyncStarted
 from ..screens.tables import TablesScreen
@@ -30,7 +31,7 @@ class ScheduleController:
         if self.wanted and self.session.config_ok and self.scheduler is None:
             # Built on a thread: it reads the run history to catch up missed runs.
             self.app.run_in_thread(partial(self._make, self.session.config), group="scheduler",
-                                   description="Starting the scheduler")
+                                   description=_("Starting the scheduler"))
 
     def _make(self, config: Config) -> None:
         scheduler = Scheduler(config, self._scheduled_sync, now=self.app.now,
@@ -57,7 +58,7 @@ class ScheduleController:
         scheduler, runs = self.scheduler, self.app.runs
         if scheduler is None or runs.busy or runs.quitting or not scheduler.due():
             return
-        runs.worker = runs.start_worker(scheduler.run_due, "Scheduled sync")
+        runs.worker = runs.start_worker(scheduler.run_due, _("Scheduled sync"))
 
     def _scheduled_sync(self, tables: list[str], mode: Mode, *, control: Control) -> RunFinished:
         """The scheduler's run_sync, called on the sync worker's thread."""

@@ -14,6 +14,7 @@ from textual.worker import Worker
 from ...config import Config
 from ...errors import one_line
 from ...events import Control
+from ...i18n import _
 from ..messages import VerifyDone, VerifyResult, VerifyStarted
 from ..screens.tables import TablesScreen
 from ..screens.verify import VerifyOutcome, VerifyScreen
@@ -39,13 +40,13 @@ class VerifyController:
         partition) on a thread; show the results in a dialog and the Tables screen."""
         app = self.app
         if not self.session.config_ok:
-            app.show_error("Verify", "There is no valid config yet: fix it on the Connection screen (c).")
+            app.show_error(_("Verify"), _("There is no valid config yet: fix it on the Connection screen (c)."))
             return False
         if not tables:
-            app.notify("Mark tables with space, or highlight one.", title="Verify", severity="warning")
+            app.notify(_("Mark tables with space, or highlight one."), title=_("Verify"), severity="warning")
             return False
         if self.busy:
-            app.notify("A verify is running: wait for it to finish.", title="Verify", severity="warning")
+            app.notify(_("A verify is running: wait for it to finish."), title=_("Verify"), severity="warning")
             return False
         self._token += 1
         token = self._token
@@ -54,7 +55,7 @@ class VerifyController:
         self.control = Control()
         self._worker = app.run_in_thread(
             partial(self._job, self.session.config, list(tables), token, self.control), group="verify",
-            description="Verifying", retry=partial(self.start, list(tables)))
+            description=_("Verifying"), retry=partial(self.start, list(tables)))
         if isinstance(app.screen, VerifyScreen):
             app.screen.reset(tables)
         else:
@@ -112,7 +113,7 @@ class VerifyController:
             return
         for outcome in self.session.verify_results.values():
             if not outcome.done:  # stopped early (the DuckDB file was busy)
-                outcome.status, outcome.error = "error", message.error or "not verified"
+                outcome.status, outcome.error = "error", message.error or _("not verified")
         self.changed()
 
     def changed(self) -> None:

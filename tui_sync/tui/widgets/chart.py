@@ -26,6 +26,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui_sync.i18n import _
 from tui_sync.preview.chart_plan import AxisPlan, ChartData, ChartKind, Overlays, Scale, plan_axes
 from tui_sync.preview.lttb import downsample
 from tui_sync.preview.query import Stats
@@ -78,7 +79,7 @@ def render_chart(
     plt.clear_figure()
     plt.plotsize(width, height)
     if data is None:
-        plt.title("No chart yet: choose x and y columns")
+        plt.title(_("No chart yet: choose x and y columns"))
         return 0
     if data.kind is ChartKind.HISTOGRAM:
         if data.title:
@@ -92,7 +93,7 @@ def render_chart(
         if not frame.is_empty():
             drawn[name] = downsample(frame.get_column("x"), frame.get_column("y"), points, keep_extremes=True)
     if not drawn:
-        plt.title(fit_title(data.title, "no points to draw", width, sep=": "))
+        plt.title(fit_title(data.title, _("no points to draw"), width, sep=": "))
         return 0
     plan = axis_plan(data, overlays.scale)
     if data.title or plan.note:
@@ -217,7 +218,7 @@ def _draw_histogram(
 ) -> int:
     hist = data.histogram
     if hist is None or len(hist.edges) < 2 or not any(sum(c) for c in hist.counts.values()):
-        plt.title(fit_title(data.title, "no values to count", width, sep=": "))
+        plt.title(fit_title(data.title, _("no values to count"), width, sep=": "))
         return 0
     centers = [(hist.edges[i] + hist.edges[i + 1]) / 2 for i in range(len(hist.edges) - 1)]
     names = list(hist.counts)
@@ -235,7 +236,7 @@ def _draw_histogram(
     for level, marker, color in _histogram_levels(data, overlays):
         plt.plot([level, level], [0, top], marker=marker, color=None if no_color else color)
     plt.xlabel(", ".join(names))
-    plt.ylabel("rows")
+    plt.ylabel(_("rows"))
     ticks, labels = number_ticks(0, top, max(2, min(6, height // 4)))
     plt.yticks(ticks, labels)
     return len(centers) * len(names)
@@ -274,7 +275,7 @@ def legend_entries(data: ChartData | None, overlays: Overlays, *, no_color: bool
         names = list(data.histogram.counts) if data.histogram else []
         for i, name in enumerate(names):
             entry(_BAR_FILLS[i % 4] * 2, name, _SERIES_COLORS[i % 4])
-        words = {"·": "±1σ", "─": "mean", "┄": "median", "═": "limit"}
+        words = {"·": "±1σ", "─": _("mean"), "┄": _("median"), "═": _("limit")}
         for level, marker, color in _histogram_levels(data, overlays):
             entry(marker * 2, f"{words[marker]} {format_number(level)}", color)
         return entries
@@ -290,9 +291,9 @@ def legend_entries(data: ChartData | None, overlays: Overlays, *, no_color: bool
             glyph = _LINE + (_LINE_MARKS[i % 4] or _LINE) + _LINE
         text = name
         if name in plan.right:
-            text += " (right axis)"
+            text += _(" (right axis)")
         elif plan.right:
-            text += " (left axis)"
+            text += _(" (left axis)")
         if plan.normalised and name in plan.ranges:
             r_lo, r_hi = plan.ranges[name]
             text += f" ({format_number(r_lo)}–{format_number(r_hi)})"
@@ -305,11 +306,11 @@ def legend_entries(data: ChartData | None, overlays: Overlays, *, no_color: bool
         if overlays.sigma and st.stddev is not None:
             entry("··", f"±1σ{tag}", "gray")
         if overlays.mean:
-            entry("──", f"mean{tag} {st.mean:.4g}", "orange")
+            entry("──", _("mean") + f"{tag} {st.mean:.4g}", "orange")
         if overlays.median and st.median is not None:
-            entry("┄┄", f"median{tag} {st.median:.4g}", "cyan")
+            entry("┄┄", _("median") + f"{tag} {st.median:.4g}", "cyan")
     whose = f" ({names[0]})" if names and (plan.right or plan.normalised) else ""
-    for word, level in (("lower", overlays.lower), ("upper", overlays.upper)):
+    for word, level in ((_("lower"), overlays.lower), (_("upper"), overlays.upper)):
         if level is not None:
             entry("══", f"{word} {level:g}{whose}", "red")
     return entries

@@ -16,13 +16,15 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
+from ...i18n import N_
+
 
 class TextField(Input):
     """An Input that keeps its text on focus (cursor at the end) and leaves on escape."""
 
     BINDINGS = [
-        Binding("escape", "leave", "Leave field", show=False,
-                tooltip="Leave the text field (keys such as t and v work again)", id="field.leave"),
+        Binding("escape", "leave", N_("Leave field"), show=False,
+                tooltip=N_("Leave the text field (keys such as t and v work again)"), id="field.leave"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

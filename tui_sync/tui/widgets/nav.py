@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
+
+from ...i18n import N_, _
 
 if TYPE_CHECKING:
     from ..app import TuiSyncApp
 
 # (mode, key, label): the order of the bar and of the Help screen.
 SCREENS: tuple[tuple[str, str, str], ...] = (
-    ("connection", "c", "Connection"),
-    ("tables", "t", "Tables"),
-    ("progress", "g", "Progress"),
-    ("preview", "v", "Preview"),
-    ("history", "h", "History"),
-    ("help", "?", "Help"),
+    ("connection", "c", N_("Connection")),
+    ("tables", "t", N_("Tables")),
+    ("progress", "g", N_("Progress")),
+    ("preview", "v", N_("Preview")),
+    ("history", "h", N_("History")),
+    ("help", "?", N_("Help")),
 )
 
 
@@ -41,17 +44,17 @@ class NavBar(Widget):
             style = "reverse bold" if current else ""
             text.append(f" {key} ", style="bold " + style)
             if labels or current:
-                text.append(f"{label} ", style=style)
+                text.append(f"{_(label)} ", style=style)
         return text
 
     def render(self) -> Text:
         app: TuiSyncApp = self.app  # type: ignore[assignment]
         status = app.run_status_line() if hasattr(app, "run_status_line") else ""
         text = self._screens(labels=True)
-        if status and text.cell_len + len(status) + 2 > self.size.width:
+        if status and text.cell_len + cell_len(status) + 2 > self.size.width:
             text = self._screens(labels=False)  # 80 columns: the sync's status must stay whole
         if status:
-            pad = self.size.width - text.cell_len - len(status) - 1
+            pad = self.size.width - text.cell_len - cell_len(status) - 1
             text.append(" " * max(pad, 1))
             text.append(status, style="bold")
         return text

@@ -35,6 +35,7 @@ from textual.widgets import (
 
 from tui_sync import paths
 from tui_sync.errors import one_line
+from tui_sync.i18n import N_, _
 from tui_sync.preview import paging, query
 from tui_sync.preview.detect import Detection, detect_frame
 from tui_sync.preview.paging import Page, PageKey, Sort
@@ -48,9 +49,9 @@ from .preview_chart import ChartRequest
 from .preview_data import DataTab, compact_count, range_words
 
 ROW_LIMIT = 500
-_TABS = Binding.Group("Tabs ", compact=True)
-_EXPORT = Binding.Group("Export ", compact=True)  # e CSV, E Parquet (tooltips; 80 columns)
-_PAGE = Binding.Group("Page ", compact=True)  # [ previous, ] next
+_TABS = Binding.Group(N_("Tabs "), compact=True)
+_EXPORT = Binding.Group(N_("Export "), compact=True)  # e CSV, E Parquet (tooltips; 80 columns)
+_PAGE = Binding.Group(N_("Page "), compact=True)  # [ previous, ] next
 
 
 class PreviewPane(DataTab):
@@ -72,21 +73,21 @@ class PreviewPane(DataTab):
     # Grouped so that the footer fits 80 columns next to the global keys and `q Quit`
     # ("rdp Tabs k Kind [] Page eE Export"); the palette lists each one by its description.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "show_tab('pv-tab-rows')", "Rows", group=_TABS, tooltip="Show the rows"),
-        Binding("d", "show_tab('pv-tab-types')", "Types", group=_TABS,
-                tooltip="Show the type detection of text columns"),
-        Binding("p", "show_tab('pv-tab-chart')", "Chart", group=_TABS, tooltip="Show the chart"),
-        Binding("k", "cycle_kind", "Kind", tooltip="Chart kind: line, scatter, bar, histogram"),
-        Binding("[", "page(-1)", "Previous page", group=_PAGE, tooltip="The rows before these"),
-        Binding("]", "page(1)", "Next page", group=_PAGE, tooltip="The rows after these"),
+        Binding("r", "show_tab('pv-tab-rows')", N_("Rows"), group=_TABS, tooltip=N_("Show the rows")),
+        Binding("d", "show_tab('pv-tab-types')", N_("Types"), group=_TABS,
+                tooltip=N_("Show the type detection of text columns")),
+        Binding("p", "show_tab('pv-tab-chart')", N_("Chart"), group=_TABS, tooltip=N_("Show the chart")),
+        Binding("k", "cycle_kind", N_("Kind"), tooltip=N_("Chart kind: line, scatter, bar, histogram")),
+        Binding("[", "page(-1)", N_("Previous page"), group=_PAGE, tooltip=N_("The rows before these")),
+        Binding("]", "page(1)", N_("Next page"), group=_PAGE, tooltip=N_("The rows after these")),
         # s and f5 are not in the footer (80 columns with a lake's `o As of`); the palette has them
-        Binding("s", "sort", "Sort", tooltip="Sort by the column under the cursor: up, down, off (or click "
-                "its header)", show=False),
-        Binding("e", "export('csv')", "Export CSV", group=_EXPORT,
-                tooltip="Write every row of the chosen range to a CSV file (asks for its name)"),
-        Binding("E", "export('parquet')", "Export Parquet", group=_EXPORT,
-                tooltip="Write every row of the chosen range to a Parquet file (asks for its name)"),
-        Binding("f5", "reload", "Reload", tooltip="Read the table again", show=False),
+        Binding("s", "sort", N_("Sort"), tooltip=N_("Sort by the column under the cursor: up, down, off (or "
+                "click its header)"), show=False),
+        Binding("e", "export('csv')", N_("Export CSV"), group=_EXPORT,
+                tooltip=N_("Write every row of the chosen range to a CSV file (asks for its name)")),
+        Binding("E", "export('parquet')", N_("Export Parquet"), group=_EXPORT,
+                tooltip=N_("Write every row of the chosen range to a Parquet file (asks for its name)")),
+        Binding("f5", "reload", N_("Reload"), tooltip=N_("Read the table again"), show=False),
     ]
 
     # --- messages (posted by workers, handled on the UI thread) -----------------------
@@ -153,28 +154,28 @@ class PreviewPane(DataTab):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pv-bar"):
-            yield Select[str]([], prompt="Table", id="pv-table", compact=True,
-                              tooltip="The target table to show (rows in the target, in brackets)")
+            yield Select[str]([], prompt=_("Table"), id="pv-table", compact=True,
+                              tooltip=_("The target table to show (rows in the target, in brackets)"))
             yield Select[Preset](
                 [(p.label, p) for p in Preset], value=Preset.FIRST, allow_blank=False, id="pv-preset",
-                compact=True, tooltip="Which rows: the first ones, a range ending at the newest row of the "
-                "cursor column, or a custom from..to range",
+                compact=True, tooltip=_("Which rows: the first ones, a range ending at the newest row of the "
+                                        "cursor column, or a custom from..to range"),
             )
-            yield Select[str]([], prompt="Cursor: none", id="pv-cursor", compact=True,
-                              tooltip="The time column the date ranges apply to")
-        yield Static("Loading…", id="pv-status", markup=False)
+            yield Select[str]([], prompt=_("Cursor: none"), id="pv-cursor", compact=True,
+                              tooltip=_("The time column the date ranges apply to"))
+        yield Static(_("Loading…"), id="pv-status", markup=False)
         with TabbedContent(initial="pv-tab-rows", id="pv-tabs"):
-            with TabPane("Rows", id="pv-tab-rows"):
+            with TabPane(_("Rows"), id="pv-tab-rows"):
                 yield DataTable(id="pv-rows", zebra_stripes=True)
-            with TabPane("Types", id="pv-tab-types"):
+            with TabPane(_("Types"), id="pv-tab-types"):
                 yield Static("", id="pv-detect-summary", markup=False)
                 yield DataTable(id="pv-types", cursor_type="row")
-            with TabPane("Chart", id="pv-tab-chart"):
+            with TabPane(_("Chart"), id="pv-tab-chart"):
                 yield from self.compose_chart()  # preview_chart.py
 
     def on_mount(self) -> None:
         types = self.query_one("#pv-types", DataTable)
-        types.add_columns("column", "looks like", "format", "parsed", "values", "result")
+        types.add_columns(_("column"), _("looks like"), _("format"), _("parsed"), _("values"), _("result"))
         if self.screen.focused is None:
             self.query_one("#pv-rows", DataTable).focus()
         self._load_tables()
@@ -235,7 +236,7 @@ class PreviewPane(DataTab):
             self.post_message(self.TablesLoaded(query.list_tables(self.db_path)))
 
         job = wait_while_busy(self, job, self.db_path, self._set_status)  # a sync has the file: wait
-        self._run(job, "preview-tables", "Tables", partial(self._failed, "tables", None))
+        self._run(job, "preview-tables", _("Tables"), partial(self._failed, "tables", None))
 
     def _fetch_page(self, after: PageKey | None) -> None:
         """Read one page of the shown window (`after`: the key it starts after, None: the first)."""
@@ -252,7 +253,7 @@ class PreviewPane(DataTab):
             self.post_message(self.RowsLoaded(token, preset, rows, detection, perf_counter() - started))
 
         job = wait_while_busy(self, job, self.db_path, self._set_status)
-        self._run(job, "preview-rows", "Reading rows", partial(self._failed, "rows", token))
+        self._run(job, "preview-rows", _("Reading rows"), partial(self._failed, "rows", token))
 
     # --- loading ---------------------------------------------------------------------
 
@@ -265,7 +266,7 @@ class PreviewPane(DataTab):
         preset = self.query_one("#pv-preset", Select).value
         self._preset = preset if isinstance(preset, Preset) else Preset.FIRST
         self._page_starts = [None]
-        self._set_status(f"Reading {table} ({self._preset.label.lower()})…")
+        self._set_status(_("Reading {table} ({preset})…").format(table=table, preset=self._preset.label.lower()))
         self._fetch_page(None)
 
     def _select_table(self, table: str) -> None:
@@ -293,9 +294,10 @@ class PreviewPane(DataTab):
             if self._table is not None and any(t.name == self._table for t in message.tables):
                 select.value = self._table
         if not message.tables:
-            self._set_status(f"{self.db_path.name} has no tables yet: run a sync first")
+            self._set_status(_("{name} has no tables yet: run a sync first").format(name=self.db_path.name))
         elif self._table is None and self._wanted is None:
-            self._set_status(f"{len(message.tables)} tables in {self.db_path.name}: choose one above")
+            self._set_status(_("{count} tables in {name}: choose one above").format(
+                count=len(message.tables), name=self.db_path.name))
         if self._wanted is not None:
             table, cursor = self._wanted
             self._wanted = None
@@ -313,7 +315,7 @@ class PreviewPane(DataTab):
             preset_select = self.query_one("#pv-preset", Select)
             with preset_select.prevent(Select.Changed):
                 preset_select.value = page.preset
-            self.notify(f"{page.table} has no date or time column: showing it in table order",
+            self.notify(_("{table} has no date or time column: showing it in table order").format(table=page.table),
                         severity="warning")
         self._page = page
         self._shown_table = page.table
@@ -328,10 +330,12 @@ class PreviewPane(DataTab):
         if page.preset is Preset.CUSTOM and self._bounds is not None:
             where = range_words(self._bounds)
         if page.preset is not Preset.FIRST and page.cursor:
-            where += f" on {page.cursor}"
+            where += _(" on {cursor}").format(cursor=page.cursor)
         self._set_status(
             f"{self._page_status(page, self._window_rows, where)} · "
-            f"{len(detection.converted)}/{len(detection.columns)} text cols converted · {message.seconds:.2f}s"
+            + _("{converted}/{columns} text cols converted").format(
+                converted=len(detection.converted), columns=len(detection.columns))
+            + f" · {message.seconds:.2f}s"
         )
         if first_page:  # the chart covers the window, not the page: only a new window redraws it
             self._fill_cursor(page.columns, detection, page.cursor)
@@ -350,8 +354,9 @@ class PreviewPane(DataTab):
         if what == "chart" and token != self._chart_token:
             return
         text = one_line(error, named=True)
-        self._set_status(f"{what}: {text}")
-        self.notify(text, title=f"Preview {what}", severity="error")
+        shown = {"tables": _("tables"), "rows": _("rows"), "chart": _("chart"), "export": _("export")}.get(what, what)
+        self._set_status(f"{shown}: {text}")
+        self.notify(text, title=_("Preview {what}").format(what=shown), severity="error")
 
     @on(Select.Changed, "#pv-table")
     def _table_changed(self, event: Select.Changed) -> None:

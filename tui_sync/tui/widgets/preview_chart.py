@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Select, Static, TabbedContent
 
+from tui_sync.i18n import N_, _
 from tui_sync.preview import query
 from tui_sync.preview.chart_plan import Scale, default_y, primary_key
 from tui_sync.preview.detect import ColumnDetection, Detection, Kind
@@ -89,29 +90,30 @@ class ChartTab(Widget):
         with Horizontal():
             with VerticalScroll(id="pv-controls"):
                 yield Select[ChartKind](
-                    [(f"Kind: {k.value}", k) for k in ChartKind], value=ChartKind.LINE,
-                    allow_blank=False, id="pv-kind", compact=True, tooltip="Chart kind (k cycles it)",
+                    [(_("Kind: {kind}").format(kind=_(_KIND_NAMES[k])), k) for k in ChartKind],
+                    value=ChartKind.LINE, allow_blank=False, id="pv-kind", compact=True,
+                    tooltip=_("Chart kind (k cycles it)"),
                 )
-                yield Select[str]([], prompt="x: (none)", id="pv-x", compact=True,
-                                  tooltip="The x axis: a time or number column")
+                yield Select[str]([], prompt=_("x: (none)"), id="pv-x", compact=True,
+                                  tooltip=_("The x axis: a time or number column"))
                 yield Select[Scale](
                     [(s.label, s) for s in Scale], value=Scale.AUTO, allow_blank=False, id="pv-scale",
-                    compact=True, tooltip="Y columns of different ranges: a second axis on the right, "
-                    "one shared axis, or each normalised to its own min..max",
+                    compact=True, tooltip=_("Y columns of different ranges: a second axis on the right, "
+                                            "one shared axis, or each normalised to its own min..max"),
                 )
                 # A label of its own: a compact list has no border to carry a title.
-                yield Static(f"y columns (up to {MAX_Y}):", id="pv-ys-label", markup=False)
+                yield Static(_("y columns (up to {count}):").format(count=MAX_Y), id="pv-ys-label", markup=False)
                 ys = SelectionList[str](id="pv-ys", compact=True)
-                ys.tooltip = f"Up to {MAX_Y} numeric columns to draw (space ticks one)"
+                ys.tooltip = _("Up to {count} numeric columns to draw (space ticks one)").format(count=MAX_Y)
                 yield ys
                 for key, label in _OVERLAY_LABELS.items():
-                    yield Checkbox(label, id=key, compact=True,
-                                   tooltip=f"Draw the {label} of each y column")
+                    yield Checkbox(_(label), id=key, compact=True,
+                                   tooltip=_("Draw the {overlay} of each y column").format(overlay=_(label)))
                 with Horizontal(id="pv-limits"):
-                    yield Input(placeholder="lower", type="number", id="pv-lower", compact=True,
-                                tooltip="Lower limit: a line at this y (of the first y column)")
-                    yield Input(placeholder="upper", type="number", id="pv-upper", compact=True,
-                                tooltip="Upper limit: a line at this y (of the first y column)")
+                    yield Input(placeholder=_("lower"), type="number", id="pv-lower", compact=True,
+                                tooltip=_("Lower limit: a line at this y (of the first y column)"))
+                    yield Input(placeholder=_("upper"), type="number", id="pv-upper", compact=True,
+                                tooltip=_("Upper limit: a line at this y (of the first y column)"))
             yield ChartView(id="pv-chart")
 
     class KeysFound(Message):
@@ -169,7 +171,7 @@ class ChartTab(Widget):
         if len(self._ys_order) > MAX_Y:
             extra = self._ys_order.pop()
             event.selection_list.deselect(extra)
-            self.notify(f"At most {MAX_Y} y columns", severity="warning")
+            self.notify(_("At most {count} y columns").format(count=MAX_Y), severity="warning")
             return
         self._maybe_request_chart()
 
@@ -203,7 +205,7 @@ class ChartTab(Widget):
         else:
             x = xs[0] if xs else None
         with x_select.prevent(Select.Changed):  # the caller asks for the chart once
-            x_select.set_options([(f"x: {name}", name) for name in xs])
+            x_select.set_options([(_("x: {name}").format(name=name), name) for name in xs])
             if x is not None:
                 x_select.value = x
         ys = self.query_one("#pv-ys", SelectionList)
@@ -236,10 +238,10 @@ class ChartTab(Widget):
             self.post_message(self.KeysFound(table, primary_key(db, table)))
 
         # No key known is not an error worth a line: primary_key returns () on failure.
-        self._run(job, "preview-chart-keys", "Key columns", lambda _error: None)
+        self._run(job, "preview-chart-keys", _("Key columns"), lambda _error: None)
 
     def _fetch_chart(self, token: int, req: ChartRequest) -> None:
-        self._run(partial(self._chart_job, token, req), "preview-chart", "Chart data",
+        self._run(partial(self._chart_job, token, req), "preview-chart", _("Chart data"),
                   partial(self._failed, "chart", token))
 
     def _chart_job(self, token: int, req: ChartRequest) -> None:
@@ -302,10 +304,10 @@ class ChartTab(Widget):
         chart = self.query_one("#pv-chart", ChartView)
         if not req.ys or (req.kind is not ChartKind.HISTOGRAM and req.x is None):
             self._chart_request = None
-            ask = "choose an x and at least one y column"
+            ask = _("choose an x and at least one y column")
             if req.x is not None and not req.ys and self._ys_auto:
-                ask = ("choose a y column: the numeric ones are keys or x" if self._y_choices
-                       else "no numeric column to draw")
+                ask = (_("choose a y column: the numeric ones are keys or x") if self._y_choices
+                       else _("no numeric column to draw"))
             chart.show(ChartData(req.kind, title=ask), self._overlays())
             return
         last = self._chart_request
@@ -320,7 +322,9 @@ class ChartTab(Widget):
         self._fetch_chart(self._chart_token, req)
 
 
-_OVERLAY_LABELS = {"pv-mean": "mean", "pv-median": "median", "pv-sigma": "±1σ band"}
+_OVERLAY_LABELS = {"pv-mean": N_("mean"), "pv-median": N_("median"), "pv-sigma": N_("±1σ band")}
+_KIND_NAMES = {ChartKind.LINE: N_("line"), ChartKind.SCATTER: N_("scatter"), ChartKind.BAR: N_("bar"),
+               ChartKind.HISTOGRAM: N_("histogram")}
 
 
 _TIME_KINDS = (Kind.DATE, Kind.DATETIME)
@@ -354,7 +358,7 @@ def chart_data(db: Path | TargetSpec, req: ChartRequest, limit: int) -> ChartDat
         bounds=req.bounds,
     )
     if series.reduced_in_db:
-        title += f" · {series.rows:,} rows, downsampled"
+        title += " · " + _("{rows} rows, downsampled").format(rows=f"{series.rows:,}")
     return ChartData(req.kind, req.x, series.x_is_time, series.series, stats=stats, title=title)
 
 

@@ -25,6 +25,7 @@ from textual import on
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
+from tui_sync.i18n import _
 from tui_sync.preview.detect import Detection
 from tui_sync.preview.export import ExportFormat, default_export_path, export_window
 from tui_sync.preview.paging import Page, PageKey, Sort
@@ -69,7 +70,8 @@ def range_words(bounds: Bounds) -> str:
         return f"{value:%Y-%m-%d %H:%M}" + (f":{value:%S}" if value.second else "")
 
     start, end = bounds
-    parts = ([f"from {when(start)}"] if start else []) + ([f"until {when(end)}"] if end else [])
+    parts = (([_("from {start}").format(start=when(start))] if start else [])
+             + ([_("until {end}").format(end=when(end))] if end else []))
     return " ".join(parts)
 
 
@@ -114,12 +116,12 @@ class DataTab(ChartTab):
             return
         if step > 0:
             if not page.has_next:
-                self.notify("This is the last page", severity="information", timeout=3)
+                self.notify(_("This is the last page"), severity="information", timeout=3)
                 return
             self._page_starts.append(page.last)
         else:
             if len(self._page_starts) == 1:
-                self.notify("This is the first page", severity="information", timeout=3)
+                self.notify(_("This is the first page"), severity="information", timeout=3)
                 return
             self._page_starts.pop()
         self._fetch_page(self._page_starts[-1])
@@ -152,10 +154,12 @@ class DataTab(ChartTab):
         first = (len(self._page_starts) - 1) * self.row_limit + 1
         last = first + page.frame.height - 1
         total = f"{window_rows:,}" if window_rows is not None else "?"
-        shown = f"rows {first:,}–{last:,} of {total}" if page.frame.height else f"no rows of {total}"
+        shown = (_("rows {first}–{last} of {total}").format(first=f"{first:,}", last=f"{last:,}", total=total)
+                 if page.frame.height else _("no rows of {total}").format(total=total))
         order = ""
         if page.sort.column is not None:
-            order = f" · by {page.sort.column}{_DOWN if page.sort.descending else _UP}"
+            order = " · " + _("by {column}").format(column=page.sort.column) + (
+                _DOWN if page.sort.descending else _UP)
         return f"{shown} ({where}){order}"
 
     def _ask_range(self) -> None:
@@ -164,7 +168,7 @@ class DataTab(ChartTab):
         if self._cursor is None or self._table is None:
             with select.prevent(Select.Changed):
                 select.value = self._preset
-            self.notify("A date range needs a cursor (a date or time column)", severity="warning")
+            self.notify(_("A date range needs a cursor (a date or time column)"), severity="warning")
             return
 
         def chosen(bounds: object) -> None:
@@ -182,7 +186,7 @@ class DataTab(ChartTab):
     def action_export(self, fmt: str) -> None:
         page = self._page
         if page is None or self._shown_table is None:
-            self.notify("Nothing to export yet", severity="warning")
+            self.notify(_("Nothing to export yet"), severity="warning")
             return
         table, preset, cursor, sort, bounds = page.table, page.preset, page.cursor, page.sort, self._bounds
         casts = {c.name: c for c in self._detection.converted} if self._detection else {}
@@ -190,13 +194,13 @@ class DataTab(ChartTab):
             default_export_path(self.export_dir, table, ExportFormat(fmt)))
         what = f"{table}: {preset.label.lower()}"
         if self._window_rows is not None:
-            what += f", all {self._window_rows:,} rows"
+            what += _(", all {count} rows").format(count=f"{self._window_rows:,}")
 
         def chosen(path: object) -> None:
             if not isinstance(path, Path):
                 return
             self._export_text[fmt] = str(path)
-            self._set_status(f"Exporting {what} to {path}…")
+            self._set_status(_("Exporting {what} to {path}…").format(what=what, path=path))
 
             def job() -> None:
                 def progress(percent: float) -> None:
@@ -206,7 +210,7 @@ class DataTab(ChartTab):
                                               bounds=bounds, casts=casts, progress=progress)
                 self.post_message(self.Exported(written, rows))
 
-            self._run(job, "preview-export", "Exporting rows", partial(self._failed, "export", None),
+            self._run(job, "preview-export", _("Exporting rows"), partial(self._failed, "export", None),
                       exclusive=False)
 
         self.app.push_screen(ExportDialog(what, default), chosen)
@@ -214,14 +218,16 @@ class DataTab(ChartTab):
     @on(ExportProgress)
     def _export_progress(self, message: ExportProgress) -> None:
         message.stop()
-        self._set_status(f"Exporting to {message.path}… {message.percent:.0f}%")
+        self._set_status(_("Exporting to {path}… {percent}%").format(path=message.path,
+                                                                      percent=f"{message.percent:.0f}"))
 
     @on(Exported)
     def _exported(self, message: Exported) -> None:
         self.last_export = message.path
         self._export_text.clear()  # the next export gets a fresh default name
-        self._set_status(f"Wrote {message.rows:,} rows to {message.path}")
-        self.notify(f"Wrote {message.rows:,} rows to {message.path}", title="Export")
+        wrote = _("Wrote {rows} rows to {path}").format(rows=f"{message.rows:,}", path=message.path)
+        self._set_status(wrote)
+        self.notify(wrote, title=_("Export"))
 
     # --- filling widgets ---------------------------------------------------------------------
 
@@ -247,18 +253,20 @@ class DataTab(ChartTab):
         summary = self.query_one("#pv-detect-summary", Static)
         converted = detection.converted
         if not detection.columns:
-            summary.update("No text columns: every column already has a type.")
+            summary.update(_("No text columns: every column already has a type."))
         elif not converted:
-            summary.update(f"{len(detection.columns)} text columns; none looks like numbers or times.")
+            summary.update(_("{count} text columns; none looks like numbers or times.").format(
+                count=len(detection.columns)))
         else:
             parts = [f"{c.name} → {c.kind} ({c.format}, {c.parse_ratio:.1%})" for c in converted]
-            head = f"Converted {len(converted)} of {len(detection.columns)} text columns: "
+            head = _("Converted {converted} of {columns} text columns: ").format(
+                converted=len(converted), columns=len(detection.columns))
             summary.update(head + "; ".join(parts))
         table = self.query_one("#pv-types", DataTable)
         table.clear()
         for det in detection.columns:
-            result = "converted" if det.converted else f"kept as text: {det.reason}"
-            ratio = f"{det.parse_ratio:.1%}" + (" (sample)" if det.sampled else "")
+            result = _("converted") if det.converted else _("kept as text: {reason}").format(reason=det.reason)
+            ratio = f"{det.parse_ratio:.1%}" + (_(" (sample)") if det.sampled else "")
             table.add_row(det.name, str(det.kind), det.format or "", ratio, f"{det.non_null:,}", result)
 
     def _fill_cursor(self, columns: list[ColumnInfo], detection: Detection, cursor: str | None) -> None:
@@ -267,7 +275,7 @@ class DataTab(ChartTab):
             options.insert(0, cursor)
         select = self.query_one("#pv-cursor", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(f"Cursor: {name}", name) for name in options])
+            select.set_options([(_("Cursor: {name}").format(name=name), name) for name in options])
             if cursor:
                 select.value = cursor
 

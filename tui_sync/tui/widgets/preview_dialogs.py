@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tui_sync.errors import TuiSyncError
+from tui_sync.i18n import N_, _
 from tui_sync.preview.export import check_export_path
 from tui_sync.preview.window import Bounds, parse_bound
 
@@ -35,7 +36,7 @@ _CSS = """
 
 
 class _Form(ModalScreen[object]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="preview-dialog.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="preview-dialog.cancel")]
 
     def _error(self, text: str) -> None:
         error = self.query_one(".error", Static)
@@ -61,16 +62,16 @@ class ExportDialog(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export {self.what}", classes="title", markup=False)
-            yield Static("File (.csv or .parquet; the extension picks the format):", classes="hint")
+            yield Label(_("Export {what}").format(what=self.what), classes="title", markup=False)
+            yield Static(_("File (.csv or .parquet; the extension picks the format):"), classes="hint")
             # the cursor at the end, not the whole name selected: a stray key must not replace it
             yield Input(self.default, id="export-path", select_on_focus=False,
-                        tooltip="Where to write; .csv or .parquet")
+                        tooltip=_("Where to write; .csv or .parquet"))
             yield Static("", id="export-full", classes="hint", markup=False)  # the whole path, wrapped
             yield Static("", classes="error", markup=False)
             with Horizontal():
-                yield Button("Export (enter)", variant="primary", id="ok")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button(_("Export (enter)"), variant="primary", id="ok")
+                yield Button(_("Cancel (esc)"), id="cancel")
 
     def on_mount(self) -> None:
         self._error("")
@@ -108,18 +109,19 @@ class RangeDialog(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Rows by {self.cursor}: from .. to", classes="title", markup=False)
-            yield Static("YYYY-MM-DD or YYYY-MM-DD HH:MM; an end date alone takes that whole day; "
-                         "either may be empty (open). The presets end at the newest row, not now.",
+            yield Label(_("Rows by {cursor}: from .. to").format(cursor=self.cursor), classes="title",
+                        markup=False)
+            yield Static(_("YYYY-MM-DD or YYYY-MM-DD HH:MM; an end date alone takes that whole day; "
+                           "either may be empty (open). The presets end at the newest row, not now."),
                          classes="hint", markup=False)
-            yield Input(self.start_text, placeholder="from (empty: the oldest row)", id="range-from",
-                        select_on_focus=False, tooltip="First time shown (inclusive)")
-            yield Input(self.end_text, placeholder="to (empty: the newest row)", id="range-to",
-                        select_on_focus=False, tooltip="Last time shown")
+            yield Input(self.start_text, placeholder=_("from (empty: the oldest row)"), id="range-from",
+                        select_on_focus=False, tooltip=_("First time shown (inclusive)"))
+            yield Input(self.end_text, placeholder=_("to (empty: the newest row)"), id="range-to",
+                        select_on_focus=False, tooltip=_("Last time shown"))
             yield Static("", classes="error", markup=False)
             with Horizontal():
-                yield Button("Show (enter)", variant="primary", id="ok")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button(_("Show (enter)"), variant="primary", id="ok")
+                yield Button(_("Cancel (esc)"), id="cancel")
 
     def on_mount(self) -> None:
         self._error("")
@@ -139,10 +141,10 @@ class RangeDialog(_Form):
             self._error(str(exc))
             return
         if start is None and end is None:
-            self._error("give a start, an end or both")
+            self._error(_("give a start, an end or both"))
             return
         if start is not None and end is not None and end <= start:
-            self._error("the end must come after the start")
+            self._error(_("the end must come after the start"))
             return
         self.dismiss((start, end))
 

@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
-from ...events import Phase, Status
+from ...events import Mode, Phase, Status
+from ...i18n import N_, _
 from ...progress import TableRun, fmt_duration, fmt_rate, fmt_rows
 
 _PHASE_STYLE = {
@@ -22,6 +23,27 @@ _PHASE_STYLE = {
     Phase.PAUSED: "bold yellow",
     Phase.RETRYING: "bold yellow",
 }
+
+# The words shown for a phase and a mode (the enum values stay English in logs and --json).
+_PHASE_WORDS = {
+    Phase.WAITING: N_("waiting"), Phase.QUEUED: N_("queued"), Phase.CONNECTING: N_("connecting"),
+    Phase.PLANNING: N_("planning"), Phase.COUNTING: N_("counting"), Phase.READING: N_("reading"),
+    Phase.PAUSED: N_("paused"), Phase.MERGING: N_("merging"), Phase.SWAPPING: N_("swapping"),
+    Phase.RETRYING: N_("retrying"), Phase.DONE: N_("DONE"), Phase.FAILED: N_("FAILED"),
+    Phase.CANCELLED: N_("CANCELLED"),
+}
+_MODE_WORDS = {Mode.AUTO: N_("auto"), Mode.FULL: N_("full"), Mode.INCREMENTAL: N_("incremental"),
+               Mode.TEST: N_("test")}
+
+
+def phase_word(phase: Phase, finished: bool) -> str:
+    """The phase as the Progress row shows it: upper case when final (readable without colour)."""
+    word = _(_PHASE_WORDS.get(phase, phase.value))
+    return word.upper() if finished else word
+
+
+def mode_word(mode: Mode) -> str:
+    return _(_MODE_WORDS.get(mode, mode.value))
 
 
 class TableProgressRow(Vertical):
@@ -71,16 +93,15 @@ class TableProgressRow(Vertical):
         if run.target != run.source:
             title.append(f" → {run.target}")
         self.query_one(".title", Label).update(title)
-        self.query_one(".mode", Label).update(run.mode.value)
+        self.query_one(".mode", Label).update(mode_word(run.mode))
         timing = f"{fmt_rate(run.rows_per_s)}  {fmt_duration(run.elapsed_s)}"
         if run.phase == Phase.PAUSED:
-            timing += "  ETA paused"  # the clock stops while paused: no frozen countdown
+            timing += "  " + _("ETA paused")  # the clock stops while paused: no frozen countdown
         elif not run.finished and run.eta_s is not None:
-            timing += f"  ETA {fmt_duration(run.eta_s)}"
+            timing += "  " + _("ETA {duration}").format(duration=fmt_duration(run.eta_s))
         self.query_one(".timing", Label).update(timing)
         # Upper case when final, so the outcome reads without colour too (NO_COLOR).
-        phase = run.phase.value.upper() if run.finished else (
-            Phase.QUEUED.value if run.queued else run.phase.value)
+        phase = phase_word(Phase.QUEUED if run.queued and not run.finished else run.phase, run.finished)
         self.query_one(".phase", Label).update(Text(phase, style=_PHASE_STYLE.get(run.phase, "")))
         bar = self.query_one(ProgressBar)
         ok = run.result is not None and run.result.status == Status.OK
@@ -94,10 +115,12 @@ class TableProgressRow(Vertical):
             bar.update(total=1, progress=0)  # not started yet: an empty bar, not a busy one
         if run.queued and not run.rows_done and run.rows_expected is None:
             # Not started: what the source says it holds, not a "0 of ?" that reads as stuck.
-            est = "rows not estimated" if run.estimate is None else f"~{run.estimate:,} rows in the source"
+            est = (_("rows not estimated") if run.estimate is None
+                   else _("~{count} rows in the source").format(count=f"{run.estimate:,}"))
             rows = Text(est, no_wrap=True, overflow="ellipsis")
         else:
-            rows = Text(f"{fmt_rows(run.rows_done)} of {fmt_rows(run.rows_expected)} rows",
+            rows = Text(_("{done} of {expected} rows").format(done=fmt_rows(run.rows_done),
+                                                               expected=fmt_rows(run.rows_expected)),
                         no_wrap=True, overflow="ellipsis")
         if run.result is not None and run.result.error:
             rows.append(f"  {run.result.error}", style="red" if not ok else "")
