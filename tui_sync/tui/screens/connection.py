@@ -38,7 +38,6 @@ from .dialogs import ConfirmScreen
 
 # (field id, label, placeholder, shown for which kinds, tooltip). Placeholders are hints that
 # cannot pass for values ("e.g. ...", "(...)"): under NO_COLOR they look like typed text.
-_FIELDS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
 # Marked with N_() and translated where shown (placeholders name {variable}: the default one).
 _FIELDS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("dsn", N_("DSN"), N_("e.g. dbhost:1521/ORCLPDB1, or a tnsnames alias"), ("oracle",),
