@@ -26,7 +26,8 @@ from ..messages import HistoryLoaded
 from ..workers import wait_while_busy
 from .base import AppScreen
 from .dialogs import ErrorScreen
-from .tables import local_time, mode_word, status_word
+from .tables import local_time
+from .words import mode_word, status_word
 
 _STATUSES = ("ok", "failed", "cancelled", "skipped", "running")
 _MODE_SHORT = {"incremental": N_("incr")}  # the run list fits 80 columns
@@ -218,7 +219,8 @@ class HistoryScreen(AppScreen):
                 Text(_pct(st.success_rate_30d), justify="right"),
                 Text(fmt_duration(st.mean_duration_s_30d), justify="right"),
                 Text(fmt_rate(st.mean_rows_per_s_30d or 0.0), justify="right"),
-                Text(status_word(st.last_status) if st.last_status else "-", style=_STATUS_STYLE.get(st.last_status or "", "")),
+                Text(status_word(st.last_status) if st.last_status else "-",
+                     style=_STATUS_STYLE.get(st.last_status or "", "")),
                 Text(fmt_duration(st.last_duration_s), justify="right"),
                 (st.last_error or "").splitlines()[0] if st.last_error else "")
 

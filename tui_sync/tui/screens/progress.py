@@ -19,7 +19,7 @@ from ...events import LogLine
 from ...i18n import N_, _
 from ..widgets.run_view import TableProgressRow
 from .base import AppScreen
-from .tables import mode_word
+from .words import mode_word
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "debug": "dim"}
 

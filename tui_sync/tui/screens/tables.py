@@ -34,6 +34,7 @@ from ..widgets.fields import TextField
 from .base import AppScreen
 from .plan import PlanScreen, read_plan
 from .table_settings import TableSettingsScreen, lookback_text
+from .words import mode_word, status_word
 
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
@@ -58,7 +59,8 @@ class SourceTable(DataTable[object]):
     """The table list; `enter` previews (shown in the footer, unlike DataTable's hidden select)."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", N_("View"), key_display="⏎", tooltip=N_("Preview the target table (its data)"),
+        Binding("enter", "select_cursor", N_("View"), key_display="⏎",
+                tooltip=N_("Preview the target table (its data)"),
                 id="tables.preview"),
     ]
 
@@ -87,20 +89,6 @@ def last_sync(st: TableState | None, resume: ResumePoint | None = None) -> Text:
     stamp = when.replace(tzinfo=UTC).astimezone().strftime("%m-%d %H:%M") if when else ""
     style = {"ok": "", "failed": "bold red", "cancelled": "yellow", "skipped": "yellow"}.get(status, "")
     return Text(f"{status_word(status)} {stamp}".strip(), style=style)
-
-
-def status_word(status: str) -> str:
-    """A run status as shown (ok, failed...); the state tables keep the English word."""
-    words = {"ok": N_("ok"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-             "skipped": N_("skipped"), "running": N_("running")}
-    return _(words[status]) if status in words else status
-
-
-def mode_word(mode: str) -> str:
-    """A sync mode as shown (full, incremental...); the state tables keep the English word."""
-    words = {"auto": N_("auto"), "full": N_("full"), "incremental": N_("incremental"),
-             "test": N_("test"), "backfill": N_("backfill")}
-    return _(words[mode]) if mode in words else mode
 
 
 class TablesScreen(AppScreen):
