@@ -91,7 +91,9 @@ def help_renderable() -> RenderableType:
         table = Table(title=_(title), title_justify="left", title_style="bold", show_header=False,
                       box=None, padding=(0, 1), expand=True)
         table.add_column(width=KEY_WIDTH, no_wrap=True, style="bold")
-        table.add_column(ratio=1)
+        # fold, not the column's default ellipsis: rich (15) strips a wrapped line's trailing
+        # blank by len(), so a Korean line one cell too wide lost its last syllable to "…"
+        table.add_column(ratio=1, overflow="fold")
         for keys, what in rows:
             table.add_row(Text(keys), Text(_(what)))  # Text: "[source]" is words here, not markup
         parts.append(table)
