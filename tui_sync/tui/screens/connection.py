@@ -126,6 +126,7 @@ class ConnectionScreen(AppScreen):
             yield Static("", id="check-steps", markup=False)
 
     _checked: tuple[str, ...] | None = None  # the form as the shown check result saw it
+    _lang_loaded = ""  # the language select as loaded: unchanged, Save leaves [ui] alone
 
     def on_mount(self) -> None:
         self.load_fields()
@@ -163,7 +164,8 @@ class ConnectionScreen(AppScreen):
         self.query_one("#target", Input).value = (
             (cfg.target.catalog if cfg.target.kind == "ducklake" else cfg.target.path)
             if session.config_ok else "")
-        self.query_one("#ui-lang", Select).value = cfg.ui.lang or ""
+        self._lang_loaded = cfg.ui.lang or ""
+        self.query_one("#ui-lang", Select).value = self._lang_loaded
         self._show_kind(src.kind)
 
     @on(Select.Changed, "#kind")
@@ -312,8 +314,10 @@ class ConnectionScreen(AppScreen):
 
     def _save(self, src: SourceConfig, target: str, save_password: bool) -> None:
         try:
+            lang = str(self.query_one("#ui-lang", Select).value or "")
+            # an unloaded config shows no language: Save keeps the file's [ui] unless it was changed
             config = save_source(self.tui.session.config_path, src, target, save_password=save_password,
-                                 ui_lang=str(self.query_one("#ui-lang", Select).value or ""))
+                                 ui_lang=lang if lang != self._lang_loaded else None)
         except ConfigError as exc:
             self.tui.show_error(_("Save"), str(exc))
             return
