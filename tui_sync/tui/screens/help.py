@@ -5,6 +5,7 @@ key, "f / i / x", fits without wrapping); the descriptions wrap to the screen.""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -79,7 +80,7 @@ CLOSING = (N_("When another process holds the DuckDB file (a cron sync, a duckdb
            "app gets SIGTERM, a running sync is cancelled and rolled back, recorded as cancelled, "
            "and the app exits."))
 
-KEY_WIDTH = max(len(keys) for _title, rows, _prose in SECTIONS for keys, _what in rows)
+KEY_WIDTH = max(cell_len(keys) for _title, rows, _prose in SECTIONS for keys, _what in rows)
 
 
 def help_renderable() -> RenderableType:
