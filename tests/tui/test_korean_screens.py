@@ -102,15 +102,38 @@ async def test_tables_in_korean_at_80x24(make_app) -> None:
         await tables_ko(pilot)
         await wait_for(pilot, lambda: "⏎ 보기" in _footer(app), "the Korean footer")
         rows = _fits(app)
-        _whole(rows, "필터 ", "테이블", "예상 행 수", "대상", "최근 동기화", "다음 실행", "테이블 4개",
+        _whole(rows, "필터 ", "테이블", "예상 행", "대상", "최근 동기화", "다음 실행", "테이블 4개",
                "없음", "키 EVENT_ID · 커서 컬럼 EVENT_TIME", "아직 적재 안 됨 · 계획: 컬럼 9개 중 9개 → DuckDB · 경고 없음")
         footer = _footer(app)
         for word in ("⏎ 보기", "␣ 선택", "s 동기화", "f 전체", "e 편집", "p 계획", "/ 필터", "y 검증"):
             assert word in footer, footer
         # the table list: every column header whole on the header row, in its order
-        header = next(row for row in rows if "예상 행 수" in row)
-        assert header.index("테이블") < header.index("예상 행 수") < header.index("대상") \
+        header = next(row for row in rows if "예상 행" in row)
+        assert header.index("테이블") < header.index("예상 행") < header.index("대상") \
             < header.index("최근 동기화") < header.index("다음 실행")
+
+
+async def test_tables_after_a_sync_fit_80_columns_in_korean(make_app, demo_config: Path) -> None:
+    """A synced table's row ("성공 01-05 12:00": Korean words are wider) still fits: the
+    list needs no sideways scrolling at 80 columns."""
+    from tui_sync.engine import Engine
+    from tui_sync.events import Mode
+    from tui_sync.tui.screens.tables import SourceTable
+
+    config = load_config(demo_config)
+    assert Engine(config).run(list(config.tables), Mode.FULL).ok
+    app = make_app(now=FIXED_NOW, lang="ko")
+    async with app.run_test(size=SIZE) as pilot:
+        await tables_loaded(pilot)
+        table = app.screen.query_one(SourceTable)
+        await wait_for(pilot, lambda: "성공" in screen_text(app), "the synced rows")
+        await pilot.pause()
+        assert table.virtual_size.width <= table.scrollable_content_region.width, (
+            table.virtual_size, table.scrollable_content_region)
+        rows = _fits(app)
+        _whole(rows, "DuckDB: 20,000행 · 최근 전체 동기화 성공")
+        synced = [row for row in rows if "EQUIPMENT_EVENTS" in row and "성공" in row]
+        assert synced and synced[0].rstrip().endswith("01-06 02:00"), synced
 
 
 async def test_progress_in_korean_at_80x24(make_app) -> None:
