@@ -37,7 +37,13 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LANG", "C.UTF-8")
     i18n.set_language("en")
     yield
-    i18n.set_language("en")
+    if i18n.language() != "en":
+        i18n.set_language("en")
+        try:  # binding words were translated when a Korean app was created
+            from tui_sync.tui.localize import localize_bindings
+        except ImportError:
+            return
+        localize_bindings()
 
 
 def make_sqlite(path: Path, ddl: str, inserts: Iterable[tuple[str, Sequence[Sequence[Any]]]] = ()) -> Path:

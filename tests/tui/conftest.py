@@ -63,13 +63,24 @@ def set_batch_rows(config: Path, rows: int) -> None:
 def make_app(demo_config: Path) -> Iterator[Callable[..., TuiSyncApp]]:
     """The app as the CLI builds it for `tui-sync --demo`, with a frozen scheduler clock."""
 
-    def factory(now: datetime | None = None, batch_rows: int | None = None, lang: str | None = None) -> TuiSyncApp:
+    def factory(now: datetime | None = None, batch_rows: int | None = None,
+                lang: str | None = None) -> TuiSyncApp:
         if batch_rows is not None:
             set_batch_rows(demo_config, batch_rows)
         frozen = now or datetime.now(UTC)
         return create_app(None, demo=True, now=lambda: frozen, lang=lang)
 
     yield factory
+    english()  # a test in Korean leaves the process as the next test expects it
+
+
+def english() -> None:
+    """Back to English (the language is the process's): texts and binding words."""
+    from tui_sync import i18n
+    from tui_sync.tui.localize import localize_bindings
+
+    i18n.set_language("en")
+    localize_bindings()
 
 
 async def wait_for(pilot: Pilot[None], predicate: Callable[[], bool], what: str,

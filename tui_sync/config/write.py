@@ -180,16 +180,41 @@ def _write_checked(path: Path, updater: ConfigUpdater, *, private: bool = False)
     return load_config(path)
 
 
+def _set_ui_lang(updater: ConfigUpdater, lang: str) -> None:
+    """`[ui] lang`: en or ko; empty removes the key (the locale decides). Other [ui] keys
+    and comments are kept."""
+    lang = lang.strip()
+    if lang and lang not in ("en", "ko"):
+        raise ConfigError(f"ui:lang: {lang!r} is not a language this build has (use en or ko)")
+    sec = _find_section(updater, "ui")
+    if lang:
+        _set_option(sec if sec is not None else _ensure_section(updater, "ui"), "lang", lang)
+    elif sec is not None and "lang" in sec:
+        del sec["lang"]
+
+
+def save_ui_lang(path: Path, lang: str) -> Config:
+    """Save the TUI's language as `[ui] lang` (en, ko; empty: the locale decides).
+    Returns the reloaded config."""
+    path = Path(path)
+    updater = _read(path)
+    _set_ui_lang(updater, lang)
+    return _write_checked(path, updater)
+
+
 def save_source(path: Path, source: SourceConfig, target_path: str, *,
-                save_password: bool = False) -> Config:
+                save_password: bool = False, ui_lang: str | None = None) -> Config:
     """Save the [source] and [target] settings the Connection screen edits.
 
     Keys present in the file are updated even when emptied (`lib_dir =` stays);
     missing keys are added only when they differ from the default. The password
-    is written only with `save_password=True`. Returns the reloaded config.
+    is written only with `save_password=True`. `ui_lang` (the language select) is
+    written as `[ui] lang` unless None. Returns the reloaded config.
     """
     path = Path(path)
     updater = _read(path)
+    if ui_lang is not None:
+        _set_ui_lang(updater, ui_lang)
     sec = _ensure_section(updater, "source")
     defaults = {f.name: f.default for f in fields(SourceConfig)}
     for key in SOURCE_KEYS:

@@ -11,7 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from ...cells import pad
+from ...i18n import N_, _
 from ...target.state import RunRecord
+from .words import mode_word
 
 LATEST = "latest"
 
@@ -29,7 +32,7 @@ class AsOfRunScreen(ModalScreen[str | None]):
     AsOfRunScreen OptionList { height: auto; max-height: 16; }
     """
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="as_of.cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"), id="as_of.cancel")]
 
     def __init__(self, table: str, runs: list[RunRecord]) -> None:
         super().__init__()
@@ -37,12 +40,13 @@ class AsOfRunScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Show {self.table} as of a run (enter picks, escape cancels)")
-            options = [Option("latest: the lake as it is now", id=LATEST)]
+            yield Label(_("Show {table} as of a run (enter picks, escape cancels)").format(table=self.table))
+            options = [Option(_("latest: the lake as it is now"), id=LATEST)]
             for r in self.runs:
                 options.append(Option(
-                    f"{r.started_at:%Y-%m-%d %H:%M}  {r.mode:<11} {r.rows or 0:>12,} rows  "
-                    f"snapshot {r.snapshot_id}  run {r.run_id}", id=r.run_id))
+                    f"{r.started_at:%Y-%m-%d %H:%M}  {pad(mode_word(r.mode), 11)} "
+                    + _("{rows} rows  snapshot {snapshot}  run {run_id}").format(
+                        rows=f"{r.rows or 0:>12,}", snapshot=r.snapshot_id, run_id=r.run_id), id=r.run_id))
             yield OptionList(*options, id="as-of-runs")
 
     def on_mount(self) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ...i18n import N_, _
 from ..widgets.fields import TextField
 from ..widgets.toggles import Toggle
 
@@ -36,16 +37,17 @@ class ConfirmScreen(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm.no"),
         Binding("right", "app.focus_next", show=False),
         Binding("left", "app.focus_previous", show=False),
     ]
 
-    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "No",
+    def __init__(self, title: str, message: str, *, yes: str | None = None, no: str | None = None,
                  after_sync: AfterSync | None = None) -> None:
         super().__init__()
-        self.title_text, self.message, self.yes, self.no = title, message, yes, no
+        self.title_text, self.message = title, message
+        self.yes, self.no = yes or _("Yes"), no or _("No")
         self.after_sync = after_sync  # a question about the running sync: what it becomes after
 
     def compose(self) -> ComposeResult:
@@ -53,8 +55,10 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, classes="title", id="confirm-title", markup=False)
             yield Static(Text(self.message), classes="message", id="confirm-message")
             with Horizontal():
-                yield Button(f"{self.yes} (y)", variant="warning", id="yes", tooltip=f"{self.yes} (key y)")
-                yield Button(f"{self.no} (n)", id="no", tooltip=f"{self.no} (key n or escape)")
+                yield Button(f"{self.yes} (y)", variant="warning", id="yes",
+                             tooltip=_("{answer} (key y)").format(answer=self.yes))
+                yield Button(f"{self.no} (n)", id="no",
+                             tooltip=_("{answer} (key n or escape)").format(answer=self.no))
 
     def sync_ended(self) -> None:
         """The sync this question is about has ended: close it, or ask the question that is left."""
@@ -68,9 +72,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.query_one("#confirm-title", Label).update(self.title_text)
         self.query_one("#confirm-message", Static).update(Text(self.message))
         self.query_one("#yes", Button).label = f"{self.yes} (y)"
-        self.query_one("#yes", Button).tooltip = f"{self.yes} (key y)"
+        self.query_one("#yes", Button).tooltip = _("{answer} (key y)").format(answer=self.yes)
         self.query_one("#no", Button).label = f"{self.no} (n)"
-        self.query_one("#no", Button).tooltip = f"{self.no} (key n or escape)"
+        self.query_one("#no", Button).tooltip = _("{answer} (key n or escape)").format(answer=self.no)
         self.after_sync = None
 
     def on_mount(self) -> None:
@@ -103,7 +107,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "choose('')", "Cancel", id="choice.cancel"),
+        Binding("escape", "choose('')", N_("Cancel"), id="choice.cancel"),
         Binding("right", "app.focus_next", show=False),
         Binding("left", "app.focus_previous", show=False),
     ]
@@ -119,7 +123,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             with Horizontal():
                 for i, (key, label, value) in enumerate(self.choices):
                     yield Button(f"{label} ({key})", variant="warning" if i == 0 else "default",
-                                 id=f"choice-{value}", tooltip=f"{label} (key {key})")
+                                 id=f"choice-{value}", tooltip=_("{answer} (key {key})").format(answer=label, key=key))
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -165,8 +169,8 @@ class ErrorScreen(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("escape,enter,q", "close", "Close", id="error.close"),
-        Binding("r", "retry", "Retry", id="error.retry"),
+        Binding("escape,enter,q", "close", N_("Close"), id="error.close"),
+        Binding("r", "retry", N_("Retry"), id="error.retry"),
     ]
 
     def __init__(self, title: str, message: str, details: str | None = None, *,
@@ -178,17 +182,17 @@ class ErrorScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # "Error:" in the text, not only in red, so it reads the same with NO_COLOR.
-            yield Label(f"Error: {self.title_text}", classes="title")
+            yield Label(_("Error: {title}").format(title=self.title_text), classes="title")
             yield Static(Text(self.message), classes="message", id="error-message")
             if self.details:
                 with VerticalScroll():
                     yield Static(Text(self.details), classes="details")
             with Horizontal():
                 if self.retry:
-                    yield Button("Retry (r)", variant="primary", id="retry",
-                                 tooltip="Run the same action again (key r)")
-                yield Button("Close (enter)", variant="error", id="close",
-                             tooltip="Close this message (enter or escape)")
+                    yield Button(_("Retry (r)"), variant="primary", id="retry",
+                                 tooltip=_("Run the same action again (key r)"))
+                yield Button(_("Close (enter)"), variant="error", id="close",
+                             tooltip=_("Close this message (enter or escape)"))
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -228,7 +232,7 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without a password", id="password.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Close without a password"), id="password.cancel"),
     ]
 
     def __init__(self, user: str, dsn: str, password_env: str, why: str) -> None:
@@ -237,17 +241,20 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Password for {self.user}@{self.dsn}", classes="title", markup=False)
-            yield Static(Text(f"{self.why} needs the Oracle password, and ${self.password_env} is not set. "
-                              "It is kept in memory for this session."), classes="message")
-            yield TextField(password=True, placeholder="(the Oracle password)", id="password-field",
-                            tooltip="The password of the Oracle user; enter to go on")
-            yield Toggle("Save it in the config file (plain text)", compact=True, id="password-save",
-                         tooltip="Off: this session only. On: written to the config file, readable by "
-                         "anyone who can read that file")
+            yield Label(_("Password for {user}@{dsn}").format(user=self.user, dsn=self.dsn),
+                        classes="title", markup=False)
+            yield Static(Text(_("{why} needs the Oracle password, and ${variable} is not set. "
+                                "It is kept in memory for this session.").format(
+                                    why=self.why, variable=self.password_env)), classes="message")
+            yield TextField(password=True, placeholder=_("(the Oracle password)"), id="password-field",
+                            tooltip=_("The password of the Oracle user; enter to go on"))
+            yield Toggle(_("Save it in the config file (plain text)"), compact=True, id="password-save",
+                         tooltip=_("Off: this session only. On: written to the config file, readable by "
+                                   "anyone who can read that file"))
             with Horizontal():
-                yield Button("OK (enter)", variant="primary", id="ok", tooltip="Use this password and go on")
-                yield Button("Cancel (esc)", id="cancel", tooltip="Close without a password")
+                yield Button(_("OK (enter)"), variant="primary", id="ok",
+                             tooltip=_("Use this password and go on"))
+                yield Button(_("Cancel (esc)"), id="cancel", tooltip=_("Close without a password"))
 
     def on_mount(self) -> None:
         self.query_one("#password-field").focus()
@@ -257,7 +264,8 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
     def action_ok(self) -> None:
         password = self.query_one("#password-field", Input).value
         if not password:
-            self.notify("Type the password, or press escape to cancel.", title="Password", severity="warning")
+            self.notify(_("Type the password, or press escape to cancel."), title=_("Password"),
+                        severity="warning")
             return
         self.dismiss((password, self.query_one("#password-save", Toggle).value))
 

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label, Static
 from ...config import Config
 from ...engine import Engine, PlanReport
 from ...errors import one_line
+from ...i18n import N_, _
 from ...services.plan import plan_lines
 from ..messages import PlanLoaded
 
@@ -45,7 +46,7 @@ class PlanScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,q,p", "close", "Close", tooltip="Back to the Tables screen", id="plan.close"),
+        Binding("escape,q,p", "close", N_("Close"), tooltip=N_("Back to the Tables screen"), id="plan.close"),
     ]
 
     def __init__(self, table: str, report: PlanReport | None = None) -> None:
@@ -55,10 +56,10 @@ class PlanScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Plan of {self.table}: columns, warnings and SQL (nothing is written)",
-                        id="plan-heading")
+            yield Label(_("Plan of {table}: columns, warnings and SQL (nothing is written)").format(
+                table=self.table), id="plan-heading")
             with ScrollableContainer(id="plan-scroll", can_focus=True):
-                yield Static("Reading the table at the source…", id="plan-body")
+                yield Static(_("Reading the table at the source…"), id="plan-body")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -69,7 +70,7 @@ class PlanScreen(ModalScreen[None]):
         config: Config = self.app.session.config  # type: ignore[attr-defined]
         self.app.run_in_thread(  # type: ignore[attr-defined]
             partial(read_plan, self, config, self.table), group="plan-view",
-            description="Reading the type plan")
+            description=_("Reading the type plan"))
 
     @on(PlanLoaded)
     def _loaded(self, message: PlanLoaded) -> None:
@@ -78,7 +79,8 @@ class PlanScreen(ModalScreen[None]):
             self.report = message.report
             self._show(message.report)
         else:
-            self.query_one("#plan-body", Static).update(Text(f"Could not plan {self.table}: {message.error}"))
+            self.query_one("#plan-body", Static).update(
+                Text(_("Could not plan {table}: {error}").format(table=self.table, error=message.error)))
 
     def _show(self, report: PlanReport) -> None:
         self.query_one("#plan-body", Static).update(Text("\n".join(plan_lines(report)), no_wrap=True))

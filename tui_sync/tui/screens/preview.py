@@ -16,12 +16,14 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import Static
 
+from ...i18n import N_, _
 from ...target.spec import TargetSpec, target_spec
 from ...target.state import read_runs
 from ...target.travel import as_of_run
 from ..messages import AsOfReady, RunsForAsOf
 from .as_of import LATEST, AsOfRunScreen
 from .base import AppScreen
+from .words import mode_word
 
 if TYPE_CHECKING:
     from ..widgets.preview import PreviewPane
@@ -31,8 +33,8 @@ class PreviewScreen(AppScreen):
     MODE = "preview"
 
     BINDINGS = [
-        Binding("o", "as_of_run", "As of", id="preview.as_of",
-                tooltip="Show the table as one of its runs committed it (a DuckLake target)"),
+        Binding("o", "as_of_run", N_("As of"), id="preview.as_of",
+                tooltip=N_("Show the table as one of its runs committed it (a DuckLake target)")),
     ]
 
     def __init__(self) -> None:
@@ -62,10 +64,10 @@ class PreviewScreen(AppScreen):
         title.display = True
         target = self.tui.session.preview_target
         if not self.tui.session.config_ok:
-            title.update("No valid config yet: set up the source on the Connection screen (c).")
+            title.update(_("No valid config yet: set up the source on the Connection screen (c)."))
             return
         if target is None:
-            title.update("Pick a table on the Tables screen (t) and press enter to preview it.")
+            title.update(_("Pick a table on the Tables screen (t) and press enter to preview it."))
             return
         # Imported here: polars and plotext load when a preview is first asked for,
         # which keeps the app's start-up quick.
@@ -121,15 +123,15 @@ class PreviewScreen(AppScreen):
     def action_as_of_run(self) -> None:
         target = self.tui.session.preview_target
         if not self.tui.session.config_ok or target is None:
-            self.notify("Pick a table first (t, then enter)", severity="warning")
+            self.notify(_("Pick a table first (t, then enter)"), severity="warning")
             return
         spec = target_spec(self.tui.session.config)
         if not spec.is_lake:
-            self.notify("Runs can be read back from a DuckLake target only ([target] kind = "
-                        "ducklake); a DuckDB file keeps its latest state", severity="warning")
+            self.notify(_("Runs can be read back from a DuckLake target only ([target] kind = "
+                          "ducklake); a DuckDB file keeps its latest state"), severity="warning")
             return
         self.tui.run_in_thread(partial(self._runs_worker, spec, target[0]), group="preview-as-of",
-                               description="reading the table's runs")
+                               description=_("reading the table's runs"))
 
     def _runs_worker(self, spec: TargetSpec, table: str) -> None:
         runs = [r for r in read_runs(spec, table) if r.status == "ok" and r.snapshot_id is not None
@@ -147,14 +149,16 @@ class PreviewScreen(AppScreen):
                 return
             spec = target_spec(self.tui.session.config)
             self.tui.run_in_thread(partial(self._resolve_worker, spec, choice), group="preview-as-of",
-                                   description="opening the lake as of the run")
+                                   description=_("opening the lake as of the run"))
 
         self.app.push_screen(AsOfRunScreen(message.table, message.runs), picked)
 
     def _resolve_worker(self, spec: TargetSpec, run_id: str) -> None:
         run, old = as_of_run(spec, run_id)  # a failure goes to the app's one error dialog
-        label = (f"As of run {run.run_id} ({run.mode}, {run.started_at:%Y-%m-%d %H:%M} UTC, "
-                 f"snapshot {old.at_snapshot}); o: pick another run or latest")
+        label = _("As of run {run_id} ({mode}, {time} UTC, snapshot {snapshot}); "
+                  "o: pick another run or latest").format(
+            run_id=run.run_id, mode=mode_word(run.mode), time=f"{run.started_at:%Y-%m-%d %H:%M}",
+            snapshot=old.at_snapshot)
         self.post_message(AsOfReady(label, old))
 
     @on(AsOfReady)

@@ -16,8 +16,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import RichLog, Static
 
 from ...events import LogLine
+from ...i18n import N_, _
 from ..widgets.run_view import TableProgressRow
 from .base import AppScreen
+from .words import mode_word
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "debug": "dim"}
 
@@ -61,9 +63,9 @@ class ProgressScreen(AppScreen):
     AUTO_FOCUS = "#sync-log"
 
     BINDINGS = [
-        Binding("p", "app.toggle_pause", "Pause/resume", tooltip="Pause after the current batch, or go on",
+        Binding("p", "app.toggle_pause", N_("Pause/resume"), tooltip=N_("Pause after the current batch, or go on"),
                 id="progress.pause"),
-        Binding("escape", "app.cancel_sync", "Cancel sync", tooltip="Cancel the run (asks first)",
+        Binding("escape", "app.cancel_sync", N_("Cancel sync"), tooltip=N_("Cancel the run (asks first)"),
                 id="progress.cancel"),
     ]
 
@@ -88,16 +90,18 @@ class ProgressScreen(AppScreen):
         rows.remove_children()
         header = self.query_one("#run-header", Static)
         if run is None:
-            header.update("No sync has run yet. On the Tables screen (t): mark tables with space, "
-                          "then s (auto), f (full), i (incremental) or x (test).")
+            header.update(_("No sync has run yet. On the Tables screen (t): mark tables with space, "
+                            "then s (auto), f (full), i (incremental) or x (test)."))
             self.query_one("#run-summary", Static).update("")
             self.refresh_bindings()
             return
-        what = "Scheduled " if run.scheduled else ""
-        state = "paused" if run.paused else ("running" if run.running else "finished")
+        state = _("paused") if run.paused else (_("running") if run.running else _("finished"))
         if run.running and run.control.cancelled:
-            state = "cancelling"
-        header.update(Text(f"{what}{run.mode.value} sync of {len(run.tables)} table(s) · {state}",
+            state = _("cancelling")
+        count = len(run.tables)
+        what = (_("Scheduled {mode} sync of {count} table(s) · {state}") if run.scheduled
+                else _("{mode} sync of {count} table(s) · {state}"))
+        header.update(Text(what.format(mode=mode_word(run.mode.value), count=count, state=state),
                            style="bold"))
         rows.mount_all(TableProgressRow(r) for r in run.tables.values())
         summary = self.query_one("#run-summary", Static)

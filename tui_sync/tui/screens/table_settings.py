@@ -26,6 +26,7 @@ from ...config import Config, TableConfig, parse_cron, parse_lookback, parse_nam
 from ...config.write import save_table
 from ...engine import PlanReport
 from ...errors import ConfigError
+from ...i18n import N_, _
 from ...sources.base import TableDescription
 from ..messages import PlanLoaded
 from ..widgets.fields import TextField
@@ -40,19 +41,19 @@ _TEXT_TYPES = ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR")
 
 # (id, label, placeholder)
 _INPUTS: tuple[tuple[str, str, str], ...] = (
-    ("target", "Target table", ""),
-    ("primary_key", "Primary key", "(comma list; empty: the source's key)"),
-    ("lookback", "Lookback", "e.g. 10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)"),
-    ("where", "Filter (SQL)", "e.g. FACTORY = 'F1' (trusted SQL in the source's dialect)"),
-    ("schedule", "Schedule (cron)", "e.g. 0 2 * * * (empty: no schedule)"),
+    ("target", N_("Target table"), ""),
+    ("primary_key", N_("Primary key"), N_("(comma list; empty: the source's key)")),
+    ("lookback", N_("Lookback"), N_("e.g. 10 minutes (DATE/TIMESTAMP cursor) or 100 (NUMBER)")),
+    ("where", N_("Filter (SQL)"), N_("e.g. FACTORY = 'F1' (trusted SQL in the source's dialect)")),
+    ("schedule", N_("Schedule (cron)"), N_("e.g. 0 2 * * * (empty: no schedule)")),
 )
 _TIPS = {
-    "target": "The DuckDB table the rows go into (empty: the source table's name; SCHEMA.TABLE "
-              "puts it in that schema)",
-    "primary_key": "Columns that identify a row; incremental syncs update rows by it",
-    "lookback": "Incremental syncs read again this far behind the last cursor value (late commits)",
-    "where": "A WHERE condition sent to the source as written: only matching rows are synced",
-    "schedule": "When the app syncs this table by itself, as a cron line (minute hour day month weekday)",
+    "target": N_("The DuckDB table the rows go into (empty: the source table's name; SCHEMA.TABLE "
+                 "puts it in that schema)"),
+    "primary_key": N_("Columns that identify a row; incremental syncs update rows by it"),
+    "lookback": N_("Incremental syncs read again this far behind the last cursor value (late commits)"),
+    "where": N_("A WHERE condition sent to the source as written: only matching rows are synced"),
+    "schedule": N_("When the app syncs this table by itself, as a cron line (minute hour day month weekday)"),
 }
 
 
@@ -74,8 +75,8 @@ def cursor_options(desc: TableDescription) -> list[tuple[str, str]]:
     eligible = [(order[k], c.position, c) for c in desc.columns
                 if (k := cursor_kind(c.data_type)) is not None]
     options = []
-    for rank, _, col in sorted(eligible, key=lambda e: (e[0], e[1])):
-        tag = "  ★ suggested" if rank == 0 else ""
+    for rank, _pos, col in sorted(eligible, key=lambda e: (e[0], e[1])):
+        tag = "  ★ " + _("suggested") if rank == 0 else ""
         options.append((f"{col.name}  {col.data_type}{tag}", col.name))
     return options
 
@@ -98,8 +99,8 @@ class TableSettingsScreen(ModalScreen[Config | None]):
     """Edit one table's section of the config; dismisses with the reloaded config."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Check and write the settings", id="settings.save"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="settings.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), tooltip=N_("Check and write the settings"), id="settings.save"),
+        Binding("escape", "cancel", N_("Cancel"), tooltip=N_("Close without saving"), id="settings.cancel"),
     ]
 
     DEFAULT_CSS = """
@@ -136,7 +137,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
     def compose(self) -> ComposeResult:
         tc = self._config.table(self.table)
         with Vertical():
-            yield Label(f"Settings of {self.table}", classes="title")
+            yield Label(_("Settings of {table}").format(table=self.table), classes="title")
             with VerticalScroll(id="settings-body"):
                 values = {"target": tc.target, "primary_key": ", ".join(tc.primary_key),
                           "lookback": lookback_text(tc.lookback), "where": tc.where,
@@ -144,31 +145,32 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                 self.initial = dict(values, cursor=tc.cursor)
                 for key, label, placeholder in _INPUTS:
                     with Horizontal(classes="field"):
-                        yield Label(label, classes="field-label")
+                        yield Label(_(label), classes="field-label")
                         default = TableConfig(source_table=self.table).target_name()
-                        hint = placeholder or f"(empty: {default})"
-                        yield TextField(values[key], placeholder=hint, compact=True, id=key, tooltip=_TIPS[key])
+                        hint = _(placeholder) if placeholder else _("(empty: {default})").format(default=default)
+                        yield TextField(values[key], placeholder=hint, compact=True, id=key,
+                                        tooltip=_(_TIPS[key]))
                     yield Static("", id=f"{key}-error", classes="field-error -empty")
                     if key == "primary_key":
                         with Horizontal(classes="field"):
-                            yield Label("Cursor column", classes="field-label")
+                            yield Label(_("Cursor column"), classes="field-label")
                             options = [(tc.cursor, tc.cursor)] if tc.cursor else []
                             yield Select(options, value=tc.cursor or Select.NULL, compact=True,
-                                         tooltip="The column that grows with new rows (a DATE/TIMESTAMP or "
-                                         "number): incremental syncs read rows after its last value",
-                                         prompt="(none: full syncs only)", id="cursor")
+                                         tooltip=_("The column that grows with new rows (a DATE/TIMESTAMP or "
+                                                   "number): incremental syncs read rows after its last value"),
+                                         prompt=_("(none: full syncs only)"), id="cursor")
                         yield Static("", id="cursor-error", classes="field-error -empty")
-                yield Label("Type plan", id="plan-title")
-                yield Static("Reading the table's columns…", id="plan-status")
+                yield Label(_("Type plan"), id="plan-title")
+                yield Static(_("Reading the table's columns…"), id="plan-status")
                 plan_table = DataTable[object](id="plan-table", cursor_type="row", zebra_stripes=True)
-                plan_table.add_columns("Column", "Source type", "DuckDB type", "Note")
+                plan_table.add_columns(_("Column"), _("Source type"), _("DuckDB type"), _("Note"))
                 yield plan_table
                 yield Static("", id="plan-warnings")
             yield Static("", id="form-status")
             with Horizontal(classes="buttons"):
-                yield Button("Save (^s)", variant="primary", id="save", compact=True,
-                             tooltip="Check the settings and write them into the config file")
-                yield Button("Cancel (esc)", id="cancel", compact=True, tooltip="Close without saving")
+                yield Button(_("Save (^s)"), variant="primary", id="save", compact=True,
+                             tooltip=_("Check the settings and write them into the config file"))
+                yield Button(_("Cancel (esc)"), id="cancel", compact=True, tooltip=_("Close without saving"))
 
     def on_mount(self) -> None:
         self.query_one("#target", Input).focus()
@@ -177,7 +179,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
         else:
             app: TuiSyncApp = self.app  # type: ignore[assignment]
             app.run_in_thread(partial(read_plan, self, self._config, self.table), group="settings-plan",
-                              description="Reading the type plan")
+                              description=_("Reading the type plan"))
 
     @on(PlanLoaded)
     def _plan_loaded(self, message: PlanLoaded) -> None:
@@ -188,22 +190,24 @@ class TableSettingsScreen(ModalScreen[Config | None]):
         else:
             self.plan_error = message.error
             self.query_one("#plan-status", Static).update(
-                Text(f"Could not read the table: {message.error}"))
+                Text(_("Could not read the table: {error}").format(error=message.error)))
 
     def _show_plan(self, report: PlanReport) -> None:
         desc = report.description
-        pk = ", ".join(desc.primary_key) or "none"
+        pk = ", ".join(desc.primary_key) or _("none")
         self.query_one("#plan-status", Static).update(
-            f"{len(desc.columns)} columns · source primary key: {pk} · "
-            f"est. rows: {desc.info.estimated_rows if desc.info.estimated_rows is not None else '?'}")
+            _("{columns} columns · source primary key: {key} · est. rows: {rows}").format(
+                columns=len(desc.columns), key=pk,
+                rows=desc.info.estimated_rows if desc.info.estimated_rows is not None else "?"))
         if not self.query_one("#primary_key", Input).value:
             self.query_one("#primary_key", Input).placeholder = (
-                f"(empty: the source's key, {pk})" if desc.primary_key else "(comma list of columns)")
+                _("(empty: the source's key, {key})").format(key=pk) if desc.primary_key
+                else _("(comma list of columns)"))
         select = self.query_one("#cursor", Select)
         current = select.value
         options = cursor_options(desc)
         select.set_options(options)
-        names = {value for _, value in options}
+        names = {value for _label, value in options}
         if isinstance(current, str) and current in names:
             select.value = current
         table = self.query_one("#plan-table", DataTable)
@@ -211,13 +215,14 @@ class TableSettingsScreen(ModalScreen[Config | None]):
         for cp in report.plan.columns:
             src = cp.source
             stype = src.declared()  # as `tui-sync plan` shows it: VARCHAR2(20), NUMBER(12,3), TIMESTAMP(6)
-            note = "skipped" if cp.skipped else ("override" if cp.overridden else "")
+            note = _("skipped") if cp.skipped else (_("override") if cp.overridden else "")
             if cp.warning:
                 note = (note + ": " if note else "") + cp.warning
             table.add_row(src.name, stype, cp.duckdb_type or "-", note)
         warnings = report.warnings
         self.query_one("#plan-warnings", Static).update(
-            Text("\n".join(f"warning: {w}" for w in warnings)) if warnings else "No warnings.")
+            Text("\n".join(_("warning: {warning}").format(warning=w) for w in warnings)) if warnings
+            else _("No warnings."))
 
     # -- save ------------------------------------------------------------------------------
     def _set_error(self, key: str, message: str) -> None:
@@ -227,7 +232,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
 
     def validate(self) -> dict[str, str] | None:
         """The values to save, or None after showing what is wrong under each field."""
-        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, *_ in _INPUTS}
+        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, *_rest in _INPUTS}
         cursor_value = self.query_one("#cursor", Select).value
         values["cursor"] = cursor_value if isinstance(cursor_value, str) else ""
         errors: dict[str, str] = {}
@@ -241,11 +246,13 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                 if desc is not None:
                     missing = [n for n in names if not self._has_column(desc, n)]
                     if missing:
-                        errors["primary_key"] = f"not a column of {self.table}: {', '.join(missing)}"
+                        errors["primary_key"] = _("not a column of {table}: {columns}").format(
+                            table=self.table, columns=", ".join(missing))
         cursor_type: str | None = None
         if values["cursor"] and desc is not None:
             if not self._has_column(desc, values["cursor"]):
-                errors["cursor"] = f"not a column of {self.table}: {values['cursor']}"
+                errors["cursor"] = _("not a column of {table}: {columns}").format(
+                    table=self.table, columns=values["cursor"])
             else:
                 cursor_type = cursor_kind(desc.column(values["cursor"]).data_type)
         if values["lookback"]:
@@ -255,12 +262,12 @@ class TableSettingsScreen(ModalScreen[Config | None]):
                 errors["lookback"] = str(exc)
             else:
                 if not values["cursor"]:
-                    errors["lookback"] = "a lookback needs a cursor column"
+                    errors["lookback"] = _("a lookback needs a cursor column")
                 elif cursor_type == "time" and isinstance(lookback, Decimal) and lookback != 0:
-                    errors["lookback"] = (f"the cursor is a DATE/TIMESTAMP: give a unit "
-                                          f"(like '{lookback} minutes')")
+                    errors["lookback"] = _("the cursor is a DATE/TIMESTAMP: give a unit "
+                                           "(like '{lookback} minutes')").format(lookback=lookback)
                 elif cursor_type == "number" and isinstance(lookback, timedelta):
-                    errors["lookback"] = "the cursor is a NUMBER: give a plain number"
+                    errors["lookback"] = _("the cursor is a NUMBER: give a plain number")
         if values["schedule"]:
             try:
                 values["schedule"] = parse_cron(values["schedule"])
@@ -270,7 +277,7 @@ class TableSettingsScreen(ModalScreen[Config | None]):
             self._set_error(key, errors.get(key, ""))
         status = self.query_one("#form-status", Static)
         if errors:
-            status.update(Text(f"Not saved: {len(errors)} field(s) to fix.", style="bold"))
+            status.update(Text(_("Not saved: {count} field(s) to fix.").format(count=len(errors)), style="bold"))
             first = next(k for k in ("target", "primary_key", "cursor", "lookback", "where", "schedule")
                          if k in errors)
             self.query_one(f"#{first}").focus()
@@ -294,17 +301,17 @@ class TableSettingsScreen(ModalScreen[Config | None]):
         # Only what the user changed is written: untouched lines stay exactly as they were.
         values = {k: v for k, v in values.items() if v != self.initial.get(k, "")}
         if not values:
-            self.notify("Nothing changed.", title="Table settings")
+            self.notify(_("Nothing changed."), title=_("Table settings"))
             self.dismiss(None)
             return
         path: Path | None = self._config.path
         if path is None:
-            self.query_one("#form-status", Static).update("There is no config file to save into.")
+            self.query_one("#form-status", Static).update(_("There is no config file to save into."))
             return
         try:
             config = save_table(path, self.table, values)
         except ConfigError as exc:
-            self.query_one("#form-status", Static).update(Text(f"Not saved: {exc}"))
+            self.query_one("#form-status", Static).update(Text(_("Not saved: {error}").format(error=exc)))
             return
         self.dismiss(config)
 

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from ...config import Config, find_table_key
 from ...engine import PlanReport
 from ...events import Mode
+from ...i18n import N_, _
 from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
 from ..messages import PlanLoaded
@@ -33,6 +34,7 @@ from ..widgets.fields import TextField
 from .base import AppScreen
 from .plan import PlanScreen, read_plan
 from .table_settings import TableSettingsScreen, lookback_text
+from .words import mode_word, status_word
 
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"
@@ -41,8 +43,8 @@ class FilterInput(TextField):
     """The filter box: enter/down go back to the table, escape clears the filter."""
 
     BINDINGS = [
-        Binding("escape", "clear_filter", "Clear filter", id="tables.filter.clear"),
-        Binding("down", "leave", "To the table", show=False),
+        Binding("escape", "clear_filter", N_("Clear filter"), id="tables.filter.clear"),
+        Binding("down", "leave", N_("To the table"), show=False),
     ]
 
     def action_clear_filter(self) -> None:
@@ -57,7 +59,8 @@ class SourceTable(DataTable[object]):
     """The table list; `enter` previews (shown in the footer, unlike DataTable's hidden select)."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "View", key_display="⏎", tooltip="Preview the target table (its data)",
+        Binding("enter", "select_cursor", N_("View"), key_display="⏎",
+                tooltip=N_("Preview the target table (its data)"),
                 id="tables.preview"),
     ]
 
@@ -70,21 +73,23 @@ def local_time(utc_naive: datetime | None) -> str:
 
 
 def resume_text(point: ResumePoint) -> str:
-    return f"{point.rows:,} rows in {point.chunks} chunk{'s' if point.chunks != 1 else ''}"
+    # Two texts, not ngettext: the catalog test compares .mo and .po by msgid (plurals are lists).
+    text = _("{rows} rows in {chunks} chunk") if point.chunks == 1 else _("{rows} rows in {chunks} chunks")
+    return text.format(rows=f"{point.rows:,}", chunks=point.chunks)
 
 
 def last_sync(st: TableState | None, resume: ResumePoint | None = None) -> Text:
     """Result and time of the last (non-test) run: 'ok 01-05 12:00', 'failed 01-05 12:00', 'never';
     'resumable' when an interrupted full sync left committed chunks to continue from."""
     if resume is not None:
-        return Text("resumable", style="bold yellow")
+        return Text(_("resumable"), style="bold yellow")
     if st is None:
-        return Text("never", style="dim")
+        return Text(_("never"), style="dim")
     status = st.last_status or ("ok" if st.last_success_at is not None else "?")
     when = st.last_run_at or st.last_success_at
     stamp = when.replace(tzinfo=UTC).astimezone().strftime("%m-%d %H:%M") if when else ""
     style = {"ok": "", "failed": "bold red", "cancelled": "yellow", "skipped": "yellow"}.get(status, "")
-    return Text(f"{status} {stamp}".strip(), style=style)
+    return Text(f"{status_word(status)} {stamp}".strip(), style=style)
 
 
 class TablesScreen(AppScreen):
@@ -94,27 +99,29 @@ class TablesScreen(AppScreen):
     # Each key with its word, the most used first (⏎ View comes from the table), so that
     # with q Quit they fit 80 columns; i, x and a are left to Help and the palette.
     BINDINGS = [
-        Binding("space", "toggle_mark", "Mark", key_display="␣", tooltip="Mark or unmark the highlighted table",
+        Binding("space", "toggle_mark", N_("Mark"), key_display="␣",
+                tooltip=N_("Mark or unmark the highlighted table"),
                 id="tables.mark"),
-        Binding("s", "sync('auto')", "Sync", tooltip="Sync marked tables: full first, then incremental",
+        Binding("s", "sync('auto')", N_("Sync"), tooltip=N_("Sync marked tables: full first, then incremental"),
                 id="tables.sync.auto"),
-        Binding("f", "sync('full')", "Full", tooltip="Full reload of the marked tables",
+        Binding("f", "sync('full')", N_("Full"), tooltip=N_("Full reload of the marked tables"),
                 id="tables.sync.full"),
-        Binding("e", "edit", "Edit", tooltip="Edit the table's settings; shows the type plan",
+        Binding("e", "edit", N_("Edit"), tooltip=N_("Edit the table's settings; shows the type plan"),
                 id="tables.edit"),
-        Binding("p", "plan", "Plan", tooltip="The column plan, warnings and SQL (as tui-sync plan)",
+        Binding("p", "plan", N_("Plan"), tooltip=N_("The column plan, warnings and SQL (as tui-sync plan)"),
                 id="tables.plan"),
-        Binding("slash", "filter", "Filter", key_display="/", tooltip="Type to filter the tables",
+        Binding("slash", "filter", N_("Filter"), key_display="/", tooltip=N_("Type to filter the tables"),
                 id="tables.filter"),
-        Binding("y", "verify", "Verify", tooltip="Compare the marked tables' targets with the source",
+        Binding("y", "verify", N_("Verify"), tooltip=N_("Compare the marked tables' targets with the source"),
                 id="tables.verify"),
-        Binding("i", "sync('incremental')", "Incremental", show=False, tooltip="Incremental sync of the marked tables",
+        Binding("i", "sync('incremental')", N_("Incremental"), show=False,
+                tooltip=N_("Incremental sync of the marked tables"),
                 id="tables.sync.incremental"),
-        Binding("x", "sync('test')", "Test", show=False, tooltip="Test sync: first rows into <target>_test",
+        Binding("x", "sync('test')", N_("Test"), show=False, tooltip=N_("Test sync: first rows into <target>_test"),
                 id="tables.sync.test"),
-        Binding("a", "mark_all", "Mark all", show=False, tooltip="Mark every table shown (again: unmark them)",
+        Binding("a", "mark_all", N_("Mark all"), show=False, tooltip=N_("Mark every table shown (again: unmark them)"),
                 id="tables.mark_all"),
-        Binding("r", "refresh", "Refresh", show=False, id="tables.refresh"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="tables.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -131,18 +138,18 @@ class TablesScreen(AppScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="filter-bar"):
-            yield Label("Filter ", classes="filter-label")
-            yield FilterInput(placeholder="press / and type part of a name", compact=True, id="filter",
-                              tooltip="Show only the tables whose name contains this text (/ to type here)")
+            yield Label(_("Filter") + " ", classes="filter-label")
+            yield FilterInput(placeholder=_("press / and type part of a name"), compact=True, id="filter",
+                              tooltip=_("Show only the tables whose name contains this text (/ to type here)"))
             yield Label("", id="table-count")
         table = SourceTable(id="source-tables", cursor_type="row", zebra_stripes=True)
         # Narrow on purpose: the whole row fits 80 columns for typical names.
         table.add_column(" ", key="mark", width=1)
-        table.add_column("Table", key="table")
-        table.add_column("Est. rows", key="est")
-        table.add_column("Target", key="target")
-        table.add_column("Last sync", key="last")
-        table.add_column("Next run", key="next")
+        table.add_column(_("Table"), key="table")
+        table.add_column(_("Est. rows"), key="est")
+        table.add_column(_("Target"), key="target")
+        table.add_column(_("Last sync"), key="last")
+        table.add_column(_("Next run"), key="next")
         # "Verify" is added once a table has been verified (y): until then the row fits 80 columns.
         yield table
         yield Static("", id="table-details")
@@ -161,7 +168,7 @@ class TablesScreen(AppScreen):
     def refresh_tables(self) -> None:
         if not self.tui.session.config_ok:
             self.query_one("#table-details", Static).update(
-                "No valid config yet: set up the source on the Connection screen (c).")
+                _("No valid config yet: set up the source on the Connection screen (c)."))
             return
         self.query_one(SourceTable).loading = True
         self.tui.catalog.refresh_tables(retry=self.refresh_tables)
@@ -174,8 +181,8 @@ class TablesScreen(AppScreen):
         self.query_one(SourceTable).loading = False
         if error is not None:
             self.query_one("#table-details", Static).update(
-                f"Could not list the source tables: {error}\n"
-                "Check the Connection screen (c), then press r to retry.")
+                _("Could not list the source tables: {error}\n"
+                  "Check the Connection screen (c), then press r to retry.").format(error=error))
             return
         self.refresh_rows()
 
@@ -202,7 +209,7 @@ class TablesScreen(AppScreen):
         if when is None:
             return "-"
         if when <= self.tui.session.now():
-            return "due now"
+            return _("due now")
         return when.strftime("%m-%d %H:%M")
 
     def refresh_rows(self) -> None:
@@ -214,7 +221,7 @@ class TablesScreen(AppScreen):
         next_runs = self.tui.schedule.next_runs()
         verify_column = bool(session.verify_results)
         if verify_column and "verify" not in table.columns:
-            table.add_column("Verify", key="verify")
+            table.add_column(_("Verify"), key="verify")
         shown = self.shown()
         for entry in shown:
             est = Text(f"{entry.estimated_rows:,}" if entry.estimated_rows is not None else "?",
@@ -234,9 +241,10 @@ class TablesScreen(AppScreen):
         shown = len(self.shown())
         marked = len(self.tui.session.marked)
         total = len(self.tui.session.tables)
-        text = f" {shown} of {total}" if self.filter_text else f" {total} tables"
+        text = " " + (_("{shown} of {total}").format(shown=shown, total=total) if self.filter_text
+                      else _("{total} tables").format(total=total))
         if marked:
-            text += f" · {marked} marked"
+            text += " · " + _("{marked} marked").format(marked=marked)
         self.query_one("#table-count", Label).update(text)
 
     def highlighted(self) -> str | None:
@@ -307,7 +315,7 @@ class TablesScreen(AppScreen):
         def saved(config: Config | None) -> None:
             if config is not None:
                 self.tui.set_config(config)
-                self.notify(f"Saved the settings of {name}", title="Table settings")
+                self.notify(_("Saved the settings of {table}").format(table=name), title=_("Table settings"))
 
         self.app.push_screen(TableSettingsScreen(name, cached if isinstance(cached, PlanReport) else None),
                              saved)
@@ -342,40 +350,44 @@ class TablesScreen(AppScreen):
         waiting = [self.waiting] if self.waiting else []
         if name is None:
             details.update(Text("\n".join(waiting) or (
-                "" if self.loaded or not self.tui.session.config_ok else "Loading the source tables…")))
+                "" if self.loaded or not self.tui.session.config_ok else _("Loading the source tables…"))))
             return
         session = self.tui.session
         tc = session.config.table(name)
         target = tc.target_name()
         parts = [f"{name} → {target}"]
         if tc.primary_key:
-            parts.append("key " + ", ".join(tc.primary_key))
-        parts.append(f"cursor {tc.cursor}" if tc.cursor else "no cursor (full syncs only)")
+            parts.append(_("key {columns}").format(columns=", ".join(tc.primary_key)))
+        parts.append(_("cursor {column}").format(column=tc.cursor) if tc.cursor
+                     else _("no cursor (full syncs only)"))
         if tc.lookback is not None:
-            parts.append(f"lookback {lookback_text(tc.lookback)}")
+            parts.append(_("lookback {window}").format(window=lookback_text(tc.lookback)))
         if tc.schedule:
-            parts.append(f"schedule {tc.schedule}")
+            parts.append(_("schedule {schedule}").format(schedule=tc.schedule))
         lines = [*waiting, " · ".join(parts)]
         if tc.where:
-            lines.append(f"filter: {tc.where}")
+            lines.append(_("filter: {where}").format(where=tc.where))
         point = session.target.resume.get(target)
         if point is not None:
-            lines.append(f"resumable: {resume_text(point)} kept from an interrupted full sync (s/f asks)")
+            lines.append(_("resumable: {kept} kept from an interrupted full sync (s/f asks)").format(
+                kept=resume_text(point)))
         verified = session.verify_results.get(name)
         st = session.target.states.get(target)
         if st is not None and st.last_success_at is not None:
             rows = f"{st.rows:,}" if st.rows is not None else "?"
-            line = (f"in DuckDB: {rows} rows · last {st.last_mode or '?'} sync ok "
-                    f"{local_time(st.last_success_at)}")
+            line = _("in DuckDB: {rows} rows · last {mode} sync ok {time}").format(
+                rows=rows, mode=mode_word(st.last_mode or "?"), time=local_time(st.last_success_at))
             if st.watermark:
-                line += f" · watermark {st.watermark}"
+                line += " · " + _("watermark {watermark}").format(watermark=st.watermark)
             lines.append(line)
             if st.last_status and st.last_status != "ok" and st.last_error:
-                lines.append(f"last run {st.last_status}: {st.last_error}")
+                lines.append(_("last run {status}: {error}").format(status=status_word(st.last_status),
+                                                                     error=st.last_error))
         else:
             lines += self._plan_lines(name)
         if verified is not None:
-            lines.append(f"verify {verified.summary()}" + (" (y again)" if verified.done else ""))
+            lines.append(_("verify {summary}").format(summary=verified.summary())
+                         + (" " + _("(y again)") if verified.done else ""))
         details.update(Text("\n".join(lines)))
 
     def _plan_lines(self, name: str) -> list[str]:
@@ -383,14 +395,15 @@ class TablesScreen(AppScreen):
         plan = self.plans.get(name)
         if plan is None:
             self._schedule_plan(name)
-            return ["not loaded yet · reading the type plan…"]
+            return [_("not loaded yet · reading the type plan…")]
         if isinstance(plan, str):
-            return [f"not loaded yet · type plan failed: {plan}"]
+            return [_("not loaded yet · type plan failed: {error}").format(error=plan)]
         cols = plan.plan.columns
         included = [c for c in cols if not c.skipped]
-        lines = [f"not loaded yet · plan: {len(included)} of {len(cols)} columns → DuckDB"
-                 + (f" · {len(plan.warnings)} warning(s) (e shows all):" if plan.warnings
-                    else " · no warnings")]
+        lines = [_("not loaded yet · plan: {included} of {total} columns → DuckDB").format(
+                     included=len(included), total=len(cols))
+                 + (" · " + _("{count} warning(s) (e shows all):").format(count=len(plan.warnings))
+                    if plan.warnings else " · " + _("no warnings"))]
         lines += [f"  ! {w}" for w in plan.warnings[:2]]
         return lines
 
@@ -402,11 +415,11 @@ class TablesScreen(AppScreen):
     def _load_plan_if_current(self, name: str) -> None:
         if self.highlighted() == name and name not in self.plans:
             self.tui.run_in_thread(partial(read_plan, self, self.tui.session.config, name), group="plan",
-                                   description="Reading the type plan")
+                                   description=_("Reading the type plan"))
 
     @on(PlanLoaded)
     def _plan_loaded(self, message: PlanLoaded) -> None:
         self.plans[message.table] = message.report if message.report is not None else (
-            message.error or "unknown error")
+            message.error or _("unknown error"))
         if self.highlighted() == message.table:
             self._update_details()

@@ -21,6 +21,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from ...i18n import N_, _
+
 if TYPE_CHECKING:
     from ...services.verify_report import VerifyReport
     from ..app import TuiSyncApp
@@ -46,57 +48,62 @@ class VerifyOutcome:
         word, style = {
             "waiting": ("…", "dim"),
             "running": ("…", "dim"),
-            "ok": ("OK", "green"),
-            "differs": ("DIFFERS", "bold red"),
-            "error": ("error", "red"),
+            "ok": (N_("OK"), "green"),
+            "differs": (N_("DIFFERS"), "bold red"),
+            "error": (N_("error"), "red"),
         }[self.status]
-        return Text(word, style=style)
+        return Text(_(word) if word != "…" else word, style=style)
 
     def summary(self) -> str:
         """One line: 'OK: 20,000 rows match', 'DIFFERS: 4 difference(s), ...', 'error: ...'."""
         r = self.report
         if self.status == "ok" and r is not None:
-            return f"OK: {r.target_rows:,} rows match the source"
+            return _("OK: {rows} rows match the source").format(rows=f"{r.target_rows:,}")
         if self.status == "differs" and r is not None:
-            rows = (f"; {r.source_rows:,} rows in the source, {r.target_rows:,} in DuckDB"
-                    if r.source_rows != r.target_rows else f"; {r.target_rows:,} rows on both sides")
-            return f"DIFFERS: {len(r.differences)} difference(s){rows}"
+            rows = ("; " + _("{source} rows in the source, {target} in DuckDB").format(
+                        source=f"{r.source_rows:,}", target=f"{r.target_rows:,}")
+                    if r.source_rows != r.target_rows
+                    else "; " + _("{rows} rows on both sides").format(rows=f"{r.target_rows:,}"))
+            return _("DIFFERS: {count} difference(s)").format(count=len(r.differences)) + rows
         if self.status == "error":
-            return f"error: {self.error}"
-        return "verifying…" if self.status == "running" else "waiting"
+            return _("error: {error}").format(error=self.error)
+        return _("verifying…") if self.status == "running" else _("waiting")
 
     def renderable(self) -> RenderableType:
         """The dialog's block for this table: verdict, what was compared, the differences."""
-        word, style = {"ok": ("OK", "bold green"), "differs": ("DIFFERS", "bold red"),
-                       "error": ("ERROR", "bold red")}.get(self.status, ("…", "dim"))
+        word, style = {"ok": (_("OK"), "bold green"), "differs": (_("DIFFERS"), "bold red"),
+                       "error": (_("ERROR"), "bold red")}.get(self.status, ("…", "dim"))
         head = Text.assemble((word, style), "  ", (self.table, "bold"))
         r = self.report
         if r is None:
             head.append(f": {self.summary()}" if self.status != "error" else f": {self.error}")
             return head
         head.append(f" → {r.target}: {self.summary().split(': ', 1)[1]}")
-        by = {"day": f"{r.partitions} day(s) of {r.partition_column}",
-              "key_range": f"{r.partitions} key range(s) of {r.partition_column}",
-              "whole": "the whole table"}.get(r.partition_by, r.partition_by)
-        sums = ", ".join(r.columns) if r.columns else "no numeric columns"
+        by = {"day": _("{count} day(s) of {column}"),
+              "key_range": _("{count} key range(s) of {column}"),
+              "whole": _("the whole table")}.get(r.partition_by, r.partition_by).format(
+                  count=r.partitions, column=r.partition_column)
+        sums = ", ".join(r.columns) if r.columns else _("no numeric columns")
         # what the check could see: content of N columns, or --quick's counts and sums only
-        content = (f"content of {len(r.content_columns)} column(s)" if r.content
-                   else "counts and sums only")
-        unchecked = f"; not content-checked: {', '.join(r.unchecked)}" if r.unchecked else ""
-        how = Text(f"compared by {by}; sums of {sums}; {content}{unchecked}", style="dim")
+        content = (_("content of {count} column(s)").format(count=len(r.content_columns)) if r.content
+                   else _("counts and sums only"))
+        unchecked = ("; " + _("not content-checked: {columns}").format(columns=", ".join(r.unchecked))
+                     if r.unchecked else "")
+        how = Text(_("compared by {by}; sums of {sums}; {content}").format(by=by, sums=sums, content=content)
+                   + unchecked, style="dim")
         if not r.differences:
             return Group(head, how)
         table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", expand=False)
-        table.add_column("partition", overflow="fold")
-        table.add_column("column", overflow="fold")
-        table.add_column("source", justify="right", overflow="fold")
+        table.add_column(_("partition"), overflow="fold")
+        table.add_column(_("column"), overflow="fold")
+        table.add_column(_("source"), justify="right", overflow="fold")
         table.add_column("DuckDB", justify="right", overflow="fold")
         for d in r.differences[:MAX_DIFFERENCES]:
             table.add_row(d.partition, d.column, _value(d.source), _value(d.target))
         parts: list[RenderableType] = [head, how, table]
         if len(r.differences) > MAX_DIFFERENCES:
-            parts.append(Text(f"… and {len(r.differences) - MAX_DIFFERENCES} more "
-                              f"(tui-sync verify {self.table} --json lists them all)", style="dim"))
+            parts.append(Text(_("… and {count} more (tui-sync verify {table} --json lists them all)").format(
+                count=len(r.differences) - MAX_DIFFERENCES, table=self.table), style="dim"))
         return Group(*parts)
 
 
@@ -126,8 +133,8 @@ class VerifyScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,enter,q", "close", "Close", id="verify.close"),
-        Binding("r", "again", "Verify again", id="verify.again"),
+        Binding("escape,enter,q", "close", N_("Close"), id="verify.close"),
+        Binding("r", "again", N_("Verify again"), id="verify.again"),
     ]
 
     def __init__(self, tables: list[str]) -> None:
@@ -143,8 +150,8 @@ class VerifyScreen(ModalScreen[None]):
             yield Label("", classes="title", id="verify-title")
             yield VerticalScroll(id="verify-results")
             with Horizontal():
-                yield Button("Verify again (r)", id="again", tooltip="Compare the same tables again")
-                yield Button("Close (enter)", variant="primary", id="close", tooltip="Close the results")
+                yield Button(_("Verify again (r)"), id="again", tooltip=_("Compare the same tables again"))
+                yield Button(_("Close (enter)"), variant="primary", id="close", tooltip=_("Close the results"))
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -161,11 +168,12 @@ class VerifyScreen(ModalScreen[None]):
         outcomes = [self.tui.session.verify_results.get(t) or VerifyOutcome(t) for t in self.tables]
         done = sum(o.done for o in outcomes)
         if done < len(outcomes):
-            title = f"Verifying {len(outcomes)} table(s): {done} done…"
+            title = _("Verifying {count} table(s): {done} done…").format(count=len(outcomes), done=done)
         else:
             bad = sum(o.status != "ok" for o in outcomes)
-            title = (f"Verified {len(outcomes)} table(s): "
-                     + ("all match the source" if not bad else f"{bad} with problems"))
+            title = (_("Verified {count} table(s): ").format(count=len(outcomes))
+                     + (_("all match the source") if not bad
+                        else _("{bad} with problems").format(bad=bad)))
         self.query_one("#verify-title", Label).update(title)
         box = self.query_one("#verify-results", VerticalScroll)
         blocks = list(box.query(".verify-table").results(Static))
