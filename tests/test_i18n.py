@@ -79,3 +79,17 @@ def test_main_leaves_the_language_it_chose(capsys: pytest.CaptureFixture[str]) -
         main(["--lang", "ko", "--help"])
     assert "메시지 언어" in capsys.readouterr().out
     assert i18n.language() == "ko"  # conftest puts English back after the test
+
+
+def test_a_translated_text_keeps_its_english() -> None:
+    """An error raised in Korean is recorded in English (tui_sync.runs.error, logs)."""
+    from tui_sync.errors import ConfigError, english_line
+
+    i18n.set_language("ko")
+    inner = i18n._("tui-sync: interrupted")
+    text = i18n._("tui-sync: error: {message}").format(message=inner)
+    assert text == "tui-sync: 오류: tui-sync: 중단됨"
+    assert i18n.english_of(text) == "tui-sync: error: tui-sync: interrupted"
+    exc = ConfigError(text)
+    assert str(exc) == text and english_line(exc) == "tui-sync: error: tui-sync: interrupted"
+    assert english_line(ValueError("x\ny")) == "x"

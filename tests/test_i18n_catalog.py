@@ -77,6 +77,27 @@ def test_the_committed_mo_is_the_po_compiled(lang: str) -> None:
     path = i18n.locale_dir() / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo"
     with path.open("rb") as f:
         mo = read_mo(f)
-    want = {e.id: e.string for e in po if e.id and not e.fuzzy and e.string}
-    got = {e.id: e.string for e in mo if e.id}
+    want = {_hashable(e.id): _hashable(e.string) for e in po if e.id and not e.fuzzy and e.string}
+    got = {_hashable(e.id): _hashable(e.string) for e in mo if e.id}
     assert got == want, "run scripts/update-catalog (it compiles the .mo files)"
+
+
+def _hashable(value: object) -> object:
+    """A plural entry's id and strings come as lists from read_mo, tuples from read_po."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def test_a_plural_entry_survives_the_mo_check(tmp_path: Path) -> None:
+    """ngettext entries compiled to a .mo compare with their .po (the check crashed on them)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="ko")
+    catalog.add(("{n} row", "{n} rows"), ("{n}행",))
+    path = tmp_path / "x.mo"
+    with path.open("wb") as f:
+        write_mo(f, catalog)
+    with path.open("rb") as f:
+        mo = read_mo(f)
+    got = {_hashable(e.id): _hashable(e.string) for e in mo if e.id}
+    assert got == {("{n} row", "{n} rows"): ("{n}행",)}

@@ -128,6 +128,16 @@ def test_a_held_lock_is_refused_in_korean_naming_its_holder(tmp_path: Path) -> N
     line = done.stderr.strip()
     assert line.startswith(f"tui-sync: 오류: 다른 동기화가 DuckDB 파일 {db}을(를) 잠그고 있습니다: "), line
     assert f"{socket.gethostname()}의 cron pid {holder.pid} (테이블 T, " in line and "부터)" in line
+    # the refusal is recorded in history in English: the state tables are not translated
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        recorded = con.execute("SELECT status, error FROM tui_sync.runs").fetchall()
+    finally:
+        con.close()
+    assert len(recorded) == 1 and recorded[0][0] == "skipped", recorded
+    assert "cron" in recorded[0][1] and not any("\uac00" <= ch <= "\ud7a3" for ch in recorded[0][1])
 
 
 def test_the_lock_message_in_process(tmp_path: Path, korean: None) -> None:

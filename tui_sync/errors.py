@@ -36,9 +36,24 @@ def one_line(exc: BaseException, *, named: bool = False) -> str:
 
 
 class TuiSyncError(Exception):
-    """Base class: the message is one line meant for the user."""
+    """Base class: the message is one line meant for the user, in the user's language;
+    `english` keeps it in English for the sync state and logs (i18n.Text)."""
 
     exit_code: int = ExitCode.FAILED
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        english = getattr(args[0], "english", None) if args else None
+        self.english: str = english if isinstance(english, str) else (str(args[0]) if args else "")
+
+
+def english_line(exc: BaseException, *, named: bool = False) -> str:
+    """`one_line` of the English message: what tui_sync.runs.error records (DESIGN §6:
+    the state tables are not translated)."""
+    english = getattr(exc, "english", None)
+    if isinstance(exc, TuiSyncError) and isinstance(english, str) and english.strip():
+        return english.strip().splitlines()[0]
+    return one_line(exc, named=named)
 
 
 class ConfigError(TuiSyncError):

@@ -35,8 +35,36 @@ def locale_dir() -> Path:
     return Path(__file__).parent / "locale"
 
 
+class Text(str):
+    """A translated text that remembers its English: the sync state (tui_sync.runs.error)
+    and log files stay English whatever language the user reads (`english_of`)."""
+
+    english: str
+
+    def __new__(cls, shown: str, english: str) -> Text:
+        self = super().__new__(cls, shown)
+        self.english = english
+        return self
+
+    def format(self, *args: object, **kwargs: object) -> Text:  # type: ignore[override]
+        return Text(str.format(self, *args, **kwargs),
+                    str.format(self.english, *[_english_arg(a) for a in args],
+                               **{k: _english_arg(v) for k, v in kwargs.items()}))
+
+
+def _english_arg(value: object) -> object:
+    english = getattr(value, "english", None)
+    return english if isinstance(english, str) else value
+
+
+def english_of(value: object) -> str:
+    """The English of a text or an exception made from `_()` (its own text otherwise)."""
+    english = getattr(value, "english", None)
+    return english if isinstance(english, str) else str(value)
+
+
 def _(message: str) -> str:
-    return _translation.gettext(message)
+    return Text(_translation.gettext(message), message)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
@@ -93,5 +121,5 @@ def resolve_language(cli: str | None, config: str | None,
     return language_from_env(environ) or DEFAULT
 
 
-__all__ = ["DEFAULT", "DOMAIN", "LANGUAGES", "N_", "_", "language", "language_from_env",
+__all__ = ["DEFAULT", "DOMAIN", "LANGUAGES", "N_", "Text", "_", "english_of", "language", "language_from_env",
            "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]

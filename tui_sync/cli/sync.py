@@ -22,7 +22,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..i18n import _
+from ..i18n import _, english_of
 from ..progress import fmt_rows, rows_summary, window_words
 from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
@@ -175,7 +175,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             finished: RunFinished = engine.run(request)
         except LockHeldError as exc:
-            record_skipped(config, tables, mode, str(exc))  # cron overlaps show in history
+            record_skipped(config, tables, mode, english_of(exc))  # in history, English (§6)
             raise
     if args.json:
         print_json({"ok": finished.ok, "results": [

@@ -19,7 +19,7 @@ import duckdb
 
 from .. import target as tg
 from ..config import Config
-from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, one_line
+from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, english_line, one_line
 from ..events import (
     Backfill,
     Control,
@@ -278,7 +278,7 @@ class Engine(Modes, Readers):
                              job.target, type(exc).__name__, one_line(exc))
                 status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
             elif isinstance(exc, TuiSyncError | duckdb.Error):
-                status, error = Status.FAILED, one_line(exc)
+                status, error = Status.FAILED, english_line(exc)  # recorded: English (§6)
             else:
                 _logger.exception("internal error while syncing %s", job.target)
                 status, error = (Status.FAILED,
@@ -359,7 +359,7 @@ class Engine(Modes, Readers):
                             exc: Exception) -> list[TableResult]:
         cancelled = isinstance(exc, SyncCancelled)
         status = Status.CANCELLED if cancelled else Status.FAILED
-        error = (self.control.reason or "cancelled by the user") if cancelled else one_line(exc)
+        error = (self.control.reason or "cancelled by the user") if cancelled else english_line(exc)
         results = []
         for name in tables:
             tc = self.config.table(name)

@@ -14,7 +14,7 @@ from pathlib import Path
 from croniter import CroniterError
 
 from ..config import Config, TableConfig
-from ..errors import LockHeldError, SyncCancelled, TargetBusyError, one_line
+from ..errors import LockHeldError, SyncCancelled, TargetBusyError, english_line, one_line
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
 from ..target import state
 from ..target.spec import TargetSpec, target_spec
@@ -250,14 +250,14 @@ class Scheduler:
                 finished = self._run_sync([key], Mode.AUTO)
             result = self._pick(finished, tc)
         except (LockHeldError, TargetBusyError) as exc:
-            result = self._skip(tc, one_line(exc), started)
+            result = self._skip(tc, english_line(exc), started)  # recorded: English
         except SyncCancelled as exc:
             result = TableResult(target, tc.source_table, Mode.AUTO, Status.CANCELLED,
                                  error=one_line(exc))
         except Exception as exc:  # noqa: BLE001 - one broken run must not end the scheduler
             # Engine.run raises before its own run record exists (source unreachable,
             # unknown table): record the failure so the history shows it.
-            msg = one_line(exc)
+            msg = english_line(exc)
             run_id = self._record(tc, "failed", started, msg)
             result = TableResult(target, tc.source_table, Mode.AUTO, Status.FAILED, error=msg,
                                  run_id=run_id)
