@@ -43,8 +43,8 @@ def test_verify_demo_in_korean_and_english(capsys: pytest.CaptureFixture[str]) -
     assert main([*KO, "verify", "PRODUCTS", "--demo"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "PRODUCTS -> products: 원본 500행, 대상 500행",
-        "  비교 단위: product_id 키 구간 32개; 합계: product_id, price, weight, serial_no; "
-        "컬럼 6개의 내용",
+        "  비교 단위: product_id의 키 구간 32개; 합계: product_id, price, weight, serial_no; "
+        "컬럼 6개 내용",
         "  일치: 원본과 대상이 같습니다"]
     assert main(["verify", "PRODUCTS", "--demo"]) == 0
     assert capsys.readouterr().out.splitlines() == [
@@ -53,7 +53,7 @@ def test_verify_demo_in_korean_and_english(capsys: pytest.CaptureFixture[str]) -
         "serial_no; content of 6 column(s)",
         "  OK: source and target match"]
     assert main([*KO, "verify", "PRODUCTS", "--demo", "--quick"]) == 0
-    assert "--quick: 행 수와 합계만" in capsys.readouterr().out
+    assert "--quick: 건수와 합계만" in capsys.readouterr().out
     assert main([*KO, "verify", "PRODUCTS", "--demo", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is True and doc["partition_by"] == "key_range"
@@ -72,7 +72,7 @@ def test_a_korean_difference_table_lines_up_by_cells(tmp_path: Path) -> None:
     assert "DIFFERENT: 5 difference(s)" in english and "  partition   column" in english
     lines = text.splitlines()
     assert lines[0] == "EVENTS -> events: 원본 600행, 대상 599행"
-    assert lines[1].startswith("  비교 단위: ts 기준 4일; 합계: id, amount, big, ratio; ")
+    assert lines[1].startswith("  비교 단위: ts의 4일; 합계: id, amount, big, ratio; ")
     assert "  불일치: 차이 5건" in lines
     head = next(line for line in lines if line.lstrip().startswith("구간"))
     body = lines[lines.index(head) + 1:]
@@ -102,7 +102,7 @@ def test_whole_table_and_unchecked_columns_in_korean(tmp_path: Path, korean: Non
     con.close()
     report = verify_table(cfg, "W")
     text = format_report(report)
-    assert "  내용 검증 제외: d (대상에 없음 (동기화하면 추가됨))" in text
+    assert "  내용 미검사: d (대상에 없음 (동기화하면 추가됨))" in text
     assert "비교 단위: 테이블 전체" in text
     assert any(line.startswith("  (테이블 전체)  컬럼 d") and line.rstrip().endswith("없음")
                and "원본에 있음" in line for line in text.splitlines())

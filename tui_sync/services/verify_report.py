@@ -214,16 +214,16 @@ def _tidy(col: SumColumn, v: Any) -> Any:
 def format_report(r: VerifyReport) -> str:
     """The report in the user's language; the values, column names and SQL in it stay as
     they are (`to_dict`, the JSON, is always English)."""
-    by = {"day": _("{n} day(s) of {column}").format(n=r.partitions, column=r.partition_column),
-          "key_range": _("{n} key range(s) of {column}").format(n=r.partitions,
-                                                                column=r.partition_column),
+    by = {"day": _("{count} day(s) of {column}").format(count=r.partitions, column=r.partition_column),
+          "key_range": _("{count} key range(s) of {column}").format(
+              count=r.partitions, column=r.partition_column),
           "whole": _("the whole table")}[r.partition_by]
     cols = ", ".join(r.columns) if r.columns else _("no numeric columns")
     lines = [_("{table} -> {target}: source {source_rows} rows, target {target_rows} rows").format(
                  table=r.table, target=r.target, source_rows=f"{r.source_rows:,}",
                  target_rows=f"{r.target_rows:,}"),
-             "  " + _("compared by {by}; sums of {columns}; {content}").format(
-                 by=by, columns=cols, content=content_summary(r))]
+             "  " + _("compared by {by}; sums of {sums}; {content}").format(
+                 by=by, sums=cols, content=content_summary(r))]
     for c, why in r.unchecked.items():
         lines.append("  " + _("not content-checked: {column} ({reason})").format(
             column=c, reason=_reason(why)))
@@ -248,7 +248,7 @@ def format_report(r: VerifyReport) -> str:
 def content_summary(r: VerifyReport) -> str:
     if not r.content:
         return _("--quick: counts and sums only (edited text, times, binary and moved values unseen)")
-    return _("content of {n} column(s)").format(n=len(r.content_columns))
+    return _("content of {count} column(s)").format(count=len(r.content_columns))
 
 
 # The English words the comparison records (the JSON keeps them): shown translated.
