@@ -12,6 +12,7 @@ import duckdb
 from .. import target as tg
 from ..errors import ConfigError, SchemaDriftError, TuiSyncError
 from ..events import Mode, Phase, Status
+from ..i18n import _
 from ..sources.base import ReadSpec, Source, Window
 from ..target import loads, sync_columns, travel
 from ..target import state as st
@@ -140,18 +141,21 @@ class Modes:
         if job.backfill is not None:  # history tells a backfill apart, a failed one too
             run.note = job.backfill.note()
         if not job.cursor or not job.cursor_target:
-            raise ConfigError(f"{job.name}: incremental sync needs a cursor column "
-                              f"(cursor = ... in [table {job.config.source_table}])")
+            raise ConfigError(_("{table}: incremental sync needs a cursor column "
+                                "(cursor = ... in [table {source_table}])").format(
+                table=job.name, source_table=job.config.source_table))
         state = st.get_table_state(con, job.target)
         if state is None or state.watermark is None or not tg.table_exists(con, job.target):
-            raise TuiSyncError(f"{job.name}: incremental sync needs a previous full sync "
-                               "(run --mode full or auto)")
+            raise TuiSyncError(_("{table}: incremental sync needs a previous full sync "
+                                 "(run --mode full or auto)").format(table=job.name))
         if state.cursor_column != job.cursor:
-            raise TuiSyncError(f"{job.name}: the cursor changed from {state.cursor_column} to "
-                               f"{job.cursor}; run a full sync")
+            raise TuiSyncError(_("{table}: the cursor changed from {old} to {new}; "
+                                 "run a full sync").format(
+                table=job.name, old=state.cursor_column, new=job.cursor))
         drift = self._schema_drift(con, job)
         if drift:
-            raise SchemaDriftError(f"{job.name}: columns {drift}; run a full sync")
+            raise SchemaDriftError(_("{table}: columns {drift}; run a full sync").format(
+                table=job.name, drift=drift))
         existing = tg.table_columns(con, job.target)
         added = [c for c in job.plan.included if c.target_name not in existing]
 
@@ -235,7 +239,8 @@ class Modes:
     def _load_source_keys(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
                           lo: Any) -> str:
         if not job.key_targets:
-            raise ConfigError(f"{job.name}: reconcile needs a primary key (primary_key = ...)")
+            raise ConfigError(_("{table}: reconcile needs a primary key (primary_key = ...)").format(
+                table=job.name))
         key_plan = build_plan([job.description.column(k) for k in job.primary_key],
                               plan_options(self.config, job.config))
         window = Window(job.cursor, lo, None) if job.config.reconcile_window and job.cursor else None

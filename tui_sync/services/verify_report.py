@@ -10,12 +10,15 @@ already differs there. Plain Python: it never imports Textual.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..cells import cell_len, pad
+from ..i18n import _
 from ..sources.verify_spec import Aggregates, Content, Partitioning, SumColumn
 from ..verify_render import ContentColumn
 
@@ -209,32 +212,83 @@ def _tidy(col: SumColumn, v: Any) -> Any:
 # -- the report as text -------------------------------------------------------------------------
 
 def format_report(r: VerifyReport) -> str:
-    by = {"day": f"{r.partitions} day(s) of {r.partition_column}",
-          "key_range": f"{r.partitions} key range(s) of {r.partition_column}",
-          "whole": "the whole table"}[r.partition_by]
-    cols = ", ".join(r.columns) if r.columns else "no numeric columns"
-    lines = [f"{r.table} -> {r.target}: source {r.source_rows:,} rows, target {r.target_rows:,} rows",
-             f"  compared by {by}; sums of {cols}; {content_summary(r)}"]
+    """The report in the user's language; the values, column names and SQL in it stay as
+    they are (`to_dict`, the JSON, is always English)."""
+    by = {"day": _("{count} day(s) of {column}").format(count=r.partitions, column=r.partition_column),
+          "key_range": _("{count} key range(s) of {column}").format(
+              count=r.partitions, column=r.partition_column),
+          "whole": _("the whole table")}[r.partition_by]
+    cols = ", ".join(r.columns) if r.columns else _("no numeric columns")
+    lines = [_("{table} -> {target}: source {source_rows} rows, target {target_rows} rows").format(
+                 table=r.table, target=r.target, source_rows=f"{r.source_rows:,}",
+                 target_rows=f"{r.target_rows:,}"),
+             "  " + _("compared by {by}; sums of {sums}; {content}").format(
+                 by=by, sums=cols, content=content_summary(r))]
     for c, why in r.unchecked.items():
-        lines.append(f"  not content-checked: {c} ({why})")
+        lines.append("  " + _("not content-checked: {column} ({reason})").format(
+            column=c, reason=_reason(why)))
     if r.ok:
-        lines.append("  OK: source and target match")
+        lines.append("  " + _("OK: source and target match"))
         return "\n".join(lines)
-    lines.append(f"  DIFFERENT: {len(r.differences)} difference(s)")
-    w = max([len("partition")] + [len(d.partition) for d in r.differences[:MAX_LINES]])
-    c = max([len("column")] + [len(d.column) for d in r.differences[:MAX_LINES]])
-    lines.append(f"  {'partition':<{w}}  {'column':<{c}}  {'source':>24}  {'target':>24}")
-    for d in r.differences[:MAX_LINES]:
-        lines.append(f"  {d.partition:<{w}}  {d.column:<{c}}  {_cell(d.source):>24}  {_cell(d.target):>24}")
+    lines.append("  " + _("DIFFERENT: {n} difference(s)").format(n=len(r.differences)))
+    shown = [(_partition(d.partition), _column(d.column), _value(d.source), _value(d.target))
+             for d in r.differences[:MAX_LINES]]
+    head = (_("partition"), _("column"), _("source"), _("target"))
+    w = max([cell_len(head[0])] + [cell_len(p) for p, _c, _s, _t in shown])
+    c = max([cell_len(head[1])] + [cell_len(col) for _p, col, _s, _t in shown])
+    for row in [head, *shown]:
+        lines.append(f"  {pad(row[0], w)}  {pad(row[1], c)}  {pad(row[2], 24, right=True)}  "
+                     f"{pad(row[3], 24, right=True)}")
     if len(r.differences) > MAX_LINES:
-        lines.append(f"  ... and {len(r.differences) - MAX_LINES} more (--json lists them all)")
+        lines.append("  " + _("... and {n} more (--json lists them all)").format(
+            n=len(r.differences) - MAX_LINES))
     return "\n".join(lines)
 
 
 def content_summary(r: VerifyReport) -> str:
     if not r.content:
-        return "--quick: counts and sums only (edited text, times, binary and moved values unseen)"
-    return f"content of {len(r.content_columns)} column(s)"
+        return _("--quick: counts and sums only (edited text, times, binary and moved values unseen)")
+    return _("content of {count} column(s)").format(count=len(r.content_columns))
+
+
+# The English words the comparison records (the JSON keeps them): shown translated.
+_REASON_NO_RENDERING = "no canonical rendering for "
+_ORACLE_UNHASHED = re.compile(r"^Oracle (.+) is not hashed in SQL$")
+
+
+def _reason(why: str) -> str:
+    if why == "not in the target (a sync adds it)":
+        return _("not in the target (a sync adds it)")
+    if why.startswith(_REASON_NO_RENDERING):
+        return _("no canonical rendering for {type}").format(type=why[len(_REASON_NO_RENDERING):])
+    m = _ORACLE_UNHASHED.match(why)
+    if m:
+        return _("Oracle {type} is not hashed in SQL").format(type=m.group(1))
+    return why
+
+
+def _partition(label: str) -> str:
+    if label == WHOLE:
+        return _("(whole table)")
+    if label.startswith("all ") and " " not in label[4:]:
+        return _("all {column}").format(column=label[4:])
+    return label
+
+
+def _column(label: str) -> str:
+    if label == ROWS:
+        return _("rows")
+    if label.startswith("column "):
+        return _("column {column}").format(column=label[len("column "):])
+    return label
+
+
+def _value(v: Any) -> str:
+    if v == "in the source":
+        return _("in the source")
+    if v == "missing":
+        return _("missing")
+    return _cell(v)
 
 
 def _cell(v: Any) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import ConfigError, TuiSyncError, one_line
+from ..i18n import _
 from . import lake, state
 from .duckdb import busy_error, qi
 from .lock import SyncLock
@@ -43,9 +44,9 @@ class Migrated:
 
 def migrate_file_to_lake(file: Path, spec: TargetSpec) -> Migrated:
     if spec.kind != "ducklake":
-        raise ConfigError("migrate-target copies into a DuckLake")
+        raise ConfigError(_("migrate-target copies into a DuckLake"))
     if not file.is_file():
-        raise ConfigError(f"DuckDB file {file} does not exist (nothing to migrate)")
+        raise ConfigError(_("DuckDB file {file} does not exist (nothing to migrate)").format(file=file))
     with SyncLock(file, holder="migrate-target"), SyncLock(spec, holder="migrate-target"):
         _check_file(file)  # before the lake is opened: a refusal leaves no new lake behind
         con = lake.connect(spec)
@@ -73,13 +74,13 @@ def _check_file(file: Path) -> None:
     finally:
         con.close()
     if not n:
-        raise ConfigError(f"DuckDB file {file} has no tables (nothing to migrate)")
+        raise ConfigError(_("DuckDB file {file} has no tables (nothing to migrate)").format(file=file))
 
 
 def _open_error(file: Path, exc: duckdb.Error) -> TuiSyncError:
     if isinstance(exc, duckdb.IOException):
         return busy_error(file, exc)  # a duckdb shell has it open for writing: exit 3
-    return TuiSyncError(f"cannot open DuckDB file {file}: {one_line(exc)}")
+    return TuiSyncError(_("cannot open DuckDB file {file}: {error}").format(file=file, error=one_line(exc)))
 
 
 def _attach(con: duckdb.DuckDBPyConnection, file: Path) -> None:
@@ -133,9 +134,10 @@ def _refuse_clashes(con: duckdb.DuckDBPyConnection, src: list[tuple[str, str]], 
     src_targets = {_name(s, t).lower() for s, t in src if s != STATE_SCHEMA} | _state_targets(con, SRC, set(src))
     clash += sorted(src_targets & _state_targets(con, lake.ALIAS, in_lake) - set(clash))
     if clash:
-        raise ConfigError(
-            f"{spec.display} already has table(s) or sync state named {', '.join(clash)}: "
-            "nothing was copied; migrate into a new lake, or drop those there first")
+        raise ConfigError(_(
+            "{target} already has table(s) or sync state named {names}: "
+            "nothing was copied; migrate into a new lake, or drop those there first").format(
+            target=spec.display, names=", ".join(clash)))
 
 
 def _copy(con: duckdb.DuckDBPyConnection, file: Path, spec: TargetSpec) -> Migrated:
@@ -147,7 +149,7 @@ def _copy(con: duckdb.DuckDBPyConnection, file: Path, spec: TargetSpec) -> Migra
     try:
         _refuse_clashes(con, src, spec)
         lake_tables = set(_tables(con, lake.ALIAS))
-        if any(schema == STATE_SCHEMA for schema, _ in lake_tables):
+        if any(schema == STATE_SCHEMA for schema, _table in lake_tables):
             # a lake syncing other tables: its state gets the columns the file's rows bring
             state.ensure_schema(con)
             lake_tables = set(_tables(con, lake.ALIAS))
@@ -161,8 +163,9 @@ def _copy(con: duckdb.DuckDBPyConnection, file: Path, spec: TargetSpec) -> Migra
     except BaseException as exc:
         con.execute("ROLLBACK")
         if isinstance(exc, duckdb.Error):
-            raise TuiSyncError(f"cannot copy {file} into {spec.display}: {one_line(exc)}; "
-                               "nothing was copied") from None
+            raise TuiSyncError(_("cannot copy {file} into {target}: {error}; "
+                                 "nothing was copied").format(
+                file=file, target=spec.display, error=one_line(exc))) from None
         raise
     out.snapshot = lake.current_snapshot(con)
     return out
@@ -180,16 +183,17 @@ def copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, exist
         ddl = ", ".join(f"{qi(c)} {t}{'' if nullable else ' NOT NULL'}" for c, t, nullable in cols)
         con.execute(f"CREATE TABLE {dest} ({ddl})")
         con.execute(f"INSERT INTO {dest} SELECT * FROM {SRC}.{qi(schema)}.{qi(table)}")
-        got = [(c, t) for c, t, _ in _columns(con, lake.ALIAS, schema, table)]
-        want = [(c, t) for c, t, _ in cols]
+        got = [(c, t) for c, t, _null in _columns(con, lake.ALIAS, schema, table)]
+        want = [(c, t) for c, t, _null in cols]
         if got != want:  # a type DuckLake cannot hold as is: never a silent conversion
-            diff = next(f"{c} {t} (lake: {g})" for (c, t), (_, g) in zip(want, got, strict=True)
+            diff = next(f"{c} {t} (lake: {g})" for (c, t), (_c, g) in zip(want, got, strict=True)
                         if t != g)
-            raise TuiSyncError(f"DuckLake cannot keep the type of {_name(schema, table)}.{diff}: "
-                               "nothing was copied")
+            raise TuiSyncError(_("DuckLake cannot keep the type of {column}: "
+                                 "nothing was copied").format(column=f"{_name(schema, table)}.{diff}"))
     n_src = _count(con, f"{SRC}.{qi(schema)}.{qi(table)}")
     if not exists and _count(con, dest) != n_src:
-        raise TuiSyncError(f"the copy of {_name(schema, table)} lost rows: nothing was copied")
+        raise TuiSyncError(_("the copy of {table} lost rows: nothing was copied").format(
+            table=_name(schema, table)))
     return n_src
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from ..errors import ConfigError
+from ..i18n import _
 from . import lake
 from .duckdb import connect
 from .spec import Target, TargetSpec, as_spec
@@ -36,12 +37,14 @@ def find_run(target: Target, run_id: str) -> RunRecord:
     """The run whose id is or starts with `run_id` (history prints the id)."""
     wanted = run_id.strip().lower()
     if not wanted:
-        raise ConfigError("give a run id (tui-sync history shows them)")
+        raise ConfigError(_("give a run id (tui-sync history shows them)"))
     found = [r for r in read_runs(target, limit=1_000_000) if r.run_id.lower().startswith(wanted)]
     if not found:
-        raise ConfigError(f"no run {run_id} in {as_spec(target).display} (tui-sync history lists them)")
+        raise ConfigError(_("no run {run_id} in {target} (tui-sync history lists them)").format(
+            run_id=run_id, target=as_spec(target).display))
     if len({r.run_id for r in found}) > 1:
-        raise ConfigError(f"run id {run_id} is ambiguous: {', '.join(r.run_id for r in found[:5])}")
+        raise ConfigError(_("run id {run_id} is ambiguous: {runs}").format(
+            run_id=run_id, runs=", ".join(r.run_id for r in found[:5])))
     return found[0]
 
 
@@ -50,19 +53,22 @@ def as_of_run(target: Target, run_id: str) -> tuple[RunRecord, TargetSpec]:
     file target, a run that committed nothing, a snapshot expired by keep_snapshots."""
     spec = as_spec(target)
     if not spec.is_lake:
-        raise ConfigError(f"reading the target as of a run needs a DuckLake target "
-                          f"([target] kind = ducklake); {spec.display} keeps only its latest state")
+        raise ConfigError(_("reading the target as of a run needs a DuckLake target "
+                            "([target] kind = ducklake); {target} keeps only its latest state").format(
+            target=spec.display))
     run = find_run(spec, run_id)
     if run.status != "ok":
-        raise ConfigError(f"run {run.run_id} ended {run.status}: it committed no data to read back")
+        raise ConfigError(_("run {run_id} ended {status}: it committed no data to read back").format(
+            run_id=run.run_id, status=run.status))
     con = connect(spec, create=False)
     try:
         snapshot = run.snapshot_id if run.snapshot_id is not None else lake.run_snapshots(con).get(
             run.run_id)
         if snapshot is None or not lake.snapshot_exists(con, snapshot):
             keep = f" (keep_snapshots = {spec.keep_snapshots})" if spec.keep_snapshots else ""
-            raise ConfigError(f"run {run.run_id} of {run.started_at:%Y-%m-%d %H:%M}: its snapshot "
-                              f"has been expired{keep}; only newer runs can be read back")
+            raise ConfigError(_("run {run_id} of {started}: its snapshot has been expired{keep}; "
+                                "only newer runs can be read back").format(
+                run_id=run.run_id, started=f"{run.started_at:%Y-%m-%d %H:%M}", keep=keep))
     finally:
         con.close()
     return run, spec.at(snapshot)
