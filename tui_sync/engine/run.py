@@ -243,6 +243,7 @@ class Engine(Modes, Readers):
         run = st.RunRecord(st.new_run_id(), job.target, job.description.info.name,
                            requested.value, "running", started)
         rows = 0
+        shown: str | None = None  # a refusal in the user's language; `error` is recorded (English)
         self._table = TableRunState(auto_requested=requested == Mode.AUTO, started=self._clock())
         self._sync = None
         try:
@@ -279,6 +280,7 @@ class Engine(Modes, Readers):
                 status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
             elif isinstance(exc, TuiSyncError | duckdb.Error):
                 status, error = Status.FAILED, english_line(exc)  # recorded: English (§6)
+                shown = one_line(exc)  # the result the user reads: their language
             else:
                 _logger.exception("internal error while syncing %s", job.target)
                 status, error = (Status.FAILED,
@@ -309,7 +311,7 @@ class Engine(Modes, Readers):
             self.log("info", f"{mode.value} sync ok: {rows:,} rows{split} in {duration:.1f}s",
                      job.target)
         result = TableResult(job.target, job.description.info.name, mode, status, rows if
-                             status == Status.OK else 0, duration, rate, error, run.run_id,
+                             status == Status.OK else 0, duration, rate, shown or error, run.run_id,
                              reread=self._table.reread if status == Status.OK else 0,
                              paused_s=self._table.paused_s, note=run.note)
         self.emit(TableFinished(result))
