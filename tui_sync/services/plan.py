@@ -32,8 +32,9 @@ def plan_lines(report: PlanReport) -> list[str]:
         if c.conversion.value != "none":
             dst += f"  [{c.conversion.value}]"
         out.append(f"  {pad(c.name, 24)} {src:<26} {pad(c.target_name, 24)} {dst}")
+    sync_column = _("(sync column)")
     for name, duckdb_type in report.sync_columns.items():  # [sync] sync_columns = true
-        out.append(f"  {pad(_('(sync column)'), 24)} {'':<26} {pad(name, 24)} {duckdb_type}")
+        out.append(f"  {pad(sync_column, 24)} {'':<26} {pad(name, 24)} {duckdb_type}")
     if report.warnings:
         out += ["", _("Warnings:")] + [f"  - {w}" for w in report.warnings]
     for kind, (sql, binds) in report.sql.items():
