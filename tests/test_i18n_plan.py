@@ -91,3 +91,20 @@ def test_lake_notes_in_korean_and_json_stays_english(tmp_path: Path) -> None:
     assert lines.as_dict()["notes"] == [
         "reads the last committed snapshot, also while a sync writes",
         "the catalog's password: libpq reads PGPASSWORD (here from $LAKE_PW) or ~/.pgpass"]
+
+
+def test_type_plan_warnings_in_korean_keep_their_english() -> None:
+    from tui_sync.i18n import english_of
+    from tui_sync.typeplan import SourceColumn, build_plan
+
+    cols = [SourceColumn("AMOUNT", "NUMBER", position=1),
+            SourceColumn("F", "FLOAT", 63, position=2),
+            SourceColumn("G", "SDO_GEOMETRY", position=3)]
+    set_language("ko")
+    warnings = build_plan(cols).warnings
+    assert warnings[0].startswith("AMOUNT: 정밀도 없는 NUMBER: DOUBLE로 읽습니다")
+    assert warnings[1].startswith("F: FLOAT(63)를 DOUBLE로 읽습니다")
+    assert warnings[2] == "G: SDO_GEOMETRY 타입은 지원하지 않습니다: 컬럼 제외"
+    # the engine logs the English (log lines are not translated)
+    assert english_of(warnings[2]) == "G: type SDO_GEOMETRY is not supported: column skipped"
+    assert english_of(warnings[1]).startswith("F: FLOAT(63) read as DOUBLE (about 15")
