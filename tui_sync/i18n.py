@@ -46,6 +46,9 @@ class Text(str):
         self.english = english
         return self
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
+        return str(self), self.english
+
     def format(self, *args: object, **kwargs: object) -> Text:  # type: ignore[override]
         return Text(str.format(self, *args, **kwargs),
                     str.format(self.english, *[_english_arg(a) for a in args],

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import pyarrow as pa
 
+from .i18n import _
+
 
 class Conversion(StrEnum):
     """What a source must do in SQL before the Arrow fetch can carry a column."""
@@ -98,7 +100,9 @@ class TypePlan:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"{c.name}: {c.warning}" for c in self.columns if c.warning]
+        # translated where shown (plan, doctor, the TUI); english_of gives the log's English
+        return [_("{column}: {warning}").format(column=c.name, warning=c.warning)
+                for c in self.columns if c.warning]
 
     @property
     def has_lobs(self) -> bool:
@@ -236,11 +240,11 @@ def plan_column(col: SourceColumn, opts: PlanOptions) -> ColumnPlan:
         p, s = col.precision, col.scale
         if p is None and s is None:
             if opts.number_without_precision == "decimal":
-                return plan("DECIMAL(38,10)", warn="NUMBER without precision: read as "
-                            "DECIMAL(38,10); digits past 10 decimals are rounded")
-            return plan("DOUBLE", warn="NUMBER without precision: read as DOUBLE (about 15 "
+                return plan("DECIMAL(38,10)", warn=_("NUMBER without precision: read as "
+                            "DECIMAL(38,10); digits past 10 decimals are rounded"))
+            return plan("DOUBLE", warn=_("NUMBER without precision: read as DOUBLE (about 15 "
                         "significant digits); set number_without_precision = decimal or a "
-                        "column override for exact values")
+                        "column override for exact values"))
         if p is None:  # INTEGER (scale 0) or NUMBER(*,s): precision NULL, i.e. up to 38 digits
             return plan(f"DECIMAL(38,{s})" if s > 0 else "DECIMAL(38,0)")
         s = s or 0
@@ -251,8 +255,9 @@ def plan_column(col: SourceColumn, opts: PlanOptions) -> ColumnPlan:
             return plan("BIGINT") if p <= 18 else plan(f"DECIMAL({p},0)")
         return plan(f"DECIMAL({max(p, s)},{s})")
     if t == "FLOAT":
-        return plan("DOUBLE", warn=f"FLOAT({col.precision or 126}) read as DOUBLE (about 15 "
-                    "significant digits); use a column override for exact values")
+        return plan("DOUBLE", warn=_("FLOAT({precision}) read as DOUBLE (about 15 "
+                    "significant digits); use a column override for exact values").format(
+                        precision=col.precision or 126))
     if t == "BINARY_FLOAT":
         return plan("FLOAT")
     if t == "BINARY_DOUBLE":
@@ -287,7 +292,7 @@ def plan_column(col: SourceColumn, opts: PlanOptions) -> ColumnPlan:
         return plan("DOUBLE[]" if fmt in ("FLOAT64", "*", "") else "FLOAT[]")
     del conv, warning
     return ColumnPlan(col, name, None, None, Conversion.NONE,
-                      f"type {col.data_type} is not supported: column skipped")
+                      _("type {type} is not supported: column skipped").format(type=col.data_type))
 
 
 def build_plan(columns: list[SourceColumn], opts: PlanOptions | None = None) -> TypePlan:
@@ -305,8 +310,8 @@ def build_plan(columns: list[SourceColumn], opts: PlanOptions | None = None) -> 
         if not cp.skipped and folded in seen:
             # DuckDB folds identifier case even when quoted: two such columns collide.
             cp = ColumnPlan(col, cp.target_name, None, None, Conversion.NONE,
-                            f"name collides with column {seen[folded]} in DuckDB (names are "
-                            "case-insensitive there): column skipped")
+                            _("name collides with column {column} in DuckDB (names are "
+                              "case-insensitive there): column skipped").format(column=seen[folded]))
         elif not cp.skipped:
             seen[folded] = col.name
         planned.append(cp)

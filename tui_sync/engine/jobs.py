@@ -59,7 +59,8 @@ class PlanReport:
         found = self.cursor_index
         if found is None or found.indexed:
             return list(self.plan.warnings)
-        return [*self.plan.warnings, f"{found.problem()}; create one: {found.create}"]
+        return [*self.plan.warnings, _("{problem}; create one: {create}").format(
+            problem=found.problem(), create=found.create)]
 
 
 def plan_options(config: Config, tc: TableConfig) -> PlanOptions:

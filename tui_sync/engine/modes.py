@@ -12,7 +12,7 @@ import duckdb
 from .. import target as tg
 from ..errors import ConfigError, SchemaDriftError, TuiSyncError
 from ..events import Mode, Phase, Status
-from ..i18n import _
+from ..i18n import _, english_of
 from ..sources.base import ReadSpec, Source, Window
 from ..target import loads, sync_columns, travel
 from ..target import state as st
@@ -60,7 +60,7 @@ class Modes:
         if found is not None and not found.indexed:
             # Without an index on the cursor the window's COUNT is one more scan of the whole
             # table (after MAX(cursor), before the read): progress shows rows without a total.
-            self.log("info", f"{found.problem()}; rows are not counted first (tui-sync plan "
+            self.log("info", f"{english_of(found.problem())}; rows are not counted first (tui-sync plan "
                      "shows the CREATE INDEX)", job.target)
             return None
         estimate = source.estimate_rows(spec) if spec.window is not None else None

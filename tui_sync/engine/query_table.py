@@ -16,7 +16,7 @@ from pyarrow import types as pa_types
 
 from ..config import Config, TableConfig
 from ..errors import ConfigError, SourceError, UnknownTableError
-from ..i18n import _
+from ..i18n import Text, _, english_of
 from ..sources.base import Source, TableDescription
 from ..typeplan import ColumnPlan, TypePlan
 
@@ -49,7 +49,8 @@ def annotate(plan: TypePlan, desc: TableDescription) -> TypePlan:
     for cp in plan.columns:
         note = notes.get(cp.name)
         if note and not cp.overridden and not cp.skipped:
-            cp = replace(cp, warning=f"{note}; {cp.warning}" if cp.warning else note)
+            cp = replace(cp, warning=Text(f"{note}; {cp.warning}", f"{note}; {english_of(cp.warning)}")
+                         if cp.warning else note)
         cols.append(cp)
     return replace(plan, columns=tuple(cols))
 

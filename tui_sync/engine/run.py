@@ -35,7 +35,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..i18n import _
+from ..i18n import _, english_of
 from ..sources import open_source
 from ..sources.base import Source, Window
 from ..target import loads, sync_columns, travel
@@ -253,7 +253,7 @@ class Engine(Modes, Readers):
             st.start_run(con, run, self.holder)
             self._sync = self._sync_columns(con, job, run)
             for w in job.plan.warnings:
-                self.log("warning", w, job.target)
+                self.log("warning", english_of(w), job.target)  # a log line: English
 
             def attempt() -> int:
                 if mode == Mode.FULL:

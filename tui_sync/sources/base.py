@@ -126,8 +126,8 @@ class CursorIndex:
     def problem(self) -> str:
         """One line for plan and doctor when the column leads no index."""
         where = f" ({self.note})" if self.note else ""
-        return (f"cursor {self.column} is not the first column of any index{where}: every "
-                "incremental run scans the whole table")
+        return _("cursor {column} is not the first column of any index{where}: every "
+                 "incremental run scans the whole table").format(column=self.column, where=where)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+from ..cells import cell_len, pad
+from ..i18n import _, english_of
 from .lake import ALIAS
 from .spec import POSTGRES_PREFIX, Target, TargetSpec, as_spec, redact
 
@@ -31,16 +33,21 @@ class OpenLines:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # the notes in English (what --json prints), as plain str (a Text does not deep-copy)
+        return asdict(replace(self, notes=[english_of(n) for n in self.notes]))
 
     def text(self) -> list[str]:
-        """The block `tui-sync status` prints after its table."""
-        out = ["", "Open the synced data read-only:"]
-        out.append(f"  DuckDB CLI: {self.duckdb_cli}")
-        out.append(f"  Python:     {self.python[0]}")
-        out += [f"              {line}" for line in self.python[1:]]
-        out.append(f"  DBeaver:    {self.dbeaver[0]}")
-        out += [f"              {line}" for line in self.dbeaver[1:]]
+        """The block `tui-sync status` prints after its table (labels in the user's language,
+        the lines to paste as they are; the labels' column is measured in terminal cells)."""
+        labels = [_("DuckDB CLI:"), _("Python:"), _("DBeaver:")]
+        width = max(11, *(cell_len(label) for label in labels)) + 1
+        indent = " " * (2 + width)
+        out = ["", _("Open the synced data read-only:")]
+        out.append("  " + pad(labels[0], width) + self.duckdb_cli)
+        out.append("  " + pad(labels[1], width) + self.python[0])
+        out += [indent + line for line in self.python[1:]]
+        out.append("  " + pad(labels[2], width) + self.dbeaver[0])
+        out += [indent + line for line in self.dbeaver[1:]]
         out += [f"  ({note})" for note in self.notes]
         return out
 
@@ -101,8 +108,8 @@ def open_lines(target: Target) -> OpenLines:
         python=["import duckdb", f"con = duckdb.connect({path!r}, read_only=True)"],
         dbeaver=[f"New connection > DuckDB, Path: {path}",
                  "Driver properties: duckdb.read_only = true"],
-        notes=["no process can open the file while a sync writes it, not even read-only; "
-               "a reader that keeps it open makes the next sync fail (exit 3)"])
+        notes=[_("no process can open the file while a sync writes it, not even read-only; "
+                 "a reader that keeps it open makes the next sync fail (exit 3)")])
 
 
 def _lake_lines(spec: TargetSpec) -> OpenLines:
@@ -110,20 +117,20 @@ def _lake_lines(spec: TargetSpec) -> OpenLines:
     statements = installs + attach
     env = ""
     python = ["import duckdb"]
-    notes = ["reads the last committed snapshot, also while a sync writes"]
+    notes = [_("reads the last committed snapshot, also while a sync writes")]
     if spec.postgres:
         if spec.password_env:
             env = f'PGPASSWORD="${spec.password_env}" '
             python += ["import os",
                        f"os.environ['PGPASSWORD'] = os.environ[{spec.password_env!r}]"]
-            notes.append(f"the catalog's password: libpq reads PGPASSWORD (here from "
-                         f"${spec.password_env}) or ~/.pgpass")
+            notes.append(_("the catalog's password: libpq reads PGPASSWORD (here from "
+                           "${variable}) or ~/.pgpass").format(variable=spec.password_env))
         else:
-            notes.append("the catalog's password, if it needs one: PGPASSWORD or ~/.pgpass "
-                         "(libpq reads both)")
+            notes.append(_("the catalog's password, if it needs one: PGPASSWORD or ~/.pgpass "
+                           "(libpq reads both)"))
     if spec.s3:
-        notes.append("put your S3 keys in the CREATE SECRET line (the sync reads them from "
-                     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")
+        notes.append(_("put your S3 keys in the CREATE SECRET line (the sync reads them from "
+                       "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"))
     python.append("con = duckdb.connect()")
     python += [f"con.execute({stmt.rstrip(';')!r})" for stmt in statements]
     dbeaver = ["New connection > DuckDB, Path: :memory:",
