@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import duck_query, make_sqlite, target_of, write_config
+from tests.test_target_schema import NOKEY_DDL, source, ts  # the same EV source
 from tui_sync.cli.main import main
 from tui_sync.engine import Engine, hooks
 from tui_sync.errors import ConfigError
@@ -20,19 +21,7 @@ from tui_sync.services.verify import verify_table
 
 pytestmark = pytest.mark.usefixtures("target_kind")
 
-DDL = "CREATE TABLE EV (ID INTEGER PRIMARY KEY, TS TEXT NOT NULL, V NUMBER(10,2), NAME TEXT);"
-NOKEY_DDL = "CREATE TABLE EV (ID INTEGER, TS TEXT NOT NULL, V NUMBER(10,2), NAME TEXT);"
 ON = "sync_columns = true"
-
-
-def ts(i: int) -> str:
-    return f"2026-03-01 {8 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
-
-
-def source(tmp_path: Path, n: int = 50, ddl: str = DDL) -> Path:
-    return make_sqlite(tmp_path / "src.sqlite", ddl,
-                       [("INSERT INTO EV VALUES (?, ?, ?, ?)",
-                         [(i, ts(i), f"{i}.25", f"n{i}") for i in range(1, n + 1)])])
 
 
 def config(tmp_path: Path, src: Path, sync: str = ON, target: str = "events", key: bool = True):
