@@ -19,6 +19,7 @@ from ..i18n import _
 from ..scheduler import schedule_zone
 from ..stats import TableStats, stats_document, table_stats
 from ..target.spec import target_spec
+from ..words import mode_word, status_word
 from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
@@ -105,13 +106,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     for s in states.values():
         last = f"{s.last_success_at:%Y-%m-%d %H:%M:%S}" if s.last_success_at else _("never")
         rows = f"{s.rows:,}" if s.rows is not None else "-"
-        status = s.last_status or "-"
+        status = status_word(s.last_status) if s.last_status else "-"
         if s.last_error and s.last_status != "ok":
             status += f": {s.last_error}"
         if s.last_consistency and s.last_consistency != "one statement":
             # one point in time, or why not
             status += " " + _("[reads: {consistency}]").format(consistency=s.last_consistency)
-        print(f"{pad(s.target_table, 28)} {rows:>12} {s.last_mode or '-':<12} {pad(last, 20)} "
+        mode = mode_word(s.last_mode) if s.last_mode else "-"
+        print(f"{pad(s.target_table, 28)} {rows:>12} {pad(mode, 12)} {pad(last, 20)} "
               f"{pad(s.watermark or '-', 28)} {status}")
     print("\n".join(lines.text()))
     return ExitCode.OK
@@ -146,8 +148,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         secs = (r.finished_at - r.started_at).total_seconds() if r.finished_at else 0.0
         snap = "" if r.snapshot_id is None else str(r.snapshot_id)
         cells = f"{r.run_id:<16}  {snap:>8}  " if lake else ""
-        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{pad(r.target_table, 24)} {r.mode:<12} "
-              f"{r.status:<10} {r.rows or 0:>10,} {secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {cells}{pad(r.target_table, 24)} "
+              f"{pad(mode_word(r.mode), 12)} {pad(status_word(r.status), 10)} {r.rows or 0:>10,} "
+              f"{secs:>7.1f} {r.rows_per_s or 0:>10,.0f}  "
               f"{'; '.join(x for x in (r.error, r.note) if x)}")  # note: a backfill, a repair
     return ExitCode.OK
 

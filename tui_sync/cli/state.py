@@ -14,6 +14,7 @@ from ..i18n import _
 from ..target.spec import target_spec
 from ..target.state import TableState, read_runs, read_table_states
 from ..target.watermark import decode_watermark
+from ..words import mode_word, status_word
 from .common import common_options, load, print_json
 
 
@@ -48,7 +49,8 @@ def cmd_state_show(args: argparse.Namespace) -> int:
             + "  " + _("note / error"))
         for r in runs:
             said = "; ".join(x for x in (r.note, r.error) if x)
-            print(f"  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.mode:<13} {r.status:<9} "
+            print(f"  {r.started_at:%Y-%m-%d %H:%M:%S}  {pad(mode_word(r.mode), 13)} "
+                  f"{pad(status_word(r.status), 9)} "
                   f"{r.rows or 0:>10,}  {said}")
     return ExitCode.OK
 
@@ -58,7 +60,7 @@ def _state_lines(s: TableState) -> list[str]:
         return "-" if value is None or value == "" else str(value)
 
     watermark = shown(s.watermark) + (f"  ({s.watermark_type})" if s.watermark_type else "")
-    last = shown(s.last_status)
+    last = status_word(s.last_status) if s.last_status else "-"
     if s.last_run_at is not None:
         last += " " + _("at {time}").format(time=f"{s.last_run_at:%Y-%m-%d %H:%M:%S}")
     if s.last_error:
@@ -69,7 +71,8 @@ def _state_lines(s: TableState) -> list[str]:
     values = [_("{table} (source {source})").format(table=s.target_table, source=shown(s.source_table)),
               shown(s.cursor_column), shown(s.primary_key), watermark,
               shown(s.rows if s.rows is None else f"{s.rows:,}"), shown(s.schema_version),
-              _("{mode} at {time}").format(mode=shown(s.last_mode), time=shown(s.last_success_at)),
+              _("{mode} at {time}").format(mode=mode_word(s.last_mode) if s.last_mode else "-",
+                                           time=shown(s.last_success_at)),
               last]
     return [pad(label, width) + value for label, value in zip(labels, values, strict=True)]
 

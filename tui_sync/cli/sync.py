@@ -24,6 +24,7 @@ from ..events import (
 )
 from ..i18n import _, english_of
 from ..progress import fmt_rows, rows_summary, window_words
+from ..words import mode_word, status_word
 from .backfill import add_backfill_options, backfill_of
 from .common import common_options, load, print_json
 
@@ -104,7 +105,7 @@ def result_line(r: TableResult) -> str:
     """`events: incremental ok, 1,234 rows (1,000 new, 234 re-read in the lookback window),
     0.5s, 2,468 rows/s`."""
     line = _("{table}: {mode} {status}, {rows} rows").format(
-        table=r.table, mode=r.mode.value, status=r.status.value, rows=f"{r.rows:,}")
+        table=r.table, mode=mode_word(r.mode), status=status_word(r.status), rows=f"{r.rows:,}")
     if r.status == Status.OK and r.mode == Mode.INCREMENTAL:
         line += " " + _("({new} new, {reread} re-read in the {window})").format(
             new=f"{r.new_rows:,}", reread=f"{r.reread:,}", window=window_words(r.note))

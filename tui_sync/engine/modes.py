@@ -12,7 +12,7 @@ import duckdb
 from .. import target as tg
 from ..errors import ConfigError, SchemaDriftError, TuiSyncError
 from ..events import Mode, Phase, Status
-from ..i18n import _, english_of
+from ..i18n import _
 from ..sources.base import ReadSpec, Source, Window
 from ..target import loads, sync_columns, travel
 from ..target import state as st
@@ -60,8 +60,8 @@ class Modes:
         if found is not None and not found.indexed:
             # Without an index on the cursor the window's COUNT is one more scan of the whole
             # table (after MAX(cursor), before the read): progress shows rows without a total.
-            self.log("info", f"{english_of(found.problem())}; rows are not counted first (tui-sync plan "
-                     "shows the CREATE INDEX)", job.target)
+            self.log("info", _("{problem}; rows are not counted first (tui-sync plan shows the "
+                               "CREATE INDEX)").format(problem=found.problem()), job.target)
             return None
         estimate = source.estimate_rows(spec) if spec.window is not None else None
         if estimate is not None:  # a bound cheaper than the exact COUNT, good for a progress bar
@@ -87,8 +87,9 @@ class Modes:
                 rows = self._load_parallel(con, job, spec, expected, run)
             else:
                 if self._parallel(job) > 1:  # say so: --parallel asked for what cannot be split
-                    self.log("warning", "parallel read not possible (no numeric key and no row "
-                             "address to split by): reading in one statement", job.target)
+                    self.log("warning", _("parallel read not possible (no numeric key and no "
+                                          "row address to split by): reading in one statement"),
+                             job.target)
                 st.clear_resume(con, job.target)
                 rows = self._load_stage(con, source, job, spec, Mode.FULL, expected)
                 run.consistency = "one statement"  # one SELECT reads one point in time
@@ -132,7 +133,8 @@ class Modes:
         loads.swap(con, tg.stage_name(job.target), test_table)
         self._finish_ok(con, run, rows)
         loads.commit(con)
-        self.log("info", f"test rows are in {test_table}; {job.target} and its state are untouched",
+        self.log("info", _("test rows are in {test_table}; {target} and its state are "
+                           "untouched").format(test_table=test_table, target=job.target),
                  job.target)
         return rows
 
@@ -176,8 +178,9 @@ class Modes:
                   else source.max_cursor(job.description, job.cursor, job.config.where))
         else:
             hi = source.max_cursor(job.description, job.cursor, job.config.where)
-        self.log("info", f"{'backfill ' if backfill else ''}window {job.cursor} >= {lo} and "
-                 f"<= {hi}", job.target)
+        self.log("info", (_("backfill window {cursor} >= {lo} and <= {hi}") if backfill
+                          else _("window {cursor} >= {lo} and <= {hi}")).format(
+            cursor=job.cursor, lo=lo, hi=hi), job.target)
         spec = read_spec(job, window=Window(job.cursor, lo, hi))
         if hi is None:
             rows = 0
@@ -194,12 +197,13 @@ class Modes:
         if self._sync is not None:  # sync_columns turned on for an existing target
             for name, duckdb_type in sync_columns.missing(existing):
                 loads.add_column(con, job.target, name, duckdb_type)
-                self.log("info", f"sync column {name} added; rows synced before hold NULL there",
-                         job.target)
+                self.log("info", _("sync column {name} added; rows synced before hold NULL "
+                                   "there").format(name=name), job.target)
         for c in added:
             loads.add_column(con, job.target, c.target_name, c.duckdb_type)
-            self.log("warning", f"column {c.name} added (new in the source, or newly selected); "
-                     "rows outside this window hold NULL there until a full sync", job.target)
+            self.log("warning", _("column {name} added (new in the source, or newly selected); "
+                                  "rows outside this window hold NULL there until a full "
+                                  "sync").format(name=c.name), job.target)
         merged = [c.target_name for c in job.plan.included]
         if self._sync is not None:  # the stage's values (this run's, or NULL when off)
             merged += self._sync.names
@@ -220,8 +224,9 @@ class Modes:
             # a window starting above `watermark - lookback` left [that, since) unread (rows
             # committed late, a keyless row's old copy an update moved up): moving the
             # watermark would make the next incremental skip them; it stays
-            self.log("info", f"backfill: the watermark stays at {watermark} (the window starts "
-                     f"above {normal_lo}, where an incremental run starts)", job.target)
+            self.log("info", _("backfill: the watermark stays at {watermark} (the window starts "
+                               "above {start}, where an incremental run starts)").format(
+                watermark=watermark, start=normal_lo), job.target)
             new_wm = watermark
         version = st.add_schema_version(con, job.target, job.plan.target_columns())
         wm_text, wm_type = st.encode_watermark(new_wm)
@@ -248,8 +253,8 @@ class Modes:
                         batch_rows=max(job.batch_rows, 100_000))
         keys = loads.keys_name(job.target)
         tg.recreate_table(con, keys, key_plan)
-        self.log("info", "reading the source's keys to reconcile deletes"
-                 + (" inside the window" if window else ""), job.target)
+        self.log("info", _("reading the source's keys to reconcile deletes inside the window")
+                 if window else _("reading the source's keys to reconcile deletes"), job.target)
         for batch in source.read_batches(spec):
             self._checkpoint(job, Mode.INCREMENTAL)
             tg.append(con, keys, batch)
@@ -264,7 +269,8 @@ class Modes:
         doomed = loads.reconcile(con, job.target, keys, job.key_targets,
                                  cursor_column=job.cursor_target if windowed else None, lo=lo,
                                  max_delete=self.config.sync.reconcile_max_delete, name=job.name)
-        self.log("info", f"reconcile: {doomed:,} row(s) deleted in the source removed", job.target)
+        self.log("info", _("reconcile: {rows} row(s) deleted in the source removed").format(
+            rows=f"{doomed:,}"), job.target)
         tg.drop_table(con, keys)
 
     def _finish_ok(self, con: duckdb.DuckDBPyConnection, run: st.RunRecord, rows: int) -> None:

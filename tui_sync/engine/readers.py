@@ -15,8 +15,9 @@ import pyarrow as pa
 import pyarrow.types as pa_types
 
 from .. import target as tg
-from ..errors import SourceError, one_line
+from ..errors import SourceError, english_line, shown_line
 from ..events import Mode, Phase
+from ..i18n import _
 from ..readahead import prefetched
 from ..sources.base import ROWID_FIELD, ROWID_KEY, KeyRange, ReadSpec, Source, key_fields
 from ..target import loads, sync_columns
@@ -122,8 +123,8 @@ class Readers:
         if not (expected is None or expected > self.config.sync.chunk_rows):
             return False
         if keyed and self._null_keys(source, job):
-            self.log("warning", "a primary key column holds NULL, which keyset paging cannot reach: "
-                     "loading in one piece (not resumable)", job.target)
+            self.log("warning", _("a primary key column holds NULL, which keyset paging cannot "
+                                  "reach: loading in one piece (not resumable)"), job.target)
             return False
         return True
 
@@ -156,12 +157,14 @@ class Readers:
             after, rows, chunks, start = point.last_key, point.rows, point.chunks, point.start
             if point.run_id != run.run_id:
                 self._table.carried_rows = rows  # read by an earlier run: not this run's work
-            self.log("info", f"resuming the full sync after {rows:,} rows in {chunks} committed "
-                     "chunk(s); the watermark stays the one its start took", job.target)
+            self.log("info", _("resuming the full sync after {rows} rows in {chunks} committed "
+                               "chunk(s); the watermark stays the one its start took").format(
+                rows=f"{rows:,}", chunks=chunks), job.target)
         else:
             if point is not None:
-                self.log("info", "starting the full sync over (the interrupted one does not match "
-                         "this run; use --resume or auto mode to continue one)", job.target)
+                self.log("info", _("starting the full sync over (the interrupted one does not "
+                                   "match this run; use --resume or auto mode to continue one)"),
+                         job.target)
             st.clear_resume(con, job.target)
             tg.recreate_table(con, stage, job.plan, sync_columns.extra(self._sync))
             after, rows, chunks = [], 0, 0
@@ -193,7 +196,8 @@ class Readers:
                                f"from the rest ({consistency} since the resume)")
         self._table.consistency = consistency
         level = "warning" if consistency.startswith("not pinned") else "info"
-        self.log(level, f"chunked full sync reads: {consistency}", job.target)
+        self.log(level, _("chunked full sync reads: {consistency}").format(
+            consistency=consistency), job.target)
         return snapshot, consistency
 
     def _read_chunks(self, con: duckdb.DuckDBPyConnection, source: Source, job: TableJob,
@@ -255,11 +259,12 @@ class Readers:
                 # The source refused the pinned read (no FLASHBACK privilege, the undo for
                 # that SCN is gone...): read on unpinned, and say so in the log and the run.
                 meter.rows = counted
-                start = replace(start, snapshot=None, consistency=f"not pinned: {one_line(exc)}")
+                start = replace(start, snapshot=None, consistency=f"not pinned: {english_line(exc)}")
                 self._table.consistency = start.consistency
-                self.log("warning", f"the source refused to read as of SCN: {one_line(exc)}; the "
-                         "remaining chunks are read unpinned (rows changed meanwhile are picked "
-                         "up by the next incremental through the watermark)", job.target)
+                self.log("warning", _("the source refused to read as of SCN: {error}; the "
+                                      "remaining chunks are read unpinned (rows changed meanwhile "
+                                      "are picked up by the next incremental through the "
+                                      "watermark)").format(error=shown_line(exc)), job.target)
                 continue
             except BaseException:
                 loads.rollback(con)  # this chunk only; the committed ones stay for a resume
@@ -296,13 +301,15 @@ class Readers:
             snapshot = probe.snapshot() if job.config.consistent else None
             bounds_lo_hi = probe.key_bounds(job.description, key, job.config.where) if key else None
         if snapshot is not None:
-            self.log("info", f"parallel read pinned to source snapshot {snapshot}", job.target)
+            self.log("info", _("parallel read pinned to source snapshot {snapshot}").format(
+                snapshot=snapshot), job.target)
             spec = replace(spec, snapshot=snapshot)
             run.consistency = f"scn {snapshot}"
         else:
             run.consistency = "not pinned: parallel partitions read apart (consistent = false)"
         parts, what = partitions(spec, n, key, bounds_lo_hi)
-        self.log("info", f"parallel read: {len(parts)} {what} on {len(parts)} connections", job.target)
+        self.log("info", _("parallel read: {n} {parts} on {n} connections").format(
+            n=len(parts), parts=what), job.target)
         self._phase(job.target, Phase.READING, Mode.FULL)
         meter = self._new_meter(job.target, expected)
         meter.add(0, force=True)
@@ -323,7 +330,7 @@ def partitions(spec: ReadSpec, n: int, key: str | None,
     if key is not None and bounds is not None and bounds[0] is None:
         key = None  # no key value at all (empty, or every key NULL): hash buckets
     if key is None or bounds is None:
-        return [replace(spec, bucket=(i, n)) for i in range(n)], "row-address hash buckets"
+        return [replace(spec, bucket=(i, n)) for i in range(n)], _("row-address hash buckets")
     lo, hi = int(bounds[0]), int(bounds[1])
     step = max((hi - lo + 1) // n, 1)
     inner = [lo + i * step for i in range(1, n) if lo + i * step <= hi]
@@ -331,7 +338,7 @@ def partitions(spec: ReadSpec, n: int, key: str | None,
     # A configured key may be nullable: the first range takes the NULL keys.
     parts = [replace(spec, key_range=KeyRange(key, edges[i], edges[i + 1], nulls=i == 0))
              for i in range(len(edges) - 1)]
-    return parts, f"key ranges of {key}"
+    return parts, _("key ranges of {key}").format(key=key)
 
 
 class ParallelReads:

@@ -19,7 +19,15 @@ import duckdb
 
 from .. import target as tg
 from ..config import Config
-from ..errors import ConfigError, SourceError, SyncCancelled, TuiSyncError, english_line, one_line
+from ..errors import (
+    ConfigError,
+    SourceError,
+    SyncCancelled,
+    TuiSyncError,
+    english_line,
+    one_line,
+    shown_line,
+)
 from ..events import (
     Backfill,
     Control,
@@ -35,12 +43,13 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..i18n import _, english_of
+from ..i18n import Text, _, english_of
 from ..sources import open_source
 from ..sources.base import Source, Window
 from ..target import loads, sync_columns, travel
 from ..target import state as st
 from ..target.lock import SyncLock
+from ..words import mode_word, status_word
 from .backfill import bounds_for, check_request
 from .jobs import PlanReport, TableJob, cursor_index, read_spec, resolve_job
 from .meter import TableRunState
@@ -81,7 +90,9 @@ class Engine(Modes, Readers):
 
     def log(self, level: str, message: str, table: str | None = None) -> None:
         # The rotating log file (set up by the CLI/TUI) gets every engine line too.
-        _logger.log(_LEVELS.get(level, logging.INFO), "%s%s", f"{table}: " if table else "", message)
+        # The log file is English (DESIGN §6); the event carries the user's language.
+        _logger.log(_LEVELS.get(level, logging.INFO), "%s%s", f"{table}: " if table else "",
+                    english_of(message))
         self.emit(LogLine(level, message, table))
 
     def _phase(self, table: str, phase: Phase, mode: Mode | None = None) -> None:
@@ -149,7 +160,7 @@ class Engine(Modes, Readers):
                 for name in tables:
                     self._phase(self.config.table(name).target_name(), Phase.CONNECTING, mode)
                 try:
-                    self._retrying("connect", source.connect, source, reconnect=False)
+                    self._retrying(_("connecting"), source.connect, source, reconnect=False)
                     jobs = [resolve_job(self.config, source, name) for name in tables]
                     if request.backfill is not None:  # every table's bounds before any data moves
                         jobs = [replace(j, backfill=bounds_for(j, request.backfill)) for j in jobs]
@@ -168,8 +179,8 @@ class Engine(Modes, Readers):
                         st.ensure_schema(con)
                         stale = st.close_stale_runs(con)
                         if stale:
-                            self.log("warning", f"{stale} earlier run(s) had been interrupted; "
-                                     "recorded as failed")
+                            self.log("warning", _("{n} earlier run(s) had been interrupted; "
+                                                  "recorded as failed").format(n=stale))
                         st.flush_pending_runs(con, db_path)
                         for job in jobs:
                             results.append(self._run_table(con, source, job, mode, limit))
@@ -192,20 +203,21 @@ class Engine(Modes, Readers):
         if mode != Mode.AUTO:
             return mode
         if st.get_resume(con, job.target) is not None:
-            self.log("info", "auto: an interrupted full sync can be resumed, running full", job.target)
+            self.log("info", _("auto: an interrupted full sync can be resumed, running full"),
+                     job.target)
             return Mode.FULL
         state = st.get_table_state(con, job.target)
         if state is None or not tg.table_exists(con, job.target):
-            self.log("info", "auto: no previous sync of this table, running full", job.target)
+            self.log("info", _("auto: no previous sync of this table, running full"), job.target)
             return Mode.FULL
         drift = self._schema_drift(con, job)
         if drift:
-            self.log("warning", f"auto: {drift}; running full", job.target)
+            self.log("warning", _("auto: {drift}; running full").format(drift=drift), job.target)
             return Mode.FULL
         if job.cursor and state.cursor_column == job.cursor and state.watermark is not None:
             return Mode.INCREMENTAL
         if job.cursor:
-            self.log("info", "auto: the cursor changed or has no watermark yet, running full",
+            self.log("info", _("auto: the cursor changed or has no watermark yet, running full"),
                      job.target)
         return Mode.FULL
 
@@ -253,7 +265,7 @@ class Engine(Modes, Readers):
             st.start_run(con, run, self.holder)
             self._sync = self._sync_columns(con, job, run)
             for w in job.plan.warnings:
-                self.log("warning", english_of(w), job.target)  # a log line: English
+                self.log("warning", w, job.target)  # the log file gets its English
 
             def attempt() -> int:
                 if mode == Mode.FULL:
@@ -264,11 +276,13 @@ class Engine(Modes, Readers):
 
             # A transient error restarts the table from its last committed point: the
             # staging table is rebuilt and nothing of a failed attempt reaches the target.
-            rows = self._retrying("read", attempt, source, reconnect=True, table=job.target, mode=mode)
+            rows = self._retrying(_("reading"), attempt, source, reconnect=True, table=job.target,
+                                   mode=mode)
             status, error = Status.OK, None
             snapshot = travel.record_snapshot(con, run.run_id) if self.spec.is_lake else None
             if snapshot is not None:
-                self.log("info", f"committed as lake snapshot {snapshot}", job.target)
+                self.log("info", _("committed as lake snapshot {snapshot}").format(
+                    snapshot=snapshot), job.target)
         except SyncCancelled:
             status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
         except Exception as exc:  # noqa: BLE001 - a bug must fail this table, not the whole run
@@ -303,12 +317,17 @@ class Engine(Modes, Readers):
             self._phase(job.target, Phase.CANCELLED if status == Status.CANCELLED else Phase.FAILED,
                         mode)
             self.log("error" if status == Status.FAILED else "warning",
-                     f"{mode.value} sync {status.value}: {error}", job.target)
+                     _("{mode} sync {status}: {error}").format(
+                         mode=mode_word(mode), status=status_word(status),
+                         error=Text(shown, error) if shown else error), job.target)
         else:
             self._phase(job.target, Phase.DONE, mode)
-            split = (f" ({rows - self._table.reread:,} new, {self._table.reread:,} re-read in the "
-                     "lookback window)" if mode == Mode.INCREMENTAL else "")
-            self.log("info", f"{mode.value} sync ok: {rows:,} rows{split} in {duration:.1f}s",
+            done = (_("{mode} sync ok: {rows} rows ({new} new, {reread} re-read in the lookback "
+                      "window) in {secs}s") if mode == Mode.INCREMENTAL
+                    else _("{mode} sync ok: {rows} rows in {secs}s"))
+            self.log("info", done.format(mode=mode_word(mode), rows=f"{rows:,}",
+                                         new=f"{rows - self._table.reread:,}",
+                                         reread=f"{self._table.reread:,}", secs=f"{duration:.1f}"),
                      job.target)
         result = TableResult(job.target, job.description.info.name, mode, status, rows if
                              status == Status.OK else 0, duration, rate, shown or error, run.run_id,
@@ -326,11 +345,12 @@ class Engine(Modes, Readers):
         try:
             snapshots, files = tg.expire_snapshots(con, keep)
         except (duckdb.Error, TuiSyncError) as exc:
-            self.log("warning", f"expiring lake snapshots older than {keep} failed: {one_line(exc)}")
+            self.log("warning", _("expiring lake snapshots older than {keep} failed: {error}").format(
+                keep=keep, error=shown_line(exc)))
             return
         if snapshots or files:
-            self.log("info", f"lake: {snapshots} snapshot(s) older than {keep} expired, "
-                     f"{files} file(s) deleted")
+            self.log("info", _("lake: {snapshots} snapshot(s) older than {keep} expired, {files} "
+                               "file(s) deleted").format(snapshots=snapshots, keep=keep, files=files))
 
     def _retrying(self, what: str, func: Callable[[], Any], source: Source, *, reconnect: bool,
                   table: str | None = None, mode: Mode | None = None) -> Any:
@@ -351,8 +371,10 @@ class Engine(Modes, Readers):
                 delay = self.config.sync.retry_backoff.total_seconds() * 2 ** (attempt - 1)
                 if table:
                     self._phase(table, Phase.RETRYING, mode)
-                self.log("warning", f"{what}: {exc} - retrying in {delay:g}s "
-                         f"(retry {attempt} of {self.config.sync.retries})", table)
+                self.log("warning", _("{what}: {error} - retrying in {delay}s (retry {attempt} "
+                                      "of {retries})").format(
+                    what=what, error=shown_line(exc), delay=f"{delay:g}", attempt=attempt,
+                    retries=self.config.sync.retries), table)
                 self._wait(delay)
                 if reconnect:
                     pending_reconnect = True
@@ -371,7 +393,9 @@ class Engine(Modes, Readers):
                                  run_id=run_id,
                                  config_mistake=bool(getattr(exc, "config_mistake", False)))
             self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
-            self.log("error", f"{mode.value} sync {status.value}: {error}", result.table)
+            self.log("error", _("{mode} sync {status}: {error}").format(
+                mode=mode_word(mode), status=status_word(status),
+                error=error if cancelled else shown_line(exc)), result.table)
             self.emit(TableFinished(result))
             results.append(result)
         return results
@@ -393,8 +417,8 @@ class Engine(Modes, Readers):
             pass  # no transaction was open
         try:
             if st.get_resume(con, job.target) is not None:
-                self.log("info", "the chunks committed so far are kept: the next auto or --resume "
-                         "run continues from there", job.target)
+                self.log("info", _("the chunks committed so far are kept: the next auto or "
+                                   "--resume run continues from there"), job.target)
                 return
             tg.drop_table(con, tg.stage_name(job.target))
         except duckdb.Error:
@@ -412,7 +436,7 @@ class Engine(Modes, Readers):
             if self._table.meter is not None:
                 self._table.meter.add(0, force=True)  # the paused screen shows the rows really done
             self._phase(job.target, Phase.PAUSED, mode)
-            self.log("info", "paused", job.target)
+            self.log("info", _("paused"), job.target)
             since = self._clock()
             while not self.control.wait_while_paused(0.2):
                 pass
@@ -422,6 +446,6 @@ class Engine(Modes, Readers):
                 self._table.meter.paused_s += paused
             if self.control.cancelled:
                 raise SyncCancelled("cancelled")
-            self.log("info", "resumed", job.target)
+            self.log("info", _("resumed"), job.target)
             self._phase(job.target, Phase.READING, mode)
 

@@ -71,8 +71,8 @@ _MODE_HELP = {
 
 
 def app_commands(app: TuiSyncApp) -> list[Command]:
+    from ..words import mode_word
     from .widgets.nav import SCREENS
-    from .widgets.run_view import mode_word
 
     screens = type(app).SCREENS
     connection, tables, progress, history, preview = (

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ...cells import pad
 from ...i18n import N_, _
 from ...target.state import RunRecord
-from .words import mode_word
+from ...words import mode_word
 
 LATEST = "latest"
 

@@ -22,12 +22,12 @@ from ...progress import fmt_duration, fmt_rate, window_words
 from ...stats import TableStats, table_stats
 from ...target.spec import target_spec
 from ...target.state import RunRecord, read_runs
+from ...words import mode_word, status_word
 from ..messages import HistoryLoaded
 from ..workers import wait_while_busy
 from .base import AppScreen
 from .dialogs import ErrorScreen
 from .tables import local_time
-from .words import mode_word, status_word
 
 _STATUSES = ("ok", "failed", "cancelled", "skipped", "running")
 _MODE_SHORT = {"incremental": N_("incr")}  # the run list fits 80 columns

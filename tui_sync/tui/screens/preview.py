@@ -20,10 +20,10 @@ from ...i18n import N_, _
 from ...target.spec import TargetSpec, target_spec
 from ...target.state import read_runs
 from ...target.travel import as_of_run
+from ...words import mode_word
 from ..messages import AsOfReady, RunsForAsOf
 from .as_of import LATEST, AsOfRunScreen
 from .base import AppScreen
-from .words import mode_word
 
 if TYPE_CHECKING:
     from ..widgets.preview import PreviewPane

@@ -17,9 +17,9 @@ from textual.widgets import RichLog, Static
 
 from ...events import LogLine
 from ...i18n import N_, _
+from ...words import mode_word
 from ..widgets.run_view import TableProgressRow
 from .base import AppScreen
-from .words import mode_word
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "debug": "dim"}
 

@@ -29,12 +29,12 @@ from ...events import Mode
 from ...i18n import N_, _
 from ...services.catalog import CatalogEntry
 from ...target.state import ResumePoint, TableState
+from ...words import mode_word, status_word
 from ..messages import PlanLoaded
 from ..widgets.fields import TextField
 from .base import AppScreen
 from .plan import PlanScreen, read_plan
 from .table_settings import TableSettingsScreen, lookback_text
-from .words import mode_word, status_word
 
 PLAN_DELAY_S = 0.4  # wait for the cursor to rest before describing a table at the source
 MARK = "✓"

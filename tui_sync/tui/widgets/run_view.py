@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
-from ...events import Mode, Phase, Status
+from ...events import Phase, Status
 from ...i18n import N_, _
 from ...progress import TableRun, fmt_duration, fmt_rate, fmt_rows
+from ...words import mode_word
 
 _PHASE_STYLE = {
     Phase.DONE: "bold green",
@@ -32,18 +33,12 @@ _PHASE_WORDS = {
     Phase.RETRYING: N_("retrying"), Phase.DONE: N_("DONE"), Phase.FAILED: N_("FAILED"),
     Phase.CANCELLED: N_("CANCELLED"),
 }
-_MODE_WORDS = {Mode.AUTO: N_("auto"), Mode.FULL: N_("full"), Mode.INCREMENTAL: N_("incremental"),
-               Mode.TEST: N_("test")}
 
 
 def phase_word(phase: Phase, finished: bool) -> str:
     """The phase as the Progress row shows it: upper case when final (readable without colour)."""
     word = _(_PHASE_WORDS.get(phase, phase.value))
     return word.upper() if finished else word
-
-
-def mode_word(mode: Mode) -> str:
-    return _(_MODE_WORDS.get(mode, mode.value))
 
 
 class TableProgressRow(Vertical):
