@@ -5,6 +5,7 @@ and wrapped by cells; without --lang the output is the English it always was."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -35,8 +36,9 @@ def test_status_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.Ca
     alarm = next(line for line in lines if line.startswith("설비_알람"))
     # the right-aligned rows column and the left-aligned ones start/end in the same cells
     assert _edge(alarm, "5,000") == _edge(head, "행") == 28 + 1 + 12
-    assert cell_len(alarm[:alarm.index("full")]) == cell_len(head[:head.index("방식")])
-    assert cell_len(alarm[:alarm.index(" ok")]) + 1 == cell_len(head[:head.index("상태")])
+    # modes and statuses are shown in Korean too (the state table keeps full / ok)
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index(" 성공")]) + 1 == cell_len(head[:head.index("상태")])
 
 
 def test_history_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,8 +49,9 @@ def test_history_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.C
     assert head.endswith("행/초  오류 / 참고")
     alarm = next(line for line in lines if "설비_알람" in line)
     assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # the rows column's right edge
-    assert cell_len(alarm[:alarm.index("full")]) == cell_len(head[:head.index("방식")])
-    assert cell_len(alarm[:alarm.index("ok")]) == cell_len(head[:head.index("상태")])
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index("성공")]) == cell_len(head[:head.index("상태")])
+    assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # still, after the wide words
 
 
 def test_tables_and_stats_in_korean(synced_demo: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +72,7 @@ def test_plan_help_and_the_sync_result_line_in_korean(capsys: pytest.CaptureFixt
     assert out.startswith("사용법: tui-sync plan")
     assert "테이블 이름 또는 glob ('SALES.*')" in out
     assert main([*KO, "sync", "--demo", "PRODUCTS"]) == 0
-    assert "products: full ok, 500행" in capsys.readouterr().err
+    assert "products: 전체 성공, 500행" in capsys.readouterr().err
 
 
 def test_sync_help_in_korean_fits_80_cells(capsys: pytest.CaptureFixture[str],
@@ -119,3 +122,36 @@ def test_doctor_report_in_korean_keeps_english_keys_for_json(capsys: pytest.Capt
     assert main([*KO, "doctor", "--demo", "PRODUCTS", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["steps"]
     assert steps[0]["group"] == "config" and steps[0]["name"] == "loaded"
+
+
+def test_a_failed_sync_reads_in_korean_while_the_log_file_and_state_stay_english(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import sqlite3
+
+    from tui_sync.config import load_config
+    from tui_sync.target.spec import target_spec
+    from tui_sync.target.state import read_runs
+
+    src = tmp_path / "s.sqlite"
+    with sqlite3.connect(src) as con:
+        con.execute("CREATE TABLE T (ID NUMBER(10) PRIMARY KEY, V NUMBER(12,1))")
+        con.execute("INSERT INTO T VALUES (1, 5.5)")
+    cfg = tmp_path / "c.ini"
+    cfg.write_text(f"[source]\nkind = sqlite\npath = {src}\n[target]\npath = {tmp_path / 't.duckdb'}\n"
+                   "[table T]\ntarget = t\nwhere = NO_SUCH_COLUMN > 0\n")  # the source refuses it
+    with caplog.at_level(logging.INFO, logger="tui_sync.engine"):
+        assert main([*KO, "sync", "T", "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    # what the user reads: the engine's lines and the result in Korean
+    assert "info: t: 자동: 이 테이블은 이전 동기화가 없어 전체 동기화를 실행합니다" in err
+    assert "error: t: 전체 동기화 실패: " in err
+    assert "t: 전체 실패, 0행" in err
+    # the log file's lines and the state: English (DESIGN §6)
+    logged = [r.getMessage() for r in caplog.records]
+    assert "t: auto: no previous sync of this table, running full" in logged
+    assert any(m.startswith("t: full sync failed: ") for m in logged)
+    assert not any(any("\uac00" <= ch <= "\ud7a3" for ch in m) for m in logged)
+    run = read_runs(target_spec(load_config(cfg)), "t")[0]
+    assert (run.mode, run.status) == ("full", "failed") and run.error
+    assert not any("\uac00" <= ch <= "\ud7a3" for ch in run.error)

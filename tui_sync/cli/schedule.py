@@ -29,7 +29,7 @@ from .. import paths
 from ..config import Config
 from ..errors import ConfigError, ExitCode
 from ..events import Control, Event, LogLine, Mode, RunFinished, Status, TableResult
-from ..i18n import _
+from ..i18n import _, english_of
 from ..scheduler import Scheduler, schedule_zone
 from .common import common_options, load
 from .schedule_text import cron_text, systemd_text, tui_sync_command
@@ -93,7 +93,8 @@ def _run_foreground(config: Config, *, once: bool) -> int:
         prefix = f"[{table}] " if table and table.lower() not in message.lower() else ""
         with write_lock:
             print(f"{stamp} {level.upper():<7} {prefix}{message}", file=sys.stderr, flush=True)
-        log.log(_LEVELS.get(level, logging.INFO), "%s%s", prefix, message)  # the rotating log file
+        # the rotating log file: English (DESIGN §6), whatever the user reads
+        log.log(_LEVELS.get(level, logging.INFO), "%s%s", prefix, english_of(message))
 
     def on_engine_event(event: Event) -> None:
         if isinstance(event, LogLine) and event.level != "debug":
@@ -109,13 +110,16 @@ def _run_foreground(config: Config, *, once: bool) -> int:
 
     zone = config.sync.timezone or f"local time ({datetime.now(tz).strftime('%Z')})"
     count = sum(1 for tc in config.tables.values() if tc.schedule)
-    emit("info", f"tui-sync schedule: {count} scheduled table(s) in {config.path}, times in {zone}"
-         + ("" if once else "; Ctrl-C stops"))
+    emit("info", (_("tui-sync schedule: {count} scheduled table(s) in {config}, times in {zone}")
+                  if once else
+                  _("tui-sync schedule: {count} scheduled table(s) in {config}, times in {zone}; "
+                    "Ctrl-C stops")).format(count=count, config=config.path, zone=zone))
     sched = Scheduler(config, run_sync, on_log=lambda line: emit(line.level, line.message, line.table))
     for s in sched.schedules():
-        when = s.next_run.strftime("%Y-%m-%d %H:%M") if s.next_run else "never"
-        emit("info", f"{s.key} ({s.cron}): next run {when}" + (" (missed: now)" if s.reason == "missed"
-                                                                  else ""), s.target)
+        when = s.next_run.strftime("%Y-%m-%d %H:%M") if s.next_run else _("never")
+        said = (_("{table} ({cron}): next run {when} (missed: now)") if s.reason == "missed"
+                else _("{table} ({cron}): next run {when}"))
+        emit("info", said.format(table=s.key, cron=s.cron, when=when), s.target)
 
     signals: list[int] = []
 

@@ -43,7 +43,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..i18n import Text, _, english_of
+from ..i18n import _, english_of
 from ..sources import open_source
 from ..sources.base import Source, Window
 from ..target import loads, sync_columns, travel
@@ -294,7 +294,7 @@ class Engine(Modes, Readers):
                 status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
             elif isinstance(exc, TuiSyncError | duckdb.Error):
                 status, error = Status.FAILED, english_line(exc)  # recorded: English (§6)
-                shown = one_line(exc)  # the result the user reads: their language
+                shown = shown_line(exc)  # the result the user reads: their language
             else:
                 _logger.exception("internal error while syncing %s", job.target)
                 status, error = (Status.FAILED,
@@ -319,7 +319,7 @@ class Engine(Modes, Readers):
             self.log("error" if status == Status.FAILED else "warning",
                      _("{mode} sync {status}: {error}").format(
                          mode=mode_word(mode), status=status_word(status),
-                         error=Text(shown, error) if shown else error), job.target)
+                         error=shown or error), job.target)
         else:
             self._phase(job.target, Phase.DONE, mode)
             done = (_("{mode} sync ok: {rows} rows ({new} new, {reread} re-read in the lookback "

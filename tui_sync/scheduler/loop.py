@@ -14,10 +14,12 @@ from pathlib import Path
 from croniter import CroniterError
 
 from ..config import Config, TableConfig
-from ..errors import LockHeldError, SyncCancelled, TargetBusyError, english_line, one_line
+from ..errors import LockHeldError, SyncCancelled, TargetBusyError, english_line, one_line, shown_line
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
+from ..i18n import _
 from ..target import state
 from ..target.spec import TargetSpec, target_spec
+from ..words import status_word
 from .slots import TableSchedule, next_slot, prev_slot, schedule_zone, utc_naive
 
 RunSync = Callable[..., RunFinished]
@@ -166,7 +168,7 @@ class Scheduler:
             for s in fresh:
                 s.next_run, s.reason = now, "missed"
         for s in fresh:
-            self._log("info", f"{s.key}: never synced; running it now", s.target)
+            self._log("info", _("{table}: never synced; running it now").format(table=s.key), s.target)
         results = self.run_due()
         while not self.stopping:
             with self._lock:
@@ -239,9 +241,14 @@ class Scheduler:
         if self.stopping:  # a stop between due() and here
             control.cancel()
         target = tc.target_name()
-        why = {"missed": " (catching up a missed run)",
-               "retry": f" (retry {attempt} of {self.config.sync.retries})"}.get(reason, "")
-        self._log("info", f"scheduled sync of {key}{why}", target)
+        if reason == "missed":
+            said = _("scheduled sync of {table} (catching up a missed run)")
+        elif reason == "retry":
+            said = _("scheduled sync of {table} (retry {attempt} of {retries})")
+        else:
+            said = _("scheduled sync of {table}")
+        self._log("info", said.format(table=key, attempt=attempt, retries=self.config.sync.retries),
+                  target)
         started = self._now_fn()
         try:
             if self._pass_control:
@@ -288,8 +295,8 @@ class Scheduler:
             return state.record_unrun(self.db_path, tc.target_name(), tc.source_table, Mode.AUTO.value,
                                       status, error, utc_naive(started), utc_naive(self._now_fn()))
         except Exception as exc:  # noqa: BLE001 - losing one history row beats stopping
-            self._log("warning", f"could not record the {status} run: {one_line(exc)}",
-                      tc.target_name())
+            self._log("warning", _("could not record the {status} run: {error}").format(
+                status=status_word(status), error=shown_line(exc)), tc.target_name())
             return ""
 
     def _after(self, key: str, result: TableResult) -> None:
@@ -307,21 +314,27 @@ class Scheduler:
                 if nxt is None or retry_at < nxt:
                     sched.attempt += 1
                     sched.next_run, sched.reason = retry_at, "retry"
-                    self._log("warning", f"{key} failed: {result.error}; retry {sched.attempt} of "
-                              f"{retries} at {self._fmt(retry_at)}", sched.target)
+                    self._log("warning", _("{table} failed: {error}; retry {attempt} of {retries} at "
+                                          "{time}").format(
+                        table=key, error=result.error, attempt=sched.attempt, retries=retries,
+                        time=self._fmt(retry_at)), sched.target)
                     return
             sched.attempt, sched.next_run, sched.reason = 0, nxt, "cron"
-        when = self._fmt(nxt) if nxt else "never (the schedule matches no date)"
+        when = self._fmt(nxt) if nxt else _("never (the schedule matches no date)")
         if result.status == Status.OK:
-            self._log("info", f"{key} ok: {result.rows:,} rows in {result.duration_s:.1f}s; "
-                      f"next run {when}", sched.target)
+            self._log("info", _("{table} ok: {rows} rows in {secs}s; next run {when}").format(
+                table=key, rows=f"{result.rows:,}", secs=f"{result.duration_s:.1f}", when=when),
+                sched.target)
         elif result.status == Status.SKIPPED:
-            self._log("warning", f"{key} {result.error}; next run {when}", sched.target)
+            self._log("warning", _("{table} {error}; next run {when}").format(
+                table=key, error=result.error, when=when), sched.target)
         else:
-            gave_up = " (no retries left)" if result.status == Status.FAILED and retries else ""
+            said = (_("{table} {status} (no retries left): {error}; next run {when}")
+                    if result.status == Status.FAILED and retries
+                    else _("{table} {status}: {error}; next run {when}"))
             self._log("error" if result.status == Status.FAILED else "warning",
-                      f"{key} {result.status.value}{gave_up}: {result.error}; next run {when}",
-                      sched.target)
+                      said.format(table=key, status=status_word(result.status), error=result.error,
+                                  when=when), sched.target)
 
     # -- planning ------------------------------------------------------------------------
     def _load(self, config: Config, *, detect_missed: bool) -> None:
@@ -341,8 +354,9 @@ class Scheduler:
                 missed, sched.never_synced = self._missed_slot(tc, now)
                 if missed is not None:
                     sched.next_run, sched.reason = now, "missed"
-                    self._log("info", f"{key}: the run of {self._fmt(missed)} was missed; "
-                              "running it now, once", sched.target)
+                    self._log("info", _("{table}: the run of {time} was missed; running it now, "
+                                        "once").format(table=key, time=self._fmt(missed)),
+                              sched.target)
             new[key] = sched
         self._tables = new
 
@@ -350,7 +364,8 @@ class Scheduler:
         try:
             return next_slot(expr, after, self.tz).astimezone(UTC)
         except CroniterError as exc:
-            self._log("error", f"{key}: schedule {expr!r} has no next run ({one_line(exc)})")
+            self._log("error", _("{table}: schedule {cron} has no next run ({error})").format(
+                table=key, cron=repr(expr), error=shown_line(exc)))
             return None
 
     def _missed_slot(self, tc: TableConfig, now: datetime) -> tuple[datetime | None, bool]:
@@ -363,8 +378,8 @@ class Scheduler:
         try:
             runs = state.read_runs(self.db_path, table=target, limit=50)
         except Exception as exc:  # noqa: BLE001 - a busy or broken file: carry on without history
-            self._log("warning", f"cannot read the run history ({one_line(exc)}); "
-                      "a missed run would not be caught up", target)
+            self._log("warning", _("cannot read the run history ({error}); a missed run would "
+                                   "not be caught up").format(error=shown_line(exc)), target)
             return None, False
         last = next((r for r in runs if r.status in _SERVED and r.mode not in state.NOT_SYNC_MODES),
                     None)

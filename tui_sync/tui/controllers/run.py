@@ -29,6 +29,7 @@ from ...events import (
 from ...i18n import N_, _
 from ...progress import RunState
 from ...target import sibling
+from ...words import mode_word
 from ..messages import message_for
 from ..screens.dialogs import CLOSE, ChoiceScreen, ConfirmScreen
 from ..screens.history import HistoryScreen
@@ -140,9 +141,10 @@ class RunController:
 
     def install(self, run: RunState) -> None:
         self.session.run = run
-        what = "scheduled " if run.scheduled else ""
         names = ", ".join(r.source for r in run.tables.values())
-        self.log(LogLine("info", f"── {what}{run.mode.value} sync of {names} ──"))
+        said = _("── scheduled {mode} sync of {tables} ──") if run.scheduled else _(
+            "── {mode} sync of {tables} ──")
+        self.log(LogLine("info", said.format(mode=mode_word(run.mode), tables=names)))
         progress = self.app.progress_screen()
         if progress is not None:
             progress.rebuild()
@@ -208,7 +210,7 @@ class RunController:
         if not (self.is_current(run) and run.running):
             return
         run.fail(error)
-        self.log(LogLine("error", f"run failed: {error}"))
+        self.log(LogLine("error", _("run failed: {error}").format(error=error)))
         self._ended(run)
 
     def _ended(self, run: RunState) -> None:
@@ -275,10 +277,10 @@ class RunController:
             return
         if run.control.paused:
             run.control.resume()
-            self.log(LogLine("info", "resume requested"))
+            self.log(LogLine("info", _("resume requested")))
         else:
             run.control.pause()
-            self.log(LogLine("info", "pause requested: the sync stops after the current batch"))
+            self.log(LogLine("info", _("pause requested: the sync stops after the current batch")))
         progress = self.app.progress_screen()
         if progress is not None:
             progress.rebuild()
@@ -293,7 +295,8 @@ class RunController:
         def answered(yes: bool | None) -> None:
             if yes and run.running:
                 run.control.cancel()
-                self.log(LogLine("warning", "cancel requested: rolling back, targets stay as they were"))
+                self.log(LogLine("warning", _("cancel requested: rolling back, targets stay as they "
+                                              "were")))
                 self.app.refresh_nav()
 
         self.app.push_screen(ConfirmScreen(
