@@ -66,6 +66,19 @@ def english_of(value: object) -> str:
     return english if isinstance(english, str) else str(value)
 
 
+def line_of(exc: BaseException) -> str:
+    """The first line of any exception's message (a ValueError made from `_()` too) as a Text
+    that remembers its English: for a message built from an inner error's text."""
+    lines = str(exc).strip().splitlines()
+    shown = lines[0] if lines else type(exc).__name__
+    english = getattr(exc, "english", None)
+    if not isinstance(english, str):
+        english = getattr(exc.args[0], "english", None) if exc.args else None
+    if isinstance(english, str) and english.strip():
+        return Text(shown, english.strip().splitlines()[0])
+    return shown
+
+
 def _(message: str) -> str:
     return Text(_translation.gettext(message), message)
 
@@ -125,4 +138,4 @@ def resolve_language(cli: str | None, config: str | None,
 
 
 __all__ = ["DEFAULT", "DOMAIN", "LANGUAGES", "N_", "Text", "_", "english_of", "language", "language_from_env",
-           "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]
+           "line_of", "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]
