@@ -74,6 +74,7 @@ def test_a_bad_value_in_korean_and_english(tmp_path: Path) -> None:
     finally:
         i18n.set_language("en")
     assert str(info.value) == f"{p}:sync:batch_rows: 'many'은(는) 정수가 아닙니다"
+    assert info.value.english == f"{p}:sync:batch_rows: 'many' is not a whole number"  # for the state
 
 
 def test_an_unknown_key_from_the_cli_with_lang_ko(tmp_path: Path) -> None:

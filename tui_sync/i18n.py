@@ -49,6 +49,12 @@ class Text(str):
     def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
         return str(self), self.english
 
+    def __add__(self, other: str) -> Text:  # type: ignore[override]
+        return Text(str.__add__(self, other), self.english + english_of(other))
+
+    def __radd__(self, other: str) -> Text:  # "prefix: " + _("..."): Python asks the subclass first
+        return Text(other + str(self), english_of(other) + self.english)
+
     def format(self, *args: object, **kwargs: object) -> Text:  # type: ignore[override]
         return Text(str.format(self, *args, **kwargs),
                     str.format(self.english, *[_english_arg(a) for a in args],
