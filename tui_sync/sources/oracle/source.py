@@ -287,8 +287,8 @@ class OracleSource(Source):
 
     def verify_unsupported(self, content: bool) -> str | None:
         if content and self._server_major() < 12:
-            return ("the content check needs Oracle 12c or later (STANDARD_HASH); "
-                    "`tui-sync verify --quick` compares counts and sums")
+            return _("the content check needs Oracle 12c or later (STANDARD_HASH); "
+                     "`tui-sync verify --quick` compares counts and sums")
         return None
 
     @classmethod
