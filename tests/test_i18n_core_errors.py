@@ -231,3 +231,21 @@ def test_a_decimal_overflow_refusal_in_korean_is_recorded_in_english(tmp_path: P
         con.close()
     assert recorded == ("column V: cannot convert values to DECIMAL(3,1): value 12345.5 has more "
                         "than 2 integer digits"), recorded
+
+
+def test_a_query_column_type_note_in_korean_keeps_its_english(tmp_path: Path,
+                                                              korean: None) -> None:
+    from tui_sync.i18n import english_of
+    from tui_sync.sources.sqlite import SqliteSource
+
+    src_path = tmp_path / "q.sqlite"
+    with sqlite3.connect(src_path) as con:
+        con.execute("CREATE TABLE T (ID INTEGER PRIMARY KEY, NOTE TEXT)")
+        con.execute("INSERT INTO T VALUES (1, 'abc')")
+    con.close()
+    src = SqliteSource(src_path)
+    with src:
+        desc = src.describe_query("Q", "SELECT ID, length(NOTE) AS N FROM T")
+    note = dict(desc.type_notes)["N"]
+    assert note.startswith("선언된 형식 없음 (쿼리의 식이거나 형식 없이 선언된 컬럼): "), note
+    assert english_of(note).startswith("no declared type (an expression in the query"), english_of(note)
