@@ -74,6 +74,7 @@ def test_a_bad_value_in_korean_and_english(tmp_path: Path) -> None:
     finally:
         i18n.set_language("en")
     assert str(info.value) == f"{p}:sync:batch_rows: 'many'은(는) 정수가 아닙니다"
+    assert info.value.english == f"{p}:sync:batch_rows: 'many' is not a whole number"  # for the state
 
 
 def test_an_unknown_key_from_the_cli_with_lang_ko(tmp_path: Path) -> None:
@@ -199,3 +200,52 @@ def test_oracle_hints_stay_english_by_default(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(SourceError, match=r"^cannot connect to dbhots:1521/ORCLPDB1: host name "
                                           r"'dbhots' does not resolve"):
         _source(fake, monkeypatch).connect()
+
+
+# -- a sync that refuses wrong data ----------------------------------------------------
+
+def test_a_decimal_overflow_refusal_in_korean_is_recorded_in_english(tmp_path: Path,
+                                                                      korean: None) -> None:
+    import duckdb
+
+    from tui_sync.engine import Engine
+    from tui_sync.events import Mode, Status
+
+    src = tmp_path / "d.sqlite"
+    with sqlite3.connect(src) as con:
+        con.execute("CREATE TABLE D (ID INTEGER PRIMARY KEY, V NUMBER(3,1))")
+        con.executemany("INSERT INTO D VALUES (?, ?)", [(1, 1.5), (2, 12345.5)])
+    con.close()
+    db = tmp_path / "t.duckdb"
+    p = tmp_path / "c.ini"
+    p.write_text(f"[source]\nkind = sqlite\npath = {src}\n[target]\npath = {db}\n[table D]\n",
+                 encoding="utf-8")
+    result = Engine(load_config(p)).run(["D"], Mode.FULL).results[0]
+    assert result.status == Status.FAILED
+    assert result.error == ("컬럼 V: 값을 DECIMAL(3,1)(으)로 변환할 수 없습니다: "
+                            "값 12345.5의 정수 자릿수가 2자리를 넘습니다"), result.error
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        recorded = con.execute("SELECT error FROM tui_sync.runs").fetchone()[0]
+    finally:
+        con.close()
+    assert recorded == ("column V: cannot convert values to DECIMAL(3,1): value 12345.5 has more "
+                        "than 2 integer digits"), recorded
+
+
+def test_a_query_column_type_note_in_korean_keeps_its_english(tmp_path: Path,
+                                                              korean: None) -> None:
+    from tui_sync.i18n import english_of
+    from tui_sync.sources.sqlite import SqliteSource
+
+    src_path = tmp_path / "q.sqlite"
+    with sqlite3.connect(src_path) as con:
+        con.execute("CREATE TABLE T (ID INTEGER PRIMARY KEY, NOTE TEXT)")
+        con.execute("INSERT INTO T VALUES (1, 'abc')")
+    con.close()
+    src = SqliteSource(src_path)
+    with src:
+        desc = src.describe_query("Q", "SELECT ID, length(NOTE) AS N FROM T")
+    note = dict(desc.type_notes)["N"]
+    assert note.startswith("선언된 형식 없음 (쿼리의 식이거나 형식 없이 선언된 컬럼): "), note
+    assert english_of(note).startswith("no declared type (an expression in the query"), english_of(note)

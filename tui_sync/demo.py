@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import TuiSyncError
+from .i18n import _
 from .sources.sqlite import format_date, format_timestamp
 
 DEFAULT_ROWS = 250_000  # EQUIPMENT_EVENTS; the others scale from it
@@ -115,7 +116,8 @@ def demo_rows() -> int:
     try:
         return max(100, int(value))
     except ValueError:
-        raise TuiSyncError(f"TUI_SYNC_DEMO_ROWS={value!r} is not a whole number") from None
+        raise TuiSyncError(_("TUI_SYNC_DEMO_ROWS={value} is not a whole number").format(
+            value=repr(value))) from None
 
 
 def _event_row(rng: random.Random, event_id: int, when: datetime) -> tuple:
@@ -177,7 +179,7 @@ def ensure_demo() -> Path:
 def add_rows(n: int) -> dict[str, int]:
     """Append new rows after the current max cursor (some equal to it) for incremental tries."""
     if n < 1:
-        raise TuiSyncError("--add-rows needs a positive number")
+        raise TuiSyncError(_("--add-rows needs a positive number"))
     ensure_demo()
     path = paths.demo_dir() / SOURCE_NAME
     con = sqlite3.connect(path)

@@ -49,6 +49,12 @@ class Text(str):
     def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
         return str(self), self.english
 
+    def __add__(self, other: str) -> Text:  # type: ignore[override]
+        return Text(str.__add__(self, other), self.english + english_of(other))
+
+    def __radd__(self, other: str) -> Text:  # "prefix: " + _("..."): Python asks the subclass first
+        return Text(other + str(self), english_of(other) + self.english)
+
     def format(self, *args: object, **kwargs: object) -> Text:  # type: ignore[override]
         return Text(str.format(self, *args, **kwargs),
                     str.format(self.english, *[_english_arg(a) for a in args],
@@ -64,6 +70,19 @@ def english_of(value: object) -> str:
     """The English of a text or an exception made from `_()` (its own text otherwise)."""
     english = getattr(value, "english", None)
     return english if isinstance(english, str) else str(value)
+
+
+def line_of(exc: BaseException) -> str:
+    """The first line of any exception's message (a ValueError made from `_()` too) as a Text
+    that remembers its English: for a message built from an inner error's text."""
+    lines = str(exc).strip().splitlines()
+    shown = lines[0] if lines else type(exc).__name__
+    english = getattr(exc, "english", None)
+    if not isinstance(english, str):
+        english = getattr(exc.args[0], "english", None) if exc.args else None
+    if isinstance(english, str) and english.strip():
+        return Text(shown, english.strip().splitlines()[0])
+    return shown
 
 
 def _(message: str) -> str:
@@ -125,4 +144,4 @@ def resolve_language(cli: str | None, config: str | None,
 
 
 __all__ = ["DEFAULT", "DOMAIN", "LANGUAGES", "N_", "Text", "_", "english_of", "language", "language_from_env",
-           "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]
+           "line_of", "locale_dir", "ngettext", "parse_language", "resolve_language", "set_language"]

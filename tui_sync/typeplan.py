@@ -190,13 +190,14 @@ def parse_duckdb_override(text: str) -> str:
     """Validate a per-column override such as DECIMAL(20,4); return it normalised."""
     t = " ".join(text.strip().upper().split())
     if not _OVERRIDE_RE.match(t):
-        raise ValueError(f"{text!r} is not a supported DuckDB type (e.g. DECIMAL(20,4), BIGINT, "
-                         "DOUBLE, VARCHAR, TIMESTAMP)")
+        raise ValueError(_("{text} is not a supported DuckDB type (e.g. DECIMAL(20,4), BIGINT, "
+                           "DOUBLE, VARCHAR, TIMESTAMP)").format(text=repr(text)))
     m = re.match(r"(?:DECIMAL|NUMERIC)\(\s*(\d+)\s*,\s*(\d+)\s*\)", t)
     if m:
         p, s = int(m.group(1)), int(m.group(2))
         if not 1 <= p <= 38 or s > p:
-            raise ValueError(f"{text!r}: DECIMAL precision must be 1..38 and scale <= precision")
+            raise ValueError(_("{text}: DECIMAL precision must be 1..38 and scale <= precision").format(
+                text=repr(text)))
         return f"DECIMAL({p},{s})"
     return {"TEXT": "VARCHAR", "REAL": "FLOAT", "NUMERIC": "DECIMAL",
             "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ"}.get(t, t)

@@ -17,7 +17,7 @@ from croniter import croniter
 
 from .. import paths
 from ..errors import ConfigError, one_line
-from ..i18n import _, parse_language
+from ..i18n import Text, _, english_of, line_of, parse_language
 from .envvars import interpolate, interpolate_literal, references
 from .model import DEFAULT_PASSWORD_ENV, IDENT_PART, SOURCE_KINDS, TABLE_PREFIX, Config, Lookback, TableConfig
 from .names import TargetName
@@ -208,11 +208,11 @@ class _Reader:
             try:
                 self.values[key] = interpolate_literal(raw) if key in literal else interpolate(raw)
             except ValueError as exc:
-                raise self.error(key, str(exc)) from None
+                raise self.error(key, line_of(exc)) from None
             self.refs[key] = references(raw)
 
     def error(self, key: str, what: str) -> ConfigError:
-        return ConfigError(f"{self.filename}:{self.section}:{key}: {what}")
+        return ConfigError(f"{self.filename}:{self.section}:{key}: " + what)  # Text: keeps its English
 
     def get(self, key: str, parse=None, default=None):
         raw = self.values.get(key)
@@ -223,15 +223,18 @@ class _Reader:
         try:
             return parse(raw)
         except (ValueError, ArithmeticError, OSError) as exc:
-            raise self.error(key, self.hide(key, str(exc) or type(exc).__name__)) from None
+            raise self.error(key, self.hide(key, line_of(exc))) from None
 
     def hide(self, key: str, what: str) -> str:
         """A parser's complaint with each variable's value (maybe a secret) shown as ${NAME}."""
+        shown, english = str(what), english_of(what)
         for name in self.refs.get(key, ()):
             value = os.environ.get(name, "").strip()
             if value:
-                what = re.sub(rf"(?<![\w.]){re.escape(value)}(?![\w.])", f"${{{name}}}", what)
-        return what
+                pattern = rf"(?<![\w.]){re.escape(value)}(?![\w.])"
+                shown = re.sub(pattern, f"${{{name}}}", shown)
+                english = re.sub(pattern, f"${{{name}}}", english)
+        return Text(shown, english)
 
     def check_keys(self, allowed: set[str], prefixes: tuple[str, ...] = ()) -> None:
         for key in self.values:
@@ -299,7 +302,7 @@ def _check_target(r: _Reader, text: str) -> None:
     try:
         name = TargetName.parse(text)
     except ValueError as exc:
-        raise r.error("target", str(exc)) from None
+        raise r.error("target", line_of(exc)) from None
     problem = target_schema_problem(name)
     if problem:
         raise r.error("target", problem)
@@ -441,7 +444,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         try:
             name = parse_table_name(section[len(TABLE_PREFIX):])
         except ValueError as exc:
-            raise ConfigError(f"{filename}:{section}: {exc}") from None
+            raise ConfigError(f"{filename}:{section}: " + line_of(exc)) from None
         r.check_keys(_TABLE_KEYS, prefixes=("column.",))
         tc = TableConfig(source_table=name)
         tc.target = r.get("target", default="")
@@ -467,7 +470,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
                 try:
                     tc.columns[col] = parse_duckdb_override(raw)
                 except ValueError as exc:
-                    raise r.error(key, r.hide(key, str(exc))) from None
+                    raise r.error(key, r.hide(key, line_of(exc))) from None
         if tc.target and not tc.target.strip():
             raise r.error("target", _("is empty"))
         if tc.target:
@@ -475,7 +478,7 @@ def parse_config(parser: configparser.ConfigParser, p: Path) -> Config:
         elif tc.query:  # NAME is the target: the same rules as for `target =`
             problem = target_schema_problem(TargetName.parse(tc.target_name()))
             if problem:
-                raise ConfigError(f"{filename}:{section}: {problem}")
+                raise ConfigError(f"{filename}:{section}: " + problem)
         if name in cfg.tables:
             raise ConfigError(f"{filename}:{section}: " + _("table configured twice"))
         # A query-backed table names no source table: only its target must be unique.

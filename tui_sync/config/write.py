@@ -33,7 +33,7 @@ from configupdater.option import Option
 from configupdater.section import Section
 
 from ..errors import ConfigError, one_line
-from ..i18n import _
+from ..i18n import Text, _, english_of
 from .envvars import is_reference, same_meaning
 from .load import load_config
 from .model import TABLE_PREFIX, Config, SourceConfig
@@ -168,7 +168,8 @@ def _write_checked(path: Path, updater: ConfigUpdater, *, private: bool = False)
             load_config(tmp)
         except ConfigError as exc:
             # Report against the user's file, not our temp name.
-            raise ConfigError(str(exc).replace(str(tmp), str(path))) from None
+            raise ConfigError(Text(str(exc).replace(str(tmp), str(path)),
+                                   english_of(exc).replace(str(tmp), str(path)))) from None
         mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
         if private:
             mode &= 0o600
@@ -185,7 +186,8 @@ def _set_ui_lang(updater: ConfigUpdater, lang: str) -> None:
     and comments are kept."""
     lang = lang.strip()
     if lang and lang not in ("en", "ko"):
-        raise ConfigError(f"ui:lang: {lang!r} is not a language this build has (use en or ko)")
+        raise ConfigError("ui:lang: " + _("{lang} is not a language this build has (use en or ko)")
+                          .format(lang=repr(lang)))
     sec = _find_section(updater, "ui")
     if lang:
         _set_option(sec if sec is not None else _ensure_section(updater, "ui"), "lang", lang)

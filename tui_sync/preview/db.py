@@ -25,6 +25,7 @@ import polars as pl
 
 from tui_sync import target
 from tui_sync.errors import TargetBusyError, TuiSyncError, one_line
+from tui_sync.i18n import _
 from tui_sync.target import STAGE_SUFFIX, state, tref
 from tui_sync.target.loads import KEYS_SUFFIX
 from tui_sync.target.names import TargetName
@@ -78,7 +79,8 @@ def connect(db: Target) -> Iterator[duckdb.DuckDBPyConnection]:
     spec = as_spec(db)
     if not spec.exists():  # checked here: a read must never create the file
         # what to do first: the path is long and a narrow status line cuts the end
-        raise PreviewError(f"nothing synced yet, run a sync first ({spec.display} not found)")
+        raise PreviewError(_("nothing synced yet, run a sync first ({target} not found)").format(
+            target=spec.display))
     try:
         con = target.connect(db, create=False)
     except TargetBusyError:
@@ -148,7 +150,7 @@ def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnInfo]:
         [name.schema or "main", name.table],
     ).fetchall()
     if not rows:
-        raise PreviewError(f"table {table} not found")
+        raise PreviewError(_("table {table} not found").format(table=table))
     return [ColumnInfo(name, dtype) for name, dtype in rows]
 
 

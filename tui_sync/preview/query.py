@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from tui_sync.i18n import _
 from tui_sync.preview.db import (
     ColumnInfo,
     PreviewError,
@@ -93,7 +94,8 @@ def _value_expr(col: ColumnInfo, casts: Mapping[str, ColumnDetection] | None) ->
         expr = quote(col.name)
         is_time = col.is_temporal
         if not (is_time or col.is_numeric):
-            raise PreviewError(f"column {col.name} is {col.type}: a chart needs numbers or times")
+            raise PreviewError(_("column {name} is {type}: a chart needs numbers or times").format(
+                name=col.name, type=col.type))
     if is_time:
         # TIMESTAMPTZ's epoch is UTC already; DATE/TIMESTAMP are taken as UTC wall times
         inner = expr if col.type.startswith("TIMESTAMP WITH") else f"CAST({expr} AS TIMESTAMP)"
@@ -199,9 +201,9 @@ def fetch_series(
     bucket extremes hold every peak, so the chart keeps the global max and min.
     """
     if not ys:
-        raise PreviewError("choose at least one y column")
+        raise PreviewError(_("choose at least one y column"))
     if len(ys) > 4:
-        raise PreviewError("at most 4 y columns")
+        raise PreviewError(_("at most 4 y columns"))
     preset = Preset(preset)
     max_points = max(3, int(max_points))
     with connect(db) as con:
@@ -290,7 +292,7 @@ def column_stats(
         base, params = window_base(con, table, infos, preset, cursor, limit, bounds)
         parts: list[str] = []
         for i, name in enumerate(columns):
-            expr, _ = _value_expr(column(infos, name), casts)
+            expr, _is_time = _value_expr(column(infos, name), casts)
             v = f"v{i}"
             ok = f"FILTER (WHERE {v} IS NOT NULL AND isfinite({v}))"
             parts.append(
@@ -348,6 +350,6 @@ def fetch_histogram(
     width = (hi - lo) / bins if hi > lo else 1.0
     edges = [lo + width * i for i in range(bins + 1)]
     counts = {name: [0] * bins for name in columns}
-    for c, k, n, _, _ in agg:
+    for c, k, n, _lo, _hi in agg:
         counts[columns[c]][0 if k is None else int(k)] += int(n)
     return Histogram(edges, counts)

@@ -41,7 +41,7 @@ import pyarrow as pa
 from .. import target as tg
 from ..config import Config
 from ..errors import ConfigError, TuiSyncError
-from ..i18n import _
+from ..i18n import _, line_of
 from ..sources.base import Source
 from ..sources.verify_spec import DATETIME_TYPES, Content, Partitioning, SumColumn, VerifyQueryError
 from ..target.state import RunRecord
@@ -142,7 +142,7 @@ def _read_source_as_of(source: Source, name: str, target: str, run: RunRecord) -
                                  reads=run.consistency or run.mode + ", not pinned"))
     why = source.verify_as_of(int(m.group(1)))
     if why is not None:
-        raise ConfigError(f"{name}: {why}")
+        raise ConfigError(f"{name}: " + why)  # a Text keeps its English
 
 
 def verify_table(config: Config, name: str, *, source_factory: Callable[[], Source] | None = None,
@@ -166,7 +166,7 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
         job = resolve_job(config, source, name)
         why = source.verify_unsupported(content=not quick)
         if why is not None:
-            raise TuiSyncError(f"{job.name}: {why}")
+            raise TuiSyncError(f"{job.name}: " + why)
         if run is not None:
             _read_source_as_of(source, job.name, job.target, run)
         if not db_path.exists():
@@ -204,7 +204,7 @@ def verify_table(config: Config, name: str, *, source_factory: Callable[[], Sour
                             tgt_content = _with_columns(tgt_content, vd.duckdb_content(
                                 con, job.target, key, params, cols, whole, "columns", differing))
             except VerifyQueryError as exc:
-                raise TuiSyncError(f"{job.name}: {exc}") from None
+                raise TuiSyncError(f"{job.name}: " + line_of(exc)) from None
             except duckdb.Error as exc:
                 raise _duckdb_failed(job.name, exc) from None
             try:

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import ConfigError, TuiSyncError, one_line
+from ..i18n import _
 from .spec import POSTGRES_PREFIX, TargetSpec, redact
 
 ALIAS = "lake"
@@ -56,11 +57,12 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
         return
     except duckdb.Error as exc:
         why = one_line(exc)
-    raise TuiSyncError(
-        f"the DuckLake target needs DuckDB's {name} extension, which could not be loaded "
-        f"({why}); install the extension packages with pip install 'tui-sync[lake]' "
-        f"(DuckDB {LAKE_DUCKDB}), or run INSTALL {name} in DuckDB {duckdb.__version__} on a "
-        "machine that reaches extensions.duckdb.org")
+    raise TuiSyncError(_(
+        "the DuckLake target needs DuckDB's {name} extension, which could not be loaded "
+        "({error}); install the extension packages with pip install 'tui-sync[lake]' "
+        "(DuckDB {lake_version}), or run INSTALL {name} in DuckDB {version} on a "
+        "machine that reaches extensions.duckdb.org").format(
+            name=name, error=why, lake_version=LAKE_DUCKDB, version=duckdb.__version__))
 
 
 def extensions_for(spec: TargetSpec) -> list[str]:
@@ -85,8 +87,8 @@ def catalog_password(spec: TargetSpec) -> str | None:
         return None
     value = os.environ.get(spec.password_env)
     if value is None:
-        raise ConfigError(f"the DuckLake catalog's password is read from ${spec.password_env}, "
-                          "which is not set")
+        raise ConfigError(_("the DuckLake catalog's password is read from ${variable}, "
+                            "which is not set").format(variable=spec.password_env))
     return value
 
 
@@ -146,7 +148,8 @@ def _open_root(spec: TargetSpec, create: bool, read_only: bool = False) -> duckd
     new = spec.catalog_file is not None and not spec.catalog_file.exists()
     if spec.catalog_file is not None:
         if not create and not spec.catalog_file.is_file():
-            raise TuiSyncError(f"{spec.display} does not exist yet (run a sync first)")
+            raise TuiSyncError(_("{target} does not exist yet (run a sync first)").format(
+                target=spec.display))
         spec.catalog_file.parent.mkdir(parents=True, exist_ok=True)
         if not spec.s3:
             Path(spec.data_path).mkdir(parents=True, exist_ok=True)
@@ -163,7 +166,8 @@ def _open_root(spec: TargetSpec, create: bool, read_only: bool = False) -> duckd
         text = one_line(exc)
         if password:
             text = text.replace(password, "***")
-        raise TuiSyncError(f"cannot open {spec.display}: {redact(text)}") from None
+        raise TuiSyncError(_("cannot open {target}: {error}").format(
+            target=spec.display, error=redact(text))) from None
     except BaseException:
         root.close()
         raise

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from ..errors import TuiSyncError
+from ..i18n import _
 from ..timens import DatetimeNs, parse_timestamp, ts_text
 from .duckdb import drop_table, qi, sibling, tref
 from .names import TargetName
@@ -88,10 +89,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, target: str, keys: str, key_column
     gone = f"{scope} AND NOT EXISTS (SELECT 1 FROM {k} WHERE {match})"
     doomed = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {gone}", params).fetchone()[0]  # type: ignore[index]
     if doomed and doomed > max_delete * total:
-        raise TuiSyncError(
-            f"{name}: reconcile refused: it would delete {doomed:,} of {total:,} rows "
-            f"({doomed / total:.0%}), more than reconcile_max_delete = {max_delete:.0%}; a partial "
-            "source read looks like a mass delete. Check the source, then raise the limit")
+        raise TuiSyncError(_(
+            "{table}: reconcile refused: it would delete {doomed} of {total} rows "
+            "({share}), more than reconcile_max_delete = {limit}; a partial "
+            "source read looks like a mass delete. Check the source, then raise the limit").format(
+                table=name, doomed=f"{doomed:,}", total=f"{total:,}", share=f"{doomed / total:.0%}",
+                limit=f"{max_delete:.0%}"))
     if doomed:
         con.execute(f"DELETE FROM {t} WHERE {gone}", params)
     return doomed

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from ..errors import ConfigError
-from ..i18n import _
+from ..i18n import _, line_of
 from . import travel
 from .duckdb import connect
 from .lock import SyncLock
@@ -66,7 +66,7 @@ def set_watermark(db_path: Target, table: str, text: str) -> WatermarkChange:
             except ValueError as exc:
                 raise ConfigError(_("{table}: watermark {text!r}: the cursor {cursor} holds {kind} "
                                     "values; {error}").format(
-                    table=table, text=text, cursor=state.cursor_column, kind=kind, error=exc)
+                    table=table, text=text, cursor=state.cursor_column, kind=kind, error=line_of(exc))
                 ) from None
             new_text, new_kind = encode_watermark(value)
             assert new_text is not None and new_kind is not None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..errors import ConfigError
+from ..i18n import _
 
 RUN_ID = "_tui_sync_run_id"
 SYNCED_AT = "_tui_sync_synced_at"
@@ -75,9 +76,9 @@ def check_plan(target_names: Iterable[str], table: str) -> None:
     lowered = {c.lower() for c in COLUMNS}
     hit = next((n for n in target_names if n.lower() in lowered), None)
     if hit is not None:
-        raise ConfigError(f"{table}: source column {hit} has the name of a sync column "
-                          "([sync] sync_columns); leave it out (exclude = ...) or set "
-                          "sync_columns = false")
+        raise ConfigError(_("{table}: source column {column} has the name of a sync column "
+                            "([sync] sync_columns); leave it out (exclude = ...) or set "
+                            "sync_columns = false").format(table=table, column=hit))
 
 
 def _literal(text: str) -> str:

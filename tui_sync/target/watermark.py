@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import TuiSyncError
+from ..i18n import _
 from ..timens import parse_timestamp
 
 
@@ -18,7 +19,7 @@ def encode_watermark(value: Any) -> tuple[str | None, str | None]:
     if isinstance(value, datetime):
         return value.isoformat(sep=" "), "timestamp"
     if isinstance(value, bool):
-        raise TuiSyncError("a BOOLEAN column cannot be a cursor")
+        raise TuiSyncError(_("a BOOLEAN column cannot be a cursor"))
     if isinstance(value, int):
         return str(value), "integer"
     if isinstance(value, Decimal):
@@ -71,12 +72,12 @@ def parse_watermark_input(text: str, kind: str, current: Any = None) -> Any:
     if kind == "timestamp":
         value = iso_time(text)
         if value is None:
-            raise ValueError("give an ISO date or date-time (2024-01-31 or 2024-01-31 08:00:00)")
+            raise ValueError(_("give an ISO date or date-time (2024-01-31 or 2024-01-31 08:00:00)"))
         aware = isinstance(current, datetime) and current.tzinfo is not None
         if aware and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         if not aware and value.tzinfo is not None:
-            raise ValueError("the cursor has no time zone; give the time without an offset")
+            raise ValueError(_("the cursor has no time zone; give the time without an offset"))
         return value
     if kind in ("integer", "decimal", "float"):
         try:
@@ -84,14 +85,14 @@ def parse_watermark_input(text: str, kind: str, current: Any = None) -> Any:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise ValueError("give a number (like 1200 or 12.5)")
+            raise ValueError(_("give a number (like 1200 or 12.5)"))
         if kind == "float":
             return float(number)
         if kind == "integer":
             if number != number.to_integral_value():
-                raise ValueError("give a whole number")
+                raise ValueError(_("give a whole number"))
             return int(number)
         return number
     if kind == "text":
         return text
-    raise ValueError(f"a {kind} watermark cannot be set by hand")
+    raise ValueError(_("a {kind} watermark cannot be set by hand").format(kind=kind))

@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ...errors import UnknownTableError
+from ...i18n import _
 from ...typeplan import SourceColumn, parse_declared_type
 from ..base import CursorIndex, TableDescription, TableInfo
 from .types import TEXT_TYPES
@@ -53,7 +54,8 @@ def parse_table_name(name: str) -> tuple[tuple[str, bool] | None, tuple[str, boo
     """Split OWNER.TABLE / TABLE (parts optionally quoted) into (text, quoted) parts."""
     m = _NAME_RE.match(name or "")
     if not m:
-        raise UnknownTableError(f"{name!r} is not a table name (OWNER.TABLE or TABLE)")
+        raise UnknownTableError(_("{name} is not a table name (OWNER.TABLE or TABLE)").format(
+            name=repr(name)))
     first = (m.group(1), True) if m.group(1) is not None else (m.group(2), False)
     if m.group(3) is None and m.group(4) is None:
         return None, first
@@ -145,14 +147,16 @@ def describe(src: OracleSource, name: str) -> TableDescription:
         syn_owners = owners if owner_part else [*owners, "PUBLIC"]
         found = _lookup_synonym(src, syn_owners, _variants(table_part))
     if found is None:
-        raise UnknownTableError(
-            f"table {name} not found in the source dictionary (or no SELECT privilege)")
+        raise UnknownTableError(_(
+            "table {name} not found in the source dictionary (or no SELECT privilege)").format(
+                name=name))
     owner, table, num_rows, is_view = found
     binds = {"owner": owner, "table_name": table}
     columns = tuple(source_column(row) for row in src._query(COLUMNS_SQL, binds))
     if not columns:
-        raise UnknownTableError(
-            f"table {name} not found in the source dictionary (or no SELECT privilege)")
+        raise UnknownTableError(_(
+            "table {name} not found in the source dictionary (or no SELECT privilege)").format(
+                name=name))
     pk = tuple(str(r[0]) for r in src._query(PK_SQL, binds))
     info = TableInfo(display_name(owner, table), owner, table,
                      int(num_rows) if num_rows is not None else None)
@@ -167,9 +171,10 @@ def cursor_index(src: OracleSource, table: TableDescription, column: str) -> Cur
                                 "column_name": col})
     leading = [r[0] for r in rows if int(r[1]) == 1]
     if leading:
-        return CursorIndex(col, f"index {leading[0]}")
+        return CursorIndex(col, _("index {index}").format(index=leading[0]))
     ref = f'"{table.info.owner}"."{_index_name(table.info.table, col)}"'
-    return CursorIndex(col, None, f"it is column {rows[0][1]} of {rows[0][0]}" if rows else "",
+    return CursorIndex(col, None, _("it is column {position} of {index}").format(
+                           position=rows[0][1], index=rows[0][0]) if rows else "",
                        f'CREATE INDEX {ref} ON "{table.info.owner}"."{table.info.table}" ("{col}")')
 
 

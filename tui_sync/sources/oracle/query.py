@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import SourceError
+from ...i18n import _
 from ...typeplan import SourceColumn
 from ..base import TableDescription, TableInfo
 
@@ -113,8 +114,8 @@ def describe_query(src: OracleSource, name: str, sql: str) -> TableDescription:
     seen: set[str] = set()
     for c in columns:
         if c.name in seen:  # Oracle refuses the outer SELECT * first (ORA-00918); be sure
-            raise SourceError(f"column {c.name} appears twice in the query; give each column a "
-                              "distinct alias")
+            raise SourceError(_("column {column} appears twice in the query; give each "
+                                "column a distinct alias").format(column=c.name))
         seen.add(c.name)
     info = TableInfo(name=name, owner=None, table=name, estimated_rows=None)
     return TableDescription(info, columns, (), query=sql)

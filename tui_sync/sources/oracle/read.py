@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ...errors import SourceError, SyncCancelled, one_line
+from ...i18n import _, line_of
 from ...timens import parse_timestamp
 from ..base import ROWID_FIELD, ROWID_KEY, ReadSpec, TableDescription, conform_batch, key_fields
 from .connect import joined
@@ -45,8 +46,8 @@ def max_cursor(src: OracleSource, table: TableDescription, cursor: str, where: s
     except src._driver.Error as exc:
         raise src._map_error(exc) from None
     except ValueError as exc:  # the driver's datetime for a year outside 1-9999
-        raise SourceError(f"{table.info.name}: MAX of cursor column {cursor}: "
-                          f"{joined(str(exc))}") from None
+        raise SourceError(_("{table}: MAX of cursor column {cursor}: {error}").format(
+            table=table.info.name, cursor=cursor, error=joined(str(exc)))) from None
     value = result.column(0)[0].as_py() if result.num_rows else None
     if isinstance(value, str) and table.column(cursor).data_type.upper() in NUMBER_TYPES:
         number = Decimal(value.strip())
@@ -77,9 +78,10 @@ def find_bad_datetime(src: OracleSource, spec: ReadSpec) -> str | None:
             log.debug("probing %s for out-of-range values failed: %s", cp.name, one_line(exc))
             continue
         if value is not None:
-            return (f"column {cp.name}: value {value.strip()} is outside the years 1-9999 that "
-                    "Python, Arrow and the driver can carry (exclude it with where = ..., or "
-                    "convert the column in a query = ... table)")
+            return _("column {column}: value {value} is outside the years 1-9999 that "
+                     "Python, Arrow and the driver can carry (exclude it with where = ..., or "
+                     "convert the column in a query = ... table)").format(
+                column=cp.name, value=value.strip())
     return None
 
 
@@ -105,7 +107,8 @@ def read_batches(src: OracleSource, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
                 try:
                     rebuilt = rebuild(batch.column(i), cp)
                 except BadValue as bad:
-                    raise SourceError(f"{spec.table.info.name}: column {cp.name}: {bad}") from None
+                    raise SourceError(_("{table}: column {column}: {error}").format(
+                        table=spec.table.info.name, column=cp.name, error=line_of(bad))) from None
                 batch = batch.set_column(i, batch.schema.field(i).name, rebuilt)
             # Paging columns (row address, raw keys) ride after the plan's columns.
             extra = [ROWID_FIELD] if spec.order_by == (ROWID_KEY,) else key_fields(spec)
@@ -124,9 +127,10 @@ def read_batches(src: OracleSource, spec: ReadSpec) -> Iterator[pa.RecordBatch]:
             raise SyncCancelled("cancelled") from None
         found = find_bad_datetime(src, spec) if DRIVER_RANGE_RE.search(str(exc)) else None
         if found:
-            raise SourceError(f"{spec.table.info.name}: {found}") from None
-        raise SourceError(f"{spec.table.info.name}: converting a fetched batch failed: "
-                          f"{joined(str(exc))}") from None
+            raise SourceError(_("{table}: {error}").format(table=spec.table.info.name,
+                                                           error=found)) from None
+        raise SourceError(_("{table}: converting a fetched batch failed: {error}").format(
+            table=spec.table.info.name, error=joined(str(exc)))) from None
     finally:
         close = getattr(batches, "close", None)
         if close is not None:

@@ -14,6 +14,7 @@ from decimal import Context, Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...i18n import _
 from ...typeplan import ColumnPlan
 from .types import post_kind
 
@@ -61,9 +62,10 @@ def _parse_ts_text(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
             pa.scalar(value, pa.large_string()).cast(pa.timestamp("ns"))
         except pa.ArrowInvalid:
             raise BadValue(
-                f"value {value} is outside TIMESTAMP_NS's range (1677-09-21 to 2262-04-11); "
-                f"set column.{cp.name} = TIMESTAMP to land it with microseconds") from None
-    raise BadValue("a fetched timestamp text could not be parsed")
+                _("value {value} is outside TIMESTAMP_NS's range (1677-09-21 to 2262-04-11); "
+                  "set column.{column} = TIMESTAMP to land it with microseconds").format(
+                    value=value, column=cp.name)) from None
+    raise BadValue(_("a fetched timestamp text could not be parsed"))
 
 
 def _narrow_number(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
@@ -82,9 +84,10 @@ def _narrow_number(arr: pa.Array, cp: ColumnPlan) -> pa.Array:
         lo = -hi
     for value in arr.to_pylist():
         if value is not None and not lo <= value <= hi:
-            raise BadValue(f"value {value.normalize(_WIDE):f} does not fit {cp.duckdb_type} "
-                            "(too many integer digits); widen it with a column override")
-    raise BadValue(f"a value does not fit {cp.duckdb_type}")
+            raise BadValue(_("value {value} does not fit {type} (too many integer digits); "
+                             "widen it with a column override").format(
+                value=f"{value.normalize(_WIDE):f}", type=cp.duckdb_type))
+    raise BadValue(_("a value does not fit {type}").format(type=cp.duckdb_type))
 
 
 def _big_intervals(arr: pa.Array) -> pa.Array:

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from ...config import SourceConfig
-from ...errors import SourceError, SyncCancelled, UnknownTableError, one_line
+from ...errors import SourceError, SyncCancelled, UnknownTableError, english_line, one_line
 from ...i18n import _
 from ...typeplan import ColumnPlan
 from ..base import CursorIndex, ReadSpec, ServerInfo, Source, TableDescription, TableInfo
@@ -214,9 +214,9 @@ class OracleSource(Source):
             # Not ours: a cancel() that landed when no call was running leaves the driver's
             # break flag set and the next call fails with ORA-01013 (thin
             # impl/thin/protocol.pyx ~l.63); that call consumed the flag, so retry it once.
-            return SourceError(f"{full_code or 'ORA-01013'}: a call was interrupted although this run "
-                               "asked for no cancel (a stray break); retrying", transient=True,
-                               code=STRAY_BREAK)
+            return SourceError(_("{code}: a call was interrupted although this run asked for no "
+                                 "cancel (a stray break); retrying").format(
+                code=full_code or "ORA-01013"), transient=True, code=STRAY_BREAK)
         if full_code == "DPY-3010":
             return SourceError("DPY-3010: " + _(
                 "thin mode cannot connect to this Oracle server version (Oracle 11.2 or older); "
@@ -287,8 +287,8 @@ class OracleSource(Source):
 
     def verify_unsupported(self, content: bool) -> str | None:
         if content and self._server_major() < 12:
-            return ("the content check needs Oracle 12c or later (STANDARD_HASH); "
-                    "`tui-sync verify --quick` compares counts and sums")
+            return _("the content check needs Oracle 12c or later (STANDARD_HASH); "
+                     "`tui-sync verify --quick` compares counts and sums")
         return None
 
     @classmethod
@@ -368,8 +368,8 @@ class OracleSource(Source):
                 if getattr(exc, "transient", False):
                     raise
                 log.debug("snapshot query failed: %s", exc)
-        raise SourceError("cannot read the current SCN for a consistent parallel read "
-                          "(set consistent = false on the table)")
+        raise SourceError(_("cannot read the current SCN for a consistent parallel read "
+                            "(set consistent = false on the table)"))
 
     def pin_reads(self, snapshot: Any = None) -> tuple[Any, str]:
         """One SCN for every chunk of a full sync (`AS OF SCN :scn`): the current one, or
@@ -382,7 +382,7 @@ class OracleSource(Source):
         except SourceError as exc:
             if exc.transient:
                 raise
-            return None, f"not pinned: {exc}"
+            return None, f"not pinned: {english_line(exc)}"  # runs.consistency: English
         return scn, f"scn {scn}"
 
     # -- data (read.py) -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from ...errors import SourceError
+from ...i18n import _
 from ...timens import parse_timestamp, ts_text
 from ...typeplan import ColumnPlan, Conversion, PlanOptions, SourceColumn, plan_column
 from ..base import ROWID_FIELD, ROWID_KEY, ReadSpec, TableDescription, Window, key_fields, keyset_predicate
@@ -61,7 +62,7 @@ KEY_NUMBER_TEXT = "'TM9', 'NLS_NUMERIC_CHARACTERS=''.,'''"
 def quote_ident(name: str) -> str:
     """Quote a dictionary name for Oracle SQL (Oracle names cannot hold a double quote)."""
     if not name or '"' in name or "\x00" in name:
-        raise SourceError(f"invalid Oracle identifier {name!r}")
+        raise SourceError(_("invalid Oracle identifier {name}").format(name=repr(name)))
     return f'"{name}"'
 
 
@@ -77,7 +78,8 @@ def from_ref(table: TableDescription, snapshot: bool = False) -> str:
     its SELECT as an inline view (query.py); a query cannot be read AS OF an SCN."""
     if table.query is not None:
         if snapshot:
-            raise SourceError(f"{table.info.name} is a query: it cannot be read as of an SCN")
+            raise SourceError(_("{table} is a query: it cannot be read as of an SCN").format(
+                table=table.info.name))
         return query_sql.relation(table.query)
     info = table.info
     if not info.owner:
@@ -93,14 +95,16 @@ def column(table: TableDescription, name: str) -> SourceColumn:
     try:
         return table.column(name)
     except KeyError:
-        raise SourceError(f"column {name} is not in {table.info.name}") from None
+        raise SourceError(_("column {column} is not in {table}").format(
+            column=name, table=table.info.name)) from None
 
 
 def window(table: TableDescription, window: Window) -> tuple[list[str], dict[str, Any]]:
     try:
         col = table.column(window.cursor)
     except KeyError:
-        raise SourceError(f"cursor column {window.cursor} is not in {table.info.name}") from None
+        raise SourceError(_("cursor column {column} is not in {table}").format(
+            column=window.cursor, table=table.info.name)) from None
     q = quote_ident(col.name)
     conds: list[str] = []
     binds: dict[str, Any] = {}
@@ -167,7 +171,8 @@ def build_select(spec: ReadSpec, relation: str) -> tuple[str, dict[str, Any]]:
     for name, field_ in zip(spec.order_by, key_fields(spec), strict=False):
         items.append(f"{raw_key(column(spec.table, name))[0]} AS {quote_ident(field_)}")
     if not items:
-        raise SourceError(f"{spec.table.info.name}: no column has a supported type")
+        raise SourceError(_("{table}: no column has a supported type").format(
+            table=spec.table.info.name))
     conds, binds = conditions(spec)
     if spec.snapshot is not None:
         binds["scn"] = int(spec.snapshot)
@@ -227,7 +232,8 @@ def build_max_cursor(table: TableDescription, cursor: str, where: str,
     try:
         col = table.column(cursor)
     except KeyError:
-        raise SourceError(f"cursor column {cursor} is not in {table.info.name}") from None
+        raise SourceError(_("cursor column {column} is not in {table}").format(
+            column=cursor, table=table.info.name)) from None
     base = col.data_type.upper()
     q = quote_ident(col.name)
     if base in TZ_TYPES:
@@ -245,8 +251,8 @@ def build_max_cursor(table: TableDescription, cursor: str, where: str,
     elif base in ("CHAR", "NCHAR", "VARCHAR2", "NVARCHAR2", "VARCHAR"):
         expr, fetch_type = f"MAX({q})", pa.large_string()
     else:
-        raise SourceError(f"{col.name} ({col.data_type}) cannot be a cursor; use a DATE, "
-                          "TIMESTAMP, NUMBER or sortable text column")
+        raise SourceError(_("{column} ({type}) cannot be a cursor; use a DATE, TIMESTAMP, NUMBER "
+                            "or sortable text column").format(column=col.name, type=col.data_type))
     sql = f"SELECT {expr} AS \"MAX_CURSOR\" FROM {relation}"
     if where.strip():
         sql += f"\nWHERE ({where.strip()})"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ... import verify_render as vr
+from ...i18n import _
 from ...typeplan import LOB_TYPES, ColumnPlan, Conversion
 from ...verify_render import NULL_CELL, ContentColumn, combine_sql
 from ..base import TableDescription
@@ -33,7 +34,8 @@ _NLS = "'NLS_NUMERIC_CHARACTERS=''.,'''"
 def _from(table: TableDescription, scn: int | None = None) -> str:
     if table.query is not None:  # a query-backed table: its inline view, never AS OF
         if scn is not None:
-            raise VerifyQueryError(f"{table.info.name} is a query: it cannot be read as of SCN {scn}")
+            raise VerifyQueryError(_("{table} is a query: it cannot be read as of SCN {scn}").format(
+                table=table.info.name, scn=scn))
         return from_ref(table)
     name = f"{quote_ident(table.info.owner or '')}.{quote_ident(table.info.table)}"
     # `verify --at RUN`: the table as the run read it (an int, checked, so no bind needed)

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import SourceError, SyncCancelled, one_line
+from ...i18n import _
 from ...readahead import prefetched
 from ..base import ReadSpec, key_fields
 from . import handles
@@ -93,7 +94,8 @@ class ArrowReads:
                 self._conn = conn
                 handles.opened(self.path, handles.ADBC)
             except Exception as exc:  # noqa: BLE001 - the driver raises its own error types
-                raise SourceError(f"cannot open SQLite source {self.path}: {one_line(exc)}") from None
+                raise SourceError(_("cannot open SQLite source {path}: {error}").format(
+                    path=self.path, error=one_line(exc))) from None
         return self._conn
 
     def close(self) -> None:
@@ -292,8 +294,8 @@ class ArrowReads:
             try:
                 canon = canonical_timestamp(value)
             except (ValueError, OverflowError):
-                raise SourceError(f"column {cursor_expr.strip(chr(34))}: cursor value {value!r} "
-                                  "is not a date/time") from None
+                raise SourceError(_("column {column}: cursor value {value} is not a date/time").format(
+                    column=cursor_expr.strip(chr(34)), value=repr(value))) from None
             keep[pos] = canon is not None and (lo is None or canon >= lo) and (hi is None or canon <= hi)
         self.per_value += len(positions)
         return batch.filter(pa.array(keep))

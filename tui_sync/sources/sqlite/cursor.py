@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ...errors import SourceError
+from ...i18n import _
 from ...typeplan import SourceColumn
 
 # -- cursor values compared as timestamps whatever their text shape (DESIGN §5) ---------------
@@ -79,7 +80,8 @@ def window_bound(value: Any, *, upper: bool = False) -> Any:
     try:
         return canonical_timestamp(value)
     except (ValueError, OverflowError):
-        raise SourceError(f"window bound {value!r} is not a date/time") from None
+        raise SourceError(_("window bound {value} is not a date/time").format(
+            value=repr(value))) from None
 
 
 def scan_bound(canonical: Any) -> str | None:

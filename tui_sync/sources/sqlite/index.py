@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ...i18n import _
 from ..base import CursorIndex, TableDescription
 from .shape import quote
 
@@ -24,15 +25,17 @@ def cursor_index(src: SqliteSource, table: TableDescription, column: str) -> Cur
     # INTEGER PRIMARY KEY; INT, TEXT or "INTEGER PRIMARY KEY DESC" keys get an index).
     if (list(table.primary_key) == [col] and src._row_alias(table) is not None
             and not any(r[3] == "pk" for r in indexes)):
-        return CursorIndex(col, "the INTEGER PRIMARY KEY (the table's rowid)")
+        return CursorIndex(col, _("the INTEGER PRIMARY KEY (the table's rowid)"))
     notes = []
-    for _seq, index, _unique, _origin, partial, *_ in indexes:
+    for _seq, index, _unique, _origin, partial, *_rest in indexes:
         cols = [r[2] for r in sorted(src._all(f"PRAGMA index_info({quote(index)})"))]
         if col in cols and cols.index(col) == 0 and not partial:
-            return CursorIndex(col, f"index {index}")
+            return CursorIndex(col, _("index {index}").format(index=index))
         if col in cols:
-            notes.append(f"it leads the partial index {index}" if cols.index(col) == 0
-                         else f"it is column {cols.index(col) + 1} of {index}")
+            notes.append(_("it leads the partial index {index}").format(index=index)
+                         if cols.index(col) == 0 else
+                         _("it is column {position} of {index}").format(position=cols.index(col) + 1,
+                                                                       index=index))
     taken = {r[0].lower() for r in src._all("SELECT name FROM sqlite_master")}
     ix = stem = re.sub(r"\W", "_", f"{name}_{col}") + "_ix"
     n = 1

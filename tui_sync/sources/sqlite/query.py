@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import SourceError
+from ...i18n import _
 from ...typeplan import SourceColumn
 from ..base import TableDescription, TableInfo
 from .shape import quote
@@ -67,8 +68,8 @@ def describe_query(conn: sqlite3.Connection, name: str, sql: str,
     for n in names:
         m = re.fullmatch(r"(.+):\d+", n)
         if m and m.group(1).lower() in folded:
-            raise SourceError(f"column {m.group(1)} appears twice in the query; give each "
-                              "column a distinct alias")
+            raise SourceError(_("column {column} appears twice in the query; give each "
+                                "column a distinct alias").format(column=m.group(1)))
     view = f"tui_sync_describe_{next(_views)}"
     conn.execute(f"CREATE TEMP VIEW {quote(view)} AS {sql}")
     try:
@@ -83,11 +84,12 @@ def describe_query(conn: sqlite3.Connection, name: str, sql: str,
         by_name = {}
         for col, found in zip(untyped, classes, strict=True):
             declared = typed_from_values(found)
-            shown = ", ".join(sorted(found - {"null"})) or "only NULL"
+            shown = ", ".join(sorted(found - {"null"})) or _("only NULL")
             by_name[col.name] = declared
-            notes.append((col.name, f"no declared type (an expression in the query, or a "
-                                    f"column declared without one): typed {declared} from the "
-                                    f"values it holds ({shown})"))
+            notes.append((col.name, _("no declared type (an expression in the query, or a "
+                                      "column declared without one): typed {type} from the "
+                                      "values it holds ({found})").format(type=declared,
+                                                                          found=shown)))
         cols = [_retyped(c, by_name[c.name]) if c.name in by_name else c for c in cols]
     info = TableInfo(name=name, owner=None, table=name, estimated_rows=None)
     return TableDescription(info=info, columns=tuple(cols), primary_key=(), query=sql,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ...i18n import _
 from ..base import ReadSpec, key_fields
 from .arrow import ArrowReads
 from .cursor import is_time_cursor, scan_bound, window_bound
@@ -44,7 +45,8 @@ class SqliteReads:
             finally:
                 self._note_per_value()
             return
-        self._notes.append(f"{spec.table.info.name}: read value by value (slower): {reason}")
+        self._notes.append(_("{table}: read value by value (slower): {reason}").format(
+            table=spec.table.info.name, reason=reason))
         yield from self._stdlib_batches(spec)
 
     def read_notes(self) -> list[str]:
@@ -53,17 +55,18 @@ class SqliteReads:
 
     def _note_per_value(self) -> None:
         if self._arrow is not None and self._arrow.reruns:
-            self._notes.append("a column held a value of another storage class than its first "
-                               "rows: the read was re-run with every column checked (slower)")
+            self._notes.append(_("a column held a value of another storage class than its first "
+                                 "rows: the read was re-run with every column checked (slower)"))
             self._arrow.reruns = 0
         if self._arrow is not None and self._arrow.per_value:
-            self._notes.append(f"{self._arrow.per_value} irregular value(s) converted one by one "
-                               "(a storage class other than the column's, or text no kernel parses)")
+            self._notes.append(_("{count} irregular value(s) converted one by one (a storage class "
+                                 "other than the column's, or text no kernel parses)").format(
+                count=self._arrow.per_value))
             self._arrow.per_value = 0
 
     def _stdlib_reason(self, spec: ReadSpec) -> str | None:
         if self._arrow is None:
-            return "the ADBC SQLite driver (adbc-driver-sqlite) is not installed"
+            return _("the ADBC SQLite driver (adbc-driver-sqlite) is not installed")
         if self._pinned_route is not None:
             return None if self._pinned_route == "arrow" else self._pinned_route
         reason = self._route(spec)
@@ -73,21 +76,25 @@ class SqliteReads:
 
     def _route(self, spec: ReadSpec) -> str | None:
         if self._row_alias(spec.table) is None:
-            return "a view, a query or a WITHOUT ROWID table has no rowid to re-read irregular values by"
+            return _("a view, a query or a WITHOUT ROWID table has no rowid to re-read irregular "
+                     "values by")
         for cp in spec.plan.included:
             if arrow_kind(cp.arrow_type) is None:
-                return f"column {cp.name} ({cp.duckdb_type}) has no Arrow conversion"
+                return _("column {column} ({type}) has no Arrow conversion").format(
+                    column=cp.name, type=cp.duckdb_type)
         if spec.window is not None and spec.limit is not None and is_time_cursor(
                 spec.table.column(spec.window.cursor)):
-            return "a limited read of a time window"
+            return _("a limited read of a time window")
         # ADBC cannot be interrupted inside a statement: a query that works long before its
         # first row (a sort, a subquery in `where`) stays on the stdlib driver, which can.
         sql, binds = self.build_select(spec)
         plan = " ".join(str(r[-1]) for r in self._all(f"EXPLAIN QUERY PLAN {sql}", binds)).upper()
-        for marker, why in (("TEMP B-TREE", "the query sorts"), ("SUBQUERY", "the query has a subquery"),
-                            ("CORRELATED", "the query has a subquery")):
+        for marker, sorts in (("TEMP B-TREE", True), ("SUBQUERY", False), ("CORRELATED", False)):
             if marker in plan:
-                return f"{why} before its first row, which only the stdlib driver can interrupt"
+                return (_("the query sorts before its first row, which only the stdlib driver can "
+                          "interrupt") if sorts else
+                        _("the query has a subquery before its first row, which only the stdlib "
+                          "driver can interrupt"))
         return None
 
     def _arrow_shape(self, spec: ReadSpec, *, projected: bool = False) -> ReadShape:

@@ -17,7 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...errors import SourceError, one_line
+from ...errors import SourceError
+from ...i18n import _, line_of
 from ...typeplan import ColumnPlan, Conversion
 
 _WIDE = Context(prec=80)
@@ -51,7 +52,8 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
                 lo, hi = -(1 << (t.bit_width - 1)), (1 << (t.bit_width - 1)) - 1
                 bad = next((i for i in ints if i is not None and not lo <= i <= hi), None)
                 if bad is not None:
-                    raise ValueError(f"value {bad} does not fit {t}") from None
+                    raise ValueError(_("value {value} does not fit {type}").format(
+                        value=bad, type=t)) from None
                 return pa.array(ints, t)
         if pa.types.is_floating(t):
             try:
@@ -69,10 +71,11 @@ def to_arrow(cp: ColumnPlan, values: tuple[Any, ...]) -> pa.Array:
             return pa.array([_to_bool(v) for v in values], t)
         return pa.array(values, t)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, ArithmeticError, TypeError) as exc:
-        first = one_line(exc)
+        first = line_of(exc)
         if isinstance(exc, InvalidOperation):
-            first = "not a number that fits the column"
-        raise SourceError(f"column {cp.name}: cannot convert values to {cp.duckdb_type}: {first}") from None
+            first = _("not a number that fits the column")
+        raise SourceError(_("column {name}: cannot convert values to {type}: {first}").format(
+            name=cp.name, type=cp.duckdb_type, first=first)) from None
 
 
 def _raise_too_wide(decimals: list[Decimal | None], t: pa.Decimal128Type) -> None:
@@ -80,8 +83,8 @@ def _raise_too_wide(decimals: list[Decimal | None], t: pa.Decimal128Type) -> Non
     limit = Decimal(10) ** (t.precision - t.scale)
     for d in decimals:
         if d is not None and abs(d) >= limit:
-            raise ValueError(f"value {d.normalize(_WIDE):f} has more than {t.precision - t.scale} "
-                             "integer digits")
+            raise ValueError(_("value {value} has more than {digits} integer digits").format(
+                value=f"{d.normalize(_WIDE):f}", digits=t.precision - t.scale))
 
 
 def raw_keys(column: str, values: tuple[Any, ...]) -> pa.Array:
@@ -94,8 +97,9 @@ def raw_keys(column: str, values: tuple[Any, ...]) -> pa.Array:
             type(v) is int and abs(v) > 2**53 for v in values):
         arr = None  # integers beyond 2**53 beside REALs: a double would round them
     if arr is None:
-        raise SourceError(f"key column {column} holds values of mixed storage types; a chunked "
-                          "read cannot page it exactly (raise chunk_rows to load it in one piece)")
+        raise SourceError(_("key column {column} holds values of mixed storage types; a chunked "
+                            "read cannot page it exactly (raise chunk_rows to load it in one piece)"
+                            ).format(column=column))
     return arr
 
 
@@ -127,7 +131,7 @@ def _to_bool(v: Any) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"{v!r} is not a boolean (0/1, true/false, y/n)")
+    raise ValueError(_("{value} is not a boolean (0/1, true/false, y/n)").format(value=repr(v)))
 
 
 def to_decimal(v: Any, scale: int) -> Decimal | None:
@@ -153,8 +157,8 @@ def _to_timestamp(values: tuple[Any, ...], t: pa.TimestampType) -> pa.Array:
         try:
             out.append(_timestamp_value(text, t))
         except (ValueError, OverflowError, pa.ArrowInvalid) as exc:
-            reason = one_line(exc)
-            raise ValueError(f"value {text!r}: {reason}") from None
+            raise ValueError(_("value {value}: {reason}").format(
+                value=repr(text), reason=line_of(exc))) from None
     return pa.array(out, pa.int64()).cast(t)
 
 
@@ -175,7 +179,8 @@ def _timestamp_value(text: str, t: pa.TimestampType) -> int:
     ns = ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000 + extra_ns
     value = ns // _UNIT_NS[t.unit]  # a coarser plan (TIMESTAMP(0-6)) cuts, as it always has
     if not -(1 << 63) <= value < (1 << 63):
-        raise ValueError(f"outside the range of {t} ({_TS_RANGE.get(t.unit, 'int64')})")
+        raise ValueError(_("outside the range of {type} ({range})").format(
+            type=t, range=_TS_RANGE.get(t.unit, "int64")))
     return value
 
 
@@ -191,7 +196,7 @@ def _to_interval(v: Any, conversion: Conversion) -> pa.MonthDayNano | None:
         if isinstance(v, str):
             m = _YM_RE.match(v.strip())
             if not m:
-                raise ValueError(f"{v!r} is not a YEAR TO MONTH interval")
+                raise ValueError(_("{value} is not a YEAR TO MONTH interval").format(value=repr(v)))
             months = int(m.group(2)) * 12 + int(m.group(3))
             months = -months if m.group(1) == "-" else months
         else:
@@ -200,7 +205,7 @@ def _to_interval(v: Any, conversion: Conversion) -> pa.MonthDayNano | None:
     if isinstance(v, str):
         m = _DS_RE.match(v.strip())
         if not m:
-            raise ValueError(f"{v!r} is not a DAY TO SECOND interval")
+            raise ValueError(_("{value} is not a DAY TO SECOND interval").format(value=repr(v)))
         sign = -1 if m.group(1) == "-" else 1
         secs = Decimal(m.group(5)) + int(m.group(4)) * 60 + int(m.group(3)) * 3600
         days = int(m.group(2))
