@@ -56,14 +56,6 @@ def english_line(exc: BaseException, *, named: bool = False) -> str:
     return one_line(exc, named=named)
 
 
-def shown_line(exc: BaseException, *, named: bool = False) -> str:
-    """`one_line` in the user's language that remembers its English (`english_line`): for a
-    line shown to the user that a log file also records (the log file stays English)."""
-    from .i18n import Text  # i18n imports nothing of ours; late to keep this module's imports bare
-
-    return Text(one_line(exc, named=named), english_line(exc, named=named))
-
-
 class ConfigError(TuiSyncError):
     """A bad config file, value or command-line input (exit 2)."""
 

@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.types as pa_types
 
 from .. import target as tg
-from ..errors import SourceError, english_line, shown_line
+from ..errors import SourceError, english_line
 from ..events import Mode, Phase
-from ..i18n import _
+from ..i18n import _, line_of
 from ..readahead import prefetched
 from ..sources.base import ROWID_FIELD, ROWID_KEY, KeyRange, ReadSpec, Source, key_fields
 from ..target import loads, sync_columns
@@ -264,7 +264,7 @@ class Readers:
                 self.log("warning", _("the source refused to read as of SCN: {error}; the "
                                       "remaining chunks are read unpinned (rows changed meanwhile "
                                       "are picked up by the next incremental through the "
-                                      "watermark)").format(error=shown_line(exc)), job.target)
+                                      "watermark)").format(error=line_of(exc)), job.target)
                 continue
             except BaseException:
                 loads.rollback(con)  # this chunk only; the committed ones stay for a resume

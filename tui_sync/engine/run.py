@@ -26,7 +26,6 @@ from ..errors import (
     TuiSyncError,
     english_line,
     one_line,
-    shown_line,
 )
 from ..events import (
     Backfill,
@@ -43,7 +42,7 @@ from ..events import (
     TableFinished,
     TableResult,
 )
-from ..i18n import _, english_of
+from ..i18n import _, english_of, line_of
 from ..sources import open_source
 from ..sources.base import Source, Window
 from ..target import loads, sync_columns, travel
@@ -294,7 +293,7 @@ class Engine(Modes, Readers):
                 status, error = Status.CANCELLED, self.control.reason or "cancelled by the user"
             elif isinstance(exc, TuiSyncError | duckdb.Error):
                 status, error = Status.FAILED, english_line(exc)  # recorded: English (§6)
-                shown = shown_line(exc)  # the result the user reads: their language
+                shown = line_of(exc)  # the result the user reads: their language
             else:
                 _logger.exception("internal error while syncing %s", job.target)
                 status, error = (Status.FAILED,
@@ -346,7 +345,7 @@ class Engine(Modes, Readers):
             snapshots, files = tg.expire_snapshots(con, keep)
         except (duckdb.Error, TuiSyncError) as exc:
             self.log("warning", _("expiring lake snapshots older than {keep} failed: {error}").format(
-                keep=keep, error=shown_line(exc)))
+                keep=keep, error=line_of(exc)))
             return
         if snapshots or files:
             self.log("info", _("lake: {snapshots} snapshot(s) older than {keep} expired, {files} "
@@ -373,7 +372,7 @@ class Engine(Modes, Readers):
                     self._phase(table, Phase.RETRYING, mode)
                 self.log("warning", _("{what}: {error} - retrying in {delay}s (retry {attempt} "
                                       "of {retries})").format(
-                    what=what, error=shown_line(exc), delay=f"{delay:g}", attempt=attempt,
+                    what=what, error=line_of(exc), delay=f"{delay:g}", attempt=attempt,
                     retries=self.config.sync.retries), table)
                 self._wait(delay)
                 if reconnect:
@@ -395,7 +394,7 @@ class Engine(Modes, Readers):
             self._phase(result.table, Phase.FAILED if not cancelled else Phase.CANCELLED, mode)
             self.log("error", _("{mode} sync {status}: {error}").format(
                 mode=mode_word(mode), status=status_word(status),
-                error=error if cancelled else shown_line(exc)), result.table)
+                error=error if cancelled else line_of(exc)), result.table)
             self.emit(TableFinished(result))
             results.append(result)
         return results

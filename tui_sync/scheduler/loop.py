@@ -14,9 +14,9 @@ from pathlib import Path
 from croniter import CroniterError
 
 from ..config import Config, TableConfig
-from ..errors import LockHeldError, SyncCancelled, TargetBusyError, english_line, one_line, shown_line
+from ..errors import LockHeldError, SyncCancelled, TargetBusyError, english_line, one_line
 from ..events import Control, LogLine, Mode, RunFinished, Status, TableResult
-from ..i18n import _
+from ..i18n import _, line_of
 from ..target import state
 from ..target.spec import TargetSpec, target_spec
 from ..words import status_word
@@ -296,7 +296,7 @@ class Scheduler:
                                       status, error, utc_naive(started), utc_naive(self._now_fn()))
         except Exception as exc:  # noqa: BLE001 - losing one history row beats stopping
             self._log("warning", _("could not record the {status} run: {error}").format(
-                status=status_word(status), error=shown_line(exc)), tc.target_name())
+                status=status_word(status), error=line_of(exc)), tc.target_name())
             return ""
 
     def _after(self, key: str, result: TableResult) -> None:
@@ -365,7 +365,7 @@ class Scheduler:
             return next_slot(expr, after, self.tz).astimezone(UTC)
         except CroniterError as exc:
             self._log("error", _("{table}: schedule {cron} has no next run ({error})").format(
-                table=key, cron=repr(expr), error=shown_line(exc)))
+                table=key, cron=repr(expr), error=line_of(exc)))
             return None
 
     def _missed_slot(self, tc: TableConfig, now: datetime) -> tuple[datetime | None, bool]:
@@ -379,7 +379,7 @@ class Scheduler:
             runs = state.read_runs(self.db_path, table=target, limit=50)
         except Exception as exc:  # noqa: BLE001 - a busy or broken file: carry on without history
             self._log("warning", _("cannot read the run history ({error}); a missed run would "
-                                   "not be caught up").format(error=shown_line(exc)), target)
+                                   "not be caught up").format(error=line_of(exc)), target)
             return None, False
         last = next((r for r in runs if r.status in _SERVED and r.mode not in state.NOT_SYNC_MODES),
                     None)
