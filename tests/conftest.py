@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,6 +45,31 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         except ImportError:
             return
         localize_bindings()
+
+
+_DEMO_BUILT: dict[int, Path] = {}  # rows -> the demo source built once this session
+
+
+@pytest.fixture(autouse=True)
+def _demo_built_once(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo source is deterministic (a seeded build): each row count is built once per
+    session and copied into a test's own home. A build takes ~12 s of CPU, and every test of
+    `--demo` has a fresh home (it ran once per test, in each CI environment)."""
+    from tui_sync import demo
+
+    build = demo.build_source
+
+    def copy_of_built(path: Path, rows: int) -> None:
+        built = _DEMO_BUILT.get(rows)
+        if built is None or not built.exists():
+            built = tmp_path_factory.mktemp("demo-built") / "demo.sqlite"
+            build(built, rows)
+            _DEMO_BUILT[rows] = built
+        part = path.with_name(path.name + ".copying")
+        shutil.copyfile(built, part)
+        part.replace(path)  # as the build does: a source appears whole or not at all
+
+    monkeypatch.setattr(demo, "build_source", copy_of_built)
 
 
 def make_sqlite(path: Path, ddl: str, inserts: Iterable[tuple[str, Sequence[Sequence[Any]]]] = ()) -> Path:
