@@ -195,7 +195,10 @@ class ErrorScreen(ModalScreen[str | None]):
                              tooltip=_("Close this message (enter or escape)"))
 
     def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
+        # query, not query_one: an app shutting down may unmount the children first (CI saw
+        # NoMatches here when a test ended as the dialog opened)
+        for button in self.query("#close").results(Button):
+            button.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
