@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
+from ..i18n import _
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -66,7 +67,8 @@ def keep_theme(app: App[object]) -> None:
         try:
             save_theme(theme.name)
         except OSError as exc:
-            app.notify(f"Could not save the theme in {prefs_path()}: {exc}", title="Theme", severity="warning")
+            app.notify(_("Could not save the theme in {path}: {error}").format(path=prefs_path(), error=exc),
+                       title=_("Theme"), severity="warning")
 
     app.theme_changed_signal.subscribe(app, changed)
 
