@@ -31,13 +31,13 @@ def test_status_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.Ca
     assert main([*KO, "status", "--demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = lines[0]
-    assert head == " ".join([pad("대상", 28), pad("행", 12, right=True), pad("방식", 12),
+    assert head == " ".join([pad("대상", 28), pad("행", 12, right=True), pad("모드", 12),
                              pad("최근 성공 (UTC)", 20), pad("기준 시점", 28), "상태"])
     alarm = next(line for line in lines if line.startswith("설비_알람"))
     # the right-aligned rows column and the left-aligned ones start/end in the same cells
     assert _edge(alarm, "5,000") == _edge(head, "행") == 28 + 1 + 12
     # modes and statuses are shown in Korean too (the state table keeps full / ok)
-    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("모드")])
     assert cell_len(alarm[:alarm.index(" 성공")]) + 1 == cell_len(head[:head.index("상태")])
 
 
@@ -45,11 +45,11 @@ def test_history_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.C
     assert main([*KO, "history", "--demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = lines[0]
-    assert head.startswith(pad("시작 (UTC)", 20) + " " + pad("테이블", 24) + " " + pad("방식", 12))
+    assert head.startswith(pad("시작 (UTC)", 20) + " " + pad("테이블", 24) + " " + pad("모드", 12))
     assert head.endswith("행/초  오류 / 참고")
     alarm = next(line for line in lines if "설비_알람" in line)
     assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # the rows column's right edge
-    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("모드")])
     assert cell_len(alarm[:alarm.index("성공")]) == cell_len(head[:head.index("상태")])
     assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # still, after the wide words
 
