@@ -31,13 +31,13 @@ def test_status_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.Ca
     assert main([*KO, "status", "--demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = lines[0]
-    assert head == " ".join([pad("대상", 28), pad("행", 12, right=True), pad("방식", 12),
-                             pad("마지막 성공 (UTC)", 20), pad("기준 시점", 28), "상태"])
+    assert head == " ".join([pad("대상", 28), pad("행", 12, right=True), pad("모드", 12),
+                             pad("최근 성공 (UTC)", 20), pad("기준 시점", 28), "상태"])
     alarm = next(line for line in lines if line.startswith("설비_알람"))
     # the right-aligned rows column and the left-aligned ones start/end in the same cells
     assert _edge(alarm, "5,000") == _edge(head, "행") == 28 + 1 + 12
     # modes and statuses are shown in Korean too (the state table keeps full / ok)
-    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("모드")])
     assert cell_len(alarm[:alarm.index(" 성공")]) + 1 == cell_len(head[:head.index("상태")])
 
 
@@ -45,11 +45,11 @@ def test_history_in_korean_lines_up_by_cells(synced_demo: None, capsys: pytest.C
     assert main([*KO, "history", "--demo"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = lines[0]
-    assert head.startswith(pad("시작 (UTC)", 20) + " " + pad("테이블", 24) + " " + pad("방식", 12))
+    assert head.startswith(pad("시작 (UTC)", 20) + " " + pad("테이블", 24) + " " + pad("모드", 12))
     assert head.endswith("행/초  오류 / 참고")
     alarm = next(line for line in lines if "설비_알람" in line)
     assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # the rows column's right edge
-    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("방식")])
+    assert cell_len(alarm[:alarm.index("전체")]) == cell_len(head[:head.index("모드")])
     assert cell_len(alarm[:alarm.index("성공")]) == cell_len(head[:head.index("상태")])
     assert _edge(alarm, "5,000") == _edge(head, " 행 ") - 1  # still, after the wide words
 
@@ -58,7 +58,7 @@ def test_tables_and_stats_in_korean(synced_demo: None, capsys: pytest.CaptureFix
     assert main([*KO, "tables", "--demo"]) == 0
     head = capsys.readouterr().out.splitlines()[0]
     assert head == " ".join([pad("테이블", 36), pad("예상 행 수", 12, right=True), pad("대상", 28),
-                             pad("동기화 행 수", 12, right=True)]) + "  마지막 동기화"
+                             pad("동기화 행 수", 12, right=True)]) + "  최근 동기화"
     assert main([*KO, "history", "--demo", "--stats"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:3] == ["테이블", "7일", "실행"]
@@ -117,7 +117,7 @@ def test_doctor_report_in_korean_keeps_english_keys_for_json(capsys: pytest.Capt
     out = capsys.readouterr().out.splitlines()
     assert " ✓ 설정: 읽음 - " in out[1]
     assert any(line.startswith(" ✓ 테이블 PRODUCTS: 존재 - 테이블, 컬럼 6개") for line in out)
-    assert any(line.strip().startswith("도움말: tui-sync plan PRODUCTS 참고") for line in out)
+    assert any(line.strip().startswith("힌트: tui-sync plan PRODUCTS 참고") for line in out)
     assert out[-1].startswith("모든 점검 통과")
     assert main([*KO, "doctor", "--demo", "PRODUCTS", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["steps"]

@@ -247,5 +247,5 @@ def test_a_query_column_type_note_in_korean_keeps_its_english(tmp_path: Path,
     with src:
         desc = src.describe_query("Q", "SELECT ID, length(NOTE) AS N FROM T")
     note = dict(desc.type_notes)["N"]
-    assert note.startswith("선언된 형식 없음 (쿼리의 식이거나 형식 없이 선언된 컬럼): "), note
+    assert note.startswith("선언된 타입 없음 (쿼리의 식이거나 타입 없이 선언된 컬럼): "), note
     assert english_of(note).startswith("no declared type (an expression in the query"), english_of(note)

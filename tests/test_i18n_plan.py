@@ -76,7 +76,7 @@ def test_status_open_block_in_korean(capsys: pytest.CaptureFixture[str]) -> None
     # the lines to paste are the English ones, in the same cells
     for ko, en in zip(block[:-1], en_block[:-1], strict=True):
         assert ko == en
-    assert block[-1].startswith("  (동기화가 쓰는 동안에는") and block[-1].endswith("(exit 3))")
+    assert block[-1].startswith("  (동기화가 쓰는 동안에는") and block[-1].endswith("(종료 코드 3))")
     assert en_block[-1].startswith("  (no process can open the file")
 
 

@@ -43,7 +43,7 @@ def test_verify_demo_in_korean_and_english(capsys: pytest.CaptureFixture[str]) -
     assert main([*KO, "verify", "PRODUCTS", "--demo"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "PRODUCTS -> products: 원본 500행, 대상 500행",
-        "  비교 단위: product_id의 키 구간 32개; 합계: product_id, price, weight, serial_no; "
+        "  비교 단위: product_id의 키 범위 32개; 합계: product_id, price, weight, serial_no; "
         "컬럼 6개 내용",
         "  일치: 원본과 대상이 같습니다"]
     assert main(["verify", "PRODUCTS", "--demo"]) == 0
@@ -74,7 +74,7 @@ def test_a_korean_difference_table_lines_up_by_cells(tmp_path: Path) -> None:
     assert lines[0] == "EVENTS -> events: 원본 600행, 대상 599행"
     assert lines[1].startswith("  비교 단위: ts의 4일; 합계: id, amount, big, ratio; ")
     assert "  불일치: 차이 5건" in lines
-    head = next(line for line in lines if line.lstrip().startswith("구간"))
+    head = next(line for line in lines if line.lstrip().startswith("파티션"))
     body = lines[lines.index(head) + 1:]
     assert len(body) == 5
     rows = next(line for line in body if " 행 " in f"{line} ")

@@ -186,7 +186,7 @@ async def test_help_in_korean_at_80x24(make_app) -> None:
         _whole(rows, "tui-sync 키", "모든 화면", "연결, 테이블, 진행, 미리보기, 이력, 이 도움말", "명령 팔레트")
         # each key column is as wide as before (keys are not translated): descriptions start aligned
         starts = {cell_len(row[:row.index(text)]) for row in rows for key, text in
-                  (("c t g v h ?", "연결, 테이블"), ("ctrl+p", "명령 팔레트"), ("escape", "입력 칸에서"))
+                  (("c t g v h ?", "연결, 테이블"), ("ctrl+p", "명령 팔레트"), ("escape", "입력란에서"))
                   if row.lstrip("┃ ").startswith(key) and text in row}
         assert len(starts) == 1, starts
 
