@@ -35,6 +35,18 @@ ROWS = [
 @pytest.fixture
 def cfg(tmp_path: Path, target_kind: str) -> Config:
     """EV (3 rows, a decimal, a Korean value) synced into the target, both target kinds."""
+    return _synced(tmp_path)
+
+
+@pytest.fixture
+def file_cfg(tmp_path: Path) -> Config:
+    """The same in a DuckDB file only: for refusals decided before the target is read (DuckDB's
+    parser, the argument checks). A lake costs seconds per test; test_a_lake_is_attached_read_only
+    covers what a lake refuses itself."""
+    return _synced(tmp_path)
+
+
+def _synced(tmp_path: Path) -> Config:
     src = make_sqlite(tmp_path / "src.sqlite",
                       "CREATE TABLE EV (ID NUMBER(10) PRIMARY KEY, TS TIMESTAMP(6) NOT NULL, "
                       "AMOUNT NUMBER(12,3), NAME VARCHAR2(30));",
@@ -112,15 +124,15 @@ def test_export_a_schema_qualified_target_table(cfg: Config, tmp_path: Path,
 ], ids=["table", "column", "where-syntax", "where-binder", "where-two-statements", "extension",
         "unwritable"])
 def test_export_errors_are_one_line_exit_2_and_leave_no_file(
-        cfg: Config, tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], says: str) -> None:
+        file_cfg: Config, tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], says: str) -> None:
     d = tmp_path / "exports"
     d.mkdir()
     (d / "afile").write_text("a file where a folder should be")
     before = sorted(p.name for p in d.rglob("*"))
-    assert cli(cfg, "export", *[a.format(d=d) for a in args]) == 2
+    assert cli(file_cfg, "export", *[a.format(d=d) for a in args]) == 2
     assert says in one_error_line(capsys.readouterr().err)
     assert sorted(p.name for p in d.rglob("*")) == before
-    con = connect(target_of(cfg), create=False)  # and the table is untouched
+    con = connect(target_of(file_cfg), create=False)  # and the table is untouched
     try:
         assert con.execute("SELECT count(*) FROM ev").fetchall() == [(3,)]
     finally:
@@ -160,8 +172,8 @@ def test_query_csv_streams_header_and_rows(cfg: Config, capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize("sql", ["SHOW TABLES", "DESCRIBE ev", "SUMMARIZE ev", "EXPLAIN SELECT * FROM ev",
                                  "PRAGMA table_info('ev')", "FROM ev"])
-def test_query_accepts_the_read_statements(cfg: Config, capsys: pytest.CaptureFixture, sql: str) -> None:
-    assert cli(cfg, "query", sql, "--json") == 0, capsys.readouterr().err
+def test_query_accepts_the_read_statements(file_cfg: Config, capsys: pytest.CaptureFixture, sql: str) -> None:
+    assert cli(file_cfg, "query", sql, "--json") == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["row_count"] >= 1
 
 
@@ -180,14 +192,14 @@ def test_query_accepts_the_read_statements(cfg: Config, capsys: pytest.CaptureFi
     ("SELECT 1; DELETE FROM ev", "2 statements"),
 ], ids=lambda v: v.split()[0] if " " in v else v)
 def test_query_refuses_anything_but_a_read_before_running_it(
-        cfg: Config, tmp_path: Path, capsys: pytest.CaptureFixture, sql: str, kind: str,
+        file_cfg: Config, tmp_path: Path, capsys: pytest.CaptureFixture, sql: str, kind: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert cli(cfg, "query", sql) == 2
+    assert cli(file_cfg, "query", sql) == 2
     line = one_error_line(capsys.readouterr().err)
     assert kind in line and ("query is read-only" in line or "one statement" in line), line
     assert not (tmp_path / "stolen.csv").exists() and not (tmp_path / "other.duckdb").exists()
-    con = connect(target_of(cfg), create=False)
+    con = connect(target_of(file_cfg), create=False)
     try:
         assert con.execute("SELECT count(*), min(name) FROM ev").fetchall() == [(3, "alpha")]
     finally:
@@ -196,17 +208,17 @@ def test_query_refuses_anything_but_a_read_before_running_it(
 
 @pytest.mark.parametrize("sql, says", [("SELEC 1", "syntax error"), ("SELECT nope FROM ev", "nope"),
                                        ("SELECT 1/0::INTEGER, 'a'::INTEGER", "Conversion")])
-def test_query_sql_errors_are_one_line_exit_2(cfg: Config, capsys: pytest.CaptureFixture,
+def test_query_sql_errors_are_one_line_exit_2(file_cfg: Config, capsys: pytest.CaptureFixture,
                                               sql: str, says: str) -> None:
-    assert cli(cfg, "query", sql, "--json") == 2
+    assert cli(file_cfg, "query", sql, "--json") == 2
     captured = capsys.readouterr()
     assert says in one_error_line(captured.err)
     assert json.loads(captured.out)["exit_code"] == 2
 
 
-def test_query_text_output_is_capped_but_counts_every_row(cfg: Config,
+def test_query_text_output_is_capped_but_counts_every_row(file_cfg: Config,
                                                           capsys: pytest.CaptureFixture) -> None:
-    assert cli(cfg, "query", "SELECT range AS n FROM range(2500)", "--max-rows", "10") == 0
+    assert cli(file_cfg, "query", "SELECT range AS n FROM range(2500)", "--max-rows", "10") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == "2,500 rows (the first 10 shown; --max-rows, or --csv/--json for all)"
     assert sum(line.strip().isdigit() for line in lines) == 10

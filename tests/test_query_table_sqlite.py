@@ -301,4 +301,4 @@ def test_property_incremental_of_a_query_always_equals_the_source(target_kind: s
     check = given(ops=ops, with_key=hst.booleans(), batch_rows=hst.sampled_from([1, 3, 50]),
                   ts_type=hst.sampled_from(["TIMESTAMP(6)", "DATE"]),
                   first_shapes=hst.lists(shape_st, min_size=20, max_size=20))(as_query)
-    settings(max_examples={"duckdb": 15, "ducklake": 3}[target_kind], deadline=None)(check)()
+    settings(max_examples={"duckdb": 15, "ducklake": 2}[target_kind], deadline=None)(check)()
