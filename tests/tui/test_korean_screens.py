@@ -126,7 +126,12 @@ async def test_tables_after_a_sync_fit_80_columns_in_korean(make_app, demo_confi
     async with app.run_test(size=SIZE) as pilot:
         await tables_loaded(pilot)
         table = app.screen.query_one(SourceTable)
-        await wait_for(pilot, lambda: "성공" in screen_text(app), "the synced rows")
+        # the row once the state and the schedule have both reached it (under load the columns
+        # are measured again as the cells arrive: the end state is what must fit)
+        await wait_for(pilot, lambda: any("EQUIPMENT_EVENTS" in row and "성공" in row
+                                          and row.rstrip().endswith("01-06 02:00")
+                                          for row in screen_text(app).splitlines()),
+                       "the synced row, whole")
         await pilot.pause()
         assert table.virtual_size.width <= table.scrollable_content_region.width, (
             table.virtual_size, table.scrollable_content_region)
