@@ -12,6 +12,7 @@ the catalog (`app.catalog`) and changes marks (`app.set_marks`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
 
@@ -22,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import RowKey
 
 from ...config import Config, find_table_key
 from ...engine import PlanReport
@@ -63,6 +65,17 @@ class SourceTable(DataTable[object]):
                 tooltip=N_("Preview the target table (its data)"),
                 id="tables.preview"),
     ]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Textual 8's DataTable widens a column for new rows when idle, but keeps the cells it
+        # rendered before that under the same cache key: on a busy machine a wider "Next run"
+        # or Korean cell stayed cut at the old width. A width change renders the cells again.
+        before = [column.content_width for column in self.columns.values()]
+        super()._update_dimensions(new_rows)
+        if before != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
+            self._update_count += 1
+            self.refresh()
 
 
 def local_time(utc_naive: datetime | None) -> str:
