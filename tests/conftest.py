@@ -159,6 +159,22 @@ def lake_unavailable() -> str | None:
     return _LAKE[0]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Where a lake can be opened (the `lake` environment, DuckDB 1.5.5), a test run on both
+    target kinds runs its lake variant only: its DuckDB-file variant runs in the default
+    environment, and every other test still runs on DuckDB 1.5.5 files here. This keeps the
+    two environments of CI within 30 minutes. TUI_SYNC_TEST_BOTH_KINDS=1 runs both here too."""
+    if os.environ.get("TUI_SYNC_TEST_BOTH_KINDS") or lake_unavailable():
+        return
+    file_variants = [item for item in items
+                     if getattr(item, "callspec", None) is not None
+                     and item.callspec.params.get("target_kind") == "duckdb"]
+    if file_variants:
+        config.hook.pytest_deselected(items=file_variants)
+        dropped = set(map(id, file_variants))
+        items[:] = [item for item in items if id(item) not in dropped]
+
+
 # An environment variable, not a module global: pytest imports this file as `conftest` while
 # the tests import it as `tests.conftest` (two module objects), and subprocesses see it too.
 TARGET_KIND_ENV = "TUI_SYNC_TEST_TARGET_KIND"
