@@ -418,7 +418,7 @@ def _round_trip(cfg, arg: str, expected_ids: list[int]) -> None:
 # An example costs several times as much on a lake (up to four syncs, each asking the SQLite
 # catalog per statement and committing snapshots): the lake gets fewer generated examples,
 # and the same five explicit ones.
-IDENTIFIER_EXAMPLES = {"duckdb": 25, "ducklake": 5}
+IDENTIFIER_EXAMPLES = {"duckdb": 25, "ducklake": 3}
 EXPLICIT = [('Order "Items"', ["SELECT", "LEVEL", "DATE"]), ("a.b", ["x y", 'q"q', "공정"]),
             ("T", ["É", "é", "ts"]), ("T", ["a", "A\u0301", "\u00c1"]),
             ("tab\tle", ["line\nbreak", "b", "c"])]
