@@ -160,18 +160,21 @@ def lake_unavailable() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Where a lake can be opened (the `lake` environment, DuckDB 1.5.5), a test run on both
-    target kinds runs its lake variant only: its DuckDB-file variant runs in the default
-    environment, and every other test still runs on DuckDB 1.5.5 files here. This keeps the
-    two environments of CI within 30 minutes. TUI_SYNC_TEST_BOTH_KINDS=1 runs both here too."""
+    """Where a lake can be opened (the `lake` environment, DuckDB 1.5.5), two kinds of test run
+    in the default environment only: the DuckDB-file variant of a test run on both target kinds
+    (its lake variant runs here), and the SVG snapshots (pixels of the same screens; the Pilot
+    tests of those screens still run here). Every other test runs on DuckDB 1.5.5 files here.
+    This keeps the two environments of CI within 30 minutes; TUI_SYNC_TEST_BOTH_KINDS=1 runs
+    everything here too."""
     if os.environ.get("TUI_SYNC_TEST_BOTH_KINDS") or lake_unavailable():
         return
-    file_variants = [item for item in items
-                     if getattr(item, "callspec", None) is not None
-                     and item.callspec.params.get("target_kind") == "duckdb"]
-    if file_variants:
-        config.hook.pytest_deselected(items=file_variants)
-        dropped = set(map(id, file_variants))
+    elsewhere = [item for item in items
+                 if "snap_compare" in getattr(item, "fixturenames", ())
+                 or (getattr(item, "callspec", None) is not None
+                     and item.callspec.params.get("target_kind") == "duckdb")]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        dropped = set(map(id, elsewhere))
         items[:] = [item for item in items if id(item) not in dropped]
 
 
