@@ -159,17 +159,26 @@ def lake_unavailable() -> str | None:
     return _LAKE[0]
 
 
+_TUI_TESTS = Path(__file__).parent / "tui"
+_TUI_ON_A_LAKE = {"test_preview_as_of.py"}  # the TUI tests that open a lake
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Where a lake can be opened (the `lake` environment, DuckDB 1.5.5), two kinds of test run
-    in the default environment only: the DuckDB-file variant of a test run on both target kinds
-    (its lake variant runs here), and the SVG snapshots (pixels of the same screens; the Pilot
-    tests of those screens still run here). Every other test runs on DuckDB 1.5.5 files here.
-    This keeps the two environments of CI within 30 minutes; TUI_SYNC_TEST_BOTH_KINDS=1 runs
-    everything here too."""
+    """Where a lake can be opened (the `lake` environment, DuckDB 1.5.5), these run in the
+    default environment only: the DuckDB-file variant of a test run on both target kinds (its
+    lake variant runs here), and the TUI tests that never open a lake (screens, keys and SVG
+    snapshots: Textual's side is the same; the core they call is tested here on its own).
+    Every other test runs here on DuckDB 1.5.5. This keeps the two environments of CI within
+    30 minutes; TUI_SYNC_TEST_BOTH_KINDS=1 runs everything here too."""
     if os.environ.get("TUI_SYNC_TEST_BOTH_KINDS") or lake_unavailable():
         return
+
+    def tui_without_lake(item: pytest.Item) -> bool:
+        path = Path(str(item.fspath))
+        return path.parent == _TUI_TESTS and path.name not in _TUI_ON_A_LAKE
+
     elsewhere = [item for item in items
-                 if "snap_compare" in getattr(item, "fixturenames", ())
+                 if tui_without_lake(item)
                  or (getattr(item, "callspec", None) is not None
                      and item.callspec.params.get("target_kind") == "duckdb")]
     if elsewhere:
