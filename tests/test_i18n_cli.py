@@ -127,19 +127,14 @@ def test_doctor_report_in_korean_keeps_english_keys_for_json(capsys: pytest.Capt
 def test_a_failed_sync_reads_in_korean_while_the_log_file_and_state_stay_english(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     import logging
-    import sqlite3
 
-    from tui_sync.config import load_config
-    from tui_sync.target.spec import target_spec
+    from tests.conftest import make_sqlite, target_of, write_config
     from tui_sync.target.state import read_runs
 
-    src = tmp_path / "s.sqlite"
-    with sqlite3.connect(src) as con:
-        con.execute("CREATE TABLE T (ID NUMBER(10) PRIMARY KEY, V NUMBER(12,1))")
-        con.execute("INSERT INTO T VALUES (1, 5.5)")
-    cfg = tmp_path / "c.ini"
-    cfg.write_text(f"[source]\nkind = sqlite\npath = {src}\n[target]\npath = {tmp_path / 't.duckdb'}\n"
-                   "[table T]\ntarget = t\nwhere = NO_SUCH_COLUMN > 0\n")  # the source refuses it
+    src = make_sqlite(tmp_path / "s.sqlite", "CREATE TABLE T (ID NUMBER(10) PRIMARY KEY, V NUMBER(12,1));",
+                      [("INSERT INTO T VALUES (?, ?)", [(1, 5.5)])])
+    config = write_config(tmp_path, src, "[table T]\ntarget = t\nwhere = NO_SUCH_COLUMN > 0\n")  # refused
+    cfg = config.path
     with caplog.at_level(logging.INFO, logger="tui_sync.engine"):
         assert main([*KO, "sync", "T", "--config", str(cfg)]) == 1
     err = capsys.readouterr().err
@@ -152,6 +147,6 @@ def test_a_failed_sync_reads_in_korean_while_the_log_file_and_state_stay_english
     assert "t: auto: no previous sync of this table, running full" in logged
     assert any(m.startswith("t: full sync failed: ") for m in logged)
     assert not any(any("\uac00" <= ch <= "\ud7a3" for ch in m) for m in logged)
-    run = read_runs(target_spec(load_config(cfg)), "t")[0]
+    run = read_runs(target_of(config), "t")[0]
     assert (run.mode, run.status) == ("full", "failed") and run.error
     assert not any("\uac00" <= ch <= "\ud7a3" for ch in run.error)
